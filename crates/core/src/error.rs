@@ -1,0 +1,258 @@
+//! Validation errors: which field, a stable machine code, and a message in
+//! the user's language. Every parser in this crate reports a [`Code`]; the
+//! caller that knows the field name turns it into a [`FieldError`].
+
+use serde::Serialize;
+
+use crate::Lang;
+
+/// Why a value was refused. `as_str` is stable: clients match on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    Required,
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    BelowMin {
+        min: String,
+    },
+    AboveMax {
+        max: String,
+    },
+    PatternMismatch,
+    NotAnOption,
+    NotUnique,
+    InvalidMobile,
+    InvalidPhone,
+    InvalidEmail,
+    InvalidUscc,
+    UsccChecksum,
+    InvalidResidentId,
+    ResidentIdChecksum,
+    InvalidPostalCode,
+    InvalidRegion,
+    InvalidUrl,
+    InvalidDate,
+    InvalidDateTime,
+    InvalidMoney,
+    InvalidNumber,
+    InvalidBool,
+    InvalidChoice,
+    WrongType,
+    UnknownField,
+    NotFound,
+    ReadOnly,
+    /// A field definition's rule cannot be applied (a pattern that does not
+    /// compile, min above max, a rule the field's type has no use for).
+    InvalidRule,
+}
+
+impl Code {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Code::Required => "required",
+            Code::TooShort { .. } => "too_short",
+            Code::TooLong { .. } => "too_long",
+            Code::BelowMin { .. } => "below_min",
+            Code::AboveMax { .. } => "above_max",
+            Code::PatternMismatch => "pattern_mismatch",
+            Code::NotAnOption => "not_an_option",
+            Code::NotUnique => "not_unique",
+            Code::InvalidMobile => "invalid_mobile",
+            Code::InvalidPhone => "invalid_phone",
+            Code::InvalidEmail => "invalid_email",
+            Code::InvalidUscc => "invalid_uscc",
+            Code::UsccChecksum => "uscc_checksum",
+            Code::InvalidResidentId => "invalid_resident_id",
+            Code::ResidentIdChecksum => "resident_id_checksum",
+            Code::InvalidPostalCode => "invalid_postal_code",
+            Code::InvalidRegion => "invalid_region",
+            Code::InvalidUrl => "invalid_url",
+            Code::InvalidDate => "invalid_date",
+            Code::InvalidDateTime => "invalid_datetime",
+            Code::InvalidMoney => "invalid_money",
+            Code::InvalidNumber => "invalid_number",
+            Code::InvalidBool => "invalid_bool",
+            Code::InvalidChoice => "invalid_choice",
+            Code::WrongType => "wrong_type",
+            Code::UnknownField => "unknown_field",
+            Code::NotFound => "not_found",
+            Code::ReadOnly => "read_only",
+            Code::InvalidRule => "invalid_rule",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        use Code::*;
+        match (lang, self) {
+            (Lang::ZhCn, Required) => "必填".into(),
+            (Lang::En, Required) => "is required".into(),
+            (Lang::ZhCn, TooShort { min }) => format!("至少 {min} 个字符"),
+            (Lang::En, TooShort { min }) => format!("must be at least {min} characters"),
+            (Lang::ZhCn, TooLong { max }) => format!("最多 {max} 个字符"),
+            (Lang::En, TooLong { max }) => format!("must be at most {max} characters"),
+            (Lang::ZhCn, BelowMin { min }) => format!("不能小于 {min}"),
+            (Lang::En, BelowMin { min }) => format!("must be at least {min}"),
+            (Lang::ZhCn, AboveMax { max }) => format!("不能大于 {max}"),
+            (Lang::En, AboveMax { max }) => format!("must be at most {max}"),
+            (Lang::ZhCn, PatternMismatch) => "格式不符合要求".into(),
+            (Lang::En, PatternMismatch) => "does not match the required format".into(),
+            (Lang::ZhCn, NotAnOption) => "不是可选的值".into(),
+            (Lang::En, NotAnOption) => "is not one of the allowed options".into(),
+            (Lang::ZhCn, NotUnique) => "已存在相同的值".into(),
+            (Lang::En, NotUnique) => "is already used by another record".into(),
+            (Lang::ZhCn, InvalidMobile) => "不是有效的手机号（11 位，以 13–19 开头）".into(),
+            (Lang::En, InvalidMobile) => {
+                "is not a valid mainland mobile number (11 digits starting 13–19)".into()
+            }
+            (Lang::ZhCn, InvalidPhone) => "不是有效的电话号码".into(),
+            (Lang::En, InvalidPhone) => "is not a valid phone number".into(),
+            (Lang::ZhCn, InvalidEmail) => "不是有效的邮箱地址".into(),
+            (Lang::En, InvalidEmail) => "is not a valid email address".into(),
+            (Lang::ZhCn, InvalidUscc) => "统一社会信用代码应为 18 位数字或大写字母".into(),
+            (Lang::En, InvalidUscc) => {
+                "a Unified Social Credit Code has 18 digits or capital letters".into()
+            }
+            (Lang::ZhCn, UsccChecksum) => "统一社会信用代码校验位不正确".into(),
+            (Lang::En, UsccChecksum) => {
+                "the check character of this Unified Social Credit Code is wrong".into()
+            }
+            (Lang::ZhCn, InvalidResidentId) => "身份证号应为 18 位（末位可为 X）".into(),
+            (Lang::En, InvalidResidentId) => {
+                "a resident ID number has 18 characters (the last may be X)".into()
+            }
+            (Lang::ZhCn, ResidentIdChecksum) => "身份证号校验位不正确".into(),
+            (Lang::En, ResidentIdChecksum) => {
+                "the check digit of this resident ID number is wrong".into()
+            }
+            (Lang::ZhCn, InvalidPostalCode) => "邮政编码应为 6 位数字".into(),
+            (Lang::En, InvalidPostalCode) => "a postal code has 6 digits".into(),
+            (Lang::ZhCn, InvalidRegion) => "不是有效的省级行政区".into(),
+            (Lang::En, InvalidRegion) => "is not a known province or region".into(),
+            (Lang::ZhCn, InvalidUrl) => "不是有效的网址".into(),
+            (Lang::En, InvalidUrl) => "is not a valid web address".into(),
+            (Lang::ZhCn, InvalidDate) => "不是有效的日期（如 2024-03-01）".into(),
+            (Lang::En, InvalidDate) => "is not a valid date (e.g. 2024-03-01)".into(),
+            (Lang::ZhCn, InvalidDateTime) => {
+                "不是有效的时间（如 2024-03-01T09:30:00+08:00）".into()
+            }
+            (Lang::En, InvalidDateTime) => {
+                "is not a valid time (e.g. 2024-03-01T09:30:00+08:00)".into()
+            }
+            (Lang::ZhCn, InvalidMoney) => "不是有效的金额".into(),
+            (Lang::En, InvalidMoney) => "is not a valid amount of money".into(),
+            (Lang::ZhCn, InvalidNumber) => "不是有效的数字".into(),
+            (Lang::En, InvalidNumber) => "is not a valid number".into(),
+            (Lang::ZhCn, InvalidBool) => "应为是或否".into(),
+            (Lang::En, InvalidBool) => "must be true or false".into(),
+            (Lang::ZhCn, InvalidChoice) => "不是允许的取值".into(),
+            (Lang::En, InvalidChoice) => "is not an allowed value".into(),
+            (Lang::ZhCn, WrongType) => "类型不正确".into(),
+            (Lang::En, WrongType) => "has the wrong type".into(),
+            (Lang::ZhCn, UnknownField) => "未知字段".into(),
+            (Lang::En, UnknownField) => "is not a known field".into(),
+            (Lang::ZhCn, NotFound) => "引用的记录不存在".into(),
+            (Lang::En, NotFound) => "refers to a record that does not exist".into(),
+            (Lang::ZhCn, ReadOnly) => "不能修改此字段".into(),
+            (Lang::En, ReadOnly) => "may not be set".into(),
+            (Lang::ZhCn, InvalidRule) => "字段规则设置不正确".into(),
+            (Lang::En, InvalidRule) => "has a rule that cannot be applied".into(),
+        }
+    }
+}
+
+/// One refused value: the field it was given for and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: Code,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: Code) -> Self {
+        Self {
+            field: field.into(),
+            code,
+        }
+    }
+
+    pub fn localize(&self, lang: Lang) -> LocalizedFieldError {
+        LocalizedFieldError {
+            field: self.field.clone(),
+            code: self.code.as_str(),
+            message: self.code.message(lang),
+        }
+    }
+}
+
+/// The wire form of a [`FieldError`]: `{field, code, message}`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LocalizedFieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// All the problems found in one input, so a form can show every one at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{} invalid field(s)", .0.len())]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn one(field: impl Into<String>, code: Code) -> Self {
+        Self(vec![FieldError::new(field, code)])
+    }
+
+    pub fn push(&mut self, field: impl Into<String>, code: Code) {
+        self.0.push(FieldError::new(field, code));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Records the error of `result` under `field` and returns its value.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, Code>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(code) => {
+                self.push(field, code);
+                None
+            }
+        }
+    }
+
+    /// `Ok(())` when nothing was found wrong.
+    pub fn into_result(self) -> Result<(), Invalid> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_message_in_both_languages() {
+        let codes = [
+            Code::Required,
+            Code::TooLong { max: 3 },
+            Code::InvalidMobile,
+            Code::UsccChecksum,
+            Code::ReadOnly,
+            Code::InvalidRule,
+        ];
+        for code in codes {
+            assert!(!code.message(Lang::ZhCn).is_empty());
+            assert!(code.message(Lang::En).is_ascii() || code.as_str() == "invalid_mobile");
+            assert_ne!(code.message(Lang::ZhCn), code.message(Lang::En));
+        }
+    }
+}

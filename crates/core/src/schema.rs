@@ -1,0 +1,100 @@
+//! The settable fields of each record type. Field names are also the column
+//! names in both databases and the keys in the API, so one list drives
+//! parsing, storage, history and masking.
+
+use crate::entry::{Kind, Spec};
+
+pub const CUSTOMER_KINDS: &[&str] = &["company", "individual"];
+pub const STAGES: &[&str] = &["lead", "prospect", "customer", "loyal", "churned"];
+pub const VALUE_TIERS: &[&str] = &["high", "medium", "low"];
+pub const COMPANY_SIZES: &[&str] = &["1-9", "10-49", "50-199", "200-999", "1000+"];
+pub const CHANNELS: &[&str] = &["call", "visit", "meeting", "email", "message", "note"];
+pub const TASK_STATUSES: &[&str] = &["open", "done", "cancelled"];
+pub const ROLES: &[&str] = &[
+    "admin",
+    "manager",
+    "sales",
+    "service",
+    "marketing",
+    "viewer",
+];
+pub const LANGS: &[&str] = &["zh-CN", "en"];
+
+pub const CUSTOMER: &[Spec] = &[
+    Spec::new("kind", Kind::Choice(CUSTOMER_KINDS)),
+    Spec::new("name", Kind::Text(200)).required(),
+    Spec::new("company", Kind::Text(200)),
+    Spec::new("title", Kind::Text(100)),
+    Spec::new("mobile", Kind::Mobile),
+    Spec::new("phone", Kind::Phone),
+    Spec::new("email", Kind::Email),
+    Spec::new("uscc", Kind::Uscc),
+    Spec::new("province", Kind::Province),
+    Spec::new("city", Kind::Text(50)),
+    Spec::new("district", Kind::Text(50)),
+    Spec::new("address", Kind::Text(300)),
+    Spec::new("postal_code", Kind::PostalCode),
+    Spec::new("industry", Kind::Text(100)),
+    Spec::new("company_size", Kind::Choice(COMPANY_SIZES)),
+    Spec::new("website", Kind::Url),
+    Spec::new("stage", Kind::Choice(STAGES)),
+    Spec::new("source", Kind::Text(100)),
+    Spec::new("value_tier", Kind::Choice(VALUE_TIERS)),
+    Spec::new("notes", Kind::Text(5000)),
+    Spec::new("owner_id", Kind::Id),
+    Spec::new("team_id", Kind::Id),
+];
+
+/// Keys of a customer object handled outside the field list.
+pub const CUSTOMER_EXTRA: &[&str] = &["tags", "custom"];
+
+pub const CONTACT: &[Spec] = &[
+    Spec::new("customer_id", Kind::Id).required(),
+    Spec::new("name", Kind::Text(100)).required(),
+    Spec::new("title", Kind::Text(100)),
+    Spec::new("mobile", Kind::Mobile),
+    Spec::new("phone", Kind::Phone),
+    Spec::new("email", Kind::Email),
+    Spec::new("notes", Kind::Text(5000)),
+    Spec::new("is_primary", Kind::Bool),
+];
+
+pub const INTERACTION: &[Spec] = &[
+    Spec::new("customer_id", Kind::Id).required(),
+    Spec::new("contact_id", Kind::Id),
+    Spec::new("channel", Kind::Choice(CHANNELS)).required(),
+    Spec::new("content", Kind::Text(20000)).required(),
+    Spec::new("occurred_at", Kind::DateTime),
+    Spec::new("next_step", Kind::Text(500)),
+    Spec::new("next_step_at", Kind::DateTime),
+];
+
+pub const TASK: &[Spec] = &[
+    Spec::new("customer_id", Kind::Id),
+    Spec::new("title", Kind::Text(200)).required(),
+    Spec::new("notes", Kind::Text(5000)),
+    Spec::new("due_at", Kind::DateTime).required(),
+    Spec::new("remind_at", Kind::DateTime),
+    Spec::new("assignee_id", Kind::Id),
+    Spec::new("status", Kind::Choice(TASK_STATUSES)),
+];
+
+pub const TAG: &[Spec] = &[
+    Spec::new("name", Kind::Text(50)).required(),
+    Spec::new("color", Kind::Text(20)),
+];
+
+pub const TEAM: &[Spec] = &[Spec::new("name", Kind::Text(100)).required()];
+
+pub const USER: &[Spec] = &[
+    Spec::new("email", Kind::Email).required(),
+    Spec::new("name", Kind::Text(100)),
+    Spec::new("role", Kind::Choice(ROLES)).required(),
+    Spec::new("team_id", Kind::Id),
+    Spec::new("lang", Kind::Choice(LANGS)),
+    Spec::new("active", Kind::Bool),
+];
+
+/// Passwords are accepted only on create and reset, never read back.
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 200;

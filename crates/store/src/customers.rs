@@ -1,0 +1,619 @@
+//! Customers: create, read, update, delete with history, visibility by
+//! role, tags, custom fields and search keys.
+
+use kehu_core::company::company_core;
+use kehu_core::entry::{Kind, Patch, Stored};
+use kehu_core::field::FieldDef;
+use kehu_core::search::pinyin_of;
+use kehu_core::{schema, Actor, Code, CustomerId, Invalid, Scope};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::db::{q, Arg, Backend, Tx};
+use crate::search::{terms, Searchable};
+use crate::time::Time;
+use crate::write::{Change, Ctx, Table};
+use crate::{now_ms, Error, Result, Store};
+
+pub(crate) const CUSTOMERS: Table = Table {
+    table: "customers",
+    entity: "customer",
+    specs: schema::CUSTOMER,
+};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Customer {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub mobile: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub uscc: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub district: Option<String>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub industry: Option<String>,
+    pub company_size: Option<String>,
+    pub website: Option<String>,
+    pub stage: String,
+    pub source: Option<String>,
+    pub value_tier: Option<String>,
+    pub notes: Option<String>,
+    pub owner_id: Option<i64>,
+    pub team_id: Option<i64>,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = Object)]
+    pub custom: CustomValues,
+    #[sqlx(skip)]
+    pub tags: Vec<String>,
+    pub verified_at: Option<Time>,
+    pub verified_by: Option<i64>,
+    pub version: i64,
+    pub created_at: Time,
+    pub created_by: Option<i64>,
+    pub updated_at: Time,
+    pub updated_by: Option<i64>,
+}
+
+pub(crate) const CUSTOMER_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "name",
+    "company",
+    "title",
+    "mobile",
+    "phone",
+    "email",
+    "uscc",
+    "province",
+    "city",
+    "district",
+    "address",
+    "postal_code",
+    "industry",
+    "company_size",
+    "website",
+    "stage",
+    "source",
+    "value_tier",
+    "notes",
+    "owner_id",
+    "team_id",
+    "custom",
+    "verified_at",
+    "verified_by",
+    "version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+];
+
+/// The SQL condition that limits `alias` (the customers table) to what the
+/// scope may see. Ids are integers, so formatting them in is safe.
+pub(crate) fn visible(scope: Scope, alias: &str) -> String {
+    match scope {
+        Scope::All => "1 = 1".to_owned(),
+        Scope::Team(Some(team)) => {
+            format!("({alias}.team_id = {team} OR {alias}.owner_id IS NULL)")
+        }
+        Scope::Team(None) => format!("{alias}.owner_id IS NULL"),
+        Scope::Own(user) => format!("({alias}.owner_id = {user} OR {alias}.owner_id IS NULL)"),
+    }
+}
+
+/// The text of a custom field inside the `custom` JSON column.
+pub(crate) fn custom_expr(backend: Backend, alias: &str, key: &str) -> String {
+    // Keys are checked by FieldKey::parse ([a-z][a-z0-9_]*), so they are
+    // safe to place in SQL.
+    match backend {
+        Backend::Sqlite => format!("CAST(json_extract({alias}.custom, '$.{key}') AS TEXT)"),
+        Backend::Postgres => format!("(({alias}.custom)::jsonb ->> '{key}')"),
+    }
+}
+
+/// A record's custom-field values, stored as a JSON object in a TEXT column
+/// on both backends.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CustomValues(pub Map<String, Value>);
+
+impl TryFrom<String> for CustomValues {
+    type Error = serde_json::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&s).map(CustomValues)
+    }
+}
+
+/// What a client sends to create or change a customer, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerInput {
+    pub patch: Patch,
+    pub tags: Option<Vec<String>>,
+    pub custom: Option<Map<String, Value>>,
+}
+
+impl Store {
+    pub async fn create_customer(&self, ctx: &Ctx, input: CustomerInput) -> Result<Customer> {
+        if !ctx.actor.may_write_records() {
+            return Err(Error::Forbidden);
+        }
+        let defs = self.field_defs().await?;
+        let custom = kehu_core::field::validate_custom(&defs, &input.custom.unwrap_or_default())?;
+        let mut patch = input.patch;
+        let mut tx = self.db.begin().await?;
+        let (owner, team) = assign_owner(&mut tx, &ctx.actor, &patch, None).await?;
+        patch
+            .set
+            .retain(|(n, _)| *n != "owner_id" && *n != "team_id");
+        check_unique_custom(&mut tx, &defs, &custom, None).await?;
+        let name = patch.text("name").unwrap_or_default().to_owned();
+        let company = patch.text("company").map(str::to_owned);
+        let extra = vec![
+            ("owner_id", Arg::from(owner)),
+            ("team_id", Arg::from(team)),
+            ("custom", Value::Object(custom).to_string().into()),
+            ("sort_key", sort_key(&name).into()),
+            ("company_core", company.as_deref().map(company_core).into()),
+        ];
+        let id = CUSTOMERS.insert(&mut tx, &patch, extra, ctx).await?;
+        if let Some(tags) = input.tags {
+            set_tags(&mut tx, id, &tags, ctx).await?;
+        }
+        index_customer(&mut tx, id).await?;
+        tx.commit().await?;
+        self.customer(&ctx.actor, CustomerId(id)).await
+    }
+
+    /// A customer the actor may see.
+    pub async fn customer(&self, actor: &Actor, id: CustomerId) -> Result<Customer> {
+        let mut found: Option<Customer> = self
+            .db
+            .optional(
+                q(format!(
+                    "SELECT {} FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL AND {}",
+                    columns("c"),
+                    visible(actor.scope(), "c")
+                ))
+                .bind(id.get()),
+            )
+            .await?;
+        if let Some(c) = found.as_mut() {
+            self.load_tags(std::slice::from_mut(c)).await?;
+        }
+        found.ok_or(Error::NotFound)
+    }
+
+    pub async fn update_customer(
+        &self,
+        ctx: &Ctx,
+        id: CustomerId,
+        input: CustomerInput,
+        expected_version: Option<i64>,
+    ) -> Result<Customer> {
+        if !ctx.actor.may_write_records() {
+            return Err(Error::Forbidden);
+        }
+        let current = self.customer(&ctx.actor, id).await?;
+        let defs = self.field_defs().await?;
+        let mut patch = input.patch;
+        let mut tx = self.db.begin().await?;
+        let mut extra = Vec::new();
+        if patch.get("owner_id").is_some() || patch.get("team_id").is_some() {
+            let (owner, team) = assign_owner(&mut tx, &ctx.actor, &patch, Some(&current)).await?;
+            extra.push(("owner_id", Kind::Id, owner.map(Stored::Int)));
+            extra.push(("team_id", Kind::Id, team.map(Stored::Int)));
+            patch
+                .set
+                .retain(|(n, _)| *n != "owner_id" && *n != "team_id");
+        }
+        if let Some(name) = patch.text("name") {
+            extra.push((
+                "sort_key",
+                Kind::Text(0),
+                Some(Stored::Text(sort_key(name))),
+            ));
+        }
+        if let Some(company) = patch.get("company") {
+            let core = company.as_ref().and_then(Stored::as_text).map(company_core);
+            extra.push(("company_core", Kind::Text(0), core.map(Stored::Text)));
+        }
+        let mut changes = CUSTOMERS
+            .update(&mut tx, id.get(), &patch, extra, ctx, expected_version)
+            .await?;
+        if let Some(values) = input.custom {
+            let merged = merge_custom(&defs, &current.custom.0, &values)?;
+            check_unique_custom(&mut tx, &defs, &merged, Some(id.get())).await?;
+            let custom_changes = custom_changes(&current.custom.0, &merged);
+            if !custom_changes.is_empty() {
+                let now = now_ms();
+                tx.execute(
+                    q(
+                        "UPDATE customers SET custom = $1, updated_at = $2, updated_by = $3, \
+                       version = version + 1 WHERE id = $4",
+                    )
+                    .bind(Value::Object(merged).to_string())
+                    .bind(now)
+                    .bind(ctx.by())
+                    .bind(id.get()),
+                )
+                .await?;
+                crate::write::write_history(
+                    &mut tx,
+                    "customer",
+                    id.get(),
+                    &custom_changes,
+                    ctx,
+                    now,
+                )
+                .await?;
+                changes.extend(custom_changes);
+            }
+        }
+        if let Some(tags) = input.tags {
+            if set_tags(&mut tx, id.get(), &tags, ctx).await? {
+                changes.push(Change {
+                    field: "tags".into(),
+                    old: None,
+                    new: None,
+                });
+            }
+        }
+        let searchable = ["name", "company", "mobile", "phone", "email"];
+        if changes
+            .iter()
+            .any(|c| searchable.contains(&c.field.as_str()))
+        {
+            index_customer(&mut tx, id.get()).await?;
+        }
+        tx.commit().await?;
+        self.customer(&ctx.actor, id).await
+    }
+
+    /// Moves a customer to the bin; [`Store::restore_customer`] brings it
+    /// back. Only those who may assign owners may delete.
+    pub async fn delete_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<()> {
+        self.customer(&ctx.actor, id).await?;
+        if !ctx.actor.may_assign_owner() {
+            return Err(Error::Forbidden);
+        }
+        let mut tx = self.db.begin().await?;
+        CUSTOMERS.delete(&mut tx, id.get(), ctx).await?;
+        tx.commit().await
+    }
+
+    pub async fn restore_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<Customer> {
+        if !ctx.actor.may_assign_owner() {
+            return Err(Error::Forbidden);
+        }
+        let (visible_deleted,): (i64,) = self
+            .db
+            .one(
+                q(format!(
+                    "SELECT COUNT(*) FROM customers c WHERE c.id = $1 AND c.deleted_at IS NOT NULL AND {}",
+                    visible(ctx.actor.scope(), "c")
+                ))
+                .bind(id.get()),
+            )
+            .await?;
+        if visible_deleted == 0 {
+            return Err(Error::NotFound);
+        }
+        let mut tx = self.db.begin().await?;
+        CUSTOMERS.restore(&mut tx, id.get(), ctx).await?;
+        tx.commit().await?;
+        self.customer(&ctx.actor, id).await
+    }
+
+    /// Stamps the customer as verified (核对) now, by the actor.
+    pub async fn verify_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<Customer> {
+        self.customer(&ctx.actor, id).await?;
+        if !ctx.actor.may_write_records() {
+            return Err(Error::Forbidden);
+        }
+        let now = now_ms();
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            q("UPDATE customers SET verified_at = $1, verified_by = $2 WHERE id = $3")
+                .bind(now)
+                .bind(ctx.by())
+                .bind(id.get()),
+        )
+        .await?;
+        let change = Change {
+            field: "verified_at".into(),
+            old: None,
+            new: Some(Time(now).to_rfc3339()),
+        };
+        crate::write::write_history(&mut tx, "customer", id.get(), &[change], ctx, now).await?;
+        tx.commit().await?;
+        self.customer(&ctx.actor, id).await
+    }
+
+    /// Fills in the tags of the given customers with one query.
+    pub(crate) async fn load_tags(&self, customers: &mut [Customer]) -> Result<()> {
+        if customers.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = customers.iter().map(|c| c.id.to_string()).collect();
+        let rows: Vec<(i64, String)> = self
+            .db
+            .all(q(format!(
+                "SELECT ct.customer_id, t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
+                 WHERE ct.customer_id IN ({}) ORDER BY t.name",
+                ids.join(", ")
+            )))
+            .await?;
+        for (id, tag) in rows {
+            if let Some(c) = customers.iter_mut().find(|c| c.id == id) {
+                c.tags.push(tag);
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn columns(alias: &str) -> String {
+    CUSTOMER_COLUMNS
+        .iter()
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn sort_key(name: &str) -> String {
+    let pinyin = pinyin_of(name);
+    if pinyin.is_empty() {
+        kehu_core::text::match_key(name)
+    } else {
+        pinyin
+    }
+}
+
+/// Decides owner and team for a new or changed customer. Sales reps,
+/// service agents and marketers keep records they create; only managers
+/// and admins hand records to others (or to the pool).
+async fn assign_owner(
+    tx: &mut Tx,
+    actor: &Actor,
+    patch: &Patch,
+    current: Option<&Customer>,
+) -> Result<(Option<i64>, Option<i64>)> {
+    let me = actor.user_id.get();
+    let requested = match patch.get("owner_id") {
+        Some(v) => v.as_ref().and_then(Stored::as_int),
+        None => current.map_or(Some(me), |c| c.owner_id),
+    };
+    let changes_owner = current.map_or(requested != Some(me), |c| c.owner_id != requested);
+    if changes_owner && !actor.may_assign_owner() {
+        return Err(Invalid::one("owner_id", Code::ReadOnly).into());
+    }
+    let mut team = match requested {
+        Some(owner) => {
+            let row: Option<(Option<i64>,)> = tx
+                .optional(q("SELECT team_id FROM users WHERE id = $1 AND active").bind(owner))
+                .await?;
+            row.ok_or_else(|| Invalid::one("owner_id", Code::NotFound))?
+                .0
+        }
+        None => current
+            .and_then(|c| c.team_id)
+            .or(actor.team_id.map(|t| t.get())),
+    };
+    if let Some(Some(Stored::Int(t))) = patch.get("team_id") {
+        if !actor.is_admin() {
+            return Err(Invalid::one("team_id", Code::ReadOnly).into());
+        }
+        let found: Option<(i64,)> = tx
+            .optional(q("SELECT id FROM teams WHERE id = $1").bind(*t))
+            .await?;
+        if found.is_none() {
+            return Err(Invalid::one("team_id", Code::NotFound).into());
+        }
+        team = Some(*t);
+    }
+    if let Scope::Team(mine) = actor.scope() {
+        if requested.is_some() && team != mine.map(|t| t.get()) {
+            // A manager hands records only within the team.
+            return Err(Invalid::one("owner_id", Code::ReadOnly).into());
+        }
+    }
+    Ok((requested, team))
+}
+
+/// Applies a custom-field patch to the stored values: keys present are set
+/// (null clears), keys absent stay.
+fn merge_custom(
+    defs: &[FieldDef],
+    current: &Map<String, Value>,
+    values: &Map<String, Value>,
+) -> Result<Map<String, Value>, Invalid> {
+    let mut merged = current.clone();
+    let mut invalid = Invalid::default();
+    for (key, value) in values {
+        let field = format!("custom.{key}");
+        match defs.iter().find(|d| d.key.as_str() == key) {
+            None => invalid.push(field, Code::UnknownField),
+            Some(def) => match def.validate(value) {
+                Ok(Value::Null) => {
+                    merged.remove(key);
+                }
+                Ok(v) => {
+                    merged.insert(key.clone(), v);
+                }
+                Err(code) => invalid.push(field, code),
+            },
+        }
+    }
+    invalid.into_result().map(|()| merged)
+}
+
+fn custom_changes(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Change> {
+    let text = |v: Option<&Value>| {
+        v.map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .map(|k| Change {
+            field: format!("custom.{k}"),
+            old: text(old.get(k)),
+            new: text(new.get(k)),
+        })
+        .collect()
+}
+
+/// The database cannot index inside JSON portably, so custom fields marked
+/// unique are checked here, inside the writing transaction.
+async fn check_unique_custom(
+    tx: &mut Tx,
+    defs: &[FieldDef],
+    custom: &Map<String, Value>,
+    except: Option<i64>,
+) -> Result<()> {
+    let mut invalid = Invalid::default();
+    for def in defs.iter().filter(|d| d.rules.unique) {
+        let Some(value) = custom.get(def.key.as_str()) else {
+            continue;
+        };
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Null => continue,
+            other => other.to_string(),
+        };
+        let expr = custom_expr(tx.backend(), "c", def.key.as_str());
+        let found: Option<(i64,)> = tx
+            .optional(
+                q(format!(
+                    "SELECT c.id FROM customers c WHERE c.deleted_at IS NULL AND c.id <> $1 AND {expr} = $2 LIMIT 1"
+                ))
+                .bind(except.unwrap_or(0))
+                .bind(text),
+            )
+            .await?;
+        if found.is_some() {
+            invalid.push(format!("custom.{}", def.key.as_str()), Code::NotUnique);
+        }
+    }
+    invalid.into_result().map_err(Error::from)
+}
+
+/// Replaces a customer's tags, creating tags that do not exist yet.
+/// Returns whether anything changed.
+async fn set_tags(tx: &mut Tx, id: i64, names: &[String], ctx: &Ctx) -> Result<bool> {
+    let mut wanted = Vec::new();
+    for name in names {
+        let name = kehu_core::text::clean(name);
+        if name.is_empty() {
+            continue;
+        }
+        if name.chars().count() > 50 {
+            return Err(Invalid::one("tags", Code::TooLong { max: 50 }).into());
+        }
+        if !wanted.contains(&name) {
+            wanted.push(name);
+        }
+    }
+    if wanted.len() > 100 {
+        return Err(Invalid::one("tags", Code::TooLong { max: 100 }).into());
+    }
+    wanted.sort();
+    let old: Vec<(String,)> = tx
+        .all(
+            q(
+                "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
+               WHERE ct.customer_id = $1 ORDER BY t.name",
+            )
+            .bind(id),
+        )
+        .await?;
+    let old: Vec<String> = old.into_iter().map(|(n,)| n).collect();
+    if old == wanted {
+        return Ok(false);
+    }
+    let now = now_ms();
+    tx.execute(q("DELETE FROM customer_tags WHERE customer_id = $1").bind(id))
+        .await?;
+    for name in &wanted {
+        tx.execute(
+            q("INSERT INTO tags (name, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(now),
+        )
+        .await?;
+        tx.execute(
+            q("INSERT INTO customer_tags (customer_id, tag_id) SELECT $1, id FROM tags WHERE name = $2")
+                .bind(id)
+                .bind(name),
+        )
+        .await?;
+    }
+    let change = Change {
+        field: "tags".into(),
+        old: Some(old.join(", ")).filter(|s| !s.is_empty()),
+        new: Some(wanted.join(", ")).filter(|s| !s.is_empty()),
+    };
+    crate::write::write_history(tx, "customer", id, &[change], ctx, now).await?;
+    Ok(true)
+}
+
+#[derive(sqlx::FromRow)]
+struct SearchFields {
+    name: String,
+    company: Option<String>,
+    mobile: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+/// Rewrites a customer's search keys from its stored fields.
+pub(crate) async fn index_customer(tx: &mut Tx, id: i64) -> Result<()> {
+    let f: SearchFields = tx
+        .one(q("SELECT name, company, mobile, phone, email FROM customers WHERE id = $1").bind(id))
+        .await?;
+    tx.execute(q("DELETE FROM customer_search WHERE customer_id = $1").bind(id))
+        .await?;
+    let keys = terms(&Searchable {
+        name: &f.name,
+        company: f.company.as_deref(),
+        mobile: f.mobile.as_deref(),
+        phone: f.phone.as_deref(),
+        email: f.email.as_deref(),
+    });
+    insert_terms(tx, keys.iter().map(|k| (k.as_str(), id))).await
+}
+
+/// Inserts search keys in multi-row statements.
+pub(crate) async fn insert_terms<'a>(
+    tx: &mut Tx,
+    rows: impl Iterator<Item = (&'a str, i64)>,
+) -> Result<()> {
+    let rows: Vec<(&str, i64)> = rows.collect();
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from("INSERT INTO customer_search (term, customer_id) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        let mut stmt = q(sql);
+        for (term, id) in chunk {
+            stmt = stmt.bind(*term).bind(*id);
+        }
+        tx.execute(stmt).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,363 @@
+//! One way to run SQL on either backend.
+//!
+//! Fixed statements are written once with `$1, $2, …` placeholders, which
+//! both SQLite and PostgreSQL accept; dynamic ones (list filters) are built
+//! with sea-query for the backend at hand. Either way a statement becomes a
+//! [`Q`] and runs on a pool ([`Db`]) or in a transaction ([`Tx`]). Row types
+//! derive `sqlx::FromRow` once and decode from both backends.
+
+use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder, Value};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Arguments, FromRow, PgPool, Postgres, Sqlite, SqlitePool};
+
+use kehu_core::entry::{Kind, Stored};
+
+use crate::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Float(Option<f64>),
+    Bytes(Option<Vec<u8>>),
+}
+
+macro_rules! arg_from {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {$(
+        impl From<$t> for Arg {
+            fn from($v: $t) -> Arg { $e }
+        }
+    )*};
+}
+
+arg_from! {
+    i64 => |v| Arg::Int(Some(v)),
+    Option<i64> => |v| Arg::Int(v),
+    bool => |v| Arg::Bool(Some(v)),
+    String => |v| Arg::Text(Some(v)),
+    Option<String> => |v| Arg::Text(v),
+    &str => |v| Arg::Text(Some(v.to_owned())),
+    Option<&str> => |v| Arg::Text(v.map(str::to_owned)),
+    &String => |v| Arg::Text(Some(v.clone())),
+}
+
+/// A statement and its arguments.
+#[derive(Debug, Clone)]
+pub(crate) struct Q {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+pub(crate) fn q(sql: impl Into<String>) -> Q {
+    Q {
+        sql: sql.into(),
+        args: Vec::new(),
+    }
+}
+
+impl Q {
+    pub fn bind(mut self, arg: impl Into<Arg>) -> Q {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Builds a sea-query statement for `backend`.
+    pub fn built(backend: Backend, stmt: &impl QueryStatementWriter) -> Result<Q, Error> {
+        let (sql, values) = match backend {
+            Backend::Sqlite => stmt.build(SqliteQueryBuilder),
+            Backend::Postgres => stmt.build(PostgresQueryBuilder),
+        };
+        let args = values
+            .into_iter()
+            .map(|v| {
+                Ok(match v {
+                    Value::Bool(b) => Arg::Bool(b),
+                    Value::TinyInt(i) => Arg::Int(i.map(i64::from)),
+                    Value::SmallInt(i) => Arg::Int(i.map(i64::from)),
+                    Value::Int(i) => Arg::Int(i.map(i64::from)),
+                    Value::BigInt(i) => Arg::Int(i),
+                    Value::TinyUnsigned(i) => Arg::Int(i.map(i64::from)),
+                    Value::SmallUnsigned(i) => Arg::Int(i.map(i64::from)),
+                    Value::Unsigned(i) => Arg::Int(i.map(i64::from)),
+                    Value::Float(f) => Arg::Float(f.map(f64::from)),
+                    Value::Double(f) => Arg::Float(f),
+                    Value::String(s) => Arg::Text(s.map(|s| *s)),
+                    Value::Char(c) => Arg::Text(c.map(String::from)),
+                    Value::Bytes(b) => Arg::Bytes(b.map(|b| *b)),
+                    other => return Err(Error::internal(format!("unsupported value {other:?}"))),
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Q { sql, args })
+    }
+
+    fn sqlite(self) -> Result<(String, SqliteArguments<'static>), Error> {
+        let mut out = SqliteArguments::default();
+        for arg in self.args {
+            match arg {
+                Arg::Int(v) => out.add(v),
+                Arg::Text(v) => out.add(v),
+                Arg::Bool(v) => out.add(v),
+                Arg::Float(v) => out.add(v),
+                Arg::Bytes(v) => out.add(v),
+            }
+            .map_err(Error::encode)?;
+        }
+        Ok((self.sql, out))
+    }
+
+    fn postgres(self) -> Result<(String, PgArguments), Error> {
+        let mut out = PgArguments::default();
+        for arg in self.args {
+            match arg {
+                Arg::Int(v) => out.add(v),
+                Arg::Text(v) => out.add(v),
+                Arg::Bool(v) => out.add(v),
+                Arg::Float(v) => out.add(v),
+                Arg::Bytes(v) => out.add(v),
+            }
+            .map_err(Error::encode)?;
+        }
+        Ok((self.sql, out))
+    }
+}
+
+/// A row type that decodes from both backends.
+pub(crate) trait Row:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// Runs `$q` on `$sqlite` or `$pg` (executors of each backend), with `$how`
+/// one of sqlx's `fetch_all`, `fetch_optional`, `fetch_one`, `execute`.
+macro_rules! run {
+    (rows $target:expr, $q:expr, $how:ident, $T:ty) => {
+        match $target {
+            Exec::Sqlite(e) => {
+                let (sql, args) = $q.sqlite()?;
+                sqlx::query_as_with::<Sqlite, $T, _>(&sql, args)
+                    .$how(e)
+                    .await?
+            }
+            Exec::Postgres(e) => {
+                let (sql, args) = $q.postgres()?;
+                sqlx::query_as_with::<Postgres, $T, _>(&sql, args)
+                    .$how(e)
+                    .await?
+            }
+        }
+    };
+    (exec $target:expr, $q:expr) => {
+        match $target {
+            Exec::Sqlite(e) => {
+                let (sql, args) = $q.sqlite()?;
+                sqlx::query_with::<Sqlite, _>(&sql, args)
+                    .execute(e)
+                    .await?
+                    .rows_affected()
+            }
+            Exec::Postgres(e) => {
+                let (sql, args) = $q.postgres()?;
+                sqlx::query_with::<Postgres, _>(&sql, args)
+                    .execute(e)
+                    .await?
+                    .rows_affected()
+            }
+        }
+    };
+}
+
+enum Exec<S, P> {
+    Sqlite(S),
+    Postgres(P),
+}
+
+/// The connection pool of whichever backend is configured.
+#[derive(Clone, Debug)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open transaction. Dropped without [`Tx::commit`], it rolls back.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn exec(&self) -> Exec<&SqlitePool, &PgPool> {
+        match self {
+            Db::Sqlite(p) => Exec::Sqlite(p),
+            Db::Postgres(p) => Exec::Postgres(p),
+        }
+    }
+
+    /// Starts a write transaction. SQLite takes the write lock at once
+    /// (`BEGIN IMMEDIATE`) so two writers never deadlock upgrading a read.
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn all<T: Row>(&self, q: Q) -> Result<Vec<T>, Error> {
+        Ok(run!(rows self.exec(), q, fetch_all, T))
+    }
+
+    pub async fn optional<T: Row>(&self, q: Q) -> Result<Option<T>, Error> {
+        Ok(run!(rows self.exec(), q, fetch_optional, T))
+    }
+
+    pub async fn one<T: Row>(&self, q: Q) -> Result<T, Error> {
+        Ok(run!(rows self.exec(), q, fetch_one, T))
+    }
+
+    pub async fn execute(&self, q: Q) -> Result<u64, Error> {
+        Ok(run!(exec self.exec(), q))
+    }
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn exec(&mut self) -> Exec<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {
+        match self {
+            Tx::Sqlite(t) => Exec::Sqlite(&mut **t),
+            Tx::Postgres(t) => Exec::Postgres(&mut **t),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn all<T: Row>(&mut self, q: Q) -> Result<Vec<T>, Error> {
+        Ok(run!(rows self.exec(), q, fetch_all, T))
+    }
+
+    pub async fn optional<T: Row>(&mut self, q: Q) -> Result<Option<T>, Error> {
+        Ok(run!(rows self.exec(), q, fetch_optional, T))
+    }
+
+    pub async fn one<T: Row>(&mut self, q: Q) -> Result<T, Error> {
+        Ok(run!(rows self.exec(), q, fetch_one, T))
+    }
+
+    pub async fn execute(&mut self, q: Q) -> Result<u64, Error> {
+        Ok(run!(exec self.exec(), q))
+    }
+
+    /// Runs an INSERT … RETURNING id and gives the new id.
+    pub async fn insert(&mut self, q: Q) -> Result<i64, Error> {
+        let (id,): (i64,) = self.one(q).await?;
+        Ok(id)
+    }
+}
+
+/// Milliseconds since the Unix epoch: how kehu stores time.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// How a column decodes into a [`Stored`] value.
+pub(crate) fn decodes_as(kind: Kind) -> Stored {
+    match kind {
+        Kind::Id | Kind::DateTime => Stored::Int(0),
+        Kind::Bool => Stored::Bool(false),
+        _ => Stored::Text(String::new()),
+    }
+}
+
+macro_rules! decode_row {
+    ($row:expr, $shapes:expr) => {{
+        let row = $row;
+        $shapes
+            .iter()
+            .enumerate()
+            .map(|(i, shape)| {
+                Ok(match shape {
+                    Stored::Int(_) => row.try_get::<Option<i64>, _>(i)?.map(Stored::Int),
+                    Stored::Bool(_) => row.try_get::<Option<bool>, _>(i)?.map(Stored::Bool),
+                    Stored::Text(_) => row.try_get::<Option<String>, _>(i)?.map(Stored::Text),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+    }};
+}
+
+impl Tx {
+    /// Reads one row as loosely typed values, decoding column `i` the way
+    /// `shapes[i]` says: for code that handles any record type's fields.
+    pub async fn values(
+        &mut self,
+        q: Q,
+        shapes: &[Stored],
+    ) -> Result<Option<Vec<Option<Stored>>>, Error> {
+        use sqlx::Row as _;
+        Ok(match self.exec() {
+            Exec::Sqlite(e) => {
+                let (sql, args) = q.sqlite()?;
+                match sqlx::query_with::<Sqlite, _>(&sql, args)
+                    .fetch_optional(e)
+                    .await?
+                {
+                    Some(row) => Some(decode_row!(row, shapes)),
+                    None => None,
+                }
+            }
+            Exec::Postgres(e) => {
+                let (sql, args) = q.postgres()?;
+                match sqlx::query_with::<Postgres, _>(&sql, args)
+                    .fetch_optional(e)
+                    .await?
+                {
+                    Some(row) => Some(decode_row!(row, shapes)),
+                    None => None,
+                }
+            }
+        })
+    }
+}
+
+/// The argument for a field value; a NULL keeps the column's type, which
+/// PostgreSQL needs to accept it.
+pub(crate) fn stored_arg(kind: Kind, v: Option<Stored>) -> Arg {
+    match (v, decodes_as(kind)) {
+        (Some(Stored::Text(s)), _) => Arg::Text(Some(s)),
+        (Some(Stored::Int(i)), _) => Arg::Int(Some(i)),
+        (Some(Stored::Bool(b)), _) => Arg::Bool(Some(b)),
+        (None, Stored::Int(_)) => Arg::Int(None),
+        (None, Stored::Bool(_)) => Arg::Bool(None),
+        (None, Stored::Text(_)) => Arg::Text(None),
+    }
+}

@@ -1,0 +1,146 @@
+#![forbid(unsafe_code)]
+//! kehu's persistence: one [`Store`] over SQLite (the embedded default, in
+//! WAL mode) or PostgreSQL (for several kehu processes), picked from the
+//! database URL. Both backends run the same code and the same tests.
+
+mod db;
+mod error;
+
+pub mod auth;
+pub mod customers;
+pub mod fields;
+pub mod history;
+pub mod list;
+pub mod records;
+pub mod search;
+pub mod tags;
+pub mod time;
+pub mod users;
+pub mod write;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use db::{now_ms, Backend};
+pub use error::{Error, Result};
+
+use db::Db;
+
+/// Where kehu keeps its data when nothing is configured.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://kehu.db";
+
+/// The handle every part of kehu uses to read and write records. Cheap to
+/// clone: it holds a connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://path`, `sqlite::memory:`
+    /// or `postgres://…`), creating an SQLite file if it does not exist.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Db::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // With WAL, NORMAL keeps the database consistent after a
+                // crash; only the last transactions before a power loss may
+                // be rolled back.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database exists once per connection.
+                .max_connections(if in_memory { 1 } else { 8 })
+                .min_connections(if in_memory { 1 } else { 0 })
+                .idle_timeout(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(600))
+                })
+                .max_lifetime(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(3600))
+                })
+                .connect_with(options)
+                .await?;
+            Db::Sqlite(pool)
+        } else {
+            return Err(Error::internal(format!(
+                "unsupported database URL {}: use sqlite://FILE or postgres://…",
+                redact_url(url)
+            )));
+        };
+        Ok(Store { db })
+    }
+
+    /// Brings the schema up to date. Safe to run from several processes at
+    /// once: sqlx takes a lock for the duration.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Checks that the database answers, for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        let _: (i64,) = self.db.one(db::q("SELECT 1")).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// The URL with any password replaced, fit for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_a_log() {
+        assert_eq!(
+            redact_url("postgres://kehu:s3cret@db:5432/kehu"),
+            "postgres://kehu:***@db:5432/kehu"
+        );
+        assert_eq!(redact_url("sqlite://kehu.db"), "sqlite://kehu.db");
+    }
+}

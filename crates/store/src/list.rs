@@ -1,0 +1,352 @@
+//! Customer lists: search, filters, sorting and cursor pages. No page
+//! counts the whole table; the next page is found from the last row of this
+//! one, so page 1,000 costs what page 1 does.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use kehu_core::field::FieldKey;
+use kehu_core::{date, Actor, Code, Invalid};
+use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::customers::{columns, custom_expr, visible, Customer};
+use crate::db::Q;
+use crate::search::ranges;
+use crate::{Result, Store};
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    #[default]
+    Updated,
+    Created,
+    Name,
+}
+
+impl SortBy {
+    fn column(self) -> &'static str {
+        match self {
+            SortBy::Updated => "updated_at",
+            SortBy::Created => "created_at",
+            SortBy::Name => "sort_key",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerFilter {
+    User(i64),
+    /// Records nobody owns: the shared pool.
+    Pool,
+}
+
+/// Where the previous page ended: the sort value and id of its last row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum After {
+    Int(i64, i64),
+    Text(String, i64),
+}
+
+/// A parsed list request.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    pub q: Option<String>,
+    pub owner: Option<OwnerFilter>,
+    pub team_id: Option<i64>,
+    pub tag: Option<String>,
+    pub kind: Option<String>,
+    pub stage: Option<String>,
+    pub source: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub value_tier: Option<String>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    pub custom: Vec<(String, String)>,
+    pub sort: SortBy,
+    pub descending: bool,
+    pub limit: u64,
+    after: Option<After>,
+}
+
+/// One page of customers and the cursor for the next, if any.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+impl CustomerFilter {
+    /// Reads a list request from query parameters. Unknown parameters and
+    /// bad values are reported per parameter, like any other input.
+    pub fn from_params(params: &[(String, String)]) -> Result<CustomerFilter, Invalid> {
+        let mut f = CustomerFilter {
+            limit: DEFAULT_LIMIT,
+            descending: true,
+            ..Default::default()
+        };
+        let mut invalid = Invalid::default();
+        let mut cursor = None;
+        for (key, value) in params {
+            let value = value.trim();
+            let text = || Some(value.to_owned()).filter(|v| !v.is_empty());
+            match key.as_str() {
+                "q" => f.q = text(),
+                "owner_id" => {
+                    f.owner = match value {
+                        "" => None,
+                        "none" | "pool" => Some(OwnerFilter::Pool),
+                        v => match v.parse() {
+                            Ok(id) => Some(OwnerFilter::User(id)),
+                            Err(_) => {
+                                invalid.push(key.as_str(), Code::WrongType);
+                                None
+                            }
+                        },
+                    }
+                }
+                "team_id" => {
+                    f.team_id = invalid.check(key, value.parse().map_err(|_| Code::WrongType))
+                }
+                "tag" => f.tag = text(),
+                "kind" => f.kind = text(),
+                "stage" => f.stage = text(),
+                "source" => f.source = text(),
+                "province" => {
+                    f.province = if value.is_empty() {
+                        None
+                    } else {
+                        invalid.check(
+                            key,
+                            kehu_core::region::Province::parse(value).map(|p| p.name().to_owned()),
+                        )
+                    }
+                }
+                "city" => f.city = text(),
+                "value_tier" => f.value_tier = text(),
+                "created_from" | "updated_from" | "created_to" | "updated_to" => {
+                    let Some(day) = invalid.check(key, date::parse_date(value)) else {
+                        continue;
+                    };
+                    let start = day
+                        .and_hms_opt(0, 0, 0)
+                        .map(|t| t.and_utc().timestamp_millis());
+                    // Dates are China days: 00:00 is 16:00 UTC the day before.
+                    let start = start.unwrap_or_default() - 8 * 3600 * 1000;
+                    match key.as_str() {
+                        "created_from" => f.created_from = Some(start),
+                        "updated_from" => f.updated_from = Some(start),
+                        "created_to" => f.created_to = Some(start + DAY_MS),
+                        _ => f.updated_to = Some(start + DAY_MS),
+                    }
+                }
+                "sort" => {
+                    let (desc, name) = match value.strip_prefix('-') {
+                        Some(n) => (true, n),
+                        None => (false, value),
+                    };
+                    f.descending = desc;
+                    f.sort = match name {
+                        "updated_at" => SortBy::Updated,
+                        "created_at" => SortBy::Created,
+                        "name" => SortBy::Name,
+                        _ => {
+                            invalid.push("sort", Code::InvalidChoice);
+                            SortBy::Updated
+                        }
+                    };
+                }
+                "limit" => match value.parse::<u64>() {
+                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => f.limit = n,
+                    Ok(_) => invalid.push(
+                        "limit",
+                        Code::AboveMax {
+                            max: MAX_LIMIT.to_string(),
+                        },
+                    ),
+                    Err(_) => invalid.push("limit", Code::WrongType),
+                },
+                "cursor" => cursor = text(),
+                other => match other.strip_prefix("custom.").map(FieldKey::parse) {
+                    Some(Ok(k)) => f.custom.push((k.as_str().to_owned(), value.to_owned())),
+                    _ => invalid.push(other, Code::UnknownField),
+                },
+            }
+        }
+        if let Some(c) = cursor {
+            f.after = decode_cursor(&c, f.sort);
+            if f.after.is_none() {
+                invalid.push("cursor", Code::WrongType);
+            }
+        }
+        invalid.into_result().map(|()| f)
+    }
+}
+
+fn decode_cursor(cursor: &str, sort: SortBy) -> Option<After> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let after: After = serde_json::from_slice(&bytes).ok()?;
+    let fits = matches!(
+        (&after, sort),
+        (After::Text(..), SortBy::Name) | (After::Int(..), SortBy::Updated | SortBy::Created)
+    );
+    fits.then_some(after)
+}
+
+fn encode_cursor(after: &After) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(after).unwrap_or_default())
+}
+
+fn c(col: &str) -> Expr {
+    Expr::col((Alias::new("c"), Alias::new(col)))
+}
+
+impl Store {
+    pub async fn list_customers(
+        &self,
+        actor: &Actor,
+        f: &CustomerFilter,
+    ) -> Result<Page<Customer>> {
+        let backend = self.db.backend();
+        let mut s = Query::select();
+        s.expr(Expr::cust(columns("c")))
+            .from_as(Alias::new("customers"), Alias::new("c"))
+            .and_where(Expr::cust("c.deleted_at IS NULL"))
+            .and_where(Expr::cust(visible(actor.scope(), "c")));
+        if let Some(words) = f.q.as_deref().and_then(ranges) {
+            for (low, high) in words {
+                s.and_where(Expr::cust_with_values(
+                    "c.id IN (SELECT s.customer_id FROM customer_search s WHERE s.term >= ? AND s.term < ?)",
+                    [low, high],
+                ));
+            }
+        }
+        match &f.owner {
+            Some(OwnerFilter::User(id)) => {
+                s.and_where(c("owner_id").eq(*id));
+            }
+            Some(OwnerFilter::Pool) => {
+                s.and_where(c("owner_id").is_null());
+            }
+            None => {}
+        }
+        if let Some(team) = f.team_id {
+            s.and_where(c("team_id").eq(team));
+        }
+        if let Some(tag) = &f.tag {
+            s.and_where(Expr::cust_with_values(
+                "c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = ?)",
+                [tag.clone()],
+            ));
+        }
+        for (col, value) in [
+            ("kind", &f.kind),
+            ("stage", &f.stage),
+            ("source", &f.source),
+            ("province", &f.province),
+            ("city", &f.city),
+            ("value_tier", &f.value_tier),
+        ] {
+            if let Some(v) = value {
+                s.and_where(c(col).eq(v.clone()));
+            }
+        }
+        for (col, from, to) in [
+            ("created_at", f.created_from, f.created_to),
+            ("updated_at", f.updated_from, f.updated_to),
+        ] {
+            if let Some(from) = from {
+                s.and_where(c(col).gte(from));
+            }
+            if let Some(to) = to {
+                s.and_where(c(col).lt(to));
+            }
+        }
+        for (key, value) in &f.custom {
+            s.and_where(Expr::cust_with_values(
+                format!("{} = ?", custom_expr(backend, "c", key)),
+                [value.clone()],
+            ));
+        }
+        let col = f.sort.column();
+        let cmp = if f.descending { "<" } else { ">" };
+        match &f.after {
+            Some(After::Int(v, id)) => {
+                s.and_where(Expr::cust_with_values(
+                    format!("(c.{col}, c.id) {cmp} (?, ?)"),
+                    [*v, *id],
+                ));
+            }
+            Some(After::Text(v, id)) => {
+                s.and_where(Expr::cust_with_values(
+                    format!("(c.{col}, c.id) {cmp} (?, ?)"),
+                    [sea_query::Value::from(v.clone()), (*id).into()],
+                ));
+            }
+            None => {}
+        }
+        let order = if f.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        s.order_by_expr(SimpleExpr::from(c(col)), order.clone())
+            .order_by_expr(SimpleExpr::from(c("id")), order)
+            .limit(f.limit + 1);
+        let mut items: Vec<Customer> = self.db.all(Q::built(backend, &s)?).await?;
+        let next_cursor = if items.len() as u64 > f.limit {
+            items.truncate(f.limit as usize);
+            items.last().map(|last| {
+                encode_cursor(&match f.sort {
+                    SortBy::Updated => After::Int(last.updated_at.0, last.id),
+                    SortBy::Created => After::Int(last.created_at.0, last.id),
+                    SortBy::Name => After::Text(crate::customers::sort_key(&last.name), last.id),
+                })
+            })
+        } else {
+            None
+        };
+        self.load_tags(&mut items).await?;
+        Ok(Page { items, next_cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_parameters_and_bad_values_are_named() {
+        let err = CustomerFilter::from_params(&params(&[
+            ("colour", "red"),
+            ("limit", "100000"),
+            ("created_from", "2024-02-30"),
+            ("sort", "-password"),
+        ]))
+        .unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["colour", "limit", "created_from", "sort"]);
+    }
+
+    #[test]
+    fn a_cursor_from_another_sort_is_refused() {
+        let cursor = encode_cursor(&After::Int(5, 7));
+        assert!(decode_cursor(&cursor, SortBy::Updated).is_some());
+        assert!(decode_cursor(&cursor, SortBy::Name).is_none());
+        assert!(decode_cursor("not base64!", SortBy::Updated).is_none());
+    }
+}

@@ -1,0 +1,105 @@
+//! Search keys for customers. Every key a customer should be found by is a
+//! row in `customer_search`; a search is a prefix range scan on that table,
+//! the same on both backends and fast at any size.
+
+use kehu_core::company::company_core;
+use kehu_core::search::{digits_of, name_keys, query_key};
+
+/// Shortest digit fragment that searches phone numbers.
+pub const MIN_DIGITS: usize = 4;
+/// Keys longer than this are cut: nobody types more to find a record.
+const MAX_KEY_CHARS: usize = 40;
+
+/// The fields of a customer that it can be found by.
+#[derive(Debug, Default, Clone)]
+pub struct Searchable<'a> {
+    pub name: &'a str,
+    pub company: Option<&'a str>,
+    pub mobile: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+/// All search keys of one customer, deduplicated.
+pub fn terms(s: &Searchable<'_>) -> Vec<String> {
+    let mut out: Vec<String> = name_keys(s.name);
+    if let Some(company) = s.company.filter(|c| !c.is_empty()) {
+        out.extend(name_keys(company));
+        out.push(company_core(company));
+    }
+    if let Some(email) = s.email {
+        out.push(email.to_lowercase());
+    }
+    for phone in [s.mobile, s.phone].into_iter().flatten() {
+        let digits = digits_of(phone);
+        // Every suffix, so any fragment of the number is a key's prefix.
+        for start in 0..digits.len().saturating_sub(MIN_DIGITS - 1) {
+            out.push(digits[start..].to_owned());
+        }
+    }
+    let mut out: Vec<String> = out
+        .into_iter()
+        .map(|k| k.chars().take(MAX_KEY_CHARS).collect::<String>())
+        .filter(|k| !k.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The prefix ranges `[low, high)` a search string asks for: one per word,
+/// all of which must match. Returns `None` for a string with nothing to
+/// search by (or a digit fragment too short to be selective).
+pub fn ranges(query: &str) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for word in query.split_whitespace() {
+        let key = query_key(word);
+        if key.is_empty() {
+            continue;
+        }
+        if key.chars().all(|c| c.is_ascii_digit()) && key.len() < MIN_DIGITS {
+            continue;
+        }
+        let key: String = key.chars().take(MAX_KEY_CHARS).collect();
+        // U+10FFFF sorts after every character in both byte-wise collations.
+        let high = format!("{key}\u{10FFFF}");
+        out.push((key, high));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_customer_is_found_by_pinyin_initials_phone_fragments_and_company_core() {
+        let t = terms(&Searchable {
+            name: "张三",
+            company: Some("北京某某科技有限公司"),
+            mobile: Some("13812345678"),
+            phone: None,
+            email: Some("Zhang.San@Example.com"),
+        });
+        for key in [
+            "张三",
+            "zhangsan",
+            "zs",
+            "某某科技",
+            "zhang.san@example.com",
+            "5678",
+            "13812345678",
+        ] {
+            assert!(t.iter().any(|k| k.starts_with(key)), "{key} not in {t:?}");
+        }
+        // "1234" sits in the middle of the number: a suffix starts with it.
+        assert!(t.iter().any(|k| k.starts_with("1234")));
+    }
+
+    #[test]
+    fn short_digit_fragments_are_not_searched() {
+        assert!(ranges("123").is_none());
+        assert_eq!(ranges("ZS 5678").unwrap().len(), 2);
+        assert_eq!(ranges("ZS").unwrap()[0].0, "zs");
+    }
+}

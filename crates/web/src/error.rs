@@ -1,0 +1,207 @@
+//! The HTTP layer's one error type, rendered as `application/problem+json`
+//! (RFC 9457). 4xx problems explain themselves in the user's language and
+//! list `{field, code, message}` for each bad field; 5xx problems say only
+//! that something failed, and the cause goes to the log.
+
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kehu_core::{FieldError, Invalid, Lang};
+use kehu_store::Error as StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Invalid(Invalid),
+    #[error("malformed body")]
+    BadBody(&'static str),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("body too large")]
+    TooLarge,
+    #[error("sign in required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("rate limited")]
+    RateLimited,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Invalid(i) => ApiError::Invalid(i),
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Forbidden => ApiError::Forbidden,
+            StoreError::BadCredentials => ApiError::BadCredentials,
+            StoreError::RateLimited => ApiError::RateLimited,
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(i: Invalid) -> ApiError {
+        ApiError::Invalid(i)
+    }
+}
+
+/// A problem waiting for the request's language; [`localize`] renders it.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    errors: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+struct ProblemBody {
+    #[serde(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<kehu_core::LocalizedFieldError>,
+}
+
+impl Problem {
+    fn title(&self, lang: Lang) -> &'static str {
+        let zh = lang == Lang::ZhCn;
+        match self.code {
+            "not_found" => if zh { "记录不存在" } else { "Not found" },
+            "invalid" => if zh { "输入有误，请检查标出的字段" } else { "Some fields are invalid" },
+            "malformed_json" => if zh { "请求内容不是有效的 JSON" } else { "The request body is not valid JSON" },
+            "not_an_object" => if zh { "请求内容应为 JSON 对象" } else { "The request body must be a JSON object" },
+            "unsupported_media_type" => {
+                if zh { "请求内容应为 application/json" } else { "The request body must be application/json" }
+            }
+            "too_large" => if zh { "请求内容过大" } else { "The request body is too large" },
+            "unauthorized" => if zh { "请先登录" } else { "Sign in first" },
+            "forbidden" => if zh { "您的角色无权执行此操作" } else { "Your role may not do this" },
+            "bad_credentials" => if zh { "邮箱或密码不正确" } else { "Wrong email or password" },
+            "rate_limited" => {
+                if zh { "登录失败次数过多，请 15 分钟后再试" } else { "Too many failed sign-ins; try again in 15 minutes" }
+            }
+            "version" => {
+                if zh { "记录已被他人修改，请刷新后重试" } else { "Someone else changed this record; reload and try again" }
+            }
+            "team_in_use" => {
+                if zh { "团队仍有成员或客户，不能删除" } else { "The team still has members or customers" }
+            }
+            "bad_query" => if zh { "查询参数有误" } else { "Invalid query parameters" },
+            "method_not_allowed" => if zh { "不支持此请求方法" } else { "Method not allowed" },
+            "route_not_found" => if zh { "没有这个地址" } else { "No such address" },
+            _ => if zh { "服务器内部错误，请稍后再试" } else { "Internal server error; please try again later" },
+        }
+    }
+
+    pub fn new(status: StatusCode, code: &'static str) -> Problem {
+        Problem { status, code, errors: Vec::new() }
+    }
+
+    fn render(&self, lang: Lang) -> Response {
+        let body = ProblemBody {
+            kind: format!("https://kehu.dev/problems/{}", self.code.replace('_', "-")),
+            title: self.title(lang).to_owned(),
+            status: self.status.as_u16(),
+            code: self.code,
+            errors: self.errors.iter().map(|e| e.localize(lang)).collect(),
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.tag()),
+        );
+        response
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        // Rendered in Chinese until `localize` sees the request's language.
+        let mut response = self.render(Lang::default());
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        use StatusCode as S;
+        let (status, code, errors) = match self {
+            ApiError::NotFound => (S::NOT_FOUND, "not_found", vec![]),
+            ApiError::Invalid(i) => (S::UNPROCESSABLE_ENTITY, "invalid", i.0),
+            ApiError::BadBody(code) => (S::BAD_REQUEST, code, vec![]),
+            ApiError::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", vec![]),
+            ApiError::TooLarge => (S::PAYLOAD_TOO_LARGE, "too_large", vec![]),
+            ApiError::Unauthorized => (S::UNAUTHORIZED, "unauthorized", vec![]),
+            ApiError::Forbidden => (S::FORBIDDEN, "forbidden", vec![]),
+            ApiError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", vec![]),
+            ApiError::RateLimited => (S::TOO_MANY_REQUESTS, "rate_limited", vec![]),
+            ApiError::Conflict(what) => (S::CONFLICT, what, vec![]),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %error_chain(e.as_ref()), "request failed");
+                (S::INTERNAL_SERVER_ERROR, "internal", vec![])
+            }
+        };
+        Problem { status, code, errors }.into_response()
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// The language a request asks for: the `lang` of a signed-in user wins
+/// (set later by the auth extractor's caller), then `Accept-Language`.
+pub fn request_lang<B>(req: &Request<B>) -> Lang {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+/// Renders problems in the request's language, and turns axum's own plain
+/// text rejections (unknown route, wrong method) into problems too.
+pub async fn localize(req: Request<axum::body::Body>, next: Next) -> Response {
+    let lang = request_lang(&req);
+    let response = next.run(req).await;
+    if let Some(problem) = response.extensions().get::<Problem>() {
+        return problem.render(lang);
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    match response.status() {
+        StatusCode::NOT_FOUND if !is_problem => Problem::new(StatusCode::NOT_FOUND, "route_not_found").render(lang),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").render(lang),
+        StatusCode::PAYLOAD_TOO_LARGE if !is_problem => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large").render(lang),
+        _ => response,
+    }
+}
