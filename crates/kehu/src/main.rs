@@ -1,2 +1,37 @@
 #![forbid(unsafe_code)]
-fn main() {}
+//! `kehu`: the CRM in one binary. `kehu serve` runs the web UI and the API;
+//! the other subcommands do the work people script.
+
+mod cli;
+mod demo;
+mod demo_data;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEHU_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kehu: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kehu: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

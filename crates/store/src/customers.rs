@@ -336,6 +336,38 @@ impl Store {
         self.customer(&ctx.actor, id).await
     }
 
+    /// The oldest visible customer whose `field` (mobile or email) is
+    /// exactly `value` (already normalised).
+    pub async fn find_customer_by(
+        &self,
+        actor: &Actor,
+        field: &str,
+        value: &str,
+    ) -> Result<Customer> {
+        let condition = match field {
+            "mobile" => "c.mobile = $1",
+            "email" => "lower(c.email) = lower($1)",
+            _ => {
+                return Err(Error::internal(format!(
+                    "cannot look customers up by {field}"
+                )))
+            }
+        };
+        let id: Option<(i64,)> = self
+            .db
+            .optional(
+                q(format!(
+                    "SELECT c.id FROM customers c WHERE {condition} AND c.deleted_at IS NULL AND {} \
+                     ORDER BY c.id LIMIT 1",
+                    visible(actor.scope(), "c")
+                ))
+                .bind(value),
+            )
+            .await?;
+        self.customer(actor, CustomerId(id.ok_or(Error::NotFound)?.0))
+            .await
+    }
+
     /// Fills in the tags of the given customers with one query.
     pub(crate) async fn load_tags(&self, customers: &mut [Customer]) -> Result<()> {
         if customers.is_empty() {
@@ -594,26 +626,14 @@ pub(crate) async fn index_customer(tx: &mut Tx, id: i64) -> Result<()> {
     insert_terms(tx, keys.iter().map(|k| (k.as_str(), id))).await
 }
 
-/// Inserts search keys in multi-row statements.
+/// Inserts search keys.
 pub(crate) async fn insert_terms<'a>(
     tx: &mut Tx,
     rows: impl Iterator<Item = (&'a str, i64)>,
 ) -> Result<()> {
-    let rows: Vec<(&str, i64)> = rows.collect();
-    for chunk in rows.chunks(500) {
-        let mut sql = String::from("INSERT INTO customer_search (term, customer_id) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-        }
-        sql.push_str(" ON CONFLICT DO NOTHING");
-        let mut stmt = q(sql);
-        for (term, id) in chunk {
-            stmt = stmt.bind(*term).bind(*id);
-        }
-        tx.execute(stmt).await?;
-    }
-    Ok(())
+    let rows = rows
+        .map(|(term, id)| vec![term.into(), id.into()])
+        .collect();
+    tx.insert_rows("customer_search", &["term", "customer_id"], rows, true)
+        .await
 }

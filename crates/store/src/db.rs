@@ -88,12 +88,16 @@ impl Q {
                     Value::TinyUnsigned(i) => Arg::Int(i.map(i64::from)),
                     Value::SmallUnsigned(i) => Arg::Int(i.map(i64::from)),
                     Value::Unsigned(i) => Arg::Int(i.map(i64::from)),
+                    Value::BigUnsigned(i) => Arg::Int(
+                        i.map(i64::try_from)
+                            .transpose()
+                            .map_err(|_| Error::internal("integer out of range"))?,
+                    ),
                     Value::Float(f) => Arg::Float(f.map(f64::from)),
                     Value::Double(f) => Arg::Float(f),
                     Value::String(s) => Arg::Text(s.map(|s| *s)),
                     Value::Char(c) => Arg::Text(c.map(String::from)),
                     Value::Bytes(b) => Arg::Bytes(b.map(|b| *b)),
-                    other => return Err(Error::internal(format!("unsupported value {other:?}"))),
                 })
             })
             .collect::<Result<_, Error>>()?;
@@ -359,5 +363,77 @@ pub(crate) fn stored_arg(kind: Kind, v: Option<Stored>) -> Arg {
         (None, Stored::Int(_)) => Arg::Int(None),
         (None, Stored::Bool(_)) => Arg::Bool(None),
         (None, Stored::Text(_)) => Arg::Text(None),
+    }
+}
+
+/// Most placeholders one statement may carry: SQLite allows 32,766 and
+/// PostgreSQL 65,535.
+const MAX_PARAMS: usize = 30_000;
+
+impl Tx {
+    /// Inserts many rows with as few multi-row statements as the backends'
+    /// placeholder limits allow. Every row has one argument per column.
+    pub async fn insert_rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Arg>>,
+        on_conflict_do_nothing: bool,
+    ) -> Result<(), Error> {
+        let per_statement = (MAX_PARAMS / columns.len().max(1)).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+            let mut n = 0;
+            for (i, row) in chunk.iter().enumerate() {
+                debug_assert_eq!(row.len(), columns.len());
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for j in 0..row.len() {
+                    n += 1;
+                    sql.push_str(if j == 0 { "$" } else { ", $" });
+                    sql.push_str(&n.to_string());
+                }
+                sql.push(')');
+            }
+            if on_conflict_do_nothing {
+                sql.push_str(" ON CONFLICT DO NOTHING");
+            }
+            let mut stmt = q(sql);
+            for arg in chunk.into_iter().flatten() {
+                stmt = stmt.bind(arg);
+            }
+            self.execute(stmt).await?;
+        }
+        Ok(())
+    }
+
+    /// Reserves `n` ids of `table` for rows inserted with explicit ids, so
+    /// related rows can be written in bulk before the database hands ids
+    /// out. SQLite is serialised by the write lock this transaction holds;
+    /// PostgreSQL draws from the identity's sequence.
+    pub async fn reserve_ids(&mut self, table: &str, n: usize) -> Result<Vec<i64>, Error> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self.backend() {
+            Backend::Sqlite => {
+                let (max,): (i64,) = self
+                    .one(q(format!("SELECT COALESCE(MAX(id), 0) FROM {table}")))
+                    .await?;
+                Ok((max + 1..=max + n as i64).collect())
+            }
+            Backend::Postgres => {
+                let rows: Vec<(i64,)> = self
+                    .all(
+                        q(format!(
+                            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+                        ))
+                        .bind(n as i64),
+                    )
+                    .await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
+            }
+        }
     }
 }

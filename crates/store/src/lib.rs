@@ -7,6 +7,7 @@ mod db;
 mod error;
 
 pub mod auth;
+pub mod bulk;
 pub mod customers;
 pub mod fields;
 pub mod history;
@@ -105,7 +106,7 @@ impl Store {
 
     /// Checks that the database answers, for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
-        let _: (i64,) = self.db.one(db::q("SELECT 1")).await?;
+        let _: (i64,) = self.db.one(db::q("SELECT CAST(1 AS BIGINT)")).await?;
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::customers::{columns, custom_expr, visible, Customer};
-use crate::db::Q;
+use crate::db::{Backend, Q};
 use crate::search::ranges;
 use crate::{Result, Store};
 
@@ -215,93 +215,8 @@ impl Store {
         actor: &Actor,
         f: &CustomerFilter,
     ) -> Result<Page<Customer>> {
-        let backend = self.db.backend();
-        let mut s = Query::select();
-        s.expr(Expr::cust(columns("c")))
-            .from_as(Alias::new("customers"), Alias::new("c"))
-            .and_where(Expr::cust("c.deleted_at IS NULL"))
-            .and_where(Expr::cust(visible(actor.scope(), "c")));
-        if let Some(words) = f.q.as_deref().and_then(ranges) {
-            for (low, high) in words {
-                s.and_where(Expr::cust_with_values(
-                    "c.id IN (SELECT s.customer_id FROM customer_search s WHERE s.term >= ? AND s.term < ?)",
-                    [low, high],
-                ));
-            }
-        }
-        match &f.owner {
-            Some(OwnerFilter::User(id)) => {
-                s.and_where(c("owner_id").eq(*id));
-            }
-            Some(OwnerFilter::Pool) => {
-                s.and_where(c("owner_id").is_null());
-            }
-            None => {}
-        }
-        if let Some(team) = f.team_id {
-            s.and_where(c("team_id").eq(team));
-        }
-        if let Some(tag) = &f.tag {
-            s.and_where(Expr::cust_with_values(
-                "c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = ?)",
-                [tag.clone()],
-            ));
-        }
-        for (col, value) in [
-            ("kind", &f.kind),
-            ("stage", &f.stage),
-            ("source", &f.source),
-            ("province", &f.province),
-            ("city", &f.city),
-            ("value_tier", &f.value_tier),
-        ] {
-            if let Some(v) = value {
-                s.and_where(c(col).eq(v.clone()));
-            }
-        }
-        for (col, from, to) in [
-            ("created_at", f.created_from, f.created_to),
-            ("updated_at", f.updated_from, f.updated_to),
-        ] {
-            if let Some(from) = from {
-                s.and_where(c(col).gte(from));
-            }
-            if let Some(to) = to {
-                s.and_where(c(col).lt(to));
-            }
-        }
-        for (key, value) in &f.custom {
-            s.and_where(Expr::cust_with_values(
-                format!("{} = ?", custom_expr(backend, "c", key)),
-                [value.clone()],
-            ));
-        }
-        let col = f.sort.column();
-        let cmp = if f.descending { "<" } else { ">" };
-        match &f.after {
-            Some(After::Int(v, id)) => {
-                s.and_where(Expr::cust_with_values(
-                    format!("(c.{col}, c.id) {cmp} (?, ?)"),
-                    [*v, *id],
-                ));
-            }
-            Some(After::Text(v, id)) => {
-                s.and_where(Expr::cust_with_values(
-                    format!("(c.{col}, c.id) {cmp} (?, ?)"),
-                    [sea_query::Value::from(v.clone()), (*id).into()],
-                ));
-            }
-            None => {}
-        }
-        let order = if f.descending {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        s.order_by_expr(SimpleExpr::from(c(col)), order.clone())
-            .order_by_expr(SimpleExpr::from(c("id")), order)
-            .limit(f.limit + 1);
-        let mut items: Vec<Customer> = self.db.all(Q::built(backend, &s)?).await?;
+        let query = list_query(self.db.backend(), actor, f)?;
+        let mut items: Vec<Customer> = self.db.all(query).await?;
         let next_cursor = if items.len() as u64 > f.limit {
             items.truncate(f.limit as usize);
             items.last().map(|last| {
@@ -317,6 +232,110 @@ impl Store {
         self.load_tags(&mut items).await?;
         Ok(Page { items, next_cursor })
     }
+}
+
+/// The SELECT for one page (plus one row, to know whether another follows).
+fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter) -> Result<Q> {
+    let mut s = Query::select();
+    s.expr(Expr::cust(columns("c")))
+        .from_as(Alias::new("customers"), Alias::new("c"))
+        .and_where(Expr::cust("c.deleted_at IS NULL"))
+        .and_where(Expr::cust(visible(actor.scope(), "c")));
+    if let Some(words) = f.q.as_deref().and_then(ranges) {
+        let term = || Expr::col((Alias::new("s"), Alias::new("term")));
+        for (low, high) in words {
+            s.and_where(
+                c("id").in_subquery(
+                    Query::select()
+                        .column((Alias::new("s"), Alias::new("customer_id")))
+                        .from_as(Alias::new("customer_search"), Alias::new("s"))
+                        .and_where(term().gte(low))
+                        .and_where(term().lt(high))
+                        .to_owned(),
+                ),
+            );
+        }
+    }
+    match &f.owner {
+        Some(OwnerFilter::User(id)) => {
+            s.and_where(c("owner_id").eq(*id));
+        }
+        Some(OwnerFilter::Pool) => {
+            s.and_where(c("owner_id").is_null());
+        }
+        None => {}
+    }
+    if let Some(team) = f.team_id {
+        s.and_where(c("team_id").eq(team));
+    }
+    if let Some(tag) = &f.tag {
+        let tags = |col: &str| Expr::col((Alias::new("t"), Alias::new(col)));
+        s.and_where(
+            c("id").in_subquery(
+                Query::select()
+                    .column((Alias::new("ct"), Alias::new("customer_id")))
+                    .from_as(Alias::new("customer_tags"), Alias::new("ct"))
+                    .join_as(
+                        sea_query::JoinType::InnerJoin,
+                        Alias::new("tags"),
+                        Alias::new("t"),
+                        tags("id").equals((Alias::new("ct"), Alias::new("tag_id"))),
+                    )
+                    .and_where(tags("name").eq(tag.clone()))
+                    .to_owned(),
+            ),
+        );
+    }
+    for (col, value) in [
+        ("kind", &f.kind),
+        ("stage", &f.stage),
+        ("source", &f.source),
+        ("province", &f.province),
+        ("city", &f.city),
+        ("value_tier", &f.value_tier),
+    ] {
+        if let Some(v) = value {
+            s.and_where(c(col).eq(v.clone()));
+        }
+    }
+    for (col, from, to) in [
+        ("created_at", f.created_from, f.created_to),
+        ("updated_at", f.updated_from, f.updated_to),
+    ] {
+        if let Some(from) = from {
+            s.and_where(c(col).gte(from));
+        }
+        if let Some(to) = to {
+            s.and_where(c(col).lt(to));
+        }
+    }
+    for (key, value) in &f.custom {
+        s.and_where(Expr::expr(Expr::cust(custom_expr(backend, "c", key))).eq(value.clone()));
+    }
+    let col = f.sort.column();
+    let last: Option<(sea_query::Value, i64)> = match &f.after {
+        Some(After::Int(v, id)) => Some(((*v).into(), *id)),
+        Some(After::Text(v, id)) => Some((v.clone().into(), *id)),
+        None => None,
+    };
+    if let Some((value, id)) = last {
+        let row = Expr::tuple([SimpleExpr::from(c(col)), c("id").into()]);
+        let bound = Expr::tuple([Expr::val(value).into(), Expr::val(id).into()]);
+        s.and_where(if f.descending {
+            row.lt(bound)
+        } else {
+            row.gt(bound)
+        });
+    }
+    let order = if f.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    s.order_by_expr(c(col).into(), order.clone())
+        .order_by_expr(c("id").into(), order)
+        .limit(f.limit + 1);
+    Q::built(backend, &s)
 }
 
 #[cfg(test)]

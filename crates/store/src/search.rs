@@ -4,6 +4,7 @@
 
 use kehu_core::company::company_core;
 use kehu_core::search::{digits_of, name_keys, query_key};
+use kehu_core::text::fold_width;
 
 /// Shortest digit fragment that searches phone numbers.
 pub const MIN_DIGITS: usize = 4;
@@ -53,7 +54,12 @@ pub fn terms(s: &Searchable<'_>) -> Vec<String> {
 pub fn ranges(query: &str) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
     for word in query.split_whitespace() {
-        let key = query_key(word);
+        // Email addresses are keyed whole, punctuation included.
+        let key = if word.contains('@') || word.contains('＠') {
+            fold_width(word).to_lowercase()
+        } else {
+            query_key(word)
+        };
         if key.is_empty() {
             continue;
         }

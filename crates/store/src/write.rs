@@ -255,7 +255,7 @@ fn change(field: &str, old: &Option<Stored>, new: &Option<Stored>) -> Change {
     }
 }
 
-/// Appends history rows, all in one statement.
+/// Appends history rows.
 pub(crate) async fn write_history(
     tx: &mut Tx,
     entity: &str,
@@ -264,41 +264,32 @@ pub(crate) async fn write_history(
     ctx: &Ctx,
     at: i64,
 ) -> Result<()> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let mut sql = String::from(
-        "INSERT INTO history (entity, entity_id, field, old_value, new_value, source, actor_id, at) VALUES ",
-    );
-    for i in 0..changes.len() {
-        let b = i * 8;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8
-        ));
-    }
-    let mut stmt = q(sql);
-    for c in changes {
-        stmt = stmt
-            .bind(entity)
-            .bind(id)
-            .bind(&c.field)
-            .bind(c.old.clone())
-            .bind(c.new.clone())
-            .bind(ctx.source.as_str())
-            .bind(ctx.by())
-            .bind(at);
-    }
-    tx.execute(stmt).await?;
-    Ok(())
+    let rows = changes
+        .iter()
+        .map(|c| {
+            vec![
+                entity.into(),
+                id.into(),
+                c.field.as_str().into(),
+                c.old.clone().into(),
+                c.new.clone().into(),
+                ctx.source.as_str().into(),
+                ctx.by().into(),
+                at.into(),
+            ]
+        })
+        .collect();
+    tx.insert_rows("history", HISTORY_COLUMNS, rows, false)
+        .await
 }
+
+pub(crate) const HISTORY_COLUMNS: &[&str] = &[
+    "entity",
+    "entity_id",
+    "field",
+    "old_value",
+    "new_value",
+    "source",
+    "actor_id",
+    "at",
+];

@@ -81,35 +81,127 @@ impl Problem {
     fn title(&self, lang: Lang) -> &'static str {
         let zh = lang == Lang::ZhCn;
         match self.code {
-            "not_found" => if zh { "记录不存在" } else { "Not found" },
-            "invalid" => if zh { "输入有误，请检查标出的字段" } else { "Some fields are invalid" },
-            "malformed_json" => if zh { "请求内容不是有效的 JSON" } else { "The request body is not valid JSON" },
-            "not_an_object" => if zh { "请求内容应为 JSON 对象" } else { "The request body must be a JSON object" },
-            "unsupported_media_type" => {
-                if zh { "请求内容应为 application/json" } else { "The request body must be application/json" }
+            "not_found" => {
+                if zh {
+                    "记录不存在"
+                } else {
+                    "Not found"
+                }
             }
-            "too_large" => if zh { "请求内容过大" } else { "The request body is too large" },
-            "unauthorized" => if zh { "请先登录" } else { "Sign in first" },
-            "forbidden" => if zh { "您的角色无权执行此操作" } else { "Your role may not do this" },
-            "bad_credentials" => if zh { "邮箱或密码不正确" } else { "Wrong email or password" },
+            "invalid" => {
+                if zh {
+                    "输入有误，请检查标出的字段"
+                } else {
+                    "Some fields are invalid"
+                }
+            }
+            "malformed_json" => {
+                if zh {
+                    "请求内容不是有效的 JSON"
+                } else {
+                    "The request body is not valid JSON"
+                }
+            }
+            "not_an_object" => {
+                if zh {
+                    "请求内容应为 JSON 对象"
+                } else {
+                    "The request body must be a JSON object"
+                }
+            }
+            "unsupported_media_type" => {
+                if zh {
+                    "请求内容应为 application/json"
+                } else {
+                    "The request body must be application/json"
+                }
+            }
+            "too_large" => {
+                if zh {
+                    "请求内容过大"
+                } else {
+                    "The request body is too large"
+                }
+            }
+            "unauthorized" => {
+                if zh {
+                    "请先登录"
+                } else {
+                    "Sign in first"
+                }
+            }
+            "forbidden" => {
+                if zh {
+                    "您的角色无权执行此操作"
+                } else {
+                    "Your role may not do this"
+                }
+            }
+            "bad_credentials" => {
+                if zh {
+                    "邮箱或密码不正确"
+                } else {
+                    "Wrong email or password"
+                }
+            }
             "rate_limited" => {
-                if zh { "登录失败次数过多，请 15 分钟后再试" } else { "Too many failed sign-ins; try again in 15 minutes" }
+                if zh {
+                    "登录失败次数过多，请 15 分钟后再试"
+                } else {
+                    "Too many failed sign-ins; try again in 15 minutes"
+                }
             }
             "version" => {
-                if zh { "记录已被他人修改，请刷新后重试" } else { "Someone else changed this record; reload and try again" }
+                if zh {
+                    "记录已被他人修改，请刷新后重试"
+                } else {
+                    "Someone else changed this record; reload and try again"
+                }
             }
             "team_in_use" => {
-                if zh { "团队仍有成员或客户，不能删除" } else { "The team still has members or customers" }
+                if zh {
+                    "团队仍有成员或客户，不能删除"
+                } else {
+                    "The team still has members or customers"
+                }
             }
-            "bad_query" => if zh { "查询参数有误" } else { "Invalid query parameters" },
-            "method_not_allowed" => if zh { "不支持此请求方法" } else { "Method not allowed" },
-            "route_not_found" => if zh { "没有这个地址" } else { "No such address" },
-            _ => if zh { "服务器内部错误，请稍后再试" } else { "Internal server error; please try again later" },
+            "bad_query" => {
+                if zh {
+                    "查询参数有误"
+                } else {
+                    "Invalid query parameters"
+                }
+            }
+            "method_not_allowed" => {
+                if zh {
+                    "不支持此请求方法"
+                } else {
+                    "Method not allowed"
+                }
+            }
+            "route_not_found" => {
+                if zh {
+                    "没有这个地址"
+                } else {
+                    "No such address"
+                }
+            }
+            _ => {
+                if zh {
+                    "服务器内部错误，请稍后再试"
+                } else {
+                    "Internal server error; please try again later"
+                }
+            }
         }
     }
 
     pub fn new(status: StatusCode, code: &'static str) -> Problem {
-        Problem { status, code, errors: Vec::new() }
+        Problem {
+            status,
+            code,
+            errors: Vec::new(),
+        }
     }
 
     fn render(&self, lang: Lang) -> Response {
@@ -149,7 +241,9 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => (S::NOT_FOUND, "not_found", vec![]),
             ApiError::Invalid(i) => (S::UNPROCESSABLE_ENTITY, "invalid", i.0),
             ApiError::BadBody(code) => (S::BAD_REQUEST, code, vec![]),
-            ApiError::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", vec![]),
+            ApiError::UnsupportedMediaType => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", vec![])
+            }
             ApiError::TooLarge => (S::PAYLOAD_TOO_LARGE, "too_large", vec![]),
             ApiError::Unauthorized => (S::UNAUTHORIZED, "unauthorized", vec![]),
             ApiError::Forbidden => (S::FORBIDDEN, "forbidden", vec![]),
@@ -161,7 +255,12 @@ impl IntoResponse for ApiError {
                 (S::INTERNAL_SERVER_ERROR, "internal", vec![])
             }
         };
-        Problem { status, code, errors }.into_response()
+        Problem {
+            status,
+            code,
+            errors,
+        }
+        .into_response()
     }
 }
 
@@ -198,10 +297,18 @@ pub async fn localize(req: Request<axum::body::Body>, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    match response.status() {
-        StatusCode::NOT_FOUND if !is_problem => Problem::new(StatusCode::NOT_FOUND, "route_not_found").render(lang),
-        StatusCode::METHOD_NOT_ALLOWED => Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").render(lang),
-        StatusCode::PAYLOAD_TOO_LARGE if !is_problem => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large").render(lang),
-        _ => response,
+    let status = response.status();
+    if is_problem || !status.is_client_error() {
+        return response;
     }
+    // axum's own rejections (unknown route, wrong method, a path id that
+    // is not a number) come as plain text: make them problems too.
+    let code = match status {
+        StatusCode::NOT_FOUND => "route_not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "bad_request",
+    };
+    Problem::new(status, code).render(lang)
 }

@@ -29,6 +29,9 @@ CREATE TABLE users (
     created_by    BIGINT,
     updated_at    BIGINT NOT NULL,
     updated_by    BIGINT,
+    -- Users are deactivated, not deleted; the column keeps the shared
+    -- record-writing code uniform.
+    deleted_at    BIGINT,
     CONSTRAINT users_email_key UNIQUE (email)
 );
 

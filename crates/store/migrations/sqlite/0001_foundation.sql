@@ -29,6 +29,9 @@ CREATE TABLE users (
     created_by    INTEGER,
     updated_at    INTEGER NOT NULL,
     updated_by    INTEGER,
+    -- Users are deactivated, not deleted; the column keeps the shared
+    -- record-writing code uniform.
+    deleted_at    INTEGER,
     CONSTRAINT users_email_key UNIQUE (email)
 );
 

@@ -1,0 +1,279 @@
+//! The command line: typed flags and `KEHU_…` environment variables.
+
+use std::io::Read;
+use std::net::SocketAddr;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use kehu_core::entry::{parse_object, Mode};
+use kehu_core::{schema, Lang};
+use kehu_store::{redact_url, Store, DEFAULT_DATABASE_URL};
+use kehu_web::AppState;
+
+#[derive(Parser, Debug)]
+#[command(name = "kehu", version, about = "kehu (客户): a CRM in one binary")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Database {
+    /// Database URL: sqlite://FILE (default, created if missing) or
+    /// postgres://USER@HOST/DB.
+    #[arg(long = "database", env = "KEHU_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub url: String,
+}
+
+impl Database {
+    /// Connects and brings the schema up to date.
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        let store = Store::connect(&self.url)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact_url(&self.url)))?;
+        store
+            .migrate()
+            .await
+            .context("cannot update the database schema")?;
+        Ok(store)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web UI and the REST API.
+    Serve {
+        #[command(flatten)]
+        db: Database,
+        /// Address to listen on.
+        #[arg(long, env = "KEHU_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Mark session cookies Secure (set this when users reach kehu over HTTPS).
+        #[arg(long, env = "KEHU_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Fill the database with realistic sample customers.
+    Demo {
+        #[command(flatten)]
+        db: Database,
+        /// How many customers to create.
+        #[arg(long, default_value_t = 1000)]
+        customers: u64,
+        /// Seed for the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Do not show a progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input.
+    Add {
+        #[command(flatten)]
+        db: Database,
+        email: String,
+        /// admin, manager, sales, service, marketing or viewer.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (the only way to give one).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (alone, on the last line).
+    Create {
+        #[command(flatten)]
+        db: Database,
+        email: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+/// The message of a refusal from the domain, in English for the terminal.
+fn explain(e: kehu_store::Error) -> anyhow::Error {
+    match e {
+        kehu_store::Error::Invalid(invalid) => {
+            let lines: Vec<String> = invalid
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.code.message(Lang::En)))
+                .collect();
+            anyhow::anyhow!("{}", lines.join("; "))
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            secure_cookies,
+        } => serve(db, listen, secure_cookies).await,
+        Command::Migrate { db } => {
+            db.open().await?;
+            println!("The schema of {} is up to date.", redact_url(&db.url));
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    email,
+                    role,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            if !password_stdin {
+                bail!("give the password on standard input with --password-stdin");
+            }
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let store = db.open().await?;
+            let object = serde_json::json!({ "email": email, "role": role, "name": name });
+            let patch = parse_object(
+                object.as_object().expect("an object literal"),
+                schema::USER,
+                &[],
+                Mode::Create,
+            )
+            .map_err(|i| explain(i.into()))?;
+            let user = store
+                .create_user(None, patch, Some(password))
+                .await
+                .map_err(explain)?;
+            println!("Added {} ({}) with id {}.", user.email, user.role, user.id);
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { db, email, name },
+        } => {
+            let store = db.open().await?;
+            let user = store
+                .user_by_email(&email)
+                .await
+                .map_err(|_| anyhow::anyhow!("no user with the email {email}"))?;
+            let (_, secret) = store
+                .create_token(kehu_core::UserId(user.id), &name)
+                .await?;
+            println!(
+                "API token for {} (shown only now; send it as 'Authorization: Bearer …'):",
+                user.email
+            );
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Demo {
+            db,
+            customers,
+            seed,
+            quiet,
+        } => {
+            let store = db.open().await?;
+            crate::demo::run(&store, customers, seed, quiet).await
+        }
+    }
+}
+
+async fn serve(db: Database, listen: SocketAddr, secure_cookies: bool) -> anyhow::Result<()> {
+    let store = db.open().await?;
+    let first_login = first_admin(&store).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "kehu is running at http://{addr}/ (database: {})",
+        redact_url(&db.url)
+    );
+    println!("API documentation: http://{addr}/api/v1/docs/");
+    if let Some((email, password)) = first_login {
+        println!();
+        println!("First start: an administrator account was created. Sign in with");
+        println!("  email:    {email}");
+        println!("  password: {password}");
+        println!("This password is shown only once. Change it after signing in");
+        println!("(POST /api/v1/users/{{id}}/password), or add your own administrator with");
+        println!("  kehu user add you@example.com --role admin --password-stdin");
+    }
+    let state = AppState {
+        store: store.clone(),
+        secure_cookies,
+    };
+    kehu_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// On an empty database, creates the first administrator with a random
+/// password and returns the credentials to show.
+async fn first_admin(store: &Store) -> anyhow::Result<Option<(String, String)>> {
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let email = "admin@kehu.local".to_owned();
+    let password = kehu_store::auth::generate_password();
+    let object = serde_json::json!({ "email": email, "role": "admin", "name": "Administrator" });
+    let patch = parse_object(
+        object.as_object().expect("an object literal"),
+        schema::USER,
+        &[],
+        Mode::Create,
+    )
+    .map_err(|i| explain(i.into()))?;
+    store
+        .create_user(None, patch, Some(&password))
+        .await
+        .map_err(explain)?;
+    Ok(Some((email, password)))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

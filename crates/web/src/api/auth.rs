@@ -1,0 +1,130 @@
+//! `/api/v1/auth` and `/api/v1/me`: signing in and out, and one's own
+//! API tokens.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kehu_core::{Code, Invalid};
+use kehu_store::auth::{ApiToken, SESSION_TTL_MS};
+use kehu_store::users::User;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::error::Result;
+use crate::extract::{cookie, CurrentUser, JsonObject, SESSION_COOKIE};
+use crate::AppState;
+
+fn text(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> String {
+    match body.take(key) {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            invalid.push(key, Code::Required);
+            String::new()
+        }
+        Some(_) => {
+            invalid.push(key, Code::WrongType);
+            String::new()
+        }
+    }
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body(content = Object, description = "{\"email\": \"…\", \"password\": \"…\"}"),
+    responses((status = 200, body = User, description = "Signed in; the session cookie is set"),
+              (status = 401, description = "Wrong email or password"),
+              (status = 429, description = "Too many failed attempts")))]
+pub async fn login(State(state): State<AppState>, mut body: JsonObject) -> Result<Response> {
+    let mut invalid = Invalid::default();
+    let email = text(&mut body, "email", &mut invalid);
+    let password = text(&mut body, "password", &mut invalid);
+    for key in body.0.keys() {
+        invalid.push(key.as_str(), Code::UnknownField);
+    }
+    invalid.into_result()?;
+    let (user, secret) = state.store.login(&email, &password).await?;
+    let mut response = Json(user).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&state, &secret, SESSION_TTL_MS / 1000),
+    );
+    Ok(response)
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        state.store.logout(secret).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = User), (status = 401)))]
+pub async fn me(me: CurrentUser) -> Json<User> {
+    Json(me.user)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewToken {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    /// The secret to send as `Authorization: Bearer …`. Shown only now.
+    pub secret: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = Vec<ApiToken>)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<Vec<ApiToken>>> {
+    Ok(Json(state.store.tokens(me.actor.user_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth",
+    request_body(content = Object, description = "{\"name\": \"…\"}"),
+    responses((status = 201, body = NewToken)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    mut body: JsonObject,
+) -> Result<(StatusCode, Json<NewToken>)> {
+    let mut invalid = Invalid::default();
+    let name = match body.take("name") {
+        Some(Value::String(s)) => s,
+        None | Some(Value::Null) => String::new(),
+        Some(_) => {
+            invalid.push("name", Code::WrongType);
+            String::new()
+        }
+    };
+    for key in body.0.keys() {
+        invalid.push(key.as_str(), Code::UnknownField);
+    }
+    invalid.into_result()?;
+    let (token, secret) = state.store.create_token(me.actor.user_id, &name).await?;
+    Ok((StatusCode::CREATED, Json(NewToken { token, secret })))
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state.store.revoke_token(me.actor.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,286 @@
+//! `/api/v1/customers`: the customer records, their history and what hangs
+//! off them.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use kehu_core::entry::{parse_object, Mode};
+use kehu_core::{schema, Code, CustomerId, Invalid};
+use kehu_store::customers::{Customer, CustomerInput};
+use kehu_store::history::HistoryEntry;
+use kehu_store::list::{CustomerFilter, Page};
+use kehu_store::records::{Contact, Interaction, Task};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::extract::{CurrentUser, JsonObject, QueryPairs};
+use crate::{mask, AppState};
+
+/// Reads a customer object: the fields, `tags`, `custom` and, on update,
+/// the `version` the client last saw.
+fn customer_input(mut body: JsonObject, mode: Mode) -> Result<(CustomerInput, Option<i64>)> {
+    let mut invalid = Invalid::default();
+    let version = match body.take("version") {
+        None | Some(Value::Null) => None,
+        Some(v) => invalid.check("version", v.as_i64().ok_or(Code::WrongType)),
+    };
+    let tags = match body.take("tags") {
+        None => None,
+        Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Array(items)) => invalid.check(
+            "tags",
+            items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    _ => Err(Code::WrongType),
+                })
+                .collect::<Result<Vec<_>, Code>>(),
+        ),
+        Some(_) => {
+            invalid.push("tags", Code::WrongType);
+            None
+        }
+    };
+    let custom = match body.take("custom") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => {
+            invalid.push("custom", Code::WrongType);
+            None
+        }
+    };
+    match parse_object(&body.0, schema::CUSTOMER, &[], mode) {
+        Ok(patch) if invalid.is_empty() => Ok((
+            CustomerInput {
+                patch,
+                tags,
+                custom,
+            },
+            version,
+        )),
+        Ok(_) => Err(invalid.into()),
+        Err(mut more) => {
+            more.0.extend(invalid.0);
+            Err(more.into())
+        }
+    }
+}
+
+async fn shown(state: &AppState, me: &CurrentUser, mut c: Customer) -> Result<Json<Customer>> {
+    let defs = state.store.field_definitions().await?;
+    mask::customer(&me.actor, &defs, &mut c);
+    Ok(Json(c))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers",
+    params(
+        ("q" = Option<String>, Query, description = "Search: name, pinyin (zhangsan), initials (zs), company, email, 4+ digits of a phone number"),
+        ("owner_id" = Option<String>, Query, description = "A user id, or `none` for the shared pool"),
+        ("team_id" = Option<i64>, Query), ("tag" = Option<String>, Query), ("kind" = Option<String>, Query),
+        ("stage" = Option<String>, Query), ("source" = Option<String>, Query), ("province" = Option<String>, Query),
+        ("city" = Option<String>, Query), ("value_tier" = Option<String>, Query),
+        ("created_from" = Option<String>, Query), ("created_to" = Option<String>, Query),
+        ("updated_from" = Option<String>, Query), ("updated_to" = Option<String>, Query),
+        ("sort" = Option<String>, Query, description = "updated_at, created_at or name; prefix - for descending"),
+        ("limit" = Option<u32>, Query, description = "1–500, default 50"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+    ),
+    responses((status = 200, body = Page<Customer>), (status = 422, description = "Bad parameter")))]
+pub async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<Page<Customer>>> {
+    let filter = CustomerFilter::from_params(&params)?;
+    let mut page = state.store.list_customers(&me.actor, &filter).await?;
+    let defs = state.store.field_definitions().await?;
+    for c in &mut page.items {
+        mask::customer(&me.actor, &defs, c);
+    }
+    Ok(Json(page))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/lookup", tag = "customers",
+    params(("mobile" = Option<String>, Query), ("email" = Option<String>, Query)),
+    responses((status = 200, body = Customer), (status = 404)))]
+/// Finds the customer with exactly this mobile number or email address,
+/// among those the caller may see.
+pub async fn lookup(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<Customer>> {
+    let mut invalid = Invalid::default();
+    let mut wanted = None;
+    for (key, value) in &params {
+        match key.as_str() {
+            "mobile" => {
+                wanted = invalid
+                    .check("mobile", kehu_core::phone::Mobile::parse(value))
+                    .map(|m| ("mobile", m.as_str().to_owned()))
+            }
+            "email" => {
+                wanted = invalid
+                    .check("email", kehu_core::email::Email::parse(value))
+                    .map(|e| ("email", e.as_str().to_owned()))
+            }
+            other => invalid.push(other, Code::UnknownField),
+        }
+    }
+    invalid.into_result()?;
+    let (field, value) = wanted.ok_or_else(|| Invalid::one("mobile", Code::Required))?;
+    let found = state
+        .store
+        .find_customer_by(&me.actor, field, &value)
+        .await?;
+    shown(&state, &me, found).await
+}
+
+#[utoipa::path(post, path = "/api/v1/customers", tag = "customers",
+    request_body(content = Object, description = "Customer fields; `name` is required"),
+    responses((status = 201, body = Customer), (status = 422, description = "Invalid fields")))]
+pub async fn create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<Customer>)> {
+    let (input, _) = customer_input(body, Mode::Create)?;
+    let c = state.store.create_customer(&me.ctx(), input).await?;
+    Ok((StatusCode::CREATED, shown(&state, &me, c).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = i64, Path)), responses((status = 200, body = Customer), (status = 404)))]
+pub async fn get(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Customer>> {
+    let c = state.store.customer(&me.actor, CustomerId(id)).await?;
+    shown(&state, &me, c).await
+}
+
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = i64, Path)),
+    request_body(content = Object, description = "Fields to change; null clears; `version` guards against lost updates"),
+    responses((status = 200, body = Customer), (status = 404), (status = 409), (status = 422)))]
+pub async fn update(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<Customer>> {
+    let (input, version) = customer_input(body, Mode::Update)?;
+    let c = state
+        .store
+        .update_customer(&me.ctx(), CustomerId(id), input, version)
+        .await?;
+    shown(&state, &me, c).await
+}
+
+#[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state
+        .store
+        .delete_customer(&me.ctx(), CustomerId(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/customers/{id}/restore", tag = "customers",
+    params(("id" = i64, Path)), responses((status = 200, body = Customer), (status = 404)))]
+pub async fn restore(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Customer>> {
+    let c = state
+        .store
+        .restore_customer(&me.ctx(), CustomerId(id))
+        .await?;
+    shown(&state, &me, c).await
+}
+
+#[utoipa::path(post, path = "/api/v1/customers/{id}/verify", tag = "customers",
+    params(("id" = i64, Path)), responses((status = 200, body = Customer), (status = 404)))]
+/// Marks the record verified (核对) by the caller, now.
+pub async fn verify(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Customer>> {
+    let c = state
+        .store
+        .verify_customer(&me.ctx(), CustomerId(id))
+        .await?;
+    shown(&state, &me, c).await
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/history", tag = "customers",
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<HistoryEntry>), (status = 404)))]
+pub async fn history(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<HistoryEntry>>> {
+    let customer = state.store.customer(&me.actor, CustomerId(id)).await?;
+    let mut rows = state
+        .store
+        .customer_history(&me.actor, CustomerId(id), 1000)
+        .await?;
+    let defs = state.store.field_definitions().await?;
+    mask::history(&me.actor, customer.owner_id, &defs, &mut rows);
+    Ok(Json(rows))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/contacts", tag = "contacts",
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<Contact>), (status = 404)))]
+pub async fn contacts(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Contact>>> {
+    let customer = state.store.customer(&me.actor, CustomerId(id)).await?;
+    let mut rows = state.store.contacts_of(&me.actor, CustomerId(id)).await?;
+    for c in &mut rows {
+        mask::contact(&me.actor, customer.owner_id, c);
+    }
+    Ok(Json(rows))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/interactions", tag = "interactions",
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<Interaction>), (status = 404)))]
+pub async fn interactions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Interaction>>> {
+    Ok(Json(
+        state
+            .store
+            .interactions_of(&me.actor, CustomerId(id))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/tasks", tag = "tasks",
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<Task>), (status = 404)))]
+pub async fn tasks(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Task>>> {
+    state.store.customer(&me.actor, CustomerId(id)).await?;
+    Ok(Json(
+        state
+            .store
+            .tasks(&me.actor, None, None, Some(CustomerId(id)), 500)
+            .await?,
+    ))
+}

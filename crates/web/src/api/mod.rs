@@ -1,0 +1,128 @@
+//! The REST API under `/api/v1`, and its OpenAPI description.
+
+pub mod auth;
+pub mod customers;
+pub mod records;
+pub mod settings;
+
+use axum::routing::{get, post};
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    use auth as a;
+    use customers as c;
+    use records as r;
+    use settings as s;
+    Router::new()
+        .route("/auth/login", post(a::login))
+        .route("/auth/logout", post(a::logout))
+        .route("/me", get(a::me))
+        .route("/me/tokens", get(a::list_tokens).post(a::create_token))
+        .route("/me/tokens/{id}", axum::routing::delete(a::revoke_token))
+        .route("/customers", get(c::list).post(c::create))
+        .route("/customers/lookup", get(c::lookup))
+        .route(
+            "/customers/{id}",
+            get(c::get).patch(c::update).delete(c::delete),
+        )
+        .route("/customers/{id}/restore", post(c::restore))
+        .route("/customers/{id}/verify", post(c::verify))
+        .route("/customers/{id}/history", get(c::history))
+        .route("/customers/{id}/contacts", get(c::contacts))
+        .route("/customers/{id}/interactions", get(c::interactions))
+        .route("/customers/{id}/tasks", get(c::tasks))
+        .route("/contacts", post(r::create_contact))
+        .route(
+            "/contacts/{id}",
+            get(r::get_contact)
+                .patch(r::update_contact)
+                .delete(r::delete_contact),
+        )
+        .route("/interactions", post(r::create_interaction))
+        .route(
+            "/interactions/{id}",
+            get(r::get_interaction)
+                .patch(r::update_interaction)
+                .delete(r::delete_interaction),
+        )
+        .route("/tasks", get(r::list_tasks).post(r::create_task))
+        .route(
+            "/tasks/{id}",
+            get(r::get_task)
+                .patch(r::update_task)
+                .delete(r::delete_task),
+        )
+        .route("/tags", get(s::list_tags).post(s::create_tag))
+        .route(
+            "/tags/{id}",
+            axum::routing::patch(s::update_tag).delete(s::delete_tag),
+        )
+        .route("/fields", get(s::list_fields).post(s::create_field))
+        .route(
+            "/fields/{id}",
+            get(s::get_field)
+                .patch(s::update_field)
+                .delete(s::delete_field),
+        )
+        .route("/users", get(s::list_users).post(s::create_user))
+        .route("/users/{id}", get(s::get_user).patch(s::update_user))
+        .route("/users/{id}/password", post(s::set_password))
+        .route("/teams", get(s::list_teams).post(s::create_team))
+        .route(
+            "/teams/{id}",
+            axum::routing::patch(s::update_team).delete(s::delete_team),
+        )
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kehu API", description = "Customers, contacts, follow-ups and tasks. Errors are application/problem+json (RFC 9457) with a list of {field, code, message}; messages follow Accept-Language (zh-CN or en)."),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    paths(
+        auth::login, auth::logout, auth::me, auth::list_tokens, auth::create_token, auth::revoke_token,
+        customers::list, customers::lookup, customers::create, customers::get, customers::update,
+        customers::delete, customers::restore, customers::verify, customers::history,
+        customers::contacts, customers::interactions, customers::tasks,
+        records::create_contact, records::get_contact, records::update_contact, records::delete_contact,
+        records::create_interaction, records::get_interaction, records::update_interaction,
+        records::delete_interaction,
+        records::list_tasks, records::create_task, records::get_task, records::update_task, records::delete_task,
+        settings::list_tags, settings::create_tag, settings::update_tag, settings::delete_tag,
+        settings::list_fields, settings::create_field, settings::get_field, settings::update_field,
+        settings::delete_field,
+        settings::list_users, settings::create_user, settings::get_user, settings::update_user,
+        settings::set_password,
+        settings::list_teams, settings::create_team, settings::update_team, settings::delete_team,
+    ),
+    tags(
+        (name = "auth", description = "Signing in, sessions and API tokens"),
+        (name = "customers", description = "Customers (客户)"),
+        (name = "contacts", description = "Contacts of company customers (联系人)"),
+        (name = "interactions", description = "Follow-ups (跟进记录)"),
+        (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
+    )
+)]
+pub struct ApiDoc;

@@ -1,0 +1,248 @@
+//! `/api/v1/contacts`, `/api/v1/interactions` and `/api/v1/tasks`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use kehu_core::entry::{parse_object, Mode, Patch, Spec};
+use kehu_core::{schema, Code, ContactId, CustomerId, InteractionId, Invalid, TaskId};
+use kehu_store::records::{Contact, Interaction, Task};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::extract::{CurrentUser, JsonObject, QueryPairs};
+use crate::{mask, AppState};
+
+/// Parses a record object and the optional `version` it was read at.
+pub(crate) fn record_input(
+    mut body: JsonObject,
+    specs: &[Spec],
+    mode: Mode,
+) -> Result<(Patch, Option<i64>)> {
+    let version = match body.take("version") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| Invalid::one("version", Code::WrongType))?,
+        ),
+    };
+    Ok((parse_object(&body.0, specs, &[], mode)?, version))
+}
+
+async fn shown_contact(
+    state: &AppState,
+    me: &CurrentUser,
+    mut c: Contact,
+) -> Result<Json<Contact>> {
+    let customer = state
+        .store
+        .customer(&me.actor, CustomerId(c.customer_id))
+        .await?;
+    mask::contact(&me.actor, customer.owner_id, &mut c);
+    Ok(Json(c))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts",
+    request_body(content = Object, description = "customer_id and name are required"),
+    responses((status = 201, body = Contact), (status = 422)))]
+pub async fn create_contact(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<Contact>)> {
+    let (patch, _) = record_input(body, schema::CONTACT, Mode::Create)?;
+    let c = state.store.create_contact(&me.ctx(), patch).await?;
+    Ok((StatusCode::CREATED, shown_contact(&state, &me, c).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = i64, Path)), responses((status = 200, body = Contact), (status = 404)))]
+pub async fn get_contact(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Contact>> {
+    let c = state.store.contact(&me.actor, ContactId(id)).await?;
+    shown_contact(&state, &me, c).await
+}
+
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = i64, Path)), request_body(content = Object),
+    responses((status = 200, body = Contact), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_contact(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<Contact>> {
+    let (patch, version) = record_input(body, schema::CONTACT, Mode::Update)?;
+    let c = state
+        .store
+        .update_contact(&me.ctx(), ContactId(id), patch, version)
+        .await?;
+    shown_contact(&state, &me, c).await
+}
+
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+pub async fn delete_contact(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state.store.delete_contact(&me.ctx(), ContactId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/interactions", tag = "interactions",
+    request_body(content = Object, description = "customer_id, channel and content are required; next_step_at creates a task"),
+    responses((status = 201, body = Interaction), (status = 422)))]
+pub async fn create_interaction(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<Interaction>)> {
+    let (patch, _) = record_input(body, schema::INTERACTION, Mode::Create)?;
+    let i = state.store.create_interaction(&me.ctx(), patch).await?;
+    Ok((StatusCode::CREATED, Json(i)))
+}
+
+#[utoipa::path(get, path = "/api/v1/interactions/{id}", tag = "interactions",
+    params(("id" = i64, Path)), responses((status = 200, body = Interaction), (status = 404)))]
+pub async fn get_interaction(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Interaction>> {
+    Ok(Json(
+        state
+            .store
+            .interaction(&me.actor, InteractionId(id))
+            .await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/interactions/{id}", tag = "interactions",
+    params(("id" = i64, Path)), request_body(content = Object),
+    responses((status = 200, body = Interaction), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_interaction(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<Interaction>> {
+    let (patch, version) = record_input(body, schema::INTERACTION, Mode::Update)?;
+    Ok(Json(
+        state
+            .store
+            .update_interaction(&me.ctx(), InteractionId(id), patch, version)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/interactions/{id}", tag = "interactions",
+    params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+pub async fn delete_interaction(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state
+        .store
+        .delete_interaction(&me.ctx(), InteractionId(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks",
+    params(
+        ("assignee_id" = Option<i64>, Query, description = "Defaults to the caller"),
+        ("status" = Option<String>, Query, description = "open, done or cancelled"),
+    ),
+    responses((status = 200, body = Vec<Task>), (status = 422)))]
+pub async fn list_tasks(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<Vec<Task>>> {
+    let mut invalid = Invalid::default();
+    let (mut assignee, mut status) = (None, None);
+    for (key, value) in &params {
+        match key.as_str() {
+            "assignee_id" => {
+                assignee = invalid.check(key, value.parse::<i64>().map_err(|_| Code::WrongType))
+            }
+            "status" => {
+                status = invalid.check(
+                    key,
+                    schema::TASK_STATUSES
+                        .iter()
+                        .find(|s| **s == value.as_str())
+                        .copied()
+                        .ok_or(Code::InvalidChoice),
+                )
+            }
+            other => invalid.push(other, Code::UnknownField),
+        }
+    }
+    invalid.into_result()?;
+    Ok(Json(
+        state
+            .store
+            .tasks(&me.actor, assignee, status, None, 500)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks",
+    request_body(content = Object, description = "title and due_at are required"),
+    responses((status = 201, body = Task), (status = 422)))]
+pub async fn create_task(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<Task>)> {
+    let (patch, _) = record_input(body, schema::TASK, Mode::Create)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_task(&me.ctx(), patch).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path)), responses((status = 200, body = Task), (status = 404)))]
+pub async fn get_task(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Task>> {
+    Ok(Json(state.store.task(&me.actor, TaskId(id)).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path)), request_body(content = Object),
+    responses((status = 200, body = Task), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_task(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<Task>> {
+    let (patch, version) = record_input(body, schema::TASK, Mode::Update)?;
+    Ok(Json(
+        state
+            .store
+            .update_task(&me.ctx(), TaskId(id), patch, version)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+pub async fn delete_task(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state.store.delete_task(&me.ctx(), TaskId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

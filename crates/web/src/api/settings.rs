@@ -1,0 +1,399 @@
+//! `/api/v1/tags`, `/api/v1/fields`, `/api/v1/users` and `/api/v1/teams`:
+//! the shared vocabulary and the people. Writes other than tags are for
+//! administrators; the store enforces it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use kehu_core::entry::Mode;
+use kehu_core::field::{FieldDef, FieldKey, FieldKind, FieldRules};
+use kehu_core::{schema, Code, FieldDefId, Invalid, TagId, TeamId, UserId};
+use kehu_store::fields::FieldDefinition;
+use kehu_store::tags::Tag;
+use kehu_store::users::{Team, User};
+use serde_json::Value;
+
+use super::records::record_input;
+use crate::error::{ApiError, Result};
+use crate::extract::{CurrentUser, JsonObject};
+use crate::AppState;
+
+/// Takes a string member; absent or null is `None`.
+fn string_of(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> Option<String> {
+    match body.take(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => {
+            invalid.push(key, Code::WrongType);
+            None
+        }
+    }
+}
+
+fn no_unknown(body: &JsonObject, invalid: &mut Invalid) {
+    for key in body.0.keys() {
+        invalid.push(key.as_str(), Code::UnknownField);
+    }
+}
+
+// ----- tags -----
+
+fn tag_input(mut body: JsonObject) -> Result<(String, Option<String>)> {
+    let mut invalid = Invalid::default();
+    let name = string_of(&mut body, "name", &mut invalid).unwrap_or_default();
+    let color = string_of(&mut body, "color", &mut invalid);
+    no_unknown(&body, &mut invalid);
+    invalid.into_result()?;
+    Ok((name, color))
+}
+
+#[utoipa::path(get, path = "/api/v1/tags", tag = "tags", responses((status = 200, body = Vec<Tag>)))]
+pub async fn list_tags(State(state): State<AppState>, _me: CurrentUser) -> Result<Json<Vec<Tag>>> {
+    Ok(Json(state.store.tags().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/tags", tag = "tags", request_body(content = Object),
+    responses((status = 201, body = Tag), (status = 422)))]
+pub async fn create_tag(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<Tag>)> {
+    let (name, color) = tag_input(body)?;
+    let tag = state
+        .store
+        .create_tag(&me.ctx(), &name, color.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(tag)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/tags/{id}", tag = "tags", params(("id" = i64, Path)),
+    request_body(content = Object), responses((status = 200, body = Tag), (status = 404), (status = 422)))]
+pub async fn update_tag(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<Tag>> {
+    let current = state.store.tag(TagId(id)).await?;
+    let mut body = body;
+    if !body.0.contains_key("name") {
+        body.0.insert("name".into(), Value::String(current.name));
+    }
+    if !body.0.contains_key("color") {
+        body.0.insert(
+            "color".into(),
+            current.color.map_or(Value::Null, Value::String),
+        );
+    }
+    let (name, color) = tag_input(body)?;
+    Ok(Json(
+        state
+            .store
+            .update_tag(&me.ctx(), TagId(id), &name, color.as_deref())
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tags/{id}", tag = "tags", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404)))]
+pub async fn delete_tag(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state.store.delete_tag(&me.ctx(), TagId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- field definitions -----
+
+/// Reads a field definition; on update, missing members keep `current`.
+fn field_input(mut body: JsonObject, current: Option<&FieldDefinition>) -> Result<(FieldDef, i64)> {
+    let mut invalid = Invalid::default();
+    let key = match (string_of(&mut body, "key", &mut invalid), current) {
+        (Some(k), _) => invalid.check("key", FieldKey::parse(&k)),
+        (None, Some(c)) => FieldKey::parse(&c.key).ok(),
+        (None, None) => {
+            invalid.push("key", Code::Required);
+            None
+        }
+    };
+    let label_zh = string_of(&mut body, "label_zh", &mut invalid)
+        .or_else(|| current.map(|c| c.label_zh.clone()))
+        .unwrap_or_default();
+    let label_en = string_of(&mut body, "label_en", &mut invalid)
+        .or_else(|| current.map(|c| c.label_en.clone()))
+        .unwrap_or_default();
+    let kind = match body.take("kind") {
+        Some(v) => invalid.check(
+            "kind",
+            serde_json::from_value::<FieldKind>(v).map_err(|_| Code::InvalidChoice),
+        ),
+        None => match current {
+            Some(c) => Some(c.kind.clone()),
+            None => {
+                invalid.push("kind", Code::Required);
+                None
+            }
+        },
+    };
+    let rules = match body.take("rules") {
+        Some(Value::Null) => Some(FieldRules::default()),
+        Some(v @ Value::Object(_)) => invalid.check(
+            "rules",
+            serde_json::from_value::<FieldRules>(v).map_err(|_| Code::InvalidRule),
+        ),
+        Some(_) => {
+            invalid.push("rules", Code::WrongType);
+            None
+        }
+        None => Some(current.map(|c| c.rules.clone()).unwrap_or_default()),
+    };
+    let sensitive = match body.take("sensitive") {
+        Some(Value::Bool(b)) => b,
+        None => current.is_some_and(|c| c.sensitive),
+        Some(_) => {
+            invalid.push("sensitive", Code::WrongType);
+            false
+        }
+    };
+    let position = match body.take("position") {
+        None => current.map_or(0, |c| c.position),
+        Some(v) => invalid
+            .check("position", v.as_i64().ok_or(Code::WrongType))
+            .unwrap_or(0),
+    };
+    no_unknown(&body, &mut invalid);
+    invalid.into_result()?;
+    let (Some(key), Some(kind), Some(rules)) = (key, kind, rules) else {
+        return Err(ApiError::Invalid(Invalid::one("kind", Code::Required)));
+    };
+    Ok((
+        FieldDef {
+            key,
+            label_zh,
+            label_en,
+            kind,
+            rules,
+            sensitive,
+        },
+        position,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/fields", tag = "fields",
+    responses((status = 200, body = Vec<FieldDefinition>)))]
+pub async fn list_fields(
+    State(state): State<AppState>,
+    _me: CurrentUser,
+) -> Result<Json<Vec<FieldDefinition>>> {
+    Ok(Json(state.store.field_definitions().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/fields", tag = "fields",
+    request_body(content = Object, description = "key, label_zh, label_en, kind {type, options?}, rules {required, unique, pattern, min_length, max_length, min, max}, sensitive"),
+    responses((status = 201, body = FieldDefinition), (status = 422)))]
+pub async fn create_field(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<FieldDefinition>)> {
+    let (def, position) = field_input(body, None)?;
+    let f = state
+        .store
+        .create_field_definition(&me.ctx(), def, position)
+        .await?;
+    Ok((StatusCode::CREATED, Json(f)))
+}
+
+#[utoipa::path(get, path = "/api/v1/fields/{id}", tag = "fields", params(("id" = i64, Path)),
+    responses((status = 200, body = FieldDefinition), (status = 404)))]
+pub async fn get_field(
+    State(state): State<AppState>,
+    _me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<FieldDefinition>> {
+    Ok(Json(state.store.field_definition(FieldDefId(id)).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/fields/{id}", tag = "fields", params(("id" = i64, Path)),
+    request_body(content = Object), responses((status = 200, body = FieldDefinition), (status = 404), (status = 422)))]
+pub async fn update_field(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<FieldDefinition>> {
+    if !me.actor.is_admin() {
+        return Err(ApiError::Forbidden);
+    }
+    let current = state.store.field_definition(FieldDefId(id)).await?;
+    let (def, position) = field_input(body, Some(&current))?;
+    Ok(Json(
+        state
+            .store
+            .update_field_definition(&me.ctx(), FieldDefId(id), def, position)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/fields/{id}", tag = "fields", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404)))]
+pub async fn delete_field(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state
+        .store
+        .delete_field_definition(&me.ctx(), FieldDefId(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- users -----
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _me: CurrentUser,
+) -> Result<Json<Vec<User>>> {
+    Ok(Json(state.store.users().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users",
+    request_body(content = Object, description = "email, role, name, team_id, lang, password (10+ characters)"),
+    responses((status = 201, body = User), (status = 403), (status = 422)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    mut body: JsonObject,
+) -> Result<(StatusCode, Json<User>)> {
+    if !me.actor.is_admin() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut invalid = Invalid::default();
+    let password = string_of(&mut body, "password", &mut invalid);
+    invalid.into_result()?;
+    let (patch, _) = record_input(body, schema::USER, Mode::Create)?;
+    let user = state
+        .store
+        .create_user(Some(&me.ctx()), patch, password.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = User), (status = 404)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    _me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<User>> {
+    Ok(Json(state.store.user(UserId(id)).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    request_body(content = Object, description = "email, name, role, team_id, lang, active"),
+    responses((status = 200, body = User), (status = 403), (status = 404), (status = 422)))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<User>> {
+    if !me.actor.is_admin() {
+        return Err(ApiError::Forbidden);
+    }
+    let (patch, _) = record_input(body, schema::USER, Mode::Update)?;
+    Ok(Json(
+        state
+            .store
+            .update_user(&me.ctx(), UserId(id), patch)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)),
+    request_body(content = Object, description = "{\"password\": \"…\"}"),
+    responses((status = 204), (status = 403), (status = 404), (status = 422)))]
+/// Sets a password: admins for anyone, everyone for themselves. Every
+/// session of the user ends.
+pub async fn set_password(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    mut body: JsonObject,
+) -> Result<StatusCode> {
+    let mut invalid = Invalid::default();
+    let password = string_of(&mut body, "password", &mut invalid);
+    no_unknown(&body, &mut invalid);
+    invalid.into_result()?;
+    let password = password.ok_or_else(|| Invalid::one("password", Code::Required))?;
+    state
+        .store
+        .set_password(Some(&me.ctx()), UserId(id), &password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- teams -----
+
+fn team_name(mut body: JsonObject) -> Result<String> {
+    let mut invalid = Invalid::default();
+    let name = string_of(&mut body, "name", &mut invalid).unwrap_or_default();
+    no_unknown(&body, &mut invalid);
+    invalid.into_result()?;
+    Ok(name)
+}
+
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<Team>)))]
+pub async fn list_teams(
+    State(state): State<AppState>,
+    _me: CurrentUser,
+) -> Result<Json<Vec<Team>>> {
+    Ok(Json(state.store.teams().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body(content = Object),
+    responses((status = 201, body = Team), (status = 403), (status = 422)))]
+pub async fn create_team(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<Team>)> {
+    let name = team_name(body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_team(&me.ctx(), &name).await?),
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", params(("id" = i64, Path)),
+    request_body(content = Object), responses((status = 200, body = Team), (status = 404), (status = 422)))]
+pub async fn update_team(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<Team>> {
+    let name = team_name(body)?;
+    Ok(Json(
+        state
+            .store
+            .rename_team(&me.ctx(), TeamId(id), &name)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/teams/{id}", tag = "teams", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404), (status = 409)))]
+pub async fn delete_team(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state.store.delete_team(&me.ctx(), TeamId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,152 @@
+//! Request extractors: the signed-in user, and a JSON object body that
+//! fails as a problem (never a plain-text rejection or a 500).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use kehu_core::{Actor, ChangeSource, Lang};
+use kehu_store::users::User;
+use kehu_store::write::Ctx;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "kehu_session";
+
+/// The user a request acts as, from `Authorization: Bearer <token>` or the
+/// session cookie. Deactivated users and revoked tokens are refused on the
+/// very next request: nothing is cached.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub actor: Actor,
+    /// Whether the request came with an API token (else a browser session).
+    pub via_token: bool,
+}
+
+impl CurrentUser {
+    /// The write context: API-token and browser writes are told apart in
+    /// history.
+    pub fn ctx(&self) -> Ctx {
+        let source = if self.via_token {
+            ChangeSource::Api
+        } else {
+            ChangeSource::Ui
+        };
+        Ctx::new(self.actor, source)
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.user
+            .lang
+            .as_deref()
+            .and_then(Lang::from_tag)
+            .unwrap_or_default()
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = bearer(&parts.headers) {
+            let user = state
+                .store
+                .token_user(token)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            return Ok(CurrentUser {
+                actor: user.actor(),
+                user,
+                via_token: true,
+            });
+        }
+        if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
+            if let Some(user) = state.store.session_user(secret).await? {
+                return Ok(CurrentUser {
+                    actor: user.actor(),
+                    user,
+                    via_token: false,
+                });
+            }
+        }
+        Err(ApiError::Unauthorized)
+    }
+}
+
+/// A JSON object body. Anything else (another content type, bad JSON, an
+/// array, a body over the limit) is refused with a problem.
+#[derive(Debug, Clone)]
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim().to_ascii_lowercase();
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::BadBody("malformed_json")
+            }
+        })?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(JsonObject(map)),
+            Ok(_) => Err(ApiError::BadBody("not_an_object")),
+            Err(_) => Err(ApiError::BadBody("malformed_json")),
+        }
+    }
+}
+
+impl JsonObject {
+    /// Takes a key out of the object, leaving the rest for field parsing.
+    pub fn take(&mut self, key: &str) -> Option<Value> {
+        self.0.remove(key)
+    }
+}
+
+/// Query parameters as ordered pairs; parsed by the code that knows them,
+/// so a bad one is reported by name.
+#[derive(Debug, Clone, Default)]
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|q| QueryPairs(q.0))
+            .map_err(|_| ApiError::BadBody("bad_query"))
+    }
+}

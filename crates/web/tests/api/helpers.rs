@@ -1,0 +1,239 @@
+//! A real kehu server on port 0 with a fresh database per test: SQLite by
+//! default, PostgreSQL when `KEHU_TEST_DATABASE` names a server
+//! (`postgres://postgres@127.0.0.1:5432`). Each PostgreSQL test creates its
+//! own database and drops it afterwards.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use kehu_core::entry::{parse_object, Mode};
+use kehu_core::schema;
+use kehu_store::Store;
+use kehu_web::AppState;
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Removes the test database when the test ends, pass or fail.
+struct DbGuard {
+    sqlite_file: Option<std::path::PathBuf>,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let Some(path) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        if let Some((server, name)) = self.postgres.take() {
+            // Drop runs outside any runtime the test may still hold.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = sqlx::PgPool::connect(&format!("{server}/postgres")).await {
+                        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                        let _ = sqlx::query(&sql).execute(&admin).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub client: Client,
+    /// An administrator's API token.
+    pub admin: String,
+    _db: DbGuard,
+}
+
+fn unique_name() -> String {
+    format!(
+        "kehu_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        // Server errors go to the test's captured output.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("kehu_web=error")
+            .with_test_writer()
+            .try_init();
+        let name = unique_name();
+        let (url, guard) = match std::env::var("KEHU_TEST_DATABASE") {
+            Ok(server) if server.starts_with("postgres") => {
+                let server = server.trim_end_matches('/').to_owned();
+                let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
+                    .await
+                    .expect("KEHU_TEST_DATABASE names a PostgreSQL server that must be reachable");
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&admin)
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                (
+                    format!("{server}/{name}"),
+                    DbGuard {
+                        sqlite_file: None,
+                        postgres: Some((server, name)),
+                    },
+                )
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (
+                    format!("sqlite://{}", path.display()),
+                    DbGuard {
+                        sqlite_file: Some(path),
+                        postgres: None,
+                    },
+                )
+            }
+        };
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState {
+            store: store.clone(),
+            secure_cookies: false,
+        };
+        tokio::spawn(kehu_web::serve(listener, state, std::future::pending()));
+        let mut app = TestApp {
+            base,
+            store,
+            client: Client::new(),
+            admin: String::new(),
+            _db: guard,
+        };
+        let (_, token) = app.user("admin@example.com", "admin", None).await;
+        app.admin = token;
+        app
+    }
+
+    /// Creates a user with password `correct-horse-1` and returns their id
+    /// and an API token.
+    pub async fn user(&self, email: &str, role: &str, team: Option<i64>) -> (i64, String) {
+        let object = json!({ "email": email, "role": role, "name": email, "team_id": team });
+        let patch =
+            parse_object(object.as_object().unwrap(), schema::USER, &[], Mode::Create).unwrap();
+        let user = self
+            .store
+            .create_user(None, patch, Some(PASSWORD))
+            .await
+            .unwrap();
+        let (_, token) = self
+            .store
+            .create_token(kehu_core::UserId(user.id), "test")
+            .await
+            .unwrap();
+        (user.id, token)
+    }
+
+    pub async fn team(&self, name: &str) -> i64 {
+        let r = self
+            .send(
+                Method::POST,
+                "/api/v1/teams",
+                &self.admin,
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        body(r).await["id"].as_i64().unwrap()
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        let mut r = self.client.request(method, format!("{}{path}", self.base));
+        if !token.is_empty() {
+            r = r.bearer_auth(token);
+        }
+        r
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        json: Option<Value>,
+    ) -> Response {
+        let mut r = self.request(method, path, token);
+        if let Some(j) = json {
+            r = r.json(&j);
+        }
+        r.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, json: Value) -> Response {
+        self.send(Method::POST, path, token, Some(json)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, json: Value) -> Response {
+        self.send(Method::PATCH, path, token, Some(json)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.send(Method::DELETE, path, token, None).await
+    }
+
+    /// Creates a customer and returns its JSON.
+    pub async fn customer(&self, token: &str, fields: Value) -> Value {
+        let r = self.post("/api/v1/customers", token, fields).await;
+        let status = r.status();
+        let b = body(r).await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        b
+    }
+
+    /// How many customers exist, seen by the administrator.
+    pub async fn customer_count(&self) -> usize {
+        let b = body(self.get("/api/v1/customers?limit=500", &self.admin).await).await;
+        b["items"].as_array().unwrap().len()
+    }
+}
+
+pub const PASSWORD: &str = "correct-horse-1";
+
+pub async fn body(r: Response) -> Value {
+    let text = r.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
+/// The `{field, code}` pairs of a problem response, sorted.
+pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["code"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}

@@ -1,0 +1,13 @@
+//! Black-box tests of the HTTP API: each starts the real server on port 0
+//! against a fresh database (SQLite, or PostgreSQL with KEHU_TEST_DATABASE).
+
+mod helpers;
+
+mod auth;
+mod customers;
+mod entry;
+mod permissions;
+mod records;
+mod robustness;
+mod search;
+mod settings;
