@@ -395,7 +395,7 @@ fn initial(s: &str) -> &str {
 
 /// zhang.wei, zhangwei, wei.zhang, zw1988, zhangwei88; john.smith, jsmith, j.smith…
 fn push_local(rng: &mut DemoRng, p: &Person, out: &mut String) {
-    // Chinese addresses put the family name first, English ones the given name.
+    // Chinese mail addresses put the family name first, English ones the given name.
     let (a, b, c) = match p.chinese {
         true => (p.family, p.given[0], p.given[1]),
         false => (p.given[0], p.family, ""),
@@ -547,7 +547,7 @@ fn cn_address(rng: &mut DemoRng, c: &mut DemoCustomer, city: &City, district: &s
             a.push_str(district);
         }
         a.push_str(pick(rng, STREETS));
-        // Some people type "科技园路 88 号" with spaces, as the brief's own example does.
+        // Some people type the number with spaces around it: 科技园路 88 号.
         let sp = if rng.gen_bool(0.15) { " " } else { "" };
         let _ = write!(a, "{sp}{}{sp}号", rng.gen_range(1..=999));
         let _ = match rng.gen_range(0..10) {
@@ -650,7 +650,8 @@ pub fn customer(seed: u64, i: u64) -> DemoCustomer {
         created_days_ago,
         ..DemoCustomer::default()
     };
-    // Contact slots 4i..4i+3 keep every mobile of the data set distinct.
+    // Slots 4i..4i+3, for the customer and up to three contacts, keep mobiles distinct
+    // across the first 25 million customers.
     let slot = i.wrapping_mul(4);
 
     let city = weighted_by(rng, CITIES, |c| c.weight);
