@@ -35,11 +35,32 @@ fn text<'a>(p: &'a Patch, name: &str) -> Option<&'a str> {
     p.text(name)
 }
 
+/// One argument per field of `specs`: the patch's value, else the
+/// column's default (a bulk INSERT names every column, so the database's
+/// own defaults do not apply).
 fn row_of(specs: &[kehu_core::entry::Spec], patch: &Patch) -> Vec<Arg> {
     specs
         .iter()
-        .map(|s| stored_arg(s.kind, patch.get(s.name).cloned().flatten()))
+        .map(|s| {
+            let value = patch
+                .get(s.name)
+                .cloned()
+                .flatten()
+                .or_else(|| default_of(s.name));
+            stored_arg(s.kind, value)
+        })
         .collect()
+}
+
+/// The defaults of NOT NULL columns, as the migrations declare them.
+fn default_of(column: &str) -> Option<Stored> {
+    match column {
+        "kind" => Some(Stored::Text("individual".into())),
+        "stage" => Some(Stored::Text("lead".into())),
+        "is_primary" => Some(Stored::Bool(false)),
+        "status" => Some(Stored::Text("open".into())),
+        _ => None,
+    }
 }
 
 impl Store {
@@ -197,6 +218,10 @@ impl Store {
                     .flatten()
                     .and_then(|v| v.as_int())
                     .unwrap_or(now);
+                if i.get("occurred_at").cloned().flatten().is_none() {
+                    i.set.retain(|(n, _)| *n != "occurred_at");
+                    i.set.push(("occurred_at", Some(Stored::Int(at))));
+                }
                 let author = row.author.or(by);
                 let mut args = vec![Arg::from(iid)];
                 args.extend(row_of(schema::INTERACTION, &i));

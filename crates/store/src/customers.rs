@@ -417,12 +417,13 @@ async fn assign_owner(
     patch: &Patch,
     current: Option<&Customer>,
 ) -> Result<(Option<i64>, Option<i64>)> {
-    let me = actor.user_id.get();
+    // kehu itself (user 0) owns nothing: what it creates goes to the pool.
+    let me = Some(actor.user_id.get()).filter(|id| *id > 0);
     let requested = match patch.get("owner_id") {
         Some(v) => v.as_ref().and_then(Stored::as_int),
-        None => current.map_or(Some(me), |c| c.owner_id),
+        None => current.map_or(me, |c| c.owner_id),
     };
-    let changes_owner = current.map_or(requested != Some(me), |c| c.owner_id != requested);
+    let changes_owner = current.map_or(requested != me, |c| c.owner_id != requested);
     if changes_owner && !actor.may_assign_owner() {
         return Err(Invalid::one("owner_id", Code::ReadOnly).into());
     }

@@ -15,6 +15,8 @@ pub mod list;
 pub mod records;
 pub mod search;
 pub mod tags;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod users;
 pub mod write;

@@ -3,48 +3,13 @@
 //! (`postgres://postgres@127.0.0.1:5432`). Each PostgreSQL test creates its
 //! own database and drops it afterwards.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use kehu_core::entry::{parse_object, Mode};
 use kehu_core::schema;
+use kehu_store::testing::TestDb;
 use kehu_store::Store;
 use kehu_web::AppState;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Removes the test database when the test ends, pass or fail.
-struct DbGuard {
-    sqlite_file: Option<std::path::PathBuf>,
-    postgres: Option<(String, String)>,
-}
-
-impl Drop for DbGuard {
-    fn drop(&mut self) {
-        if let Some(path) = &self.sqlite_file {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
-        if let Some((server, name)) = self.postgres.take() {
-            // Drop runs outside any runtime the test may still hold.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    if let Ok(admin) = sqlx::PgPool::connect(&format!("{server}/postgres")).await {
-                        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                        let _ = sqlx::query(&sql).execute(&admin).await;
-                    }
-                });
-            })
-            .join();
-        }
-    }
-}
 
 pub struct TestApp {
     pub base: String,
@@ -52,19 +17,7 @@ pub struct TestApp {
     pub client: Client,
     /// An administrator's API token.
     pub admin: String,
-    _db: DbGuard,
-}
-
-fn unique_name() -> String {
-    format!(
-        "kehu_test_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    )
+    _db: TestDb,
 }
 
 impl TestApp {
@@ -74,39 +27,7 @@ impl TestApp {
             .with_env_filter("kehu_web=error")
             .with_test_writer()
             .try_init();
-        let name = unique_name();
-        let (url, guard) = match std::env::var("KEHU_TEST_DATABASE") {
-            Ok(server) if server.starts_with("postgres") => {
-                let server = server.trim_end_matches('/').to_owned();
-                let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
-                    .await
-                    .expect("KEHU_TEST_DATABASE names a PostgreSQL server that must be reachable");
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&admin)
-                    .await
-                    .expect("create test database");
-                admin.close().await;
-                (
-                    format!("{server}/{name}"),
-                    DbGuard {
-                        sqlite_file: None,
-                        postgres: Some((server, name)),
-                    },
-                )
-            }
-            _ => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                (
-                    format!("sqlite://{}", path.display()),
-                    DbGuard {
-                        sqlite_file: Some(path),
-                        postgres: None,
-                    },
-                )
-            }
-        };
-        let store = Store::connect(&url).await.expect("connect");
-        store.migrate().await.expect("migrate");
+        let (store, db) = TestDb::create().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState {
@@ -119,7 +40,7 @@ impl TestApp {
             store,
             client: Client::new(),
             admin: String::new(),
-            _db: guard,
+            _db: db,
         };
         let (_, token) = app.user("admin@example.com", "admin", None).await;
         app.admin = token;

@@ -1,0 +1,97 @@
+//! Fresh databases for tests: an SQLite file by default, or a new database
+//! on the PostgreSQL server that `KEHU_TEST_DATABASE` names
+//! (`postgres://postgres@127.0.0.1:5432`). The database is removed when the
+//! [`TestDb`] is dropped, whether the test passed or not. With
+//! `KEHU_TEST_DATABASE` set, an unreachable server fails the test.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::Store;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub struct TestDb {
+    pub url: String,
+    sqlite_file: Option<std::path::PathBuf>,
+    postgres: Option<(String, String)>,
+}
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "kehu_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestDb {
+    /// Creates the database, migrates it and opens a store on it.
+    pub async fn create() -> (Store, TestDb) {
+        let name = unique_name();
+        let db = match std::env::var("KEHU_TEST_DATABASE") {
+            Ok(server) if server.starts_with("postgres") => {
+                let server = server.trim_end_matches('/').to_owned();
+                let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
+                    .await
+                    .expect("KEHU_TEST_DATABASE names a PostgreSQL server that must be reachable");
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&admin)
+                    .await
+                    .expect("create the test database");
+                admin.close().await;
+                TestDb {
+                    url: format!("{server}/{name}"),
+                    sqlite_file: None,
+                    postgres: Some((server, name)),
+                }
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    sqlite_file: Some(path),
+                    postgres: None,
+                }
+            }
+        };
+        let store = Store::connect(&db.url)
+            .await
+            .expect("connect to the test database");
+        store.migrate().await.expect("migrate the test database");
+        (store, db)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(path) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        if let Some((server, name)) = self.postgres.take() {
+            // Drop may run inside the test's runtime, which cannot block:
+            // use a runtime of our own on another thread.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    if let Ok(admin) = sqlx::PgPool::connect(&format!("{server}/postgres")).await {
+                        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                        let _ = sqlx::query(&sql).execute(&admin).await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The storage story, run on SQLite by default and on PostgreSQL when
+//! KEHU_TEST_DATABASE names a server: bulk writes, search keys, tasks from
+//! follow-ups, history, and all-or-nothing updates.
+
+use kehu_core::entry::{parse_object, Mode, Patch, Stored};
+use kehu_core::field::{FieldDef, FieldKey, FieldKind, FieldRules};
+use kehu_core::{schema, ChangeSource, CustomerId};
+use kehu_store::bulk::BulkCustomer;
+use kehu_store::customers::CustomerInput;
+use kehu_store::list::CustomerFilter;
+use kehu_store::testing::TestDb;
+use kehu_store::write::Ctx;
+use serde_json::{json, Value};
+
+fn patch(specs: &[kehu_core::entry::Spec], v: Value) -> Patch {
+    parse_object(v.as_object().unwrap(), specs, &[], Mode::Create).unwrap()
+}
+
+fn search(q: &str) -> CustomerFilter {
+    CustomerFilter::from_params(&[("q".into(), q.into())]).unwrap()
+}
+
+#[tokio::test]
+async fn bulk_written_customers_are_searchable_with_their_contacts_tasks_and_history() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = Ctx::system(ChangeSource::Import);
+    let mut interaction = patch(
+        schema::INTERACTION,
+        json!({"customer_id": 0, "channel": "call", "content": "报价"}),
+    );
+    interaction
+        .set
+        .push(("next_step", Some(Stored::Text("发送合同".into()))));
+    interaction.set.push((
+        "next_step_at",
+        Some(Stored::Int(kehu_store::now_ms() + 86_400_000)),
+    ));
+    let rows = vec![
+        BulkCustomer {
+            patch: patch(
+                schema::CUSTOMER,
+                json!({"name": "张三", "mobile": "13812345678", "kind": "company"}),
+            ),
+            tags: vec!["VIP".into(), "展会".into()],
+            contacts: vec![patch(
+                schema::CONTACT,
+                json!({"customer_id": 0, "name": "李经理"}),
+            )],
+            interactions: vec![interaction],
+            ..Default::default()
+        },
+        BulkCustomer {
+            patch: patch(
+                schema::CUSTOMER,
+                json!({"name": "曾国藩", "email": "zeng@example.com"}),
+            ),
+            tags: vec!["VIP".into()],
+            ..Default::default()
+        },
+    ];
+    let ids = store.bulk_insert_customers(&ctx, &rows).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    let admin = ctx.actor;
+
+    let found = store.list_customers(&admin, &search("zs")).await.unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].tags, ["VIP", "展会"]);
+    assert_eq!(found.items[0].stage, "lead");
+    assert_eq!(
+        store
+            .list_customers(&admin, &search("zengguofan"))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .list_customers(&admin, &search("5678"))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+
+    let first = CustomerId(ids[0]);
+    assert_eq!(store.contacts_of(&admin, first).await.unwrap().len(), 1);
+    let interactions = store.interactions_of(&admin, first).await.unwrap();
+    assert!(interactions[0].task_id.is_some());
+    let tasks = store
+        .tasks(&admin, None, Some("open"), Some(first), 10)
+        .await
+        .unwrap();
+    assert_eq!(tasks[0].title, "发送合同");
+    let history = store.customer_history(&admin, first, 10).await.unwrap();
+    assert_eq!(history[0].field, "created");
+    assert_eq!(history[0].source, "import");
+
+    // Ids handed out afterwards do not collide with the reserved ones.
+    let next = store
+        .create_customer(
+            &ctx,
+            CustomerInput {
+                patch: patch(schema::CUSTOMER, json!({"name": "王五"})),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(next.id > ids[1]);
+}
+
+#[tokio::test]
+async fn an_update_that_fails_part_way_changes_nothing() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = Ctx::system(ChangeSource::Api);
+    let def = FieldDef {
+        key: FieldKey::parse("member_no").unwrap(),
+        label_zh: "会员号".into(),
+        label_en: "Member no.".into(),
+        kind: FieldKind::Text,
+        rules: FieldRules {
+            unique: true,
+            ..Default::default()
+        },
+        sensitive: false,
+    };
+    store.create_field_definition(&ctx, def, 0).await.unwrap();
+    let input = |name: &str, member: &str| CustomerInput {
+        patch: patch(schema::CUSTOMER, json!({"name": name})),
+        custom: Some(json!({"member_no": member}).as_object().unwrap().clone()),
+        ..Default::default()
+    };
+    store
+        .create_customer(&ctx, input("甲", "M1"))
+        .await
+        .unwrap();
+    let b = store
+        .create_customer(&ctx, input("乙", "M2"))
+        .await
+        .unwrap();
+
+    // The name change is written first, then the custom field breaks a rule:
+    // the whole update must roll back.
+    let change = CustomerInput {
+        patch: parse_object(
+            json!({"name": "改名"}).as_object().unwrap(),
+            schema::CUSTOMER,
+            &[],
+            Mode::Update,
+        )
+        .unwrap(),
+        custom: Some(json!({"member_no": "M1"}).as_object().unwrap().clone()),
+        ..Default::default()
+    };
+    let err = store
+        .update_customer(&ctx, CustomerId(b.id), change, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, kehu_store::Error::Invalid(_)), "{err:?}");
+    let after = store.customer(&ctx.actor, CustomerId(b.id)).await.unwrap();
+    assert_eq!(after.name, "乙");
+    assert_eq!(after.version, 1);
+    let history = store
+        .customer_history(&ctx.actor, CustomerId(b.id), 10)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+}
