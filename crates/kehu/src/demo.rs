@@ -67,6 +67,10 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
         .join()
         .map_err(|_| anyhow::anyhow!("the demo generator stopped unexpectedly"))??;
     bar.finish_and_clear();
+    store
+        .optimize()
+        .await
+        .context("updating the planner's statistics")?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "Created {written} demo customers in {secs:.1} s ({:.0} customers/s).",

@@ -112,6 +112,13 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics after large writes, so searches
+    /// keep choosing the right index.
+    pub async fn optimize(&self) -> Result<()> {
+        self.db.execute(db::q("ANALYZE")).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match &self.db {
             Db::Sqlite(p) => p.close().await,
