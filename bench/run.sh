@@ -28,9 +28,11 @@ DB="$work/bench.db"
 echo "== kehu demo --customers $N" >&2
 /usr/bin/time -f "%e %M" -o "$work/demo.time" "$KEHU" demo --customers "$N" --quiet --database "sqlite://$DB" >&2
 read -r demo_s demo_kb < "$work/demo.time"
+echo "   $demo_s s, peak RSS $((demo_kb / 1024)) MB" >&2
 
 echo "== sqlite3 copying the same rows" >&2
-sqlite3 "$DB" .schema | grep -v -e sqlite_sequence -e _sqlx_migrations | sqlite3 "$work/copy.db"
+sqlite3 "$DB" "SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
+    AND name <> '_sqlx_migrations' ORDER BY type DESC" | sqlite3 "$work/copy.db"
 copy_sql="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; ATTACH '$DB' AS src; BEGIN;"
 for t in teams users customers customer_search tags customer_tags contacts interactions tasks history; do
     copy_sql+=" INSERT INTO main.$t SELECT * FROM src.$t;"

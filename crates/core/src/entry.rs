@@ -46,6 +46,9 @@ pub struct Spec {
     pub kind: Kind,
     /// Must be present (and non-empty) when a record is created.
     pub required: bool,
+    /// Never empty, but has a default: left out on create it takes the
+    /// default; it cannot be cleared.
+    pub defaulted: bool,
 }
 
 impl Spec {
@@ -54,6 +57,14 @@ impl Spec {
             name,
             kind,
             required: false,
+            defaulted: false,
+        }
+    }
+
+    pub const fn defaulted(self) -> Spec {
+        Spec {
+            defaulted: true,
+            ..self
         }
     }
 
@@ -156,6 +167,8 @@ pub fn parse_object(
             }
             Some(value) => match parse_value(spec.kind, value) {
                 Ok(None) if spec.required => invalid.push(spec.name, Code::Required),
+                Ok(None) if spec.defaulted && mode == Mode::Create => {}
+                Ok(None) if spec.defaulted => invalid.push(spec.name, Code::Required),
                 Ok(v) => patch.set.push((spec.name, v)),
                 Err(code) => invalid.push(spec.name, code),
             },
@@ -293,6 +306,22 @@ mod tests {
     fn an_update_may_leave_required_fields_out_but_not_blank_them() {
         assert!(parse_object(&obj(json!({"mobile": null})), SPECS, &[], Mode::Update).is_ok());
         let err = parse_object(&obj(json!({"name": " "})), SPECS, &[], Mode::Update).unwrap_err();
+        assert_eq!(err.0[0].code, Code::Required);
+    }
+
+    #[test]
+    fn a_field_with_a_default_takes_it_on_create_and_cannot_be_cleared() {
+        const WITH_DEFAULT: &[Spec] = &[Spec::new("stage", Kind::Choice(&["lead"])).defaulted()];
+        let created = parse_object(
+            &obj(json!({"stage": null})),
+            WITH_DEFAULT,
+            &[],
+            Mode::Create,
+        )
+        .unwrap();
+        assert!(created.is_empty());
+        let err =
+            parse_object(&obj(json!({"stage": ""})), WITH_DEFAULT, &[], Mode::Update).unwrap_err();
         assert_eq!(err.0[0].code, Code::Required);
     }
 

@@ -48,6 +48,10 @@ pub enum Code {
     /// A field definition's rule cannot be applied (a pattern that does not
     /// compile, min above max, a rule the field's type has no use for).
     InvalidRule,
+    TooManyValues {
+        max: usize,
+    },
+    ControlCharacter,
 }
 
 impl Code {
@@ -82,6 +86,8 @@ impl Code {
             Code::NotFound => "not_found",
             Code::ReadOnly => "read_only",
             Code::InvalidRule => "invalid_rule",
+            Code::TooManyValues { .. } => "too_many_values",
+            Code::ControlCharacter => "control_character",
         }
     }
 
@@ -158,6 +164,10 @@ impl Code {
             (Lang::En, NotFound) => "refers to a record that does not exist".into(),
             (Lang::ZhCn, ReadOnly) => "不能修改此字段".into(),
             (Lang::En, ReadOnly) => "may not be set".into(),
+            (Lang::ZhCn, TooManyValues { max }) => format!("最多 {max} 项"),
+            (Lang::En, TooManyValues { max }) => format!("may have at most {max} values"),
+            (Lang::ZhCn, ControlCharacter) => "含有不可见的控制字符".into(),
+            (Lang::En, ControlCharacter) => "contains invisible control characters".into(),
             (Lang::ZhCn, InvalidRule) => "字段规则设置不正确".into(),
             (Lang::En, InvalidRule) => "has a rule that cannot be applied".into(),
         }

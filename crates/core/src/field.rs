@@ -144,6 +144,19 @@ impl FieldRules {
     /// A rule the kind has no use for is refused rather than ignored, so an
     /// administrator is never misled into thinking it applies.
     pub fn check_definition(&self, kind: &FieldKind) -> Result<(), Code> {
+        // Uniqueness is checked by comparing stored text, which is only
+        // canonical for single scalar values.
+        if self.unique
+            && matches!(
+                kind,
+                FieldKind::LongText
+                    | FieldKind::Money
+                    | FieldKind::MultiSelect { .. }
+                    | FieldKind::Bool
+            )
+        {
+            return Err(Code::InvalidRule);
+        }
         if let Some(pattern) = &self.pattern {
             if !kind.is_text() {
                 return Err(Code::InvalidRule);

@@ -21,7 +21,7 @@ pub const ROLES: &[&str] = &[
 pub const LANGS: &[&str] = &["zh-CN", "en"];
 
 pub const CUSTOMER: &[Spec] = &[
-    Spec::new("kind", Kind::Choice(CUSTOMER_KINDS)),
+    Spec::new("kind", Kind::Choice(CUSTOMER_KINDS)).defaulted(),
     Spec::new("name", Kind::Text(200)).required(),
     Spec::new("company", Kind::Text(200)),
     Spec::new("title", Kind::Text(100)),
@@ -37,7 +37,7 @@ pub const CUSTOMER: &[Spec] = &[
     Spec::new("industry", Kind::Text(100)),
     Spec::new("company_size", Kind::Choice(COMPANY_SIZES)),
     Spec::new("website", Kind::Url),
-    Spec::new("stage", Kind::Choice(STAGES)),
+    Spec::new("stage", Kind::Choice(STAGES)).defaulted(),
     Spec::new("source", Kind::Text(100)),
     Spec::new("value_tier", Kind::Choice(VALUE_TIERS)),
     Spec::new("notes", Kind::Text(5000)),
@@ -56,7 +56,7 @@ pub const CONTACT: &[Spec] = &[
     Spec::new("phone", Kind::Phone),
     Spec::new("email", Kind::Email),
     Spec::new("notes", Kind::Text(5000)),
-    Spec::new("is_primary", Kind::Bool),
+    Spec::new("is_primary", Kind::Bool).defaulted(),
 ];
 
 pub const INTERACTION: &[Spec] = &[
@@ -64,7 +64,7 @@ pub const INTERACTION: &[Spec] = &[
     Spec::new("contact_id", Kind::Id),
     Spec::new("channel", Kind::Choice(CHANNELS)).required(),
     Spec::new("content", Kind::Text(20000)).required(),
-    Spec::new("occurred_at", Kind::DateTime),
+    Spec::new("occurred_at", Kind::DateTime).defaulted(),
     Spec::new("next_step", Kind::Text(500)),
     Spec::new("next_step_at", Kind::DateTime),
 ];
@@ -76,7 +76,7 @@ pub const TASK: &[Spec] = &[
     Spec::new("due_at", Kind::DateTime).required(),
     Spec::new("remind_at", Kind::DateTime),
     Spec::new("assignee_id", Kind::Id),
-    Spec::new("status", Kind::Choice(TASK_STATUSES)),
+    Spec::new("status", Kind::Choice(TASK_STATUSES)).defaulted(),
 ];
 
 pub const TAG: &[Spec] = &[
@@ -92,7 +92,7 @@ pub const USER: &[Spec] = &[
     Spec::new("role", Kind::Choice(ROLES)).required(),
     Spec::new("team_id", Kind::Id),
     Spec::new("lang", Kind::Choice(LANGS)),
-    Spec::new("active", Kind::Bool),
+    Spec::new("active", Kind::Bool).defaulted(),
 ];
 
 /// Passwords are accepted only on create and reset, never read back.

@@ -8,7 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use kehu_core::entry::{parse_object, Mode, Patch};
 use kehu_core::{schema, ChangeSource};
-use kehu_store::bulk::BulkCustomer;
+use kehu_store::bulk::{BulkCustomer, PreparedBulk};
 use kehu_store::write::Ctx;
 use kehu_store::Store;
 use serde_json::{json, Map, Value};
@@ -17,7 +17,7 @@ use crate::demo_data::{self, DemoCustomer};
 
 /// Customers per transaction: large enough to amortise a commit, small
 /// enough that an interrupted run loses little.
-const CHUNK: u64 = 5_000;
+const CHUNK: u64 = 20_000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 const TEAMS: &[&str] = &["华北销售部", "华东销售部", "华南销售部"];
@@ -38,7 +38,7 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
         )
         .expect("a valid template"),
     );
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<BulkCustomer>>(4);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(usize, PreparedBulk)>(2);
     let now = kehu_store::now_ms();
     let producer = std::thread::spawn(move || -> anyhow::Result<()> {
         let mut start = 0;
@@ -47,7 +47,10 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
             let chunk = (start..end)
                 .map(|i| bulk(&demo_data::customer(seed, i), i, &owners, now))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            if sender.blocking_send(chunk).is_err() {
+            // Built here, on this thread, while the writer writes the
+            // previous batch.
+            let prepared = PreparedBulk::new(&ctx, &chunk)?;
+            if sender.blocking_send((chunk.len(), prepared)).is_err() {
                 break;
             }
             start = end;
@@ -55,12 +58,12 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
         Ok(())
     });
     let mut written = 0u64;
-    while let Some(chunk) = receiver.recv().await {
+    while let Some((count, prepared)) = receiver.recv().await {
         store
-            .bulk_insert_customers(&ctx, &chunk)
+            .write_bulk(&ctx, prepared)
             .await
             .context("writing demo customers")?;
-        written += chunk.len() as u64;
+        written += count as u64;
         bar.set_position(written);
     }
     producer

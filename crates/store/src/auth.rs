@@ -108,9 +108,28 @@ impl Store {
     /// for one address lock it out for a while, whatever the password.
     /// Returns the user and the session secret for the cookie.
     pub async fn login(&self, email: &str, password: &str) -> Result<(User, String)> {
-        let email = email.trim().to_lowercase();
+        // No address is longer than 254 characters; a longer one is wrong,
+        // but must not be stored whole.
+        let email: String = kehu_core::text::clean(email)
+            .to_lowercase()
+            .chars()
+            .take(254)
+            .collect();
         let now = now_ms();
-        let (failures,): (i64,) = self
+        // The attempt counts as a failure until it succeeds, and is recorded
+        // before the password is checked, so parallel guesses are counted
+        // too.
+        let mut tx = self.db.begin().await?;
+        tx.execute(
+            q("INSERT INTO login_failures (email, at) VALUES ($1, $2)")
+                .bind(&email)
+                .bind(now),
+        )
+        .await?;
+        tx.execute(q("DELETE FROM login_failures WHERE at < $1").bind(now - FAILURE_WINDOW_MS))
+            .await?;
+        tx.commit().await?;
+        let (attempts,): (i64,) = self
             .db
             .one(
                 q("SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $2")
@@ -118,7 +137,7 @@ impl Store {
                     .bind(now - FAILURE_WINDOW_MS),
             )
             .await?;
-        if failures >= MAX_FAILURES {
+        if attempts > MAX_FAILURES {
             return Err(Error::RateLimited);
         }
         let found: Option<Credentials> = self
@@ -140,16 +159,6 @@ impl Store {
             }
         };
         let Some(user) = found.filter(|_| ok) else {
-            let mut tx = self.db.begin().await?;
-            tx.execute(
-                q("INSERT INTO login_failures (email, at) VALUES ($1, $2)")
-                    .bind(&email)
-                    .bind(now),
-            )
-            .await?;
-            tx.execute(q("DELETE FROM login_failures WHERE at < $1").bind(now - FAILURE_WINDOW_MS))
-                .await?;
-            tx.commit().await?;
             return Err(Error::BadCredentials);
         };
         let secret = new_secret("");
@@ -168,6 +177,20 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok((self.user(UserId(user.id)).await?, secret))
+    }
+
+    /// Whether `password` is the user's current password.
+    pub async fn check_password(&self, user: UserId, password: &str) -> Result<bool> {
+        let found: Option<Credentials> = self
+            .db
+            .optional(
+                q("SELECT id, password_hash, active FROM users WHERE id = $1").bind(user.get()),
+            )
+            .await?;
+        Ok(match found.and_then(|c| c.password_hash) {
+            Some(hash) => verify_password(password, &hash).await,
+            None => false,
+        })
     }
 
     /// The active user a session cookie belongs to, if it is still valid.

@@ -1,13 +1,18 @@
 //! Writing many customers at once (demo data now, imports later): rows are
 //! parsed by the same entry standards as a form, then written in large
-//! multi-row statements inside one transaction per chunk, so a million
-//! customers take seconds, not hours, and a chunk is all-or-nothing.
+//! multi-row statements inside one transaction per batch, so a million
+//! customers take a minute or two, not hours, and a batch is all-or-nothing.
+//!
+//! A batch is first *prepared* ([`PreparedBulk::new`]): every row built and
+//! every search key computed. That is CPU work with no database, so a caller
+//! can prepare the next batch on another thread while this one is written
+//! ([`Store::write_bulk`]).
 
 use std::collections::BTreeSet;
 
 use kehu_core::company::company_core;
-use kehu_core::entry::{Patch, Stored};
-use kehu_core::schema;
+use kehu_core::entry::{Patch, Spec, Stored};
+use kehu_core::{schema, text};
 
 use crate::customers::{sort_key, CUSTOMERS};
 use crate::db::{q, stored_arg, Arg};
@@ -21,35 +26,117 @@ pub struct BulkCustomer {
     /// Customer fields (schema::CUSTOMER), including owner_id and team_id.
     pub patch: Patch,
     pub tags: Vec<String>,
-    /// Contact fields (schema::CONTACT) without customer_id.
+    /// Contact fields (schema::CONTACT); customer_id is filled in.
     pub contacts: Vec<Patch>,
-    /// Interaction fields (schema::INTERACTION) without customer_id; a
-    /// next step with a date becomes a task for `author`.
+    /// Interaction fields (schema::INTERACTION); customer_id is filled in.
+    /// A next step with a date becomes a task for `author`.
     pub interactions: Vec<Patch>,
     /// When the customer was created, if not now (for migrated data).
     pub created_at: Option<i64>,
     pub author: Option<i64>,
 }
 
-fn text<'a>(p: &'a Patch, name: &str) -> Option<&'a str> {
-    p.text(name)
+/// Rows of one table laid end to end, with the places where ids go once
+/// the database has handed them out.
+#[derive(Default)]
+struct Rows {
+    args: Vec<Arg>,
+    /// (position in `args`, index of the customer whose id goes there)
+    customer_ids: Vec<(usize, usize)>,
+    /// (position in `args`, index of the interaction whose id goes there)
+    interaction_ids: Vec<(usize, usize)>,
 }
 
-/// One argument per field of `specs`: the patch's value, else the
-/// column's default (a bulk INSERT names every column, so the database's
-/// own defaults do not apply).
-fn row_of(specs: &[kehu_core::entry::Spec], patch: &Patch) -> Vec<Arg> {
-    specs
-        .iter()
-        .map(|s| {
-            let value = patch
-                .get(s.name)
-                .cloned()
-                .flatten()
-                .or_else(|| default_of(s.name));
-            stored_arg(s.kind, value)
-        })
+impl Rows {
+    fn customer_id(&mut self, customer: usize) {
+        self.customer_ids.push((self.args.len(), customer));
+        self.args.push(Arg::Int(None));
+    }
+
+    fn interaction_id(&mut self, interaction: usize) {
+        self.interaction_ids.push((self.args.len(), interaction));
+        self.args.push(Arg::Int(None));
+    }
+
+    fn fill(mut self, customers: &[i64], interactions: &[i64]) -> Vec<Arg> {
+        for (at, i) in self.customer_ids {
+            self.args[at] = Arg::Int(Some(customers[i]));
+        }
+        for (at, i) in self.interaction_ids {
+            self.args[at] = Arg::Int(Some(interactions[i]));
+        }
+        self.args
+    }
+}
+
+/// A batch of customers ready to write.
+pub struct PreparedBulk {
+    customers: usize,
+    interactions: usize,
+    customer_rows: Rows,
+    search_rows: Rows,
+    tags: BTreeSet<String>,
+    /// (customer index, tag name)
+    tag_links: Vec<(usize, String)>,
+    contact_rows: Rows,
+    interaction_rows: Rows,
+    task_rows: Rows,
+    history_rows: Rows,
+}
+
+fn customer_columns() -> Vec<&'static str> {
+    let mut columns = vec!["id"];
+    columns.extend(schema::CUSTOMER.iter().map(|s| s.name));
+    columns.extend([
+        "sort_key",
+        "company_core",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]);
+    columns
+}
+
+const STAMPS: [&str; 4] = ["created_at", "created_by", "updated_at", "updated_by"];
+
+fn columns_of(specs: &[Spec], first: Option<&'static str>) -> Vec<&'static str> {
+    first
+        .into_iter()
+        .chain(specs.iter().map(|s| s.name))
+        .chain(STAMPS)
         .collect()
+}
+
+const TASK_COLUMNS: [&str; 10] = [
+    "customer_id",
+    "interaction_id",
+    "title",
+    "due_at",
+    "assignee_id",
+    "status",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+];
+
+/// One argument per field of `specs`: the patch's value, else the column's
+/// default (a bulk INSERT names every column, so the database's own
+/// defaults do not apply). The `customer_id` field is left to `rows`.
+fn push_fields(rows: &mut Rows, specs: &[Spec], patch: &Patch, customer: usize) {
+    for s in specs {
+        if s.name == "customer_id" {
+            rows.customer_id(customer);
+            continue;
+        }
+        let value = patch
+            .get(s.name)
+            .cloned()
+            .flatten()
+            .or_else(|| default_of(s.name));
+        rows.args.push(stored_arg(s.kind, value));
+    }
 }
 
 /// The defaults of NOT NULL columns, as the migrations declare them.
@@ -63,180 +150,93 @@ fn default_of(column: &str) -> Option<Stored> {
     }
 }
 
-impl Store {
-    /// Inserts customers in one transaction. Only administrators (and kehu
-    /// itself) may write in bulk: owners are taken as given.
-    pub async fn bulk_insert_customers(
-        &self,
-        ctx: &Ctx,
-        rows: &[BulkCustomer],
-    ) -> Result<Vec<i64>> {
-        if !ctx.actor.is_admin() {
-            return Err(Error::Forbidden);
-        }
+fn int_of(patch: &Patch, name: &str) -> Option<i64> {
+    patch.get(name).cloned().flatten().and_then(|v| v.as_int())
+}
+
+impl PreparedBulk {
+    pub fn new(ctx: &Ctx, batch: &[BulkCustomer]) -> Result<PreparedBulk> {
         let now = now_ms();
         let by = ctx.by();
-        let mut tx = self.db.begin().await?;
-        let ids = tx.reserve_ids("customers", rows.len()).await?;
-
-        let mut columns: Vec<&str> = vec!["id"];
-        columns.extend(schema::CUSTOMER.iter().map(|s| s.name));
-        columns.extend([
-            "sort_key",
-            "company_core",
-            "created_at",
-            "created_by",
-            "updated_at",
-            "updated_by",
-        ]);
-        let mut customer_rows = Vec::with_capacity(rows.len());
-        let mut search_rows = Vec::new();
-        let mut history_rows = Vec::with_capacity(rows.len());
-        for (row, id) in rows.iter().zip(&ids) {
-            let p = &row.patch;
-            let name =
-                text(p, "name").ok_or_else(|| Error::internal("bulk customer without name"))?;
+        let mut p = PreparedBulk {
+            customers: batch.len(),
+            interactions: 0,
+            customer_rows: Rows::default(),
+            search_rows: Rows::default(),
+            tags: BTreeSet::new(),
+            tag_links: Vec::new(),
+            contact_rows: Rows::default(),
+            interaction_rows: Rows::default(),
+            task_rows: Rows::default(),
+            history_rows: Rows::default(),
+        };
+        let mut search: Vec<(String, usize)> = Vec::new();
+        for (i, row) in batch.iter().enumerate() {
+            let patch = &row.patch;
+            let name = patch
+                .text("name")
+                .ok_or_else(|| Error::internal("bulk customer without name"))?;
             let created = row.created_at.unwrap_or(now);
-            let mut args = vec![Arg::from(*id)];
-            args.extend(row_of(schema::CUSTOMER, p));
-            args.extend([
+            let author = row.author.or(by);
+
+            p.customer_rows.customer_id(i);
+            push_fields(&mut p.customer_rows, schema::CUSTOMER, patch, i);
+            p.customer_rows.args.extend([
                 sort_key(name).into(),
-                text(p, "company").map(company_core).into(),
+                patch.text("company").map(company_core).into(),
                 created.into(),
                 by.into(),
                 created.into(),
                 by.into(),
             ]);
-            customer_rows.push(args);
-            for term in terms(&Searchable {
-                name,
-                company: text(p, "company"),
-                mobile: text(p, "mobile"),
-                phone: text(p, "phone"),
-                email: text(p, "email"),
-            }) {
-                search_rows.push(vec![term.into(), (*id).into()]);
-            }
-            history_rows.push(vec![
-                "customer".into(),
-                (*id).into(),
-                "created".into(),
-                Arg::Text(None),
-                Arg::Text(None),
-                ctx.source.as_str().into(),
-                by.into(),
-                now.into(),
-            ]);
-        }
-        tx.insert_rows(CUSTOMERS.table, &columns, customer_rows, false)
-            .await?;
-        tx.insert_rows(
-            "customer_search",
-            &["term", "customer_id"],
-            search_rows,
-            true,
-        )
-        .await?;
-
-        let tag_names: BTreeSet<&str> = rows
-            .iter()
-            .flat_map(|r| r.tags.iter().map(String::as_str))
-            .collect();
-        if !tag_names.is_empty() {
-            let tag_rows = tag_names
-                .iter()
-                .map(|n| vec![Arg::from(*n), now.into(), now.into()])
-                .collect();
-            tx.insert_rows(
-                "tags",
-                &["name", "created_at", "updated_at"],
-                tag_rows,
-                true,
-            )
-            .await?;
-            let known: Vec<(i64, String)> = tx.all(q("SELECT id, name FROM tags")).await?;
-            let mut links = Vec::new();
-            for (row, id) in rows.iter().zip(&ids) {
-                for tag in row.tags.iter().collect::<BTreeSet<_>>() {
-                    if let Some((tag_id, _)) = known.iter().find(|(_, n)| n == tag) {
-                        links.push(vec![Arg::from(*id), (*tag_id).into()]);
-                    }
+            search.extend(
+                terms(&Searchable {
+                    name,
+                    company: patch.text("company"),
+                    mobile: patch.text("mobile"),
+                    phone: patch.text("phone"),
+                    email: patch.text("email"),
+                })
+                .into_iter()
+                .map(|t| (t, i)),
+            );
+            for tag in row.tags.iter().collect::<BTreeSet<_>>() {
+                if tag.is_empty() || tag.chars().count() > 50 || text::clean(tag) != *tag {
+                    return Err(Error::internal(format!(
+                        "bulk tag {tag:?} is not a clean tag of 1–50 characters"
+                    )));
                 }
+                p.tags.insert(tag.clone());
+                p.tag_links.push((i, tag.clone()));
             }
-            tx.insert_rows("customer_tags", &["customer_id", "tag_id"], links, true)
-                .await?;
-        }
-
-        let mut contact_columns: Vec<&str> = schema::CONTACT.iter().map(|s| s.name).collect();
-        contact_columns.extend(["created_at", "created_by", "updated_at", "updated_by"]);
-        let mut contact_rows = Vec::new();
-        for (row, id) in rows.iter().zip(&ids) {
             for contact in &row.contacts {
-                let mut c = contact.clone();
-                c.set.retain(|(n, _)| *n != "customer_id");
-                c.set.push(("customer_id", Some(Stored::Int(*id))));
-                let mut args = row_of(schema::CONTACT, &c);
-                let created = row.created_at.unwrap_or(now);
-                args.extend([created.into(), by.into(), created.into(), by.into()]);
-                contact_rows.push(args);
+                push_fields(&mut p.contact_rows, schema::CONTACT, contact, i);
+                p.contact_rows
+                    .args
+                    .extend([created.into(), by.into(), created.into(), by.into()]);
             }
-        }
-        tx.insert_rows("contacts", &contact_columns, contact_rows, false)
-            .await?;
-
-        let count: usize = rows.iter().map(|r| r.interactions.len()).sum();
-        let interaction_ids = tx.reserve_ids("interactions", count).await?;
-        let mut interaction_columns = vec!["id"];
-        interaction_columns.extend(schema::INTERACTION.iter().map(|s| s.name));
-        interaction_columns.extend(["created_at", "created_by", "updated_at", "updated_by"]);
-        let task_columns = [
-            "customer_id",
-            "interaction_id",
-            "title",
-            "due_at",
-            "assignee_id",
-            "status",
-            "created_at",
-            "created_by",
-            "updated_at",
-            "updated_by",
-        ];
-        let mut interaction_rows = Vec::with_capacity(count);
-        let mut task_rows = Vec::new();
-        let mut next_id = interaction_ids.iter();
-        for (row, id) in rows.iter().zip(&ids) {
             for interaction in &row.interactions {
-                let iid = *next_id
-                    .next()
-                    .ok_or_else(|| Error::internal("interaction ids"))?;
-                let mut i = interaction.clone();
-                i.set.retain(|(n, _)| *n != "customer_id");
-                i.set.push(("customer_id", Some(Stored::Int(*id))));
-                let at = i
-                    .get("occurred_at")
-                    .cloned()
-                    .flatten()
-                    .and_then(|v| v.as_int())
-                    .unwrap_or(now);
-                if i.get("occurred_at").cloned().flatten().is_none() {
-                    i.set.retain(|(n, _)| *n != "occurred_at");
-                    i.set.push(("occurred_at", Some(Stored::Int(at))));
+                let at = int_of(interaction, "occurred_at").unwrap_or(now);
+                let n = p.interactions;
+                p.interactions += 1;
+                p.interaction_rows.interaction_id(n);
+                let mut fields = interaction.clone();
+                if int_of(&fields, "occurred_at").is_none() {
+                    fields.set.retain(|(name, _)| *name != "occurred_at");
+                    fields.set.push(("occurred_at", Some(Stored::Int(at))));
                 }
-                let author = row.author.or(by);
-                let mut args = vec![Arg::from(iid)];
-                args.extend(row_of(schema::INTERACTION, &i));
-                args.extend([at.into(), author.into(), at.into(), author.into()]);
-                interaction_rows.push(args);
-                if let Some(due) = i
-                    .get("next_step_at")
-                    .cloned()
-                    .flatten()
-                    .and_then(|v| v.as_int())
-                {
-                    let title = text(&i, "next_step").unwrap_or("跟进").to_owned();
-                    task_rows.push(vec![
-                        Arg::from(*id),
-                        iid.into(),
+                push_fields(&mut p.interaction_rows, schema::INTERACTION, &fields, i);
+                p.interaction_rows.args.extend([
+                    at.into(),
+                    author.into(),
+                    at.into(),
+                    author.into(),
+                ]);
+                if let Some(due) = int_of(interaction, "next_step_at") {
+                    let title = interaction.text("next_step").unwrap_or("跟进").to_owned();
+                    p.task_rows.customer_id(i);
+                    p.task_rows.interaction_id(n);
+                    p.task_rows.args.extend([
                         title.into(),
                         due.into(),
                         author.into(),
@@ -248,18 +248,128 @@ impl Store {
                     ]);
                 }
             }
+            p.history_rows.args.push("customer".into());
+            p.history_rows.customer_id(i);
+            p.history_rows.args.extend([
+                "created".into(),
+                Arg::Text(None),
+                Arg::Text(None),
+                ctx.source.as_str().into(),
+                by.into(),
+                now.into(),
+            ]);
         }
+        // In key order, the search index is filled page by page instead of
+        // at random places.
+        search.sort_unstable();
+        search.dedup();
+        for (term, i) in search {
+            p.search_rows.args.push(term.into());
+            p.search_rows.customer_id(i);
+        }
+        Ok(p)
+    }
+}
+
+impl Store {
+    /// Inserts customers in one transaction. Only administrators (and kehu
+    /// itself) may write in bulk: owners are taken as given.
+    pub async fn bulk_insert_customers(
+        &self,
+        ctx: &Ctx,
+        batch: &[BulkCustomer],
+    ) -> Result<Vec<i64>> {
+        if !ctx.actor.is_admin() {
+            return Err(Error::Forbidden);
+        }
+        self.write_bulk(ctx, PreparedBulk::new(ctx, batch)?).await
+    }
+
+    /// Writes a prepared batch in one transaction and returns the new
+    /// customers' ids, in the batch's order.
+    pub async fn write_bulk(&self, ctx: &Ctx, p: PreparedBulk) -> Result<Vec<i64>> {
+        if !ctx.actor.is_admin() {
+            return Err(Error::Forbidden);
+        }
+        let now = now_ms();
+        let mut tx = self.db.begin().await?;
+        // Bulk writes touch index pages all over the file: give this
+        // connection a larger page cache while it does.
+        tx.set_bulk_cache(true).await?;
+        let ids = tx.reserve_ids("customers", p.customers).await?;
+        let interaction_ids = tx.reserve_ids("interactions", p.interactions).await?;
+
         tx.insert_rows(
-            "interactions",
-            &interaction_columns,
-            interaction_rows,
+            CUSTOMERS.table,
+            &customer_columns(),
+            p.customer_rows.fill(&ids, &[]),
             false,
         )
         .await?;
-        tx.insert_rows("tasks", &task_columns, task_rows, false)
+        tx.insert_rows(
+            "customer_search",
+            &["term", "customer_id"],
+            p.search_rows.fill(&ids, &[]),
+            true,
+        )
+        .await?;
+        if !p.tags.is_empty() {
+            let tag_rows = p
+                .tags
+                .iter()
+                .flat_map(|n| [Arg::from(n), now.into(), now.into()])
+                .collect();
+            tx.insert_rows(
+                "tags",
+                &["name", "created_at", "updated_at"],
+                tag_rows,
+                true,
+            )
             .await?;
-        tx.insert_rows("history", HISTORY_COLUMNS, history_rows, false)
-            .await?;
+            let known: Vec<(i64, String)> = tx.all(q("SELECT id, name FROM tags")).await?;
+            let known: std::collections::HashMap<&str, i64> = known
+                .iter()
+                .map(|(id, name)| (name.as_str(), *id))
+                .collect();
+            let mut links = Vec::with_capacity(p.tag_links.len() * 2);
+            for (i, tag) in &p.tag_links {
+                let tag_id = known
+                    .get(tag.as_str())
+                    .ok_or_else(|| Error::internal("tag vanished"))?;
+                links.extend([Arg::from(ids[*i]), (*tag_id).into()]);
+            }
+            tx.insert_rows("customer_tags", &["customer_id", "tag_id"], links, true)
+                .await?;
+        }
+        tx.insert_rows(
+            "contacts",
+            &columns_of(schema::CONTACT, None),
+            p.contact_rows.fill(&ids, &[]),
+            false,
+        )
+        .await?;
+        tx.insert_rows(
+            "interactions",
+            &columns_of(schema::INTERACTION, Some("id")),
+            p.interaction_rows.fill(&ids, &interaction_ids),
+            false,
+        )
+        .await?;
+        tx.insert_rows(
+            "tasks",
+            &TASK_COLUMNS,
+            p.task_rows.fill(&ids, &interaction_ids),
+            false,
+        )
+        .await?;
+        tx.insert_rows(
+            "history",
+            HISTORY_COLUMNS,
+            p.history_rows.fill(&ids, &[]),
+            false,
+        )
+        .await?;
+        tx.set_bulk_cache(false).await?;
         tx.commit().await?;
         Ok(ids)
     }

@@ -164,7 +164,7 @@ impl Store {
         ];
         let id = CUSTOMERS.insert(&mut tx, &patch, extra, ctx).await?;
         if let Some(tags) = input.tags {
-            set_tags(&mut tx, id, &tags, ctx).await?;
+            set_tags(&mut tx, id, &tags, ctx, false).await?;
         }
         index_customer(&mut tx, id).await?;
         tx.commit().await?;
@@ -200,10 +200,12 @@ impl Store {
         if !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
         }
-        let current = self.customer(&ctx.actor, id).await?;
         let defs = self.field_defs().await?;
         let mut patch = input.patch;
         let mut tx = self.db.begin().await?;
+        // Every decision below is made from the row as it is inside this
+        // transaction (locked on PostgreSQL), not from an earlier read.
+        let current = locked(&mut tx, &ctx.actor, id).await?;
         let mut extra = Vec::new();
         if patch.get("owner_id").is_some() || patch.get("team_id").is_some() {
             let (owner, team) = assign_owner(&mut tx, &ctx.actor, &patch, Some(&current)).await?;
@@ -257,7 +259,7 @@ impl Store {
             }
         }
         if let Some(tags) = input.tags {
-            if set_tags(&mut tx, id.get(), &tags, ctx).await? {
+            if set_tags(&mut tx, id.get(), &tags, ctx, true).await? {
                 changes.push(Change {
                     field: "tags".into(),
                     old: None,
@@ -313,16 +315,17 @@ impl Store {
 
     /// Stamps the customer as verified (核对) now, by the actor.
     pub async fn verify_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<Customer> {
-        self.customer(&ctx.actor, id).await?;
         if !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
         }
         let now = now_ms();
         let mut tx = self.db.begin().await?;
+        locked(&mut tx, &ctx.actor, id).await?;
         tx.execute(
-            q("UPDATE customers SET verified_at = $1, verified_by = $2 WHERE id = $3")
-                .bind(now)
+            q("UPDATE customers SET verified_at = $2, verified_by = $1, updated_at = $2, updated_by = $1, \
+               version = version + 1 WHERE id = $3")
                 .bind(ctx.by())
+                .bind(now)
                 .bind(id.get()),
         )
         .await?;
@@ -389,6 +392,26 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A live customer the actor may see, read inside `tx` and, on
+/// PostgreSQL, locked until it ends.
+async fn locked(tx: &mut Tx, actor: &Actor, id: CustomerId) -> Result<Customer> {
+    let lock = if tx.backend() == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    tx.optional(
+        q(format!(
+            "SELECT {} FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL AND {}{lock}",
+            columns("c"),
+            visible(actor.scope(), "c")
+        ))
+        .bind(id.get()),
+    )
+    .await?
+    .ok_or(Error::NotFound)
 }
 
 pub(crate) fn columns(alias: &str) -> String {
@@ -544,7 +567,13 @@ async fn check_unique_custom(
 
 /// Replaces a customer's tags, creating tags that do not exist yet.
 /// Returns whether anything changed.
-async fn set_tags(tx: &mut Tx, id: i64, names: &[String], ctx: &Ctx) -> Result<bool> {
+async fn set_tags(
+    tx: &mut Tx,
+    id: i64,
+    names: &[String],
+    ctx: &Ctx,
+    bump_version: bool,
+) -> Result<bool> {
     let mut wanted = Vec::new();
     for name in names {
         let name = kehu_core::text::clean(name);
@@ -571,7 +600,9 @@ async fn set_tags(tx: &mut Tx, id: i64, names: &[String], ctx: &Ctx) -> Result<b
             .bind(id),
         )
         .await?;
-    let old: Vec<String> = old.into_iter().map(|(n,)| n).collect();
+    // Compared in Rust's order: the database's collation may differ.
+    let mut old: Vec<String> = old.into_iter().map(|(n,)| n).collect();
+    old.sort();
     if old == wanted {
         return Ok(false);
     }
@@ -598,6 +629,16 @@ async fn set_tags(tx: &mut Tx, id: i64, names: &[String], ctx: &Ctx) -> Result<b
         new: Some(wanted.join(", ")).filter(|s| !s.is_empty()),
     };
     crate::write::write_history(tx, "customer", id, &[change], ctx, now).await?;
+    if !bump_version {
+        return Ok(true);
+    }
+    tx.execute(
+        q("UPDATE customers SET updated_at = $1, updated_by = $2, version = version + 1 WHERE id = $3")
+            .bind(now)
+            .bind(ctx.by())
+            .bind(id),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -633,7 +674,7 @@ pub(crate) async fn insert_terms<'a>(
     rows: impl Iterator<Item = (&'a str, i64)>,
 ) -> Result<()> {
     let rows = rows
-        .map(|(term, id)| vec![term.into(), id.into()])
+        .flat_map(|(term, id)| [term.into(), id.into()])
         .collect();
     tx.insert_rows("customer_search", &["term", "customer_id"], rows, true)
         .await

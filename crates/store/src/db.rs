@@ -372,38 +372,69 @@ const MAX_PARAMS: usize = 30_000;
 
 impl Tx {
     /// Inserts many rows with as few multi-row statements as the backends'
-    /// placeholder limits allow. Every row has one argument per column.
+    /// placeholder limits allow. `args` holds the rows one after another,
+    /// one argument per column.
     pub async fn insert_rows(
         &mut self,
         table: &str,
         columns: &[&str],
-        rows: Vec<Vec<Arg>>,
+        args: Vec<Arg>,
         on_conflict_do_nothing: bool,
     ) -> Result<(), Error> {
-        let per_statement = (MAX_PARAMS / columns.len().max(1)).max(1);
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
+        let width = columns.len().max(1);
+        if !args.len().is_multiple_of(width) {
+            return Err(Error::internal(format!(
+                "{table}: {} values for {width} columns",
+                args.len()
+            )));
+        }
+        let per_statement = (MAX_PARAMS / width).max(1);
+        // SQLite looks numbered parameters up by name, once per bound value,
+        // in a list as long as the statement: with thousands of them that is
+        // quadratic. Anonymous `?` parameters are not.
+        let numbered = self.backend() == Backend::Postgres;
+        let mut args = args.into_iter().peekable();
+        while args.peek().is_some() {
+            let chunk: Vec<Arg> = args.by_ref().take(per_statement * width).collect();
             let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-            let mut n = 0;
-            for (i, row) in chunk.iter().enumerate() {
-                debug_assert_eq!(row.len(), columns.len());
-                sql.push_str(if i == 0 { "(" } else { ", (" });
-                for j in 0..row.len() {
-                    n += 1;
-                    sql.push_str(if j == 0 { "$" } else { ", $" });
-                    sql.push_str(&n.to_string());
+            for n in 0..chunk.len() {
+                let column = n % width;
+                if column == 0 {
+                    sql.push_str(if n == 0 { "(" } else { "), (" });
+                } else {
+                    sql.push_str(", ");
                 }
-                sql.push(')');
+                if numbered {
+                    sql.push('$');
+                    sql.push_str(&(n + 1).to_string());
+                } else {
+                    sql.push('?');
+                }
             }
+            sql.push(')');
             if on_conflict_do_nothing {
                 sql.push_str(" ON CONFLICT DO NOTHING");
             }
             let mut stmt = q(sql);
-            for arg in chunk.into_iter().flatten() {
-                stmt = stmt.bind(arg);
-            }
+            stmt.args = chunk;
             self.execute(stmt).await?;
+        }
+        Ok(())
+    }
+
+    /// Switches this connection's page cache and checkpoint interval between
+    /// bulk sizes (1 GiB, 20,000 pages) and everyday ones (64 MiB, 1,000
+    /// pages). No-op on PostgreSQL.
+    pub async fn set_bulk_cache(&mut self, bulk: bool) -> Result<(), Error> {
+        if self.backend() == Backend::Sqlite {
+            let kib = if bulk { 1_048_576 } else { 65_536 };
+            self.execute(q(format!("PRAGMA cache_size = -{kib}")))
+                .await?;
+            // Fewer, larger checkpoints: each copies every page the WAL
+            // holds back into the database file.
+            let pages = if bulk { 20_000 } else { 1_000 };
+            self.execute(q(format!("PRAGMA wal_autocheckpoint = {pages}")))
+                .await?;
         }
         Ok(())
     }

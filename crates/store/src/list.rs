@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use kehu_core::field::FieldKey;
-use kehu_core::{date, Actor, Code, Invalid};
+use kehu_core::{date, Actor, Code, Invalid, Role};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +17,12 @@ use crate::{Result, Store};
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 500;
+/// Each search word and custom-field filter is one more condition.
+pub const MAX_WORDS: usize = 8;
+pub const MAX_CUSTOM_FILTERS: usize = 10;
+/// The fewest digits a viewer must type to find a record by its number: a
+/// whole mainland mobile, never a fragment of one.
+const WHOLE_NUMBER_DIGITS: usize = 11;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortBy {
@@ -97,6 +103,12 @@ impl CustomerFilter {
         let mut cursor = None;
         for (key, value) in params {
             let value = value.trim();
+            // PostgreSQL refuses NUL and nothing legitimate contains control
+            // characters: refuse them here for both backends alike.
+            if value.chars().any(char::is_control) {
+                invalid.push(key.as_str(), Code::ControlCharacter);
+                continue;
+            }
             let text = || Some(value.to_owned()).filter(|v| !v.is_empty());
             match key.as_str() {
                 "q" => f.q = text(),
@@ -181,6 +193,20 @@ impl CustomerFilter {
                 },
             }
         }
+        if f.custom.len() > MAX_CUSTOM_FILTERS {
+            invalid.push(
+                "custom",
+                Code::TooManyValues {
+                    max: MAX_CUSTOM_FILTERS,
+                },
+            );
+        }
+        if f.q
+            .as_deref()
+            .is_some_and(|q| q.split_whitespace().count() > MAX_WORDS)
+        {
+            invalid.push("q", Code::TooManyValues { max: MAX_WORDS });
+        }
         if let Some(c) = cursor {
             f.after = decode_cursor(&c, f.sort);
             if f.after.is_none() {
@@ -194,6 +220,11 @@ impl CustomerFilter {
 fn decode_cursor(cursor: &str, sort: SortBy) -> Option<After> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let after: After = serde_json::from_slice(&bytes).ok()?;
+    if let After::Text(text, _) = &after {
+        if text.chars().any(char::is_control) {
+            return None;
+        }
+    }
     let fits = matches!(
         (&after, sort),
         (After::Text(..), SortBy::Name) | (After::Int(..), SortBy::Updated | SortBy::Created)
@@ -244,13 +275,27 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter) -> Result<Q> 
     if let Some(words) = f.q.as_deref().and_then(ranges) {
         let term = || Expr::col((Alias::new("s"), Alias::new("term")));
         for (low, high) in words {
+            // Viewers see phone numbers and emails masked: they may find a
+            // record by a whole number or address, but not by fragments,
+            // which would let them read the hidden digits one by one.
+            let digits = low.chars().all(|c| c.is_ascii_digit());
+            if actor.role == Role::Viewer && digits && low.len() < WHOLE_NUMBER_DIGITS {
+                // Matches nothing: a viewer cannot search by a fragment.
+                s.and_where(Expr::cust("1 = 0"));
+                continue;
+            }
+            let whole = actor.role == Role::Viewer && (low.contains('@') || digits);
+            let matches = if whole {
+                term().eq(low)
+            } else {
+                term().gte(low).and(term().lt(high))
+            };
             s.and_where(
                 c("id").in_subquery(
                     Query::select()
                         .column((Alias::new("s"), Alias::new("customer_id")))
                         .from_as(Alias::new("customer_search"), Alias::new("s"))
-                        .and_where(term().gte(low))
-                        .and_where(term().lt(high))
+                        .and_where(matches)
                         .to_owned(),
                 ),
             );

@@ -4,7 +4,7 @@
 
 use kehu_core::company::company_core;
 use kehu_core::search::{digits_of, name_keys, query_key};
-use kehu_core::text::fold_width;
+use kehu_core::text::{fold_width, match_key};
 
 /// Shortest digit fragment that searches phone numbers.
 pub const MIN_DIGITS: usize = 4;
@@ -25,8 +25,7 @@ pub struct Searchable<'a> {
 pub fn terms(s: &Searchable<'_>) -> Vec<String> {
     let mut out: Vec<String> = name_keys(s.name);
     if let Some(company) = s.company.filter(|c| !c.is_empty()) {
-        out.extend(name_keys(company));
-        out.push(company_core(company));
+        out.extend(company_terms(company));
     }
     if let Some(email) = s.email {
         out.push(email.to_lowercase());
@@ -45,6 +44,34 @@ pub fn terms(s: &Searchable<'_>) -> Vec<String> {
         .collect();
     out.sort();
     out.dedup();
+    out
+}
+
+/// A company is found by its full name, its core (某某科技 for
+/// 北京某某科技有限公司), the core's pinyin and initials, and each word of a
+/// Latin name. Readings of every polyphonic character of a long legal name
+/// would multiply keys nobody types.
+fn company_terms(company: &str) -> Vec<String> {
+    let core = company_core(company);
+    let mut out = vec![match_key(company)];
+    let chars = core.chars().count();
+    let readings = name_keys(&core);
+    out.extend(
+        readings
+            .iter()
+            .find(|k| k.is_ascii() && k.len() > chars)
+            .cloned(),
+    );
+    out.extend(
+        readings
+            .iter()
+            .find(|k| k.is_ascii() && k.len() == chars && chars > 1)
+            .cloned(),
+    );
+    if company.is_ascii() {
+        out.extend(company.split_whitespace().map(match_key));
+    }
+    out.push(core);
     out
 }
 

@@ -167,9 +167,21 @@ impl Store {
         }
         let mut tx = self.db.begin().await?;
         self.check_team(&mut tx, patch.get("team_id")).await?;
-        USERS
+        let changes = USERS
             .update(&mut tx, id.get(), &patch, vec![], ctx, None)
             .await?;
+        if changes.iter().any(|c| c.field == "team_id") {
+            // A rep's customers follow them to the new team, so the new
+            // manager sees them and the old one no longer does.
+            tx.execute(
+                q(
+                    "UPDATE customers SET team_id = (SELECT team_id FROM users WHERE id = $1) \
+                   WHERE owner_id = $1 AND deleted_at IS NULL",
+                )
+                .bind(id.get()),
+            )
+            .await?;
+        }
         if patch.get("active") == Some(&Some(Stored::Bool(false))) {
             tx.execute(q("DELETE FROM sessions WHERE user_id = $1").bind(id.get()))
                 .await?;

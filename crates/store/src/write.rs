@@ -264,21 +264,19 @@ pub(crate) async fn write_history(
     ctx: &Ctx,
     at: i64,
 ) -> Result<()> {
-    let rows = changes
-        .iter()
-        .map(|c| {
-            vec![
-                entity.into(),
-                id.into(),
-                c.field.as_str().into(),
-                c.old.clone().into(),
-                c.new.clone().into(),
-                ctx.source.as_str().into(),
-                ctx.by().into(),
-                at.into(),
-            ]
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(changes.len() * HISTORY_COLUMNS.len());
+    for c in changes {
+        rows.extend([
+            entity.into(),
+            id.into(),
+            c.field.as_str().into(),
+            c.old.clone().into(),
+            c.new.clone().into(),
+            ctx.source.as_str().into(),
+            ctx.by().into(),
+            at.into(),
+        ]);
+    }
     tx.insert_rows("history", HISTORY_COLUMNS, rows, false)
         .await
 }

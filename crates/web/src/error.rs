@@ -165,6 +165,13 @@ impl Problem {
                     "The team still has members or customers"
                 }
             }
+            "bad_request" => {
+                if zh {
+                    "请求有误"
+                } else {
+                    "Bad request"
+                }
+            }
             "bad_query" => {
                 if zh {
                     "查询参数有误"

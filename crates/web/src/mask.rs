@@ -35,14 +35,21 @@ fn masker(field: &str, defs: &[FieldDefinition]) -> Option<fn(&str) -> String> {
     match field {
         "mobile" | "phone" => Some(phone),
         "email" => Some(email),
+        // A custom field is masked when it is sensitive, or when its
+        // definition is gone and nobody can tell any more whether it was.
         f => f
             .strip_prefix("custom.")
-            .and_then(|key| defs.iter().find(|d| d.key == key && d.sensitive))
+            .filter(|key| !defs.iter().any(|d| d.key == *key && !d.sensitive))
             .map(|_| (|_: &str| "******".to_owned()) as fn(&str) -> String),
     }
 }
 
 pub fn customer(actor: &Actor, defs: &[FieldDefinition], c: &mut Customer) {
+    // Values of deleted definitions stay in the record (and its history)
+    // but are not shown: their definition no longer says who may see them.
+    c.custom
+        .0
+        .retain(|key, _| defs.iter().any(|d| d.key == *key));
     if actor.sees_contact_details(c.owner_id.map(kehu_core::UserId)) {
         return;
     }

@@ -316,7 +316,7 @@ pub async fn update_user(
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)),
-    request_body(content = Object, description = "{\"password\": \"…\"}"),
+    request_body(content = Object, description = "{\"password\": \"…\"}; one's own password also needs \"current_password\""),
     responses((status = 204), (status = 403), (status = 404), (status = 422)))]
 /// Sets a password: admins for anyone, everyone for themselves. Every
 /// session of the user ends.
@@ -328,9 +328,21 @@ pub async fn set_password(
 ) -> Result<StatusCode> {
     let mut invalid = Invalid::default();
     let password = string_of(&mut body, "password", &mut invalid);
+    let current = string_of(&mut body, "current_password", &mut invalid);
     no_unknown(&body, &mut invalid);
     invalid.into_result()?;
     let password = password.ok_or_else(|| Invalid::one("password", Code::Required))?;
+    // Changing one's own password takes the current one, so a stolen
+    // session or token cannot lock the owner out.
+    if me.actor.user_id == UserId(id) {
+        let current = current.ok_or_else(|| Invalid::one("current_password", Code::Required))?;
+        if !state.store.check_password(UserId(id), &current).await? {
+            return Err(ApiError::Invalid(Invalid::one(
+                "current_password",
+                Code::PatternMismatch,
+            )));
+        }
+    }
     state
         .store
         .set_password(Some(&me.ctx()), UserId(id), &password)

@@ -177,3 +177,38 @@ async fn users_cannot_set_their_own_role_or_password_hash() {
     assert!(me.contains("\"role\":\"sales\""));
     assert!(!me.contains("password"));
 }
+
+#[tokio::test]
+async fn changing_ones_own_password_takes_the_current_one() {
+    let app = TestApp::spawn().await;
+    let (id, token) = app.user("rep@example.com", "sales", None).await;
+    let path = format!("/api/v1/users/{id}/password");
+    let r = app
+        .post(&path, &token, json!({"password": "a-brand-new-password"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &path,
+            &token,
+            json!({"password": "a-brand-new-password", "current_password": "wrong-one-1"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &path,
+            &token,
+            json!({"password": "a-brand-new-password", "current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            "",
+            json!({"email": "rep@example.com", "password": "a-brand-new-password"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}

@@ -223,3 +223,32 @@ async fn custom_fields_are_checked_by_their_definition_and_unique_ones_stay_uniq
     );
     assert_eq!(app.customer_count().await, 1);
 }
+
+#[tokio::test]
+async fn changing_only_tags_bumps_the_version() {
+    let app = TestApp::spawn().await;
+    let c = app
+        .customer(&app.admin, json!({"name": "张三", "tags": ["b", "A"]}))
+        .await;
+    let id = c["id"].as_i64().unwrap();
+    let same = body(
+        app.patch(
+            &format!("/api/v1/customers/{id}"),
+            &app.admin,
+            json!({"tags": ["A", "b"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(same["version"], c["version"]);
+    let changed = body(
+        app.patch(
+            &format!("/api/v1/customers/{id}"),
+            &app.admin,
+            json!({"tags": ["A"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(changed["version"], c["version"].as_i64().unwrap() + 1);
+}

@@ -160,3 +160,52 @@ async fn updates_are_checked_as_strictly_as_creates() {
     assert_eq!(got["mobile"], "13812345678");
     assert_eq!(got["version"], 1);
 }
+
+#[tokio::test]
+async fn fields_that_always_have_a_value_cannot_be_cleared() {
+    let app = TestApp::spawn().await;
+    let c = app
+        .customer(
+            &app.admin,
+            json!({"name": "张三", "stage": null, "kind": ""}),
+        )
+        .await;
+    assert_eq!(c["stage"], "lead");
+    assert_eq!(c["kind"], "individual");
+    let id = c["id"].as_i64().unwrap();
+    let r = app
+        .patch(
+            &format!("/api/v1/customers/{id}"),
+            &app.admin,
+            json!({"stage": null, "kind": ""}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_errors(&body(r).await),
+        [
+            ("kind".into(), "required".into()),
+            ("stage".into(), "required".into())
+        ]
+    );
+    let t = body(
+        app.post(
+            "/api/v1/tasks",
+            &app.admin,
+            json!({"title": "回访", "due_at": "2030-01-01 09:00"}),
+        )
+        .await,
+    )
+    .await;
+    let r = app
+        .patch(
+            &format!("/api/v1/tasks/{}", t["id"]),
+            &app.admin,
+            json!({"status": null}),
+        )
+        .await;
+    assert_eq!(
+        field_errors(&body(r).await),
+        [("status".into(), "required".into())]
+    );
+}

@@ -233,3 +233,86 @@ async fn only_admins_manage_users_fields_and_teams() {
     let users = body(app.get("/api/v1/users", &app.admin).await).await;
     assert_eq!(users.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_viewer_finds_records_by_a_whole_number_but_cannot_probe_masked_digits() {
+    let app = TestApp::spawn().await;
+    let team = app.team("Sales").await;
+    let (_, rep) = app.user("rep@example.com", "sales", Some(team)).await;
+    let (_, viewer) = app.user("viewer@example.com", "viewer", Some(team)).await;
+    app.customer(
+        &rep,
+        json!({"name": "张三", "mobile": "13812345678", "email": "zs@example.com"}),
+    )
+    .await;
+    let count = |q: &'static str| {
+        let app = &app;
+        let viewer = viewer.clone();
+        async move {
+            let b = body(app.get(&format!("/api/v1/customers?q={q}"), &viewer).await).await;
+            b["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count("13812345678").await, 1);
+    assert_eq!(count("zs@example.com").await, 1);
+    assert_eq!(count("zhangsan").await, 1);
+    for probe in ["1381", "5678", "138123", "zs@exa"] {
+        assert_eq!(count(probe).await, 0, "{probe}");
+    }
+    // The rep who owns it searches by any fragment.
+    let b = body(app.get("/api/v1/customers?q=5678", &rep).await).await;
+    assert_eq!(b["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn customers_follow_their_owner_to_a_new_team() {
+    let app = TestApp::spawn().await;
+    let north = app.team("North").await;
+    let south = app.team("South").await;
+    let (rep_id, rep) = app.user("rep@example.com", "sales", Some(north)).await;
+    let (_, boss_n) = app.user("n@example.com", "manager", Some(north)).await;
+    let (_, boss_s) = app.user("s@example.com", "manager", Some(south)).await;
+    let c = app.customer(&rep, json!({"name": "张三"})).await;
+    let path = format!("/api/v1/customers/{}", c["id"]);
+    assert_eq!(app.get(&path, &boss_n).await.status(), StatusCode::OK);
+    app.patch(
+        &format!("/api/v1/users/{rep_id}"),
+        &app.admin,
+        json!({"team_id": south}),
+    )
+    .await;
+    assert_eq!(
+        app.get(&path, &boss_n).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&path, &boss_s).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn values_of_a_deleted_field_are_no_longer_shown() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "/api/v1/fields",
+            &app.admin,
+            json!({"key": "id_card", "label_zh": "证件", "label_en": "ID", "kind": {"type": "text"}, "sensitive": true}),
+        )
+        .await;
+    let field = body(r).await;
+    let c = app
+        .customer(
+            &app.admin,
+            json!({"name": "张三", "custom": {"id_card": "secret-123"}}),
+        )
+        .await;
+    assert_eq!(c["custom"]["id_card"], "secret-123");
+    app.delete(&format!("/api/v1/fields/{}", field["id"]), &app.admin)
+        .await;
+    let text = app
+        .get(&format!("/api/v1/customers/{}", c["id"]), &app.admin)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("secret-123"), "{text}");
+}

@@ -173,3 +173,27 @@ async fn health_and_the_openapi_document_are_served() {
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn control_characters_and_endless_searches_are_refused() {
+    let app = TestApp::spawn().await;
+    app.customer(&app.admin, json!({"name": "张三"})).await;
+    let many = vec!["a"; 50].join("%20");
+    for path in [
+        "/api/v1/customers?q=zs%00".to_owned(),
+        "/api/v1/customers?tag=%00".to_owned(),
+        "/api/v1/customers?city=x%01y".to_owned(),
+        format!("/api/v1/customers?q={many}"),
+    ] {
+        let r = app.get(&path, &app.admin).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+    }
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            "",
+            json!({"email": "x".repeat(5000), "password": "whatever-pw"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
