@@ -34,7 +34,7 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
     };
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} {bar:40} {pos}/{len} customers  {per_sec}  ETA {eta}",
+            "{spinner} {bar:40} {pos}/{len} customers  {per_sec}  ETA {eta}  {msg}",
         )
         .expect("a valid template"),
     );
@@ -69,6 +69,11 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
     producer
         .join()
         .map_err(|_| anyhow::anyhow!("the demo generator stopped unexpectedly"))??;
+    bar.set_message("indexing for search");
+    store
+        .finish_bulk()
+        .await
+        .context("indexing demo customers for search")?;
     bar.finish_and_clear();
     store
         .optimize()

@@ -272,8 +272,8 @@ impl PreparedBulk {
 }
 
 impl Store {
-    /// Inserts customers in one transaction. Only administrators (and kehu
-    /// itself) may write in bulk: owners are taken as given.
+    /// Inserts customers, searchable at once. Only administrators (and
+    /// kehu itself) may write in bulk: owners are taken as given.
     pub async fn bulk_insert_customers(
         &self,
         ctx: &Ctx,
@@ -282,11 +282,30 @@ impl Store {
         if !ctx.actor.is_admin() {
             return Err(Error::Forbidden);
         }
-        self.write_bulk(ctx, PreparedBulk::new(ctx, batch)?).await
+        let ids = self.write_bulk(ctx, PreparedBulk::new(ctx, batch)?).await?;
+        self.finish_bulk().await?;
+        Ok(ids)
+    }
+
+    /// Makes every customer written by [`Store::write_bulk`] searchable:
+    /// moves the waiting search keys into the search index in key order,
+    /// in one transaction. Cheap when nothing waits; run at every start.
+    pub async fn finish_bulk(&self) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        tx.set_bulk_cache(true).await?;
+        tx.execute(q("INSERT INTO customer_search (term, customer_id) \
+             SELECT term, customer_id FROM customer_search_pending WHERE true ORDER BY term, customer_id \
+             ON CONFLICT DO NOTHING"))
+            .await?;
+        tx.execute(q("DELETE FROM customer_search_pending")).await?;
+        tx.set_bulk_cache(false).await?;
+        tx.commit().await
     }
 
     /// Writes a prepared batch in one transaction and returns the new
-    /// customers' ids, in the batch's order.
+    /// customers' ids, in the batch's order. The customers are found by
+    /// search once [`Store::finish_bulk`] has run (a load calls it at its
+    /// end; kehu calls it at every start, after a crash too).
     pub async fn write_bulk(&self, ctx: &Ctx, p: PreparedBulk) -> Result<Vec<i64>> {
         if !ctx.actor.is_admin() {
             return Err(Error::Forbidden);
@@ -307,7 +326,7 @@ impl Store {
         )
         .await?;
         tx.insert_rows(
-            "customer_search",
+            "customer_search_pending",
             &["term", "customer_id"],
             p.search_rows.fill(&ids, &[]),
             true,

@@ -23,6 +23,11 @@ pub const MAX_CUSTOM_FILTERS: usize = 10;
 /// The fewest digits a viewer must type to find a record by its number: a
 /// whole mainland mobile, never a fragment of one.
 const WHOLE_NUMBER_DIGITS: usize = 11;
+/// From this many matching keys on, a search word is "common": checking
+/// rows in list order finds a page sooner than sorting every match (the
+/// two cost the same near sqrt(page size × customers), about 7,000 at a
+/// million customers).
+const COMMON_MATCHES: i64 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortBy {
@@ -246,7 +251,26 @@ impl Store {
         actor: &Actor,
         f: &CustomerFilter,
     ) -> Result<Page<Customer>> {
-        let query = list_query(self.db.backend(), actor, f)?;
+        // A word that matches many customers is best checked row by row
+        // while walking the list's ordered index; a rare one is best looked
+        // up first. Counting (up to a cap) tells which is which.
+        let mut common = Vec::new();
+        for (low, high) in f.q.as_deref().and_then(ranges).unwrap_or_default() {
+            let (n,): (i64,) = self
+                .db
+                .one(
+                    crate::db::q(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM customer_search \
+                         WHERE term >= $1 AND term < $2 LIMIT $3) t",
+                    )
+                    .bind(low)
+                    .bind(high)
+                    .bind(COMMON_MATCHES),
+                )
+                .await?;
+            common.push(n >= COMMON_MATCHES);
+        }
+        let query = list_query(self.db.backend(), actor, f, &common)?;
         let mut items: Vec<Customer> = self.db.all(query).await?;
         let next_cursor = if items.len() as u64 > f.limit {
             items.truncate(f.limit as usize);
@@ -266,7 +290,7 @@ impl Store {
 }
 
 /// The SELECT for one page (plus one row, to know whether another follows).
-fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter) -> Result<Q> {
+fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter, common: &[bool]) -> Result<Q> {
     let mut s = Query::select();
     s.expr(Expr::cust(columns("c")))
         .from_as(Alias::new("customers"), Alias::new("c"))
@@ -274,7 +298,7 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter) -> Result<Q> 
         .and_where(Expr::cust(visible(actor.scope(), "c")));
     if let Some(words) = f.q.as_deref().and_then(ranges) {
         let term = || Expr::col((Alias::new("s"), Alias::new("term")));
-        for (low, high) in words {
+        for (n, (low, high)) in words.into_iter().enumerate() {
             // Viewers see phone numbers and emails masked: they may find a
             // record by a whole number or address, but not by fragments,
             // which would let them read the hidden digits one by one.
@@ -290,15 +314,24 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter) -> Result<Q> 
             } else {
                 term().gte(low).and(term().lt(high))
             };
-            s.and_where(
-                c("id").in_subquery(
-                    Query::select()
-                        .column((Alias::new("s"), Alias::new("customer_id")))
-                        .from_as(Alias::new("customer_search"), Alias::new("s"))
-                        .and_where(matches)
-                        .to_owned(),
-                ),
-            );
+            let keys = || {
+                let mut keys = Query::select();
+                keys.from_as(Alias::new("customer_search"), Alias::new("s"))
+                    .and_where(matches.clone());
+                keys
+            };
+            if common.get(n).copied().unwrap_or(false) {
+                let mut probe = keys();
+                probe.expr(Expr::val(1)).and_where(
+                    Expr::col((Alias::new("s"), Alias::new("customer_id")))
+                        .equals((Alias::new("c"), Alias::new("id"))),
+                );
+                s.and_where(Expr::exists(probe));
+            } else {
+                let mut ids = keys();
+                ids.column((Alias::new("s"), Alias::new("customer_id")));
+                s.and_where(c("id").in_subquery(ids));
+            }
         }
     }
     match &f.owner {

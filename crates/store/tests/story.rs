@@ -169,3 +169,43 @@ async fn an_update_that_fails_part_way_changes_nothing() {
         .unwrap();
     assert_eq!(history.len(), 1, "{history:?}");
 }
+
+#[tokio::test]
+async fn search_keys_left_waiting_by_an_interrupted_load_are_merged_at_the_next_start() {
+    let (store, db) = TestDb::create().await;
+    let ctx = Ctx::system(ChangeSource::Import);
+    let rows = vec![BulkCustomer {
+        patch: patch(
+            schema::CUSTOMER,
+            json!({"name": "单雄信", "mobile": "13900001111"}),
+        ),
+        ..Default::default()
+    }];
+    let prepared = kehu_store::bulk::PreparedBulk::new(&ctx, &rows).unwrap();
+    store.write_bulk(&ctx, prepared).await.unwrap();
+    // The load "crashes" here, before finish_bulk.
+    assert!(store
+        .list_customers(&ctx.actor, &search("sxx"))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    store.close().await;
+
+    let restarted = kehu_store::Store::connect(&db.url).await.unwrap();
+    restarted.migrate().await.unwrap();
+    let found = restarted
+        .list_customers(&ctx.actor, &search("sxx"))
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(
+        restarted
+            .list_customers(&ctx.actor, &search("1111"))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}

@@ -140,6 +140,15 @@ CREATE TABLE customer_search (
 ) WITHOUT ROWID;
 CREATE INDEX customer_search_customer ON customer_search (customer_id);
 
+-- Search keys of bulk loads wait here, appended in arrival order (cheap),
+-- until the load merges them into customer_search in key order (cheap
+-- too, where inserting them one batch at a time into a large index is
+-- not). Anything left over after a crash is merged at the next start.
+CREATE TABLE customer_search_pending (
+    term         TEXT NOT NULL,
+    customer_id  INTEGER NOT NULL
+);
+
 CREATE TABLE tags (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL,
