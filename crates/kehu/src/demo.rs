@@ -27,6 +27,11 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
     let ctx = Ctx::system(ChangeSource::Import);
     let owners = demo_team(store, &ctx).await?;
     let started = Instant::now();
+    // Into an empty database, indexes are cheaper built once at the end.
+    store
+        .suspend_indexes()
+        .await
+        .context("preparing the database for the load")?;
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
@@ -69,7 +74,7 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
     producer
         .join()
         .map_err(|_| anyhow::anyhow!("the demo generator stopped unexpectedly"))??;
-    bar.set_message("indexing for search");
+    bar.set_message("building indexes");
     store
         .finish_bulk()
         .await

@@ -36,6 +36,17 @@ pub struct BulkCustomer {
     pub author: Option<i64>,
 }
 
+/// The tables a bulk load fills, whose indexes it may set aside.
+const BULK_TABLES: &[&str] = &[
+    "customers",
+    "customer_search",
+    "customer_tags",
+    "contacts",
+    "interactions",
+    "tasks",
+    "history",
+];
+
 /// Rows of one table laid end to end, with the places where ids go once
 /// the database has handed them out.
 #[derive(Default)]
@@ -272,8 +283,8 @@ impl PreparedBulk {
 }
 
 impl Store {
-    /// Inserts customers, searchable at once. Only administrators (and
-    /// kehu itself) may write in bulk: owners are taken as given.
+    /// Inserts customers. Only administrators (and kehu itself) may write
+    /// in bulk: owners are taken as given.
     pub async fn bulk_insert_customers(
         &self,
         ctx: &Ctx,
@@ -282,30 +293,78 @@ impl Store {
         if !ctx.actor.is_admin() {
             return Err(Error::Forbidden);
         }
-        let ids = self.write_bulk(ctx, PreparedBulk::new(ctx, batch)?).await?;
-        self.finish_bulk().await?;
-        Ok(ids)
+        self.write_bulk(ctx, PreparedBulk::new(ctx, batch)?).await
     }
 
-    /// Makes every customer written by [`Store::write_bulk`] searchable:
-    /// moves the waiting search keys into the search index in key order,
-    /// in one transaction. Cheap when nothing waits; run at every start.
+    /// Prepares an empty SQLite database for a large load: the secondary
+    /// indexes of the tables a load fills are set aside, so rows are
+    /// appended instead of threaded into a dozen indexes each, and are
+    /// built in one sorted pass by [`Store::finish_bulk`]. Does nothing on
+    /// PostgreSQL, or when customers exist (users may be searching them).
+    pub async fn suspend_indexes(&self) -> Result<bool> {
+        if self.backend() != crate::Backend::Sqlite {
+            return Ok(false);
+        }
+        let mut tx = self.db.begin().await?;
+        let any: Option<(i64,)> = tx.optional(q("SELECT id FROM customers LIMIT 1")).await?;
+        if any.is_some() {
+            return Ok(false);
+        }
+        let indexes: Vec<(String, String)> = tx
+            .all(q(format!(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND tbl_name IN ({})",
+                BULK_TABLES
+                    .iter()
+                    .map(|t| format!("'{t}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+            .await?;
+        for (name, sql) in indexes {
+            tx.execute(
+                q("INSERT INTO suspended_indexes (name, sql) VALUES ($1, $2)")
+                    .bind(&name)
+                    .bind(sql),
+            )
+            .await?;
+            tx.execute(q(format!("DROP INDEX \"{}\"", name.replace('"', ""))))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// How many indexes a load has set aside and not yet rebuilt.
+    pub async fn suspended_index_count(&self) -> Result<i64> {
+        let (n,): (i64,) = self
+            .db
+            .one(q("SELECT COUNT(*) FROM suspended_indexes"))
+            .await?;
+        Ok(n)
+    }
+
+    /// Builds the indexes [`Store::suspend_indexes`] set aside, each in one
+    /// sorted pass, in one transaction. Does nothing when none are set
+    /// aside; runs at every start, so a load that was stopped half-way
+    /// leaves no table without its indexes.
     pub async fn finish_bulk(&self) -> Result<()> {
         let mut tx = self.db.begin().await?;
         tx.set_bulk_cache(true).await?;
-        tx.execute(q("INSERT INTO customer_search (term, customer_id) \
-             SELECT term, customer_id FROM customer_search_pending WHERE true ORDER BY term, customer_id \
-             ON CONFLICT DO NOTHING"))
+        let suspended: Vec<(String, String)> = tx
+            .all(q("SELECT name, sql FROM suspended_indexes ORDER BY name"))
             .await?;
-        tx.execute(q("DELETE FROM customer_search_pending")).await?;
+        for (name, sql) in suspended {
+            tx.execute(q(sql)).await?;
+            tx.execute(q("DELETE FROM suspended_indexes WHERE name = $1").bind(name))
+                .await?;
+        }
         tx.set_bulk_cache(false).await?;
         tx.commit().await
     }
 
     /// Writes a prepared batch in one transaction and returns the new
-    /// customers' ids, in the batch's order. The customers are found by
-    /// search once [`Store::finish_bulk`] has run (a load calls it at its
-    /// end; kehu calls it at every start, after a crash too).
+    /// customers' ids, in the batch's order.
     pub async fn write_bulk(&self, ctx: &Ctx, p: PreparedBulk) -> Result<Vec<i64>> {
         if !ctx.actor.is_admin() {
             return Err(Error::Forbidden);
@@ -326,7 +385,7 @@ impl Store {
         )
         .await?;
         tx.insert_rows(
-            "customer_search_pending",
+            "customer_search",
             &["term", "customer_id"],
             p.search_rows.fill(&ids, &[]),
             true,

@@ -98,7 +98,7 @@ impl Store {
             Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
-        // A bulk load that stopped half-way left search keys waiting.
+        // A bulk load that stopped half-way left indexes to build.
         self.finish_bulk().await
     }
 

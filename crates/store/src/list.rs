@@ -298,40 +298,48 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter, common: &[boo
         .and_where(Expr::cust(visible(actor.scope(), "c")));
     if let Some(words) = f.q.as_deref().and_then(ranges) {
         let term = || Expr::col((Alias::new("s"), Alias::new("term")));
-        for (n, (low, high)) in words.into_iter().enumerate() {
-            // Viewers see phone numbers and emails masked: they may find a
-            // record by a whole number or address, but not by fragments,
-            // which would let them read the hidden digits one by one.
-            let digits = low.chars().all(|c| c.is_ascii_digit());
-            if actor.role == Role::Viewer && digits && low.len() < WHOLE_NUMBER_DIGITS {
-                // Matches nothing: a viewer cannot search by a fragment.
-                s.and_where(Expr::cust("1 = 0"));
-                continue;
-            }
-            let whole = actor.role == Role::Viewer && (low.contains('@') || digits);
-            let matches = if whole {
-                term().eq(low)
-            } else {
-                term().gte(low).and(term().lt(high))
-            };
-            let keys = || {
-                let mut keys = Query::select();
-                keys.from_as(Alias::new("customer_search"), Alias::new("s"))
-                    .and_where(matches.clone());
-                keys
-            };
-            if common.get(n).copied().unwrap_or(false) {
-                let mut probe = keys();
-                probe.expr(Expr::val(1)).and_where(
+        // A search key matches by EXISTS (checked row by row along the
+        // list's index) for common words, by IN (looked up first) for rare.
+        let key_match = |matches: SimpleExpr, common: bool| -> SimpleExpr {
+            let mut keys = Query::select();
+            keys.from_as(Alias::new("customer_search"), Alias::new("s"))
+                .and_where(matches);
+            if common {
+                keys.expr(Expr::val(1)).and_where(
                     Expr::col((Alias::new("s"), Alias::new("customer_id")))
                         .equals((Alias::new("c"), Alias::new("id"))),
                 );
-                s.and_where(Expr::exists(probe));
+                Expr::exists(keys)
             } else {
-                let mut ids = keys();
-                ids.column((Alias::new("s"), Alias::new("customer_id")));
-                s.and_where(c("id").in_subquery(ids));
+                keys.column((Alias::new("s"), Alias::new("customer_id")));
+                c("id").in_subquery(keys)
             }
+        };
+        for (n, (low, high)) in words.into_iter().enumerate() {
+            // Phone numbers and emails shown masked must not be readable
+            // through search either: on records whose details the actor sees
+            // masked (everything for a viewer, the shared pool for a rep),
+            // only a whole number or address finds the record, never a
+            // fragment that would reveal hidden digits one by one.
+            let digits = low.chars().all(|c| c.is_ascii_digit());
+            let detail = digits || low.contains('@');
+            if actor.role == Role::Viewer && digits && low.len() < WHOLE_NUMBER_DIGITS {
+                s.and_where(Expr::cust("1 = 0"));
+                continue;
+            }
+            let exact = key_match(term().eq(low.clone()), false);
+            let fragment = key_match(
+                term().gte(low).and(term().lt(high)),
+                common.get(n).copied().unwrap_or(false),
+            );
+            let condition = if !detail || actor.sees_contact_details(None) {
+                fragment
+            } else if actor.role == Role::Viewer {
+                exact
+            } else {
+                fragment.and(c("owner_id").is_not_null()).or(exact)
+            };
+            s.and_where(condition);
         }
     }
     match &f.owner {

@@ -132,22 +132,14 @@ CREATE INDEX customers_resident_id ON customers (resident_id_index) WHERE reside
 
 -- Search keys: the name, its pinyin readings and initials, company core,
 -- email, and every suffix of each phone number's digits (so any fragment is
--- a prefix of some key). A search is a prefix range scan on `term`.
+-- a prefix of some key). A search is a prefix range scan on
+-- customer_search_term, which covers the query.
 CREATE TABLE customer_search (
     term         TEXT NOT NULL,
-    customer_id  INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-    PRIMARY KEY (term, customer_id)
-) WITHOUT ROWID;
-CREATE INDEX customer_search_customer ON customer_search (customer_id);
-
--- Search keys of bulk loads wait here, appended in arrival order (cheap),
--- until the load merges them into customer_search in key order (cheap
--- too, where inserting them one batch at a time into a large index is
--- not). Anything left over after a crash is merged at the next start.
-CREATE TABLE customer_search_pending (
-    term         TEXT NOT NULL,
-    customer_id  INTEGER NOT NULL
+    customer_id  INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE
 );
+CREATE UNIQUE INDEX customer_search_term ON customer_search (term, customer_id);
+CREATE INDEX customer_search_customer ON customer_search (customer_id);
 
 CREATE TABLE tags (
     id          INTEGER PRIMARY KEY,
@@ -239,6 +231,14 @@ CREATE TABLE field_defs (
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
     CONSTRAINT field_defs_key UNIQUE (entity, key)
+);
+
+-- Indexes a bulk load into an empty database set aside (dropped, to be
+-- built in one sorted pass at the end). Anything listed here after a crash
+-- is rebuilt at the next start.
+CREATE TABLE suspended_indexes (
+    name  TEXT PRIMARY KEY,
+    sql   TEXT NOT NULL
 );
 
 -- Field-level history: one row per changed field, written in the same

@@ -316,3 +316,43 @@ async fn values_of_a_deleted_field_are_no_longer_shown() {
         .unwrap();
     assert!(!text.contains("secret-123"), "{text}");
 }
+
+#[tokio::test]
+async fn a_rep_finds_pool_records_by_whole_numbers_only() {
+    let app = TestApp::spawn().await;
+    let (_, rep) = app.user("rep@example.com", "sales", None).await;
+    let pooled = app
+        .customer(
+            &app.admin,
+            json!({"name": "公海客户", "mobile": "13711112222", "owner_id": null}),
+        )
+        .await;
+    assert!(pooled["owner_id"].is_null());
+    app.customer(&rep, json!({"name": "我的客户", "mobile": "13711113333"}))
+        .await;
+    let names = |q: &'static str| {
+        let app = &app;
+        let rep = rep.clone();
+        async move {
+            let b = body(app.get(&format!("/api/v1/customers?q={q}"), &rep).await).await;
+            let mut n: Vec<String> = b["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_owned())
+                .collect();
+            n.sort();
+            n
+        }
+    };
+    assert_eq!(names("1111").await, ["我的客户"]);
+    assert_eq!(names("13711112222").await, ["公海客户"]);
+    assert_eq!(names("gonghai").await, ["公海客户"]);
+    // The pool record is shown masked to the rep.
+    let one = body(
+        app.get(&format!("/api/v1/customers/{}", pooled["id"]), &rep)
+            .await,
+    )
+    .await;
+    assert_eq!(one["mobile"], "137****2222");
+}
