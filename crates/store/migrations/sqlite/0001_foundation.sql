@@ -139,7 +139,7 @@ CREATE TABLE customer_search (
     customer_id  INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX customer_search_term ON customer_search (term, customer_id);
-CREATE INDEX customer_search_customer ON customer_search (customer_id);
+CREATE INDEX customer_search_customer ON customer_search (customer_id, term);
 
 CREATE TABLE tags (
     id          INTEGER PRIMARY KEY,
