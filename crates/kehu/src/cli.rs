@@ -161,17 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']);
             let store = db.open().await?;
             let object = serde_json::json!({ "email": email, "role": role, "name": name });
-            let patch = parse_object(
-                object.as_object().expect("an object literal"),
-                schema::USER,
-                &[],
-                Mode::Create,
-            )
-            .map_err(|i| explain(i.into()))?;
-            let user = store
-                .create_user(None, patch, Some(password))
-                .await
-                .map_err(explain)?;
+            let user = add_user(&store, object, Some(password)).await?;
             println!("Added {} ({}) with id {}.", user.email, user.role, user.id);
             Ok(())
         }
@@ -235,6 +225,24 @@ async fn serve(db: Database, listen: SocketAddr, secure_cookies: bool) -> anyhow
     Ok(())
 }
 
+/// Adds a user from an object of user fields, checked like any input;
+/// refusals are explained in English for the terminal.
+pub async fn add_user(
+    store: &Store,
+    object: serde_json::Value,
+    password: Option<&str>,
+) -> anyhow::Result<kehu_store::users::User> {
+    let Some(fields) = object.as_object() else {
+        bail!("user fields must be an object");
+    };
+    let patch =
+        parse_object(fields, schema::USER, &[], Mode::Create).map_err(|i| explain(i.into()))?;
+    store
+        .create_user(None, patch, password)
+        .await
+        .map_err(explain)
+}
+
 /// On an empty database, creates the first administrator with a random
 /// password and returns the credentials to show.
 async fn first_admin(store: &Store) -> anyhow::Result<Option<(String, String)>> {
@@ -244,17 +252,7 @@ async fn first_admin(store: &Store) -> anyhow::Result<Option<(String, String)>> 
     let email = "admin@kehu.local".to_owned();
     let password = kehu_store::auth::generate_password();
     let object = serde_json::json!({ "email": email, "role": "admin", "name": "Administrator" });
-    let patch = parse_object(
-        object.as_object().expect("an object literal"),
-        schema::USER,
-        &[],
-        Mode::Create,
-    )
-    .map_err(|i| explain(i.into()))?;
-    store
-        .create_user(None, patch, Some(&password))
-        .await
-        .map_err(explain)?;
+    add_user(store, object, Some(&password)).await?;
     Ok(Some((email, password)))
 }
 

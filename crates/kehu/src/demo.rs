@@ -111,16 +111,14 @@ async fn demo_team(store: &Store, ctx: &Ctx) -> anyhow::Result<Vec<(Option<i64>,
             let user = match store.user_by_email(&email).await {
                 Ok(u) => u,
                 Err(_) => {
+                    let label = if r == 0 {
+                        "经理".to_owned()
+                    } else {
+                        format!("销售{r}")
+                    };
                     let object = json!({"email": email, "role": role, "team_id": team,
-                        "name": format!("{name} {}", if r == 0 { "经理".to_owned() } else { format!("销售{r}") })});
-                    let patch = parse_object(
-                        object.as_object().expect("object"),
-                        schema::USER,
-                        &[],
-                        Mode::Create,
-                    )
-                    .map_err(|e| anyhow::anyhow!("demo user: {e:?}"))?;
-                    store.create_user(Some(ctx), patch, None).await?
+                        "name": format!("{name} {label}")});
+                    crate::cli::add_user(store, object, None).await?
                 }
             };
             if role == "sales" {
