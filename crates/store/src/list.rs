@@ -23,11 +23,11 @@ pub const MAX_CUSTOM_FILTERS: usize = 10;
 /// The fewest digits a viewer must type to find a record by its number: a
 /// whole mainland mobile, never a fragment of one.
 const WHOLE_NUMBER_DIGITS: usize = 11;
-/// From this many matching keys on, a search word is "common": checking
-/// rows in list order finds a page sooner than sorting every match (the
-/// two cost the same near sqrt(page size × customers), about 7,000 at a
-/// million customers).
-const COMMON_MATCHES: i64 = 10_000;
+/// From this many matching keys on, a search word is "common": walking the
+/// list's ordered index and checking each row against the collected ids
+/// finds a page sooner than looking every match up and sorting them
+/// (measured at a million customers: bench/RESULTS.md).
+const COMMON_MATCHES: i64 = 3_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortBy {
@@ -298,20 +298,19 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter, common: &[boo
         .and_where(Expr::cust(visible(actor.scope(), "c")));
     if let Some(words) = f.q.as_deref().and_then(ranges) {
         let term = || Expr::col((Alias::new("s"), Alias::new("term")));
-        // A search key matches by EXISTS (checked row by row along the
-        // list's index) for common words, by IN (looked up first) for rare.
+        // The matching customers' ids are collected first either way. For a
+        // rare word, each is then looked up and the few found are sorted.
+        // For a common one, `+c.id` keeps the id from being used as a
+        // lookup key, so the planner walks the list's ordered index instead
+        // and stops at the first page of rows found in the collected set.
         let key_match = |matches: SimpleExpr, common: bool| -> SimpleExpr {
             let mut keys = Query::select();
-            keys.from_as(Alias::new("customer_search"), Alias::new("s"))
+            keys.column((Alias::new("s"), Alias::new("customer_id")))
+                .from_as(Alias::new("customer_search"), Alias::new("s"))
                 .and_where(matches);
             if common {
-                keys.expr(Expr::val(1)).and_where(
-                    Expr::col((Alias::new("s"), Alias::new("customer_id")))
-                        .equals((Alias::new("c"), Alias::new("id"))),
-                );
-                Expr::exists(keys)
+                Expr::expr(Expr::cust("+c.id")).in_subquery(keys)
             } else {
-                keys.column((Alias::new("s"), Alias::new("customer_id")));
                 c("id").in_subquery(keys)
             }
         };

@@ -208,3 +208,53 @@ async fn indexes_set_aside_by_an_interrupted_load_are_rebuilt_at_the_next_start(
     // With customers present, nothing is set aside: users may be searching.
     assert!(!restarted.suspend_indexes().await.unwrap());
 }
+
+#[tokio::test]
+async fn a_word_matching_thousands_of_customers_pages_through_all_of_them_in_order() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = Ctx::system(ChangeSource::Import);
+    // Enough matches that the search walks the list index instead of
+    // sorting the matches (see COMMON_MATCHES).
+    let rows: Vec<BulkCustomer> = (0..3_500)
+        .map(|i| BulkCustomer {
+            patch: patch(
+                schema::CUSTOMER,
+                json!({"name": if i % 7 == 0 { "李四" } else { "张三" }}),
+            ),
+            created_at: Some(1_700_000_000_000 + i * 1_000),
+            ..Default::default()
+        })
+        .collect();
+    store.bulk_insert_customers(&ctx, &rows).await.unwrap();
+    let expected = rows
+        .iter()
+        .filter(|r| r.patch.text("name") == Some("张三"))
+        .count();
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut params = vec![
+            ("q".to_owned(), "zs".to_owned()),
+            ("limit".to_owned(), "500".to_owned()),
+        ];
+        if let Some(c) = &cursor {
+            params.push(("cursor".to_owned(), c.clone()));
+        }
+        let page = store
+            .list_customers(&ctx.actor, &CustomerFilter::from_params(&params).unwrap())
+            .await
+            .unwrap();
+        assert!(page.items.iter().all(|c| c.name == "张三"));
+        seen.extend(page.items.iter().map(|c| (c.updated_at, c.id)));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), expected);
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first, no repeats"
+    );
+}
