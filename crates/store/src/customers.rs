@@ -466,12 +466,7 @@ async fn assign_owner(
         if !actor.is_admin() {
             return Err(Invalid::one("team_id", Code::ReadOnly).into());
         }
-        let found: Option<(i64,)> = tx
-            .optional(q("SELECT id FROM teams WHERE id = $1").bind(*t))
-            .await?;
-        if found.is_none() {
-            return Err(Invalid::one("team_id", Code::NotFound).into());
-        }
+        crate::users::check_team(tx, patch.get("team_id")).await?;
         team = Some(*t);
     }
     if let Scope::Team(mine) = actor.scope() {

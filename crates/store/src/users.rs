@@ -116,7 +116,7 @@ impl Store {
             None => None,
         };
         let mut tx = self.db.begin().await?;
-        self.check_team(&mut tx, patch.get("team_id")).await?;
+        check_team(&mut tx, patch.get("team_id")).await?;
         let system = Ctx::system(kehu_core::ChangeSource::Api);
         let ctx = ctx.unwrap_or(&system);
         let id = USERS
@@ -166,7 +166,7 @@ impl Store {
             return Err(Invalid::one("role", Code::ReadOnly).into());
         }
         let mut tx = self.db.begin().await?;
-        self.check_team(&mut tx, patch.get("team_id")).await?;
+        check_team(&mut tx, patch.get("team_id")).await?;
         let changes = USERS
             .update(&mut tx, id.get(), &patch, vec![], ctx, None)
             .await?;
@@ -214,22 +214,6 @@ impl Store {
         tx.execute(q("DELETE FROM sessions WHERE user_id = $1").bind(id.get()))
             .await?;
         tx.commit().await
-    }
-
-    async fn check_team(
-        &self,
-        tx: &mut crate::db::Tx,
-        team: Option<&Option<Stored>>,
-    ) -> Result<()> {
-        if let Some(Some(Stored::Int(team))) = team {
-            let found: Option<(i64,)> = tx
-                .optional(q("SELECT id FROM teams WHERE id = $1").bind(*team))
-                .await?;
-            if found.is_none() {
-                return Err(Invalid::one("team_id", Code::NotFound).into());
-            }
-        }
-        Ok(())
     }
 
     pub async fn create_team(&self, ctx: &Ctx, name: &str) -> Result<Team> {
@@ -317,4 +301,20 @@ fn parse_team_name(name: &str) -> Result<String, Invalid> {
         Mode::Create,
     )?;
     Ok(patch.text("name").unwrap_or_default().to_owned())
+}
+
+/// A team a patch refers to must exist; a missing one is a field error.
+pub(crate) async fn check_team(
+    tx: &mut crate::db::Tx,
+    team: Option<&Option<Stored>>,
+) -> Result<()> {
+    if let Some(Some(Stored::Int(team))) = team {
+        let found: Option<(i64,)> = tx
+            .optional(q("SELECT id FROM teams WHERE id = $1").bind(*team))
+            .await?;
+        if found.is_none() {
+            return Err(Invalid::one("team_id", Code::NotFound).into());
+        }
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use kehu_core::{Actor, ChangeSource, Lang};
+use kehu_core::{Actor, ChangeSource, Code, Invalid, Lang};
 use kehu_store::users::User;
 use kehu_store::write::Ctx;
 use serde_json::{Map, Value};
@@ -133,6 +133,34 @@ impl JsonObject {
     /// Takes a key out of the object, leaving the rest for field parsing.
     pub fn take(&mut self, key: &str) -> Option<Value> {
         self.0.remove(key)
+    }
+
+    /// Takes a string member; absent or null is `None`, another type is
+    /// recorded in `invalid`.
+    pub fn take_string(&mut self, key: &str, invalid: &mut Invalid) -> Option<String> {
+        match self.take(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                invalid.push(key, Code::WrongType);
+                None
+            }
+        }
+    }
+
+    /// Takes the `version` a client read a record at, for lost-update checks.
+    pub fn take_version(&mut self, invalid: &mut Invalid) -> Option<i64> {
+        match self.take("version") {
+            None | Some(Value::Null) => None,
+            Some(v) => invalid.check("version", v.as_i64().ok_or(Code::WrongType)),
+        }
+    }
+
+    /// Records every member not taken yet as an unknown field.
+    pub fn refuse_rest(&self, invalid: &mut Invalid) {
+        for key in self.0.keys() {
+            invalid.push(key.as_str(), Code::UnknownField);
+        }
     }
 }
 

@@ -9,25 +9,19 @@ use kehu_core::{Code, Invalid};
 use kehu_store::auth::{ApiToken, SESSION_TTL_MS};
 use kehu_store::users::User;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::Result;
 use crate::extract::{cookie, CurrentUser, JsonObject, SESSION_COOKIE};
 use crate::AppState;
 
-fn text(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> String {
-    match body.take(key) {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            invalid.push(key, Code::Required);
-            String::new()
-        }
-        Some(_) => {
-            invalid.push(key, Code::WrongType);
-            String::new()
-        }
+/// A required, non-empty string member.
+fn required(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> String {
+    let value = body.take_string(key, invalid).unwrap_or_default();
+    if value.is_empty() && !invalid.0.iter().any(|e| e.field == key) {
+        invalid.push(key, Code::Required);
     }
+    value
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
@@ -45,11 +39,9 @@ fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue 
               (status = 429, description = "Too many failed attempts")))]
 pub async fn login(State(state): State<AppState>, mut body: JsonObject) -> Result<Response> {
     let mut invalid = Invalid::default();
-    let email = text(&mut body, "email", &mut invalid);
-    let password = text(&mut body, "password", &mut invalid);
-    for key in body.0.keys() {
-        invalid.push(key.as_str(), Code::UnknownField);
-    }
+    let email = required(&mut body, "email", &mut invalid);
+    let password = required(&mut body, "password", &mut invalid);
+    body.refuse_rest(&mut invalid);
     invalid.into_result()?;
     let (user, secret) = state.store.login(&email, &password).await?;
     let mut response = Json(user).into_response();
@@ -102,17 +94,8 @@ pub async fn create_token(
     mut body: JsonObject,
 ) -> Result<(StatusCode, Json<NewToken>)> {
     let mut invalid = Invalid::default();
-    let name = match body.take("name") {
-        Some(Value::String(s)) => s,
-        None | Some(Value::Null) => String::new(),
-        Some(_) => {
-            invalid.push("name", Code::WrongType);
-            String::new()
-        }
-    };
-    for key in body.0.keys() {
-        invalid.push(key.as_str(), Code::UnknownField);
-    }
+    let name = body.take_string("name", &mut invalid).unwrap_or_default();
+    body.refuse_rest(&mut invalid);
     invalid.into_result()?;
     let (token, secret) = state.store.create_token(me.actor.user_id, &name).await?;
     Ok((StatusCode::CREATED, Json(NewToken { token, secret })))

@@ -20,10 +20,7 @@ use crate::{mask, AppState};
 /// the `version` the client last saw.
 fn customer_input(mut body: JsonObject, mode: Mode) -> Result<(CustomerInput, Option<i64>)> {
     let mut invalid = Invalid::default();
-    let version = match body.take("version") {
-        None | Some(Value::Null) => None,
-        Some(v) => invalid.check("version", v.as_i64().ok_or(Code::WrongType)),
-    };
+    let version = body.take_version(&mut invalid);
     let tags = match body.take("tags") {
         None => None,
         Some(Value::Null) => Some(Vec::new()),
@@ -230,10 +227,7 @@ pub async fn history(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<HistoryEntry>>> {
     let customer = state.store.customer(&me.actor, CustomerId(id)).await?;
-    let mut rows = state
-        .store
-        .customer_history(&me.actor, CustomerId(id), 1000)
-        .await?;
+    let mut rows = state.store.customer_history(&customer, 1000).await?;
     let defs = state.store.field_definitions().await?;
     mask::history(&me.actor, customer.owner_id, &defs, &mut rows);
     Ok(Json(rows))
@@ -247,7 +241,7 @@ pub async fn contacts(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<Contact>>> {
     let customer = state.store.customer(&me.actor, CustomerId(id)).await?;
-    let mut rows = state.store.contacts_of(&me.actor, CustomerId(id)).await?;
+    let mut rows = state.store.contacts_of(&customer).await?;
     for c in &mut rows {
         mask::contact(&me.actor, customer.owner_id, c);
     }
@@ -261,12 +255,8 @@ pub async fn interactions(
     me: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<Interaction>>> {
-    Ok(Json(
-        state
-            .store
-            .interactions_of(&me.actor, CustomerId(id))
-            .await?,
-    ))
+    let customer = state.store.customer(&me.actor, CustomerId(id)).await?;
+    Ok(Json(state.store.interactions_of(&customer).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/tasks", tag = "tasks",

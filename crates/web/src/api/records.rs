@@ -6,7 +6,6 @@ use axum::Json;
 use kehu_core::entry::{parse_object, Mode, Patch, Spec};
 use kehu_core::{schema, Code, ContactId, CustomerId, InteractionId, Invalid, TaskId};
 use kehu_store::records::{Contact, Interaction, Task};
-use serde_json::Value;
 
 use crate::error::Result;
 use crate::extract::{CurrentUser, JsonObject, QueryPairs};
@@ -18,13 +17,9 @@ pub(crate) fn record_input(
     specs: &[Spec],
     mode: Mode,
 ) -> Result<(Patch, Option<i64>)> {
-    let version = match body.take("version") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_i64()
-                .ok_or_else(|| Invalid::one("version", Code::WrongType))?,
-        ),
-    };
+    let mut invalid = Invalid::default();
+    let version = body.take_version(&mut invalid);
+    invalid.into_result()?;
     Ok((parse_object(&body.0, specs, &[], mode)?, version))
 }
 

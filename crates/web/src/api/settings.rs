@@ -18,31 +18,13 @@ use crate::error::{ApiError, Result};
 use crate::extract::{CurrentUser, JsonObject};
 use crate::AppState;
 
-/// Takes a string member; absent or null is `None`.
-fn string_of(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> Option<String> {
-    match body.take(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(_) => {
-            invalid.push(key, Code::WrongType);
-            None
-        }
-    }
-}
-
-fn no_unknown(body: &JsonObject, invalid: &mut Invalid) {
-    for key in body.0.keys() {
-        invalid.push(key.as_str(), Code::UnknownField);
-    }
-}
-
 // ----- tags -----
 
 fn tag_input(mut body: JsonObject) -> Result<(String, Option<String>)> {
     let mut invalid = Invalid::default();
-    let name = string_of(&mut body, "name", &mut invalid).unwrap_or_default();
-    let color = string_of(&mut body, "color", &mut invalid);
-    no_unknown(&body, &mut invalid);
+    let name = body.take_string("name", &mut invalid).unwrap_or_default();
+    let color = body.take_string("color", &mut invalid);
+    body.refuse_rest(&mut invalid);
     invalid.into_result()?;
     Ok((name, color))
 }
@@ -111,7 +93,7 @@ pub async fn delete_tag(
 /// Reads a field definition; on update, missing members keep `current`.
 fn field_input(mut body: JsonObject, current: Option<&FieldDefinition>) -> Result<(FieldDef, i64)> {
     let mut invalid = Invalid::default();
-    let key = match (string_of(&mut body, "key", &mut invalid), current) {
+    let key = match (body.take_string("key", &mut invalid), current) {
         (Some(k), _) => invalid.check("key", FieldKey::parse(&k)),
         (None, Some(c)) => FieldKey::parse(&c.key).ok(),
         (None, None) => {
@@ -119,10 +101,12 @@ fn field_input(mut body: JsonObject, current: Option<&FieldDefinition>) -> Resul
             None
         }
     };
-    let label_zh = string_of(&mut body, "label_zh", &mut invalid)
+    let label_zh = body
+        .take_string("label_zh", &mut invalid)
         .or_else(|| current.map(|c| c.label_zh.clone()))
         .unwrap_or_default();
-    let label_en = string_of(&mut body, "label_en", &mut invalid)
+    let label_en = body
+        .take_string("label_en", &mut invalid)
         .or_else(|| current.map(|c| c.label_en.clone()))
         .unwrap_or_default();
     let kind = match body.take("kind") {
@@ -164,7 +148,7 @@ fn field_input(mut body: JsonObject, current: Option<&FieldDefinition>) -> Resul
             .check("position", v.as_i64().ok_or(Code::WrongType))
             .unwrap_or(0),
     };
-    no_unknown(&body, &mut invalid);
+    body.refuse_rest(&mut invalid);
     invalid.into_result()?;
     let (Some(key), Some(kind), Some(rules)) = (key, kind, rules) else {
         return Err(ApiError::Invalid(Invalid::one("kind", Code::Required)));
@@ -274,7 +258,7 @@ pub async fn create_user(
         return Err(ApiError::Forbidden);
     }
     let mut invalid = Invalid::default();
-    let password = string_of(&mut body, "password", &mut invalid);
+    let password = body.take_string("password", &mut invalid);
     invalid.into_result()?;
     let (patch, _) = record_input(body, schema::USER, Mode::Create)?;
     let user = state
@@ -327,9 +311,9 @@ pub async fn set_password(
     mut body: JsonObject,
 ) -> Result<StatusCode> {
     let mut invalid = Invalid::default();
-    let password = string_of(&mut body, "password", &mut invalid);
-    let current = string_of(&mut body, "current_password", &mut invalid);
-    no_unknown(&body, &mut invalid);
+    let password = body.take_string("password", &mut invalid);
+    let current = body.take_string("current_password", &mut invalid);
+    body.refuse_rest(&mut invalid);
     invalid.into_result()?;
     let password = password.ok_or_else(|| Invalid::one("password", Code::Required))?;
     // Changing one's own password takes the current one, so a stolen
@@ -354,8 +338,8 @@ pub async fn set_password(
 
 fn team_name(mut body: JsonObject) -> Result<String> {
     let mut invalid = Invalid::default();
-    let name = string_of(&mut body, "name", &mut invalid).unwrap_or_default();
-    no_unknown(&body, &mut invalid);
+    let name = body.take_string("name", &mut invalid).unwrap_or_default();
+    body.refuse_rest(&mut invalid);
     invalid.into_result()?;
     Ok(name)
 }
