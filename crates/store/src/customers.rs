@@ -201,79 +201,8 @@ impl Store {
             return Err(Error::Forbidden);
         }
         let defs = self.field_defs().await?;
-        let mut patch = input.patch;
         let mut tx = self.db.begin().await?;
-        // Every decision below is made from the row as it is inside this
-        // transaction (locked on PostgreSQL), not from an earlier read.
-        let current = locked(&mut tx, &ctx.actor, id).await?;
-        let mut extra = Vec::new();
-        if patch.get("owner_id").is_some() || patch.get("team_id").is_some() {
-            let (owner, team) = assign_owner(&mut tx, &ctx.actor, &patch, Some(&current)).await?;
-            extra.push(("owner_id", Kind::Id, owner.map(Stored::Int)));
-            extra.push(("team_id", Kind::Id, team.map(Stored::Int)));
-            patch
-                .set
-                .retain(|(n, _)| *n != "owner_id" && *n != "team_id");
-        }
-        if let Some(name) = patch.text("name") {
-            extra.push((
-                "sort_key",
-                Kind::Text(0),
-                Some(Stored::Text(sort_key(name))),
-            ));
-        }
-        if let Some(company) = patch.get("company") {
-            let core = company.as_ref().and_then(Stored::as_text).map(company_core);
-            extra.push(("company_core", Kind::Text(0), core.map(Stored::Text)));
-        }
-        let mut changes = CUSTOMERS
-            .update(&mut tx, id.get(), &patch, extra, ctx, expected_version)
-            .await?;
-        if let Some(values) = input.custom {
-            let merged = merge_custom(&defs, &current.custom.0, &values)?;
-            check_unique_custom(&mut tx, &defs, &merged, Some(id.get())).await?;
-            let custom_changes = custom_changes(&current.custom.0, &merged);
-            if !custom_changes.is_empty() {
-                let now = now_ms();
-                tx.execute(
-                    q(
-                        "UPDATE customers SET custom = $1, updated_at = $2, updated_by = $3, \
-                       version = version + 1 WHERE id = $4",
-                    )
-                    .bind(Value::Object(merged).to_string())
-                    .bind(now)
-                    .bind(ctx.by())
-                    .bind(id.get()),
-                )
-                .await?;
-                crate::write::write_history(
-                    &mut tx,
-                    "customer",
-                    id.get(),
-                    &custom_changes,
-                    ctx,
-                    now,
-                )
-                .await?;
-                changes.extend(custom_changes);
-            }
-        }
-        if let Some(tags) = input.tags {
-            if set_tags(&mut tx, id.get(), &tags, ctx, true).await? {
-                changes.push(Change {
-                    field: "tags".into(),
-                    old: None,
-                    new: None,
-                });
-            }
-        }
-        let searchable = ["name", "company", "mobile", "phone", "email"];
-        if changes
-            .iter()
-            .any(|c| searchable.contains(&c.field.as_str()))
-        {
-            index_customer(&mut tx, id.get()).await?;
-        }
+        update_in(&mut tx, ctx, &defs, id, input, expected_version).await?;
         tx.commit().await?;
         self.customer(&ctx.actor, id).await
     }
@@ -394,6 +323,86 @@ impl Store {
     }
 }
 
+/// Applies a change to a live customer the actor may see, inside `tx`:
+/// owner and team, fields, custom values and tags, each real change
+/// recorded in history. Returns the changes; none when every value was
+/// already as asked. The caller has checked that the actor may write.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    defs: &[FieldDef],
+    id: CustomerId,
+    input: CustomerInput,
+    expected_version: Option<i64>,
+) -> Result<Vec<Change>> {
+    let mut patch = input.patch;
+    // Every decision below is made from the row as it is inside this
+    // transaction (locked on PostgreSQL), not from an earlier read.
+    let current = locked(tx, &ctx.actor, id).await?;
+    let mut extra = Vec::new();
+    if patch.get("owner_id").is_some() || patch.get("team_id").is_some() {
+        let (owner, team) = assign_owner(tx, &ctx.actor, &patch, Some(&current)).await?;
+        extra.push(("owner_id", Kind::Id, owner.map(Stored::Int)));
+        extra.push(("team_id", Kind::Id, team.map(Stored::Int)));
+        patch
+            .set
+            .retain(|(n, _)| *n != "owner_id" && *n != "team_id");
+    }
+    if let Some(name) = patch.text("name") {
+        extra.push((
+            "sort_key",
+            Kind::Text(0),
+            Some(Stored::Text(sort_key(name))),
+        ));
+    }
+    if let Some(company) = patch.get("company") {
+        let core = company.as_ref().and_then(Stored::as_text).map(company_core);
+        extra.push(("company_core", Kind::Text(0), core.map(Stored::Text)));
+    }
+    let mut changes = CUSTOMERS
+        .update(tx, id.get(), &patch, extra, ctx, expected_version)
+        .await?;
+    if let Some(values) = input.custom {
+        let merged = merge_custom(defs, &current.custom.0, &values)?;
+        check_unique_custom(tx, defs, &merged, Some(id.get())).await?;
+        let custom_changes = custom_changes(&current.custom.0, &merged);
+        if !custom_changes.is_empty() {
+            let now = now_ms();
+            tx.execute(
+                q(
+                    "UPDATE customers SET custom = $1, updated_at = $2, updated_by = $3, \
+                   version = version + 1 WHERE id = $4",
+                )
+                .bind(Value::Object(merged).to_string())
+                .bind(now)
+                .bind(ctx.by())
+                .bind(id.get()),
+            )
+            .await?;
+            crate::write::write_history(tx, "customer", id.get(), &custom_changes, ctx, now)
+                .await?;
+            changes.extend(custom_changes);
+        }
+    }
+    if let Some(tags) = input.tags {
+        if set_tags(tx, id.get(), &tags, ctx, true).await? {
+            changes.push(Change {
+                field: "tags".into(),
+                old: None,
+                new: None,
+            });
+        }
+    }
+    let searchable = ["name", "company", "mobile", "phone", "email"];
+    if changes
+        .iter()
+        .any(|c| searchable.contains(&c.field.as_str()))
+    {
+        index_customer(tx, id.get()).await?;
+    }
+    Ok(changes)
+}
+
 /// A live customer the actor may see, read inside `tx` and, on
 /// PostgreSQL, locked until it ends.
 async fn locked(tx: &mut Tx, actor: &Actor, id: CustomerId) -> Result<Customer> {
@@ -434,7 +443,7 @@ pub(crate) fn sort_key(name: &str) -> String {
 /// Decides owner and team for a new or changed customer. Sales reps,
 /// service agents and marketers keep records they create; only managers
 /// and admins hand records to others (or to the pool).
-async fn assign_owner(
+pub(crate) async fn assign_owner(
     tx: &mut Tx,
     actor: &Actor,
     patch: &Patch,
@@ -571,13 +580,11 @@ async fn set_tags(
 ) -> Result<bool> {
     let mut wanted = Vec::new();
     for name in names {
-        let name = kehu_core::text::clean(name);
-        if name.is_empty() {
-            continue;
-        }
-        if name.chars().count() > 50 {
-            return Err(Invalid::one("tags", Code::TooLong { max: 50 }).into());
-        }
+        let name = match crate::tags::tag_name(name) {
+            Ok(name) => name,
+            Err(Code::Required) => continue,
+            Err(code) => return Err(Invalid::one("tags", code).into()),
+        };
         if !wanted.contains(&name) {
             wanted.push(name);
         }

@@ -1,6 +1,7 @@
 //! Tags: short labels shared by all customers.
 
-use kehu_core::{Code, Invalid, TagId};
+use kehu_core::entry::{parse_value, Stored};
+use kehu_core::{schema, Code, Invalid, TagId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,14 +21,19 @@ pub struct Tag {
 
 const COLUMNS: &str = "id, name, color, created_at, updated_at";
 
+/// A tag name as stored: cleaned, not empty, no longer than
+/// [`schema::TAG`] allows.
+pub(crate) fn tag_name(name: &str) -> Result<String, Code> {
+    let spec = &schema::TAG[0];
+    match parse_value(spec.kind, &serde_json::Value::from(name))? {
+        Some(Stored::Text(name)) => Ok(name),
+        _ => Err(Code::Required),
+    }
+}
+
 fn check(name: &str, color: Option<&str>) -> Result<(String, Option<String>), Invalid> {
     let mut invalid = Invalid::default();
-    let name = kehu_core::text::clean(name);
-    if name.is_empty() {
-        invalid.push("name", Code::Required);
-    } else if name.chars().count() > 50 {
-        invalid.push("name", Code::TooLong { max: 50 });
-    }
+    let name = invalid.check("name", tag_name(name)).unwrap_or_default();
     let color = color.map(str::trim).filter(|c| !c.is_empty());
     if let Some(c) = color {
         let hex = c.strip_prefix('#').unwrap_or("");
