@@ -52,6 +52,8 @@ pub enum Code {
         max: usize,
     },
     ControlCharacter,
+    /// The user already has another item (a saved view) of this name.
+    NameTaken,
 }
 
 impl Code {
@@ -88,6 +90,7 @@ impl Code {
             Code::InvalidRule => "invalid_rule",
             Code::TooManyValues { .. } => "too_many_values",
             Code::ControlCharacter => "control_character",
+            Code::NameTaken => "name_taken",
         }
     }
 
@@ -170,6 +173,8 @@ impl Code {
             (Lang::En, ControlCharacter) => "contains invisible control characters".into(),
             (Lang::ZhCn, InvalidRule) => "字段规则设置不正确".into(),
             (Lang::En, InvalidRule) => "has a rule that cannot be applied".into(),
+            (Lang::ZhCn, NameTaken) => "您已有同名的项目，请换一个名称".into(),
+            (Lang::En, NameTaken) => "you already have one with this name".into(),
         }
     }
 }
@@ -258,6 +263,7 @@ mod tests {
             Code::UsccChecksum,
             Code::ReadOnly,
             Code::InvalidRule,
+            Code::NameTaken,
         ];
         for code in codes {
             assert!(!code.message(Lang::ZhCn).is_empty());

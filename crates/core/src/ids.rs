@@ -41,4 +41,5 @@ ids! {
     TeamId,
     FieldDefId,
     TokenId,
+    SavedViewId,
 }

@@ -49,6 +49,7 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("teams_name_key", "name"),
     ("tags_name_key", "name"),
     ("field_defs_key", "key"),
+    ("saved_views_user_name_key", "name"),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -6,9 +6,12 @@
 mod db;
 mod error;
 
+pub mod agenda;
 pub mod auth;
 pub mod bulk;
+pub mod bulk_change;
 pub mod customers;
+pub mod duplicates;
 pub mod fields;
 pub mod history;
 pub mod list;
@@ -19,6 +22,7 @@ pub mod tags;
 pub mod testing;
 pub mod time;
 pub mod users;
+pub mod views;
 pub mod write;
 
 use std::str::FromStr;

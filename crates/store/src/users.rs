@@ -2,7 +2,7 @@
 //! route can forget) and every change to one is kept in history.
 
 use kehu_core::entry::{Mode, Patch, Stored};
-use kehu_core::{schema, Actor, Code, Invalid, Role, TeamId, UserId};
+use kehu_core::{schema, Actor, Code, Invalid, Lang, Role, TeamId, UserId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -186,6 +186,43 @@ impl Store {
             tx.execute(q("DELETE FROM sessions WHERE user_id = $1").bind(id.get()))
                 .await?;
         }
+        tx.commit().await?;
+        self.user(id).await
+    }
+
+    /// Remembers the language a user reads kehu in. A display preference,
+    /// so no history is kept.
+    pub async fn set_own_lang(&self, user: UserId, lang: Lang) -> Result<()> {
+        let n = self
+            .db
+            .execute(
+                q("UPDATE users SET lang = $1, updated_at = $2 WHERE id = $3")
+                    .bind(lang.tag())
+                    .bind(crate::now_ms())
+                    .bind(user.get()),
+            )
+            .await?;
+        if n == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Changes the actor's own display name (`None` clears it), with
+    /// history like any change to a user.
+    pub async fn set_own_name(&self, ctx: &Ctx, name: Option<&str>) -> Result<User> {
+        let object = serde_json::json!({ "name": name });
+        let patch = kehu_core::entry::parse_object(
+            object.as_object().expect("an object literal"),
+            schema::USER,
+            &[],
+            Mode::Update,
+        )?;
+        let id = ctx.actor.user_id;
+        let mut tx = self.db.begin().await?;
+        USERS
+            .update(&mut tx, id.get(), &patch, vec![], ctx, None)
+            .await?;
         tx.commit().await?;
         self.user(id).await
     }
