@@ -41,7 +41,7 @@ pub enum BulkChange {
 #[derive(Debug, Clone)]
 pub enum Selection {
     Ids(Vec<CustomerId>),
-    Filter(CustomerFilter),
+    Filter(Box<CustomerFilter>),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]

@@ -247,7 +247,7 @@ async fn a_bulk_change_touches_only_visible_records_and_records_history_per_reco
     let moved = store
         .bulk_change(
             &manager,
-            Selection::Filter(by_tag),
+            Selection::Filter(Box::new(by_tag)),
             BulkChange::Owner(Some(bob.actor.user_id)),
         )
         .await
@@ -351,7 +351,7 @@ async fn a_bulk_change_by_filter_walks_every_match_in_chunks() {
     let outcome = store
         .bulk_change(
             &admin,
-            Selection::Filter(leads.clone()),
+            Selection::Filter(Box::new(leads.clone())),
             BulkChange::Stage("prospect".into()),
         )
         .await
@@ -360,7 +360,7 @@ async fn a_bulk_change_by_filter_walks_every_match_in_chunks() {
     let left = store
         .bulk_change(
             &admin,
-            Selection::Filter(leads),
+            Selection::Filter(Box::new(leads)),
             BulkChange::Stage("prospect".into()),
         )
         .await
