@@ -5,10 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kehu_core::{Code, Invalid};
+use kehu_core::{schema, Code, Invalid, Lang};
 use kehu_store::auth::{ApiToken, SESSION_TTL_MS};
 use kehu_store::users::User;
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::Result;
@@ -67,6 +68,43 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = User), (status = 401)))]
 pub async fn me(me: CurrentUser) -> Json<User> {
     Json(me.user)
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth",
+    request_body(content = Object, description = "{\"lang\": \"en\" | \"zh-CN\", \"name\": \"…\"}: one's own language and display name"),
+    responses((status = 200, body = User), (status = 401), (status = 422)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    mut body: JsonObject,
+) -> Result<Json<User>> {
+    let mut invalid = Invalid::default();
+    let lang = match body.take("lang") {
+        None => None,
+        Some(Value::String(tag)) if schema::LANGS.contains(&tag.as_str()) => Lang::from_tag(&tag),
+        Some(_) => {
+            invalid.push("lang", Code::InvalidChoice);
+            None
+        }
+    };
+    let name = match body.take("name") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s)),
+        Some(_) => {
+            invalid.push("name", Code::WrongType);
+            None
+        }
+    };
+    body.refuse_rest(&mut invalid);
+    invalid.into_result()?;
+    if let Some(name) = name {
+        state.store.set_own_name(&me.ctx(), name.as_deref()).await?;
+    }
+    if let Some(lang) = lang {
+        state.store.set_own_lang(me.actor.user_id, lang).await?;
+    }
+    Ok(Json(state.store.user(me.actor.user_id).await?))
 }
 
 #[derive(Serialize, ToSchema)]

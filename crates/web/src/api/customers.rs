@@ -2,17 +2,21 @@
 //! off them.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use kehu_core::entry::{parse_object, Mode};
-use kehu_core::{schema, Code, CustomerId, Invalid};
+use kehu_core::entry::{parse_object, parse_value, Mode, Stored};
+use kehu_core::{schema, Code, CustomerId, Invalid, LocalizedFieldError, UserId};
+use kehu_store::bulk_change::{BulkChange, BulkOutcome, Selection};
 use kehu_store::customers::{Customer, CustomerInput};
+use kehu_store::duplicates::{DuplicateHit, DuplicateProbe};
 use kehu_store::history::HistoryEntry;
 use kehu_store::list::{CustomerFilter, Page};
 use kehu_store::records::{Contact, Interaction, Task};
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::extract::{CurrentUser, JsonObject, QueryPairs};
 use crate::{mask, AppState};
 
@@ -24,16 +28,7 @@ fn customer_input(mut body: JsonObject, mode: Mode) -> Result<(CustomerInput, Op
     let tags = match body.take("tags") {
         None => None,
         Some(Value::Null) => Some(Vec::new()),
-        Some(Value::Array(items)) => invalid.check(
-            "tags",
-            items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s),
-                    _ => Err(Code::WrongType),
-                })
-                .collect::<Result<Vec<_>, Code>>(),
-        ),
+        Some(Value::Array(items)) => invalid.check("tags", super::strings(items)),
         Some(_) => {
             invalid.push("tags", Code::WrongType);
             None
@@ -273,4 +268,169 @@ pub async fn tasks(
             .tasks(&me.actor, None, None, Some(CustomerId(id)), 500)
             .await?,
     ))
+}
+
+/// Reads a bulk request: which records (`ids` or a list `filter`) and what
+/// to do to them (`action` and its one argument).
+fn bulk_input(mut body: JsonObject) -> Result<(Selection, BulkChange)> {
+    let mut invalid = Invalid::default();
+    let ids = match body.take("ids") {
+        None => None,
+        Some(Value::Array(items)) => invalid.check(
+            "ids",
+            items
+                .iter()
+                .map(|v| v.as_i64().map(CustomerId).ok_or(Code::WrongType))
+                .collect(),
+        ),
+        Some(_) => {
+            invalid.push("ids", Code::WrongType);
+            None
+        }
+    };
+    let filter = body.take_string("filter", &mut invalid);
+    let selection = match (ids, filter) {
+        (Some(ids), None) => Some(Selection::Ids(ids)),
+        (None, Some(query)) => match CustomerFilter::from_query(&query, "filter") {
+            Ok(f) => Some(Selection::Filter(Box::new(f))),
+            Err(e) => {
+                invalid.0.extend(e.0);
+                None
+            }
+        },
+        (Some(_), Some(_)) => {
+            invalid.push("filter", Code::ReadOnly);
+            None
+        }
+        (None, None) => {
+            if invalid.is_empty() {
+                invalid.push("ids", Code::Required);
+            }
+            None
+        }
+    };
+    let action = body.take_string("action", &mut invalid).unwrap_or_default();
+    let mut text = |key: &str| body.take_string(key, &mut invalid).unwrap_or_default();
+    let change = match action.as_str() {
+        "owner" => match body.take("owner_id") {
+            None => {
+                invalid.push("owner_id", Code::Required);
+                None
+            }
+            Some(Value::Null) => Some(BulkChange::Owner(None)),
+            Some(v) => invalid
+                .check("owner_id", v.as_i64().ok_or(Code::WrongType))
+                .map(|id| BulkChange::Owner(Some(UserId(id)))),
+        },
+        "add_tag" => Some(BulkChange::AddTag(text("tag"))),
+        "remove_tag" => Some(BulkChange::RemoveTag(text("tag"))),
+        "stage" => Some(BulkChange::Stage(text("stage"))),
+        "" => {
+            invalid.push("action", Code::Required);
+            None
+        }
+        _ => {
+            invalid.push("action", Code::InvalidChoice);
+            None
+        }
+    };
+    body.refuse_rest(&mut invalid);
+    invalid.into_result()?;
+    match (selection, change) {
+        (Some(s), Some(c)) => Ok((s, c)),
+        _ => Err(ApiError::Internal(
+            "bulk input checked but incomplete".into(),
+        )),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/customers/bulk", tag = "customers",
+    request_body(content = Object, description = "`{\"ids\": [1, 2]}` (at most 10,000) or `{\"filter\": \"stage=lead&q=zs\"}`, plus one of `{\"action\": \"owner\", \"owner_id\": 5}` (null: the shared pool), `{\"action\": \"add_tag\", \"tag\": \"VIP\"}`, `{\"action\": \"remove_tag\", \"tag\": \"VIP\"}`, `{\"action\": \"stage\", \"stage\": \"customer\"}`"),
+    responses((status = 200, body = BulkOutcome, description = "How many visible records matched and how many changed"),
+              (status = 403), (status = 422, description = "Bad input; nothing changed")))]
+/// Changes many customers at once, each with its own history rows. Records
+/// the caller cannot see are not matched.
+pub async fn bulk(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<Json<BulkOutcome>> {
+    let (selection, change) = bulk_input(body)?;
+    Ok(Json(
+        state
+            .store
+            .bulk_change(&me.ctx(), selection, change)
+            .await?,
+    ))
+}
+
+/// What `POST /customers/check` answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryCheck {
+    /// What `POST /customers` would refuse in this body, as `{field, code,
+    /// message}` in the user's language.
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<LocalizedFieldError>,
+    pub duplicates: Vec<DuplicateHit>,
+}
+
+/// The valid values among those duplicates are looked for by, normalised
+/// as they would be stored. An invalid one is left out, not an error.
+fn probe_of(body: &Map<String, Value>) -> DuplicateProbe {
+    let field = |name: &str| {
+        let spec = schema::CUSTOMER.iter().find(|s| s.name == name)?;
+        match parse_value(spec.kind, body.get(name)?) {
+            Ok(Some(Stored::Text(value))) => Some(value),
+            _ => None,
+        }
+    };
+    DuplicateProbe {
+        mobile: field("mobile"),
+        email: field("email"),
+        uscc: field("uscc"),
+        name: field("name"),
+        company: field("company"),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/customers/check", tag = "customers",
+    request_body(content = Object, description = "The body `POST /customers` takes, plus the `id` of the record being edited"),
+    responses((status = 200, body = EntryCheck)))]
+/// Live validation while a customer is typed in: the field errors creating
+/// it would give, and the records it may duplicate. Nothing is written.
+pub async fn check(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    mut body: JsonObject,
+) -> Result<Json<EntryCheck>> {
+    let mut errors = Invalid::default();
+    let exclude = match body.take("id") {
+        None | Some(Value::Null) => None,
+        Some(v) => errors.check("id", v.as_i64().map(CustomerId).ok_or(Code::WrongType)),
+    };
+    let probe = probe_of(&body.0);
+    match customer_input(body, Mode::Create) {
+        Ok((input, _)) => {
+            let mut defs = Vec::new();
+            for d in state.store.field_definitions().await? {
+                defs.push(d.def()?);
+            }
+            let custom = input.custom.unwrap_or_default();
+            if let Err(e) = kehu_core::field::validate_custom(&defs, &custom) {
+                errors.0.extend(e.0);
+            }
+        }
+        Err(ApiError::Invalid(e)) => errors.0.extend(e.0),
+        Err(e) => return Err(e),
+    }
+    let duplicates = state
+        .store
+        .possible_duplicates(&me.actor, &probe, exclude)
+        .await?;
+    let lang = super::lang_of(&me, &headers);
+    Ok(Json(EntryCheck {
+        errors: errors.0.iter().map(|e| e.localize(lang)).collect(),
+        duplicates,
+    }))
 }

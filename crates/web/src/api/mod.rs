@@ -4,27 +4,61 @@ pub mod auth;
 pub mod customers;
 pub mod records;
 pub mod settings;
+pub mod views;
 
+use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::Router;
+use kehu_core::Lang;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::extract::CurrentUser;
 use crate::AppState;
+
+/// A JSON array of strings.
+pub(crate) fn strings(items: Vec<serde_json::Value>) -> Result<Vec<String>, kehu_core::Code> {
+    items
+        .into_iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => Ok(s),
+            _ => Err(kehu_core::Code::WrongType),
+        })
+        .collect()
+}
+
+/// The language to answer in: the user's own choice, else what the
+/// browser asks for.
+pub(crate) fn lang_of(me: &CurrentUser, headers: &HeaderMap) -> Lang {
+    me.user
+        .lang
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::from_accept_language)
+                .unwrap_or_default()
+        })
+}
 
 pub fn router() -> Router<AppState> {
     use auth as a;
     use customers as c;
     use records as r;
     use settings as s;
+    use views as v;
     Router::new()
         .route("/auth/login", post(a::login))
         .route("/auth/logout", post(a::logout))
-        .route("/me", get(a::me))
+        .route("/me", get(a::me).patch(a::update_me))
         .route("/me/tokens", get(a::list_tokens).post(a::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(a::revoke_token))
         .route("/customers", get(c::list).post(c::create))
         .route("/customers/lookup", get(c::lookup))
+        .route("/customers/bulk", post(c::bulk))
+        .route("/customers/check", post(c::check))
         .route(
             "/customers/{id}",
             get(c::get).patch(c::update).delete(c::delete),
@@ -76,6 +110,11 @@ pub fn router() -> Router<AppState> {
             "/teams/{id}",
             axum::routing::patch(s::update_team).delete(s::delete_team),
         )
+        .route("/views", get(v::list).post(v::create))
+        .route(
+            "/views/{id}",
+            get(v::get).patch(v::update).delete(v::delete),
+        )
 }
 
 struct Security;
@@ -102,8 +141,8 @@ impl Modify for Security {
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
     paths(
-        auth::login, auth::logout, auth::me, auth::list_tokens, auth::create_token, auth::revoke_token,
-        customers::list, customers::lookup, customers::create, customers::get, customers::update,
+        auth::login, auth::logout, auth::me, auth::update_me, auth::list_tokens, auth::create_token, auth::revoke_token,
+        customers::list, customers::lookup, customers::bulk, customers::check, customers::create, customers::get, customers::update,
         customers::delete, customers::restore, customers::verify, customers::history,
         customers::contacts, customers::interactions, customers::tasks,
         records::create_contact, records::get_contact, records::update_contact, records::delete_contact,
@@ -116,6 +155,7 @@ impl Modify for Security {
         settings::list_users, settings::create_user, settings::get_user, settings::update_user,
         settings::set_password,
         settings::list_teams, settings::create_team, settings::update_team, settings::delete_team,
+        views::list, views::get, views::create, views::update, views::delete,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -123,6 +163,7 @@ impl Modify for Security {
         (name = "contacts", description = "Contacts of company customers (联系人)"),
         (name = "interactions", description = "Follow-ups (跟进记录)"),
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
+        (name = "views", description = "Saved customer-list views (保存的视图)"),
     )
 )]
 pub struct ApiDoc;

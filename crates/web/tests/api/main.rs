@@ -11,3 +11,4 @@ mod records;
 mod robustness;
 mod search;
 mod settings;
+mod ui;
