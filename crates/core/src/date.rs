@@ -9,7 +9,8 @@ use crate::Code;
 /// Older dates are typos; later ones are far beyond any contract's term.
 const MIN_YEAR: i32 = 1900;
 const MAX_YEAR: i32 = 2200;
-const CHINA_OFFSET_SECS: i32 = 8 * 3600;
+/// Dates without a zone are read, and shown, in China time (UTC+8).
+pub const CHINA_OFFSET_SECS: i32 = 8 * 3600;
 
 fn digits(s: &str) -> Option<u32> {
     if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {

@@ -80,7 +80,7 @@ impl FieldKind {
         }
     }
 
-    fn options(&self) -> Option<&[String]> {
+    pub fn options(&self) -> Option<&[String]> {
         match self {
             FieldKind::Select { options } | FieldKind::MultiSelect { options } => Some(options),
             _ => None,

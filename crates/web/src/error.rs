@@ -300,10 +300,12 @@ pub async fn localize(req: Request<axum::body::Body>, next: Next) -> Response {
     if let Some(problem) = response.extensions().get::<Problem>() {
         return problem.render(lang);
     }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    // Problems are already rendered, and pages explain themselves.
+    let is_problem = content_type.is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/problem+json")
+            || v.as_bytes().starts_with(b"text/html")
+    });
     let status = response.status();
     if is_problem || !status.is_client_error() {
         return response;

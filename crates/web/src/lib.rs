@@ -6,12 +6,13 @@ pub mod api;
 pub mod error;
 pub mod extract;
 mod mask;
+pub mod pages;
 
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Json, Router};
 use kehu_store::Store;
@@ -43,13 +44,14 @@ pub fn app(state: AppState) -> Router {
         ))
         .with_state(state.clone());
     Router::new()
-        .route("/", get(|| async { Redirect::to("/api/v1/docs/") }))
         .route("/healthz", get(healthz))
+        .merge(pages::router())
         .with_state(state)
         .nest("/api/v1", api)
         .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", api::ApiDoc::openapi()))
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "route_not_found") })
+        .fallback(not_found)
         .layer(middleware::from_fn(error::localize))
+        .layer(middleware::from_fn(pages::error_lang))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -61,7 +63,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
@@ -71,6 +73,15 @@ pub fn app(state: AppState) -> Router {
             Duration::from_secs(60),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// An unknown address: a problem for API clients, a page for browsers.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        Problem::new(StatusCode::NOT_FOUND, "route_not_found").into_response()
+    } else {
+        pages::PageError::NotFound.into_response()
+    }
 }
 
 /// Liveness and readiness: 200 when the database answers.

@@ -25,7 +25,7 @@ fn required(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> String {
     value
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"

@@ -1,0 +1,133 @@
+//! Signing in and out, and the language switch.
+
+use askama::Template;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kehu_core::{Lang, UserId};
+use kehu_store::auth::SESSION_TTL_MS;
+use serde::Deserialize;
+
+use super::{assets, local_path, next_path, page_lang, read_form, render, see_other, PageError, Posted, Viewer, T};
+use crate::api::auth::session_cookie;
+use crate::extract::{cookie, SESSION_COOKIE};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: T,
+    css: &'static str,
+    email: String,
+    next: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+fn login_page(t: T, email: String, next: &str, error: Option<&'static str>) -> LoginPage {
+    LoginPage {
+        t,
+        css: assets::CSS.url(),
+        email,
+        next: next_path(next).unwrap_or("/customers").to_owned(),
+        error: error.map(|key| t.s(key)),
+    }
+}
+
+/// The login page; `?lang=en` shows it in another language than the
+/// browser asks for (choosing changes nothing stored).
+pub async fn form(
+    viewer: Option<Viewer>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, PageError> {
+    let next = query.next.as_deref().unwrap_or("/customers");
+    if viewer.is_some() {
+        return Ok(see_other(next_path(next).unwrap_or("/customers")));
+    }
+    let t = T(page_lang(query.lang.as_deref(), &headers));
+    render(&login_page(t, String::new(), next, None))
+}
+
+pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Response, PageError> {
+    if !super::same_origin(req.headers()) {
+        return Err(PageError::Forbidden);
+    }
+    let lang = page_lang(None, req.headers());
+    let fields = read_form(req, &state).await?;
+    let t = T(fields.get("lang").and_then(Lang::from_tag).unwrap_or(lang));
+    let email = fields.get("email").unwrap_or_default().to_owned();
+    let password = fields
+        .0
+        .iter()
+        .find(|(k, _)| k == "password")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    let next = fields.get("next").unwrap_or("/customers");
+    let failed = |status: StatusCode, key: &'static str| -> Result<Response, PageError> {
+        let mut response = render(&login_page(t, email.clone(), next, Some(key)))?;
+        *response.status_mut() = status;
+        Ok(response)
+    };
+    if email.is_empty() || password.is_empty() {
+        return failed(StatusCode::UNPROCESSABLE_ENTITY, "login.required");
+    }
+    match state.store.login(&email, password).await {
+        Ok((_, secret)) => {
+            let mut response = see_other(next_path(next).unwrap_or("/customers"));
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&state, &secret, SESSION_TTL_MS / 1000),
+            );
+            Ok(response)
+        }
+        Err(kehu_store::Error::BadCredentials) => failed(StatusCode::UNAUTHORIZED, "login.failed"),
+        Err(kehu_store::Error::RateLimited) => {
+            failed(StatusCode::TOO_MANY_REQUESTS, "login.rate_limited")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _posted: Posted,
+) -> Result<Response, PageError> {
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        state.store.logout(secret).await?;
+    }
+    let mut response = see_other("/login");
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(response)
+}
+
+/// Stores the user's language and goes back to the page they were on.
+pub async fn switch_lang(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    let lang = posted
+        .fields
+        .get("lang")
+        .and_then(Lang::from_tag)
+        .ok_or(PageError::BadRequest)?;
+    state
+        .store
+        .set_own_lang(UserId(posted.viewer.me.user.id), lang)
+        .await?;
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(local_path)
+        .unwrap_or("/customers");
+    Ok(see_other(back).into_response())
+}

@@ -1,0 +1,162 @@
+// kehu pages: small enhancements over forms that work without script.
+// - customer forms check each field as it is typed, with the server's own
+//   rules and messages (POST /api/v1/customers/check), and warn about
+//   existing records with the same mobile, email, credit code or name and
+//   company;
+// - bulk actions show the input their action needs and select whole pages;
+// - forms with data-confirm ask before they submit.
+'use strict';
+
+(function () {
+  function debounce(fn, ms) {
+    let timer;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  // The form as the JSON object the API takes. On create, blank fields are
+  // left out; on edit they clear the value (null).
+  function formObject(form) {
+    const update = form.dataset.mode === 'update';
+    const out = {};
+    const custom = {};
+    for (const el of form.elements) {
+      if (!el.name || el.name.startsWith('_') || el.type === 'submit' || el.type === 'checkbox' ||
+          el.name === 'version' || el.disabled) {
+        continue;
+      }
+      let value = el.multiple ? Array.from(el.selectedOptions, (o) => o.value) : el.value.trim();
+      if (value === '' || (Array.isArray(value) && value.length === 0)) {
+        if (!update) continue;
+        value = null;
+      }
+      if (el.name === 'tags') {
+        value = value === null ? [] : value.split(/[,，、]/).map((s) => s.trim()).filter(Boolean);
+      }
+      if (el.name.startsWith('custom.')) {
+        custom[el.name.slice(7)] = value;
+      } else {
+        out[el.name] = value;
+      }
+    }
+    if (Object.keys(custom).length) out.custom = custom;
+    if (form.dataset.id) out.id = Number(form.dataset.id);
+    return out;
+  }
+
+  function showErrors(form, errors, touched) {
+    const messages = new Map();
+    for (const e of errors) {
+      if (!messages.has(e.field)) messages.set(e.field, e.message);
+    }
+    for (const box of form.querySelectorAll('[data-error-for]')) {
+      const name = box.dataset.errorFor;
+      const input = form.elements.namedItem(name);
+      const message = touched.has(name) ? messages.get(name) : undefined;
+      box.textContent = message || '';
+      if (input && input.setAttribute) {
+        if (message) input.setAttribute('aria-invalid', 'true');
+        else input.removeAttribute('aria-invalid');
+      }
+    }
+  }
+
+  // Existing records that look like the one being entered, as links. Built
+  // with textContent only: names come from users.
+  function showDuplicates(box, hits) {
+    box.replaceChildren();
+    if (!hits.length) return;
+    const title = document.createElement('strong');
+    title.textContent = box.dataset.title;
+    box.append(title);
+    const list = document.createElement('ul');
+    for (const hit of hits) {
+      const item = document.createElement('li');
+      if (hit.visible) {
+        const link = document.createElement('a');
+        link.href = '/customers/' + hit.customer_id;
+        link.textContent = hit.name;
+        item.append(link);
+      } else {
+        const span = document.createElement('span');
+        span.textContent = box.dataset.hidden;
+        item.append(span);
+      }
+      const reasons = hit.reasons.map((r) => box.dataset['reason' + r.replace(/_(.)/g, (_, c) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())] || r);
+      let text = ' — ' + reasons.join(box.dataset.joiner || ', ');
+      if (hit.owner_name) text += ' · ' + box.dataset.owner + ' ' + hit.owner_name;
+      item.append(document.createTextNode(text));
+      list.append(item);
+    }
+    box.append(list);
+  }
+
+  function liveCheck(form) {
+    const touched = new Set();
+    // Errors shown by the server after a submit stay until the field changes.
+    for (const box of form.querySelectorAll('[data-error-for]')) {
+      if (box.textContent.trim()) touched.add(box.dataset.errorFor);
+    }
+    const duplicates = document.getElementById('duplicates');
+    let sequence = 0;
+    const check = debounce(async function () {
+      const mine = ++sequence;
+      let response;
+      try {
+        response = await fetch(form.dataset.check, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify(formObject(form)),
+        });
+      } catch (_) {
+        return; // offline: the server checks again on submit
+      }
+      if (!response.ok || mine !== sequence) return;
+      const result = await response.json();
+      showErrors(form, result.errors || [], touched);
+      if (duplicates) showDuplicates(duplicates, result.duplicates || []);
+    }, 250);
+    form.addEventListener('input', function (event) {
+      if (event.target.name) touched.add(event.target.name);
+      check();
+    });
+    form.addEventListener('change', function (event) {
+      if (event.target.name) touched.add(event.target.name);
+      check();
+    });
+  }
+
+  function bulkForm(form) {
+    const action = form.querySelector('#bulk-action');
+    const show = function () {
+      for (const part of form.querySelectorAll('[data-for-action]')) {
+        part.hidden = part.dataset.forAction !== action.value;
+      }
+    };
+    action.addEventListener('change', show);
+    show();
+    const all = document.getElementById('select-page');
+    if (all) {
+      all.addEventListener('change', function () {
+        for (const box of document.querySelectorAll('input[name=ids]')) box.checked = all.checked;
+      });
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    for (const form of document.querySelectorAll('form[data-check]')) liveCheck(form);
+    const bulk = document.getElementById('bulk');
+    if (bulk) bulkForm(bulk);
+    for (const form of document.querySelectorAll('form[data-confirm]')) {
+      form.addEventListener('submit', function (event) {
+        const scope = form.querySelector('input[name=scope]:checked');
+        if ((!scope || scope.value === 'filter') && !window.confirm(form.dataset.confirm)) {
+          event.preventDefault();
+        }
+      });
+    }
+  });
+})();
