@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use super::form::{customer_inputs, Input, Values};
 use super::frame::{Frame, Section};
 use super::i18n::url_encode;
-use super::{render, see_other, PageError, Posted, Viewer, T};
+use super::{invalid_of, render, see_other, PageError, Posted, Viewer, T};
 use crate::api::customers::customer_input;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, QueryPairs};
@@ -826,13 +826,6 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<R
         return Err(PageError::Forbidden);
     }
     form_page(&state, &viewer, None, &Values::default(), &[], &[], None).await
-}
-
-fn invalid_of(e: ApiError) -> Result<Vec<FieldError>, PageError> {
-    match e {
-        ApiError::Invalid(invalid) => Ok(invalid.0),
-        e => Err(e.into()),
-    }
 }
 
 pub async fn create(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {

@@ -283,6 +283,15 @@ pub async fn read_form(req: Request, state: &AppState) -> Result<Fields, PageErr
     Ok(Fields(form.0))
 }
 
+/// The field errors of a refused write, to show in its form; any other
+/// failure becomes an error page.
+pub fn invalid_of(e: ApiError) -> Result<Vec<kehu_core::FieldError>, PageError> {
+    match e {
+        ApiError::Invalid(invalid) => Ok(invalid.0),
+        e => Err(e.into()),
+    }
+}
+
 /// Renders a template into a page response.
 pub fn render(template: &impl Template) -> Result<Response, PageError> {
     let html = template

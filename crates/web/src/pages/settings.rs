@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::customers::{flash, label_of, Choice};
 use super::form::Values;
 use super::frame::{Frame, Section};
-use super::{render, see_other, PageError, Posted, Viewer, T};
+use super::{invalid_of, render, see_other, PageError, Posted, Viewer, T};
 use crate::api::records::record_input;
 use crate::api::settings::field_input;
 use crate::error::ApiError;
@@ -67,13 +67,6 @@ fn localized(t: T, errors: &[FieldError]) -> Vec<(String, String)> {
             (l.field, l.message)
         })
         .collect()
-}
-
-fn invalid_of(e: ApiError) -> Result<Vec<FieldError>, PageError> {
-    match e {
-        ApiError::Invalid(invalid) => Ok(invalid.0),
-        e => Err(e.into()),
-    }
 }
 
 // ---------------------------------------------------------------- fields
