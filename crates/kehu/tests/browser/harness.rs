@@ -153,7 +153,8 @@ impl Server {
         let log = std::fs::File::create(folder.path().join("server.log"))?;
         let mut process = Command::new(KEHU)
             .args(["serve", "--database", &db, "--listen", "127.0.0.1:0"])
-            .env("KEHU_LOG", "info,sqlx=error")
+            // Requests too, so a failed test shows what the browser asked.
+            .env("KEHU_LOG", "info,tower_http=debug,sqlx=error")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

@@ -368,7 +368,12 @@ async fn call(
     if !status.is_success() {
         let error = value["error"].as_str().unwrap_or("unknown error");
         let message = value["message"].as_str().unwrap_or_default();
+        // Chromium's messages often repeat the error and add a stack trace.
         let message = message.lines().next().unwrap_or_default();
+        let message = match message.strip_prefix(error) {
+            Some(rest) => rest.trim_start_matches(':').trim_start(),
+            None => message,
+        };
         bail!("webdriver: {error}: {message}");
     }
     Ok(value)
