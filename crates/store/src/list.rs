@@ -95,6 +95,27 @@ pub struct Page<T> {
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+/// The list's parameters, besides `custom.<key>`.
+const PARAMS: &[&str] = &[
+    "q",
+    "owner_id",
+    "team_id",
+    "tag",
+    "kind",
+    "stage",
+    "source",
+    "province",
+    "city",
+    "value_tier",
+    "created_from",
+    "created_to",
+    "updated_from",
+    "updated_to",
+    "sort",
+    "limit",
+    "cursor",
+];
+
 impl CustomerFilter {
     /// Reads a list request from query parameters. Unknown parameters and
     /// bad values are reported per parameter, like any other input.
@@ -112,6 +133,14 @@ impl CustomerFilter {
             // characters: refuse them here for both backends alike.
             if value.chars().any(char::is_control) {
                 invalid.push(key.as_str(), Code::ControlCharacter);
+                continue;
+            }
+            // Forms send every field, blank ones too: blank means "any".
+            let known = PARAMS.contains(&key.as_str())
+                || key
+                    .strip_prefix("custom.")
+                    .is_some_and(|k| FieldKey::parse(k).is_ok());
+            if value.is_empty() && known {
                 continue;
             }
             let text = || Some(value.to_owned()).filter(|v| !v.is_empty());
@@ -491,6 +520,25 @@ mod tests {
         .unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["colour", "limit", "created_from", "sort"]);
+    }
+
+    #[test]
+    fn blank_fields_of_a_search_form_filter_nothing() {
+        let f = CustomerFilter::from_params(&params(&[
+            ("q", "zs"),
+            ("team_id", ""),
+            ("sort", ""),
+            ("created_from", ""),
+            ("province", ""),
+            ("custom.level", ""),
+        ]))
+        .unwrap();
+        assert_eq!(f.q.as_deref(), Some("zs"));
+        assert_eq!((f.team_id, f.created_from, f.sort), (None, None, SortBy::Updated));
+        assert!(f.custom.is_empty());
+        let err = CustomerFilter::from_params(&params(&[("colour", ""), ("custom.Bad", "")]))
+            .unwrap_err();
+        assert_eq!(err.0.len(), 2, "unknown names are still refused");
     }
 
     #[test]

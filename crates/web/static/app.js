@@ -148,6 +148,20 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     for (const form of document.querySelectorAll('form[data-check]')) liveCheck(form);
+    // Blank filters are left out of the address, so it stays readable and
+    // can be shared.
+    const search = document.getElementById('search');
+    if (search) {
+      search.addEventListener('submit', function () {
+        for (const el of search.elements) {
+          if (el.name && el.type !== 'checkbox' && el.value === '') el.disabled = true;
+        }
+      });
+      // Coming back to the page from the browser's history: usable again.
+      window.addEventListener('pageshow', function () {
+        for (const el of search.elements) el.disabled = false;
+      });
+    }
     const bulk = document.getElementById('bulk');
     if (bulk) bulkForm(bulk);
     for (const form of document.querySelectorAll('form[data-confirm]')) {

@@ -70,61 +70,49 @@ async fn two_browsers_keep_their_own_cookies() {
     .await;
 }
 
-// The scenarios below follow the HTML contract of the pages being written
-// now (see scenarios.rs). They are ignored until those pages land on main;
-// run them with `cargo test -p kehu --test browser -- --ignored`, and drop
-// each `#[ignore]` once its page is in.
+// What a user does on the pages, step by step (see scenarios.rs).
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn a_visitor_is_sent_to_login_and_a_wrong_password_is_refused() {
     run(scenarios::login_and_refusal).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn a_bad_mobile_is_flagged_while_typing_and_the_fixed_customer_saves() {
     run(scenarios::new_customer_with_live_validation).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn entering_a_known_mobile_again_warns_of_the_duplicate() {
     run(scenarios::duplicate_mobile_warning).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn a_customer_is_found_by_the_pinyin_initials_of_the_name() {
     run(scenarios::search_by_pinyin_initials).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn a_follow_up_and_its_task_appear_in_the_timeline() {
     run(scenarios::follow_up_in_timeline).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn two_customers_are_assigned_to_another_rep_at_once() {
     run(scenarios::bulk_assign_owner).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn the_language_switch_changes_the_pages_language() {
     run(scenarios::switch_language).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn a_viewer_sees_the_mobile_masked() {
     run(scenarios::viewer_sees_masked_mobile).await;
 }
 
 #[tokio::test]
-#[ignore = "the HTML pages have not landed yet"]
 async fn an_overdue_task_is_rescheduled_then_done() {
     run(scenarios::tasks_reschedule_and_done).await;
 }

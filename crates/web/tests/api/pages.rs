@@ -428,7 +428,7 @@ async fn a_follow_up_with_a_date_shows_in_the_timeline_and_in_my_tasks() {
     let tasks = b.get("/tasks").await;
     let overdue = &tasks.html[tasks.html.find(r#"id="overdue""#).unwrap()..tasks.html.find(r#"id="today""#).unwrap()];
     assert!(overdue.contains("寄送合同"), "{overdue}");
-    assert!(tasks.html.contains(r#"<span id="task-count" class="badge""#));
+    assert!(tasks.html.contains(r#"<span id="task-count" class="badge" title="1 "#));
     let task_id = attr_after(&tasks.html, r#"<li id="task-"#).unwrap();
     let version = attr_after(overdue, r#"name="version" value=""#).unwrap();
     let done = b
@@ -437,7 +437,7 @@ async fn a_follow_up_with_a_date_shows_in_the_timeline_and_in_my_tasks() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let tasks = b.get("/tasks").await;
     assert!(!tasks.html.contains("寄送合同"));
-    assert!(!tasks.html.contains(r#"id="task-count""#));
+    assert!(tasks.html.contains(r#"<span id="task-count" class="badge zero""#));
 }
 
 #[tokio::test]
