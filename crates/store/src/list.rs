@@ -534,7 +534,10 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(f.q.as_deref(), Some("zs"));
-        assert_eq!((f.team_id, f.created_from, f.sort), (None, None, SortBy::Updated));
+        assert_eq!(
+            (f.team_id, f.created_from, f.sort),
+            (None, None, SortBy::Updated)
+        );
         assert!(f.custom.is_empty());
         let err = CustomerFilter::from_params(&params(&[("colour", ""), ("custom.Bad", "")]))
             .unwrap_err();

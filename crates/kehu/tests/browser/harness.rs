@@ -129,6 +129,7 @@ pub struct Server {
     base: String,
     token: String,
     http: reqwest::Client,
+    db: String,
     folder: tempfile::TempDir,
 }
 
@@ -166,6 +167,7 @@ impl Server {
             base,
             token,
             http: reqwest::Client::new(),
+            db,
             folder,
         };
         server.wait_healthy().await?;
@@ -174,6 +176,13 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Fills the running server's database with `customers` sample ones.
+    pub fn demo(&self, customers: u32) -> Result<()> {
+        let n = customers.to_string();
+        cli(&self.db, &["demo", "--customers", &n, "--quiet"], "")?;
+        Ok(())
     }
 
     async fn wait_healthy(&self) -> Result<()> {

@@ -28,7 +28,7 @@ async fn run(scenario: impl AsyncFnOnce(&Harness) -> Result<()>) {
 async fn the_api_documentation_opens_in_chromium_and_lists_the_endpoints() {
     run(async |h: &Harness| {
         let b = &h.browser;
-        // Straight to the docs: `/` leads there only until the pages land.
+        // `/` is the login page: the documentation has its own address.
         b.goto(&h.url("/api/v1/docs/")).await?;
         b.wait_for(".opblock-summary-path", WAIT).await?;
         let title = b.title().await?;
@@ -115,4 +115,10 @@ async fn a_viewer_sees_the_mobile_masked() {
 #[tokio::test]
 async fn an_overdue_task_is_rescheduled_then_done() {
     run(scenarios::tasks_reschedule_and_done).await;
+}
+
+#[tokio::test]
+#[ignore = "writes docs/screenshots/*.png for the README: KEHU_SCREENSHOTS=1 cargo test -p kehu --test browser -- --ignored"]
+async fn screenshots_of_the_main_pages_in_both_languages() {
+    run(scenarios::screenshots).await;
 }

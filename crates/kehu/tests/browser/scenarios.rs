@@ -69,7 +69,6 @@ pub async fn login_and_refusal(h: &Harness) -> Result<()> {
     b.wait_for_path("/login", WAIT).await?;
     let lang = html_lang(b).await?;
     ensure!(lang == "zh-CN" || lang == "en", "html lang={lang}");
-    h.screenshot(b, "login").await?;
 
     login(b, &h.url(""), ADMIN_EMAIL, "not-the-password").await?;
     let alert = b.wait_for("[role=alert]", WAIT).await?;
@@ -113,7 +112,6 @@ pub async fn new_customer_with_live_validation(h: &Harness) -> Result<()> {
         Ok(!error.trim().is_empty() && invalid.as_deref() == Some("true"))
     })
     .await?;
-    h.screenshot(b, "customer-new-invalid-mobile").await?;
 
     mobile.clear().await?;
     mobile.send_keys("138 1234 5678").await?;
@@ -165,7 +163,6 @@ pub async fn duplicate_mobile_warning(h: &Harness) -> Result<()> {
         .await?;
     let href = link.attr("href").await?.unwrap_or_default();
     ensure!(href == customer_path(first), "the warning links to {href}");
-    h.screenshot(b, "customer-new-duplicate").await?;
     Ok(())
 }
 
@@ -190,7 +187,6 @@ pub async fn search_by_pinyin_initials(h: &Harness) -> Result<()> {
         Ok(found && !other)
     })
     .await?;
-    h.screenshot(b, "customers-search").await?;
     Ok(())
 }
 
@@ -225,7 +221,6 @@ pub async fn follow_up_in_timeline(h: &Harness) -> Result<()> {
             && timeline.iter().any(|t| t.contains(next_step)))
     })
     .await?;
-    h.screenshot(b, "customer-timeline").await?;
 
     b.goto(&h.url("/tasks")).await?;
     let upcoming = b.wait_for("#upcoming", WAIT).await?;
@@ -262,7 +257,6 @@ pub async fn bulk_assign_owner(h: &Harness) -> Result<()> {
     choose(b, &bulk.find("select#bulk-owner").await?, &rep.to_string()).await?;
     b.find("#bulk-apply").await?.click().await?;
     b.wait_for(".flash", WAIT).await?;
-    h.screenshot(b, "customers-bulk").await?;
 
     let owner = |c: Value| c["owner_id"].as_i64();
     for id in &ids[..2] {
@@ -299,7 +293,6 @@ pub async fn switch_language(h: &Harness) -> Result<()> {
         english_nav != chinese_nav,
         "the navigation did not change: {english_nav}"
     );
-    h.screenshot(b, "customers-en").await?;
 
     b.goto(&h.url("/tasks")).await?;
     b.wait_for("nav#nav", WAIT).await?;
@@ -350,7 +343,6 @@ pub async fn viewer_sees_masked_mobile(h: &Harness) -> Result<()> {
         "a viewer is offered the follow-up form"
     );
     b.set_window_size(390, 844).await?;
-    h.screenshot(b, "customer-viewer-phone").await?;
     Ok(())
 }
 
@@ -373,7 +365,6 @@ pub async fn tasks_reschedule_and_done(h: &Harness) -> Result<()> {
         "overdue: {}",
         item.text().await?
     );
-    h.screenshot(b, "tasks").await?;
 
     let reschedule = item.find("form.task-reschedule").await?;
     choose(b, &reschedule.find("input[type=date]").await?, &date_in(5)).await?;
@@ -393,5 +384,79 @@ pub async fn tasks_reschedule_and_done(h: &Harness) -> Result<()> {
         Ok(!open.iter().any(|t| t.contains("回访张三")))
     })
     .await?;
+    Ok(())
+}
+
+/// The main pages with sample data, in Chinese and in English, for the
+/// README: the list, a customer, the entry form with errors, the tasks and
+/// the settings.
+pub async fn screenshots(h: &Harness) -> Result<()> {
+    use reqwest::Method;
+    h.server.demo(400)?;
+    let field = json!({"key": "level", "label_zh": "客户等级", "label_en": "Level",
+        "kind": {"type": "select", "options": ["A", "B", "C"]}});
+    h.server.api(Method::POST, "/api/v1/fields", field).await?;
+    let id = h
+        .server
+        .add_customer(json!({"name": "张伟", "mobile": MOBILE, "company": "北京云帆科技有限公司",
+            "email": "zhangwei@yunfan.example", "province": "北京", "city": "北京", "stage": "prospect",
+            "source": "展会", "tags": ["VIP", "展会2026"], "custom": {"level": "A"}}))
+        .await?;
+    for (content, next_step, days) in [
+        ("初次电话沟通，客户有采购意向", "发送产品资料", -1),
+        ("拜访客户，演示了系统，对报价有兴趣", "发送正式报价", 0),
+    ] {
+        let next_at = format!("{}T18:00:00+08:00", date_in(days));
+        h.server
+            .api(
+                Method::POST,
+                "/api/v1/interactions",
+                json!({"customer_id": id, "channel": "visit",
+                "content": content, "next_step": next_step, "next_step_at": next_at}),
+            )
+            .await?;
+    }
+    h.server
+        .api(
+            Method::POST,
+            "/api/v1/tasks",
+            json!({"title": "回访续约事宜", "due_at":
+            format!("{}T10:00:00+08:00", date_in(3)), "customer_id": id}),
+        )
+        .await?;
+    h.server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/customers/{id}"),
+            json!({"stage": "customer"}),
+        )
+        .await?;
+    for lang in ["zh-CN", "en"] {
+        let b = h.another_browser(lang).await?;
+        sign_in(&b, &h.url(""), ADMIN_EMAIL).await?;
+        b.wait_for("table#customers tbody tr", WAIT).await?;
+        h.screenshot(&b, &format!("list-{lang}")).await?;
+        b.goto(&h.url(&customer_path(id))).await?;
+        b.wait_for("ol#timeline li", WAIT).await?;
+        h.screenshot(&b, &format!("customer-{lang}")).await?;
+        b.goto(&h.url("/customers/new")).await?;
+        let form = b.wait_for("form#customer-form", WAIT).await?;
+        form.find("#f-name").await?.send_keys("王芳").await?;
+        form.find("#f-mobile").await?.send_keys("1391234").await?;
+        form.find("#f-email").await?.send_keys("wangfang@").await?;
+        form.find("#f-uscc")
+            .await?
+            .send_keys("91110000123456789X")
+            .await?;
+        b.find("#save").await?.click().await?;
+        b.wait_for("#form-errors", WAIT).await?;
+        h.screenshot(&b, &format!("entry-errors-{lang}")).await?;
+        b.goto(&h.url("/tasks")).await?;
+        b.wait_for("#overdue li", WAIT).await?;
+        h.screenshot(&b, &format!("tasks-{lang}")).await?;
+        b.goto(&h.url("/settings/fields")).await?;
+        b.wait_for("table#fields", WAIT).await?;
+        h.screenshot(&b, &format!("settings-{lang}")).await?;
+    }
     Ok(())
 }

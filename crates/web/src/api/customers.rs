@@ -22,7 +22,10 @@ use crate::{mask, AppState};
 
 /// Reads a customer object: the fields, `tags`, `custom` and, on update,
 /// the `version` the client last saw.
-pub(crate) fn customer_input(mut body: JsonObject, mode: Mode) -> Result<(CustomerInput, Option<i64>)> {
+pub(crate) fn customer_input(
+    mut body: JsonObject,
+    mode: Mode,
+) -> Result<(CustomerInput, Option<i64>)> {
     let mut invalid = Invalid::default();
     let version = body.take_version(&mut invalid);
     let tags = match body.take("tags") {

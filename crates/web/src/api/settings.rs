@@ -91,7 +91,10 @@ pub async fn delete_tag(
 // ----- field definitions -----
 
 /// Reads a field definition; on update, missing members keep `current`.
-pub(crate) fn field_input(mut body: JsonObject, current: Option<&FieldDefinition>) -> Result<(FieldDef, i64)> {
+pub(crate) fn field_input(
+    mut body: JsonObject,
+    current: Option<&FieldDefinition>,
+) -> Result<(FieldDef, i64)> {
     let mut invalid = Invalid::default();
     let key = match (body.take_string("key", &mut invalid), current) {
         (Some(k), _) => invalid.check("key", FieldKey::parse(&k)),

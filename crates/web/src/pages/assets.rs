@@ -49,7 +49,10 @@ pub async fn serve(Path(file): Path<String>) -> Response {
         if asset.url().strip_prefix("/static/") == Some(file.as_str()) {
             return (
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(asset.content_type),
+                    ),
                     (
                         header::CACHE_CONTROL,
                         HeaderValue::from_static("public, max-age=31536000, immutable"),
@@ -63,7 +66,10 @@ pub async fn serve(Path(file): Path<String>) -> Response {
         if file.starts_with(asset.name) && file.ends_with(asset.ext) {
             return (
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(asset.content_type),
+                    ),
                     (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
                 ],
                 asset.body,

@@ -62,7 +62,12 @@ impl People {
 
 /// The confirmation named by `flash=` (and `n=`), if it is one of ours.
 pub fn flash(t: T, params: &[(String, String)]) -> Option<String> {
-    let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     let key = format!("flash.{}", get("flash")?);
     if !super::i18n::has(&key) {
         return None;
@@ -446,15 +451,32 @@ pub async fn list(
     let province = get("province");
     let mut provinces = vec![any(province.is_empty())];
     provinces.extend(province_choices(t, &province));
-    filters.push(select("province", t.field("province"), &province, provinces));
+    filters.push(select(
+        "province",
+        t.field("province"),
+        &province,
+        provinces,
+    ));
     for name in ["city", "source"] {
         filters.push(text_filter(name, t.field(name), get(name), "text"));
     }
     for (name, label) in [
-        ("created_from", format!("{} {}", t.field("created_at"), t.s("common.from"))),
-        ("created_to", format!("{} {}", t.field("created_at"), t.s("common.to"))),
-        ("updated_from", format!("{} {}", t.field("updated_at"), t.s("common.from"))),
-        ("updated_to", format!("{} {}", t.field("updated_at"), t.s("common.to"))),
+        (
+            "created_from",
+            format!("{} {}", t.field("created_at"), t.s("common.from")),
+        ),
+        (
+            "created_to",
+            format!("{} {}", t.field("created_at"), t.s("common.to")),
+        ),
+        (
+            "updated_from",
+            format!("{} {}", t.field("updated_at"), t.s("common.from")),
+        ),
+        (
+            "updated_to",
+            format!("{} {}", t.field("updated_at"), t.s("common.to")),
+        ),
     ] {
         filters.push(text_filter(name, &label, get(name), "date"));
     }
@@ -620,7 +642,10 @@ pub async fn bulk(State(state): State<AppState>, posted: Posted) -> Result<Respo
     }
 }
 
-pub async fn save_view(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {
+pub async fn save_view(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, PageError> {
     let Posted { viewer, fields } = posted;
     let query = fields.get("query").unwrap_or_default();
     let columns: Vec<String> = fields
@@ -644,7 +669,10 @@ pub async fn save_view(State(state): State<AppState>, posted: Posted) -> Result<
             kehu_store::Error::Invalid(_) => PageError::BadRequest,
             e => e.into(),
         })?;
-    Ok(see_other(&format!("/customers?view={}&flash=view_saved", view.id)))
+    Ok(see_other(&format!(
+        "/customers?view={}&flash=view_saved",
+        view.id
+    )))
 }
 
 pub async fn delete_view(
@@ -712,7 +740,11 @@ fn customer_json(values: &Values, defs: &[FieldDefinition], update: bool) -> Map
         if matches!(name.as_str(), "_csrf" | "version" | "confirm_duplicate") {
             continue;
         }
-        let list: Vec<&str> = list.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+        let list: Vec<&str> = list
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect();
         if let Some(key) = name.strip_prefix("custom.") {
             let multiple = defs
                 .iter()
@@ -720,7 +752,8 @@ fn customer_json(values: &Values, defs: &[FieldDefinition], update: bool) -> Map
             let value = if multiple {
                 Value::Array(list.iter().map(|v| Value::String((*v).into())).collect())
             } else {
-                list.first().map_or(Value::Null, |v| Value::String((*v).into()))
+                list.first()
+                    .map_or(Value::Null, |v| Value::String((*v).into()))
             };
             if update || !value_is_blank(&value) {
                 custom.insert(key.to_owned(), value);
@@ -791,12 +824,8 @@ async fn form_page(
     } else {
         Vec::new()
     };
-    let masked = customer.is_some_and(|c| {
-        !viewer
-            .me
-            .actor
-            .sees_contact_details(c.owner_id.map(UserId))
-    });
+    let masked =
+        customer.is_some_and(|c| !viewer.me.actor.sees_contact_details(c.owner_id.map(UserId)));
     let inputs = customer_inputs(t, &defs, &users, values, errors, masked);
     let title = match customer {
         Some(c) => format!("{} · {}", t.s("form.edit_title"), c.name),
@@ -821,7 +850,10 @@ async fn form_page(
     Ok(response)
 }
 
-pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     if !viewer.me.actor.may_write_records() {
         return Err(PageError::Forbidden);
     }
@@ -866,7 +898,10 @@ pub async fn edit_form(
     if !viewer.me.actor.may_write_records() {
         return Err(PageError::Forbidden);
     }
-    let mut c = state.store.customer(&viewer.me.actor, CustomerId(id)).await?;
+    let mut c = state
+        .store
+        .customer(&viewer.me.actor, CustomerId(id))
+        .await?;
     let defs = state.store.field_definitions().await?;
     mask::customer(&viewer.me.actor, &defs, &mut c);
     let values = Values::from_customer(&c);
@@ -879,7 +914,10 @@ pub async fn update(
     posted: Posted,
 ) -> Result<Response, PageError> {
     let Posted { viewer, fields } = posted;
-    let mut current = state.store.customer(&viewer.me.actor, CustomerId(id)).await?;
+    let mut current = state
+        .store
+        .customer(&viewer.me.actor, CustomerId(id))
+        .await?;
     let defs = state.store.field_definitions().await?;
     mask::customer(&viewer.me.actor, &defs, &mut current);
     let values = Values::from_fields(&fields);
@@ -959,7 +997,13 @@ impl ShowPage {
     }
 }
 
-fn details(t: T, c: &Customer, defs: &[FieldDefinition], people: &People, teams: &HashMap<i64, String>) -> Vec<Detail> {
+fn details(
+    t: T,
+    c: &Customer,
+    defs: &[FieldDefinition],
+    people: &People,
+    teams: &HashMap<i64, String>,
+) -> Vec<Detail> {
     let mut out = Vec::new();
     let mut push = |key: &str, label: String, value: String, href: Option<String>| {
         if !value.is_empty() {
@@ -972,7 +1016,12 @@ fn details(t: T, c: &Customer, defs: &[FieldDefinition], people: &People, teams:
         }
     };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    push("kind", t.field("kind").into(), t.choice("kind", &c.kind), None);
+    push(
+        "kind",
+        t.field("kind").into(),
+        t.choice("kind", &c.kind),
+        None,
+    );
     for (key, value) in [
         ("company", &c.company),
         ("title", &c.title),
@@ -994,12 +1043,20 @@ fn details(t: T, c: &Customer, defs: &[FieldDefinition], people: &People, teams:
     let href = (website.starts_with("http://") || website.starts_with("https://"))
         .then(|| website.clone());
     push("website", t.field("website").into(), website, href);
-    push("stage", t.field("stage").into(), t.choice("stage", &c.stage), None);
+    push(
+        "stage",
+        t.field("stage").into(),
+        t.choice("stage", &c.stage),
+        None,
+    );
     push("source", t.field("source").into(), text(&c.source), None);
     push(
         "value_tier",
         t.field("value_tier").into(),
-        c.value_tier.as_deref().map(|v| t.choice("value_tier", v)).unwrap_or_default(),
+        c.value_tier
+            .as_deref()
+            .map(|v| t.choice("value_tier", v))
+            .unwrap_or_default(),
         None,
     );
     push(
@@ -1013,7 +1070,9 @@ fn details(t: T, c: &Customer, defs: &[FieldDefinition], people: &People, teams:
     push(
         "team",
         t.field("team").into(),
-        c.team_id.and_then(|id| teams.get(&id).cloned()).unwrap_or_default(),
+        c.team_id
+            .and_then(|id| teams.get(&id).cloned())
+            .unwrap_or_default(),
         None,
     );
     push("tags", t.field("tags").into(), c.tags.join(", "), None);
@@ -1025,13 +1084,21 @@ fn details(t: T, c: &Customer, defs: &[FieldDefinition], people: &People, teams:
     push(
         "created_at",
         t.field("created_at").into(),
-        format!("{} · {}", t.time(c.created_at.0), people.name(t, c.created_by)),
+        format!(
+            "{} · {}",
+            t.time(c.created_at.0),
+            people.name(t, c.created_by)
+        ),
         None,
     );
     push(
         "updated_at",
         t.field("updated_at").into(),
-        format!("{} · {}", t.time(c.updated_at.0), people.name(t, c.updated_by)),
+        format!(
+            "{} · {}",
+            t.time(c.updated_at.0),
+            people.name(t, c.updated_by)
+        ),
         None,
     );
     out
@@ -1048,9 +1115,7 @@ fn history_events(
     let shown = |field: &str, v: &Option<String>| -> String {
         let v = v.clone().unwrap_or_default();
         match field {
-            "owner_id" | "verified_by" if !v.is_empty() => {
-                people.name(t, v.parse().ok())
-            }
+            "owner_id" | "verified_by" if !v.is_empty() => people.name(t, v.parse().ok()),
             "stage" => t.choice("stage", &v),
             "kind" => t.choice("kind", &v),
             "value_tier" => t.choice("value_tier", &v),
@@ -1066,7 +1131,13 @@ fn history_events(
         let same = events
             .last_mut()
             .filter(|e| e.at == row.at.0 && e.who == who && e.kind == "change");
-        let change = label.map(|l| (l, shown(&row.field, &row.old_value), shown(&row.field, &row.new_value)));
+        let change = label.map(|l| {
+            (
+                l,
+                shown(&row.field, &row.old_value),
+                shown(&row.field, &row.new_value),
+            )
+        });
         match (same, change) {
             (Some(event), Some(change)) => event.changes.push(change),
             (_, change) => events.push(Event {
@@ -1078,7 +1149,11 @@ fn history_events(
                     "deleted" => t.s("timeline.deleted").to_owned(),
                     "restored" => t.s("timeline.restored").to_owned(),
                     "verified_at" => t.s("timeline.verified").to_owned(),
-                    _ => format!("{} ({})", t.s("timeline.changed"), t.choice("source", &row.source)),
+                    _ => format!(
+                        "{} ({})",
+                        t.s("timeline.changed"),
+                        t.choice("source", &row.source)
+                    ),
                 },
                 body: None,
                 who,
@@ -1105,7 +1180,12 @@ async fn show_page(
     let defs = store.field_definitions().await?;
     let users = store.users().await?;
     let people = People::new(&users);
-    let teams: HashMap<i64, String> = store.teams().await?.into_iter().map(|tm| (tm.id, tm.name)).collect();
+    let teams: HashMap<i64, String> = store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|tm| (tm.id, tm.name))
+        .collect();
     let mut history = store.customer_history(&c, 300).await?;
     mask::history(&actor, c.owner_id, &defs, &mut history);
     let mut contacts = store.contacts_of(&c).await?;
@@ -1113,7 +1193,9 @@ async fn show_page(
         mask::contact(&actor, c.owner_id, contact);
     }
     let interactions = store.interactions_of(&c).await?;
-    let tasks = store.tasks(&actor, None, None, Some(CustomerId(id)), 500).await?;
+    let tasks = store
+        .tasks(&actor, None, None, Some(CustomerId(id)), 500)
+        .await?;
     mask::customer(&actor, &defs, &mut c);
 
     let mut timeline = history_events(t, &history, &defs, &people);
@@ -1145,11 +1227,11 @@ async fn show_page(
             done: task.status != "open",
         });
     }
-    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
 
-    let verified = c.verified_at.map(|at| {
-        format!("{} · {}", t.time(at.0), people.name(t, c.verified_by))
-    });
+    let verified = c
+        .verified_at
+        .map(|at| format!("{} · {}", t.time(at.0), people.name(t, c.verified_by)));
     let page = ShowPage {
         f: Frame::new(state, viewer, Section::Customers, c.name.clone())
             .await?
@@ -1211,7 +1293,10 @@ pub async fn follow_up(
     }
     // A date alone means "some time that day": due at its end.
     if let Some(date) = fields.get("next_step_at") {
-        body.insert("next_step_at".into(), Value::String(format!("{date} 23:59")));
+        body.insert(
+            "next_step_at".into(),
+            Value::String(format!("{date} 23:59")),
+        );
     }
     let created = match parse_object(&body, schema::INTERACTION, &[], Mode::Create) {
         Ok(patch) => state
@@ -1222,7 +1307,9 @@ pub async fn follow_up(
         Err(invalid) => Err(ApiError::Invalid(invalid)),
     };
     match created {
-        Ok(_) => Ok(see_other(&format!("/customers/{id}?flash=follow_up#timeline"))),
+        Ok(_) => Ok(see_other(&format!(
+            "/customers/{id}?flash=follow_up#timeline"
+        ))),
         Err(e) => {
             let errors = invalid_of(e)?;
             show_page(&state, &viewer, id, values, &errors, None).await
@@ -1262,7 +1349,10 @@ mod tests {
         let created = customer_json(&v, &[], false);
         assert_eq!(created.get("name"), Some(&Value::from("张三")));
         assert!(!created.contains_key("mobile"));
-        assert_eq!(created.get("tags"), Some(&serde_json::json!(["VIP", "北京"])));
+        assert_eq!(
+            created.get("tags"),
+            Some(&serde_json::json!(["VIP", "北京"]))
+        );
         let updated = customer_json(&v, &[], true);
         assert_eq!(updated.get("mobile"), Some(&Value::Null));
     }

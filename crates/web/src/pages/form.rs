@@ -153,9 +153,28 @@ impl Input {
 
 /// Built-in fields in the order the form shows them.
 const FORM_FIELDS: &[&str] = &[
-    "kind", "name", "company", "title", "mobile", "phone", "email", "uscc", "province", "city",
-    "district", "address", "postal_code", "industry", "company_size", "website", "stage",
-    "source", "value_tier", "owner_id", "tags", "notes",
+    "kind",
+    "name",
+    "company",
+    "title",
+    "mobile",
+    "phone",
+    "email",
+    "uscc",
+    "province",
+    "city",
+    "district",
+    "address",
+    "postal_code",
+    "industry",
+    "company_size",
+    "website",
+    "stage",
+    "source",
+    "value_tier",
+    "owner_id",
+    "tags",
+    "notes",
 ];
 
 /// The customer form's inputs: built-in fields from the schema (so the

@@ -8,7 +8,10 @@ use kehu_core::{Lang, UserId};
 use kehu_store::auth::SESSION_TTL_MS;
 use serde::Deserialize;
 
-use super::{assets, local_path, next_path, page_lang, read_form, render, see_other, PageError, Posted, Viewer, T};
+use super::{
+    assets, local_path, next_path, page_lang, read_form, render, see_other, PageError, Posted,
+    Viewer, T,
+};
 use crate::api::auth::session_cookie;
 use crate::extract::{cookie, SESSION_COOKIE};
 use crate::AppState;

@@ -114,8 +114,7 @@ pub fn csrf_token(session_secret: &str) -> String {
 /// Equal without revealing, by timing, how much of a guess was right.
 fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

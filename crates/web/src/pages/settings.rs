@@ -24,7 +24,10 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/settings", get(|| async { Redirect::to("/settings/fields") }))
+        .route(
+            "/settings",
+            get(|| async { Redirect::to("/settings/fields") }),
+        )
         .route("/settings/fields", get(fields).post(create_field))
         .route("/settings/fields/{id}", get(edit_field).post(update_field))
         .route("/settings/fields/{id}/delete", post(delete_field))
@@ -52,11 +55,9 @@ async fn frame(
     params: &[(String, String)],
 ) -> Result<Frame, PageError> {
     let t = viewer.t();
-    Ok(
-        Frame::new(state, viewer, Section::Settings, t.s(title_key))
-            .await?
-            .with_flash(flash(t, params)),
-    )
+    Ok(Frame::new(state, viewer, Section::Settings, t.s(title_key))
+        .await?
+        .with_flash(flash(t, params)))
 }
 
 fn localized(t: T, errors: &[FieldError]) -> Vec<(String, String)> {
@@ -215,7 +216,10 @@ fn field_json(fields: &super::Fields) -> Map<String, Value> {
     }
     body.insert("kind".into(), kind_json);
     let mut rules = Map::new();
-    rules.insert("required".into(), Value::Bool(fields.get("required").is_some()));
+    rules.insert(
+        "required".into(),
+        Value::Bool(fields.get("required").is_some()),
+    );
     rules.insert("unique".into(), Value::Bool(fields.get("unique").is_some()));
     if let Some(p) = text("pattern") {
         rules.insert("pattern".into(), Value::String(p));
@@ -224,7 +228,10 @@ fn field_json(fields: &super::Fields) -> Map<String, Value> {
         if let Some(v) = text(k) {
             // Not a number: passed on as text, so the rules are refused
             // with the API's own message.
-            let n = v.parse::<u64>().map(Value::from).unwrap_or(Value::String(v));
+            let n = v
+                .parse::<u64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(v));
             rules.insert(k.into(), n);
         }
     }
@@ -234,9 +241,15 @@ fn field_json(fields: &super::Fields) -> Map<String, Value> {
         }
     }
     body.insert("rules".into(), Value::Object(rules));
-    body.insert("sensitive".into(), Value::Bool(fields.get("sensitive").is_some()));
+    body.insert(
+        "sensitive".into(),
+        Value::Bool(fields.get("sensitive").is_some()),
+    );
     if let Some(p) = text("position") {
-        let n = p.parse::<i64>().map(Value::from).unwrap_or(Value::String(p));
+        let n = p
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or(Value::String(p));
         body.insert("position".into(), n);
     }
     body
@@ -324,7 +337,10 @@ async fn edit_field(
     fields_page(&state, &viewer, &[], Some(id), field_values(&d), &[]).await
 }
 
-async fn create_field(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {
+async fn create_field(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, PageError> {
     admin_only(&posted.viewer)?;
     let body = JsonObject(field_json(&posted.fields));
     let result = match field_input(body, None) {
@@ -519,7 +535,15 @@ async fn create_user(State(state): State<AppState>, posted: Posted) -> Result<Re
         Ok(user) => {
             let shown = typed.is_none().then(|| (user.email.clone(), password));
             let params = [("flash".to_owned(), "user_added".to_owned())];
-            users_page(&state, &posted.viewer, &params, Values::default(), &[], shown).await
+            users_page(
+                &state,
+                &posted.viewer,
+                &params,
+                Values::default(),
+                &[],
+                shown,
+            )
+            .await
         }
         Err(e) => {
             let errors = invalid_of(e)?;
@@ -564,7 +588,15 @@ async fn update_user(
         Ok(_) => Ok(see_other("/settings/users?flash=saved")),
         Err(e) => {
             let errors = invalid_of(e)?;
-            users_page(&state, &posted.viewer, &[], Values::default(), &errors, None).await
+            users_page(
+                &state,
+                &posted.viewer,
+                &[],
+                Values::default(),
+                &errors,
+                None,
+            )
+            .await
         }
     }
 }
@@ -667,7 +699,11 @@ fn team_error(t: T, e: kehu_store::Error) -> Result<String, PageError> {
 async fn create_team(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {
     admin_only(&posted.viewer)?;
     let name = posted.fields.get("name").unwrap_or_default().to_owned();
-    match state.store.create_team(&posted.viewer.me.ctx(), &name).await {
+    match state
+        .store
+        .create_team(&posted.viewer.me.ctx(), &name)
+        .await
+    {
         Ok(_) => Ok(see_other("/settings/teams?flash=team_added")),
         Err(e) => {
             let message = team_error(posted.viewer.t(), e)?;
@@ -702,7 +738,11 @@ async fn delete_team(
     posted: Posted,
 ) -> Result<Response, PageError> {
     admin_only(&posted.viewer)?;
-    match state.store.delete_team(&posted.viewer.me.ctx(), TeamId(id)).await {
+    match state
+        .store
+        .delete_team(&posted.viewer.me.ctx(), TeamId(id))
+        .await
+    {
         Ok(()) => Ok(see_other("/settings/teams?flash=saved")),
         Err(e) => {
             let message = team_error(posted.viewer.t(), e)?;
@@ -732,7 +772,10 @@ mod tests {
             .collect(),
         );
         let body = Value::Object(field_json(&fields));
-        assert_eq!(body["kind"], json!({"type": "select", "options": ["A", "B", "C"]}));
+        assert_eq!(
+            body["kind"],
+            json!({"type": "select", "options": ["A", "B", "C"]})
+        );
         assert_eq!(body["rules"]["required"], json!(true));
         assert_eq!(body["rules"]["unique"], json!(false));
         assert_eq!(body["rules"]["max_length"], json!("x"));

@@ -43,7 +43,12 @@ impl TasksPage {
     /// attention.
     fn groups(&self) -> [(&'static str, &'static str, &Vec<TaskView>, bool); 3] {
         [
-            ("overdue", "tasks.overdue", &self.overdue, !self.overdue.is_empty()),
+            (
+                "overdue",
+                "tasks.overdue",
+                &self.overdue,
+                !self.overdue.is_empty(),
+            ),
             ("today", "tasks.today", &self.today, false),
             ("upcoming", "tasks.upcoming", &self.upcoming, false),
         ]
@@ -97,8 +102,8 @@ async fn change_task(
     id: i64,
     body: Map<String, Value>,
 ) -> Result<(), PageError> {
-    let patch = parse_object(&body, schema::TASK, &[], Mode::Update)
-        .map_err(|_| PageError::BadRequest)?;
+    let patch =
+        parse_object(&body, schema::TASK, &[], Mode::Update).map_err(|_| PageError::BadRequest)?;
     let version = posted.fields.get("version").and_then(|v| v.parse().ok());
     state
         .store

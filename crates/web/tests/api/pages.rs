@@ -132,14 +132,20 @@ async fn signed_out_visitors_get_the_login_page_and_a_wrong_password_is_explaine
     let r = c
         .post(format!("{}/login", app.base))
         .header("Accept-Language", "zh-CN")
-        .form(&[("email", "admin@example.com"), ("password", "wrong-password")])
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", "wrong-password"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let html = r.text().await.unwrap();
     assert!(html.contains("邮箱或密码不正确"), "{html}");
-    assert!(html.contains(r#"value="admin@example.com""#), "the email stays typed");
+    assert!(
+        html.contains(r#"value="admin@example.com""#),
+        "the email stays typed"
+    );
 
     // After signing in, the page asked for first.
     let r = c
@@ -154,9 +160,16 @@ async fn signed_out_visitors_get_the_login_page_and_a_wrong_password_is_explaine
         .unwrap();
     assert_eq!(r.headers()[LOCATION], "/tasks");
     let cookie = r.headers()[SET_COOKIE].to_str().unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     // `next` never leads off the site.
-    for evil in ["https://evil.example/", "//evil.example/", "/\\evil.example"] {
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+    ] {
         let r = c
             .post(format!("{}/login", app.base))
             .form(&[
@@ -181,7 +194,10 @@ async fn pages_carry_a_strict_policy_and_are_not_cached() {
     let page = b.get(&format!("/customers/{}", c["id"])).await;
     assert_eq!(page.status, StatusCode::OK);
     let csp = page.headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(page.headers["cache-control"], "no-store");
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
@@ -190,9 +206,17 @@ async fn pages_carry_a_strict_policy_and_are_not_cached() {
     // The stylesheet and script are served with long caching under a
     // content hash.
     let css = attr_after(&page.html, "rel=\"stylesheet\" href=\"").unwrap();
-    let r = app.client.get(format!("{}{css}", app.base)).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{}{css}", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
 }
 
 #[tokio::test]
@@ -230,7 +254,11 @@ async fn forms_without_the_token_or_from_another_site_change_nothing() {
     assert_eq!(app.customer_count().await, 0);
     // State never changes on GET.
     for path in ["/logout", "/customers/1/verify", "/customers/bulk", "/lang"] {
-        assert_eq!(b.get(path).await.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(
+            b.get(path).await.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{path}"
+        );
     }
 }
 
@@ -242,14 +270,24 @@ async fn a_hostile_name_is_shown_as_text_on_every_page() {
     let created = b
         .post(
             "/customers/new",
-            &[("name", evil), ("company", evil), ("tags", evil), ("notes", evil)],
+            &[
+                ("name", evil),
+                ("company", evil),
+                ("tags", evil),
+                ("notes", evil),
+            ],
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
     let id = id_in(created.location.as_deref().unwrap());
     b.post(
         &format!("/customers/{id}/follow-up"),
-        &[("channel", "call"), ("content", evil), ("next_step", evil), ("next_step_at", "2030-01-01")],
+        &[
+            ("channel", "call"),
+            ("content", evil),
+            ("next_step", evil),
+            ("next_step_at", "2030-01-01"),
+        ],
     )
     .await;
     for path in [
@@ -261,8 +299,14 @@ async fn a_hostile_name_is_shown_as_text_on_every_page() {
     ] {
         let page = b.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        assert!(!page.html.contains("<svg"), "{path} shows markup from a user");
-        assert!(page.html.contains("&#60;svg onload=alert(1)&#62;"), "{path}");
+        assert!(
+            !page.html.contains("<svg"),
+            "{path} shows markup from a user"
+        );
+        assert!(
+            page.html.contains("&#60;svg onload=alert(1)&#62;"),
+            "{path}"
+        );
     }
 }
 
@@ -273,7 +317,12 @@ async fn entry_shows_every_error_inline_and_keeps_what_was_typed() {
     let page = b
         .post(
             "/customers/new",
-            &[("name", "张三"), ("mobile", "1380013800"), ("email", "zhang@"), ("company", "某某科技")],
+            &[
+                ("name", "张三"),
+                ("mobile", "1380013800"),
+                ("email", "zhang@"),
+                ("company", "某某科技"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -281,8 +330,12 @@ async fn entry_shows_every_error_inline_and_keeps_what_was_typed() {
     assert!(page.html.contains(r#"value="某某科技""#));
     // The same messages as the API gives for the same input.
     let api = body(
-        app.post("/api/v1/customers", &app.admin, json!({"name": "张三", "mobile": "1380013800", "email": "zhang@"}))
-            .await,
+        app.post(
+            "/api/v1/customers",
+            &app.admin,
+            json!({"name": "张三", "mobile": "1380013800", "email": "zhang@"}),
+        )
+        .await,
     )
     .await;
     for e in api["errors"].as_array().unwrap() {
@@ -302,7 +355,10 @@ async fn entering_an_existing_mobile_warns_with_a_link_before_a_second_copy() {
         .customer(&app.admin, json!({"name": "张三", "mobile": "13800138000"}))
         .await;
     let page = b
-        .post("/customers/new", &[("name", "张三丰"), ("mobile", "138 0013 8000")])
+        .post(
+            "/customers/new",
+            &[("name", "张三丰"), ("mobile", "138 0013 8000")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page
@@ -314,7 +370,11 @@ async fn entering_an_existing_mobile_warns_with_a_link_before_a_second_copy() {
     let page = b
         .post(
             "/customers/new",
-            &[("name", "张三丰"), ("mobile", "13800138000"), ("confirm_duplicate", "1")],
+            &[
+                ("name", "张三丰"),
+                ("mobile", "13800138000"),
+                ("confirm_duplicate", "1"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -348,7 +408,10 @@ async fn a_viewer_sees_masked_numbers_even_in_the_page_source() {
             .or_else(|| page.html.find(r#"<dl class="details""#))
             .unwrap();
         let shown = &page.html[records..];
-        let shown = &shown[..shown.find("</table>").or_else(|| shown.find("</dl>")).unwrap()];
+        let shown = &shown[..shown
+            .find("</table>")
+            .or_else(|| shown.find("</dl>"))
+            .unwrap()];
         assert!(page.html.contains("赵六"), "{path}");
         assert!(!shown.contains("13812345678"), "{path}");
         assert!(!shown.contains("zhao@example.com"), "{path}");
@@ -367,23 +430,41 @@ async fn bulk_assignment_changes_the_ticked_records_with_history() {
     let b = Browser::login(&app, "admin@example.com").await;
     let mut ids = Vec::new();
     for name in ["甲", "乙", "丙"] {
-        ids.push(app.customer(&app.admin, json!({ "name": name })).await["id"].as_i64().unwrap());
+        ids.push(
+            app.customer(&app.admin, json!({ "name": name })).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     let (a, c) = (ids[0].to_string(), ids[1].to_string());
     let rep_id = rep.to_string();
     let page = b
         .post(
             "/customers/bulk",
-            &[("scope", "selected"), ("ids", &a), ("ids", &c), ("action", "owner"), ("owner_id", &rep_id)],
+            &[
+                ("scope", "selected"),
+                ("ids", &a),
+                ("ids", &c),
+                ("action", "owner"),
+                ("owner_id", &rep_id),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert!(page.location.unwrap().contains("flash=bulk&n=2"));
     for (id, owner) in [(ids[0], Some(rep)), (ids[1], Some(rep)), (ids[2], None)] {
-        let record = body(app.get(&format!("/api/v1/customers/{id}"), &app.admin).await).await;
+        let record = body(
+            app.get(&format!("/api/v1/customers/{id}"), &app.admin)
+                .await,
+        )
+        .await;
         let expected = owner.map_or(record["created_by"].clone(), |o| json!(o));
         assert_eq!(record["owner_id"], expected, "{id}");
-        let history = body(app.get(&format!("/api/v1/customers/{id}/history"), &app.admin).await).await;
+        let history = body(
+            app.get(&format!("/api/v1/customers/{id}/history"), &app.admin)
+                .await,
+        )
+        .await;
         let moved = history
             .as_array()
             .unwrap()
@@ -395,7 +476,12 @@ async fn bulk_assignment_changes_the_ticked_records_with_history() {
     let page = b
         .post(
             "/customers/bulk",
-            &[("scope", "filter"), ("filter", "q=%E4%B8%99"), ("action", "add_tag"), ("tag", "VIP")],
+            &[
+                ("scope", "filter"),
+                ("filter", "q=%E4%B8%99"),
+                ("action", "add_tag"),
+                ("tag", "VIP"),
+            ],
         )
         .await;
     assert!(page.location.unwrap().contains("n=1"));
@@ -411,14 +497,22 @@ async fn a_follow_up_with_a_date_shows_in_the_timeline_and_in_my_tasks() {
     let path = format!("/customers/{}", c["id"]);
     // Missing content: the error is shown in place, nothing is saved.
     let page = b
-        .post(&format!("{path}/follow-up"), &[("channel", "call"), ("next_step", "回访")])
+        .post(
+            &format!("{path}/follow-up"),
+            &[("channel", "call"), ("next_step", "回访")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains(r#"value="回访""#));
     let page = b
         .post(
             &format!("{path}/follow-up"),
-            &[("channel", "visit"), ("content", "谈了续约"), ("next_step", "寄送合同"), ("next_step_at", "2000-01-02")],
+            &[
+                ("channel", "visit"),
+                ("content", "谈了续约"),
+                ("next_step", "寄送合同"),
+                ("next_step_at", "2000-01-02"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -426,9 +520,12 @@ async fn a_follow_up_with_a_date_shows_in_the_timeline_and_in_my_tasks() {
     assert!(page.html.contains("谈了续约"));
     assert!(page.html.contains("寄送合同"));
     let tasks = b.get("/tasks").await;
-    let overdue = &tasks.html[tasks.html.find(r#"id="overdue""#).unwrap()..tasks.html.find(r#"id="today""#).unwrap()];
+    let overdue = &tasks.html
+        [tasks.html.find(r#"id="overdue""#).unwrap()..tasks.html.find(r#"id="today""#).unwrap()];
     assert!(overdue.contains("寄送合同"), "{overdue}");
-    assert!(tasks.html.contains(r#"<span id="task-count" class="badge" title="1 "#));
+    assert!(tasks
+        .html
+        .contains(r#"<span id="task-count" class="badge" title="1 "#));
     let task_id = attr_after(&tasks.html, r#"<li id="task-"#).unwrap();
     let version = attr_after(overdue, r#"name="version" value=""#).unwrap();
     let done = b
@@ -437,14 +534,20 @@ async fn a_follow_up_with_a_date_shows_in_the_timeline_and_in_my_tasks() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let tasks = b.get("/tasks").await;
     assert!(!tasks.html.contains("寄送合同"));
-    assert!(tasks.html.contains(r#"<span id="task-count" class="badge zero""#));
+    assert!(tasks
+        .html
+        .contains(r#"<span id="task-count" class="badge zero""#));
 }
 
 #[tokio::test]
 async fn the_language_switch_is_remembered_for_the_user() {
     let app = TestApp::spawn().await;
     let b = Browser::login(&app, "admin@example.com").await;
-    assert!(b.get("/customers").await.html.contains(r#"<html lang="zh-CN">"#));
+    assert!(b
+        .get("/customers")
+        .await
+        .html
+        .contains(r#"<html lang="zh-CN">"#));
     let r = b
         .page(
             b.client
@@ -469,12 +572,21 @@ async fn settings_are_for_administrators_and_a_new_field_joins_the_form() {
     for path in ["/settings/fields", "/settings/users", "/settings/teams"] {
         assert_eq!(rep.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
-    assert!(!rep.get("/customers").await.html.contains(r#"href="/settings""#));
+    assert!(!rep
+        .get("/customers")
+        .await
+        .html
+        .contains(r#"href="/settings""#));
     let admin = Browser::login(&app, "admin@example.com").await;
     let bad = admin
         .post(
             "/settings/fields",
-            &[("key", "Level"), ("label_zh", "等级"), ("label_en", "Level"), ("type", "select")],
+            &[
+                ("key", "Level"),
+                ("label_zh", "等级"),
+                ("label_en", "Level"),
+                ("type", "select"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -493,7 +605,12 @@ async fn settings_are_for_administrators_and_a_new_field_joins_the_form() {
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
     let form = admin.get("/customers/new").await;
-    assert!(form.html.contains(r#"<label for="f-custom-level">客户等级"#), "{}", form.html);
+    assert!(
+        form.html
+            .contains(r#"<label for="f-custom-level">客户等级"#),
+        "{}",
+        form.html
+    );
     // The rule holds on entry.
     let page = admin.post("/customers/new", &[("name", "周八")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -507,7 +624,10 @@ async fn settings_are_for_administrators_and_a_new_field_joins_the_form() {
 
     // Adding a user without a password shows a generated one once.
     let page = admin
-        .post("/settings/users", &[("email", "new@example.com"), ("role", "service")])
+        .post(
+            "/settings/users",
+            &[("email", "new@example.com"), ("role", "service")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let password = attr_after(&page.html, "new@example.com: <code>")
@@ -515,7 +635,10 @@ async fn settings_are_for_administrators_and_a_new_field_joins_the_form() {
     let password = password.expect("the generated password is shown");
     let r = client()
         .post(format!("{}/login", app.base))
-        .form(&[("email", "new@example.com"), ("password", password.as_str())])
+        .form(&[
+            ("email", "new@example.com"),
+            ("password", password.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -529,7 +652,12 @@ async fn every_control_on_every_page_has_a_label() {
     let c = app.customer(&app.admin, json!({"name": "吴九"})).await;
     b.post(
         &format!("/customers/{}/follow-up", c["id"]),
-        &[("channel", "call"), ("content", "x"), ("next_step", "y"), ("next_step_at", "2030-01-01")],
+        &[
+            ("channel", "call"),
+            ("content", "x"),
+            ("next_step", "y"),
+            ("next_step_at", "2030-01-01"),
+        ],
     )
     .await;
     for path in [
@@ -568,8 +696,11 @@ async fn every_control_on_every_page_has_a_label() {
 async fn the_live_check_answers_with_the_apis_messages_and_duplicates() {
     let app = TestApp::spawn().await;
     let b = Browser::login(&app, "admin@example.com").await;
-    app.customer(&app.admin, json!({"name": "郑十", "email": "zheng@example.com"}))
-        .await;
+    app.customer(
+        &app.admin,
+        json!({"name": "郑十", "email": "zheng@example.com"}),
+    )
+    .await;
     let r = b
         .client
         .post(format!("{}/api/v1/customers/check", app.base))
@@ -583,5 +714,9 @@ async fn the_live_check_answers_with_the_apis_messages_and_duplicates() {
     assert_eq!(r.status(), StatusCode::OK);
     let result: serde_json::Value = r.json().await.unwrap();
     assert_eq!(result["errors"][0]["field"], "mobile", "{result}");
-    assert_eq!(result["duplicates"][0]["reasons"], json!(["email"]), "{result}");
+    assert_eq!(
+        result["duplicates"][0]["reasons"],
+        json!(["email"]),
+        "{result}"
+    );
 }
