@@ -113,11 +113,18 @@ pub async fn sign_in(browser: &Browser, base: &str, email: &str) -> Result<()> {
 pub async fn until(what: &str, mut check: impl AsyncFnMut() -> Result<bool>) -> Result<()> {
     let started = Instant::now();
     loop {
-        if check().await? {
-            return Ok(());
-        }
+        // A page that is being replaced answers with stale elements: that
+        // is "not yet", unless it lasts.
+        let last = match check().await {
+            Ok(true) => return Ok(()),
+            Ok(false) => None,
+            Err(e) => Some(e),
+        };
         if started.elapsed() > WAIT {
-            bail!("waited {WAIT:?} for {what}");
+            match last {
+                Some(e) => return Err(e.context(format!("waited {WAIT:?} for {what}"))),
+                None => bail!("waited {WAIT:?} for {what}"),
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
