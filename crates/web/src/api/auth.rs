@@ -25,8 +25,24 @@ fn required(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> String {
     value
 }
 
-pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
+/// The session cookie: HttpOnly and SameSite always, Secure when kehu is
+/// configured for HTTPS or the proxy in front of it says the request came
+/// over HTTPS (`X-Forwarded-Proto: https`).
+pub(crate) fn session_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    value: &str,
+    max_age_s: i64,
+) -> HeaderValue {
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let secure = if state.secure_cookies || forwarded_https {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
     ))
@@ -38,7 +54,11 @@ pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> H
     responses((status = 200, body = User, description = "Signed in; the session cookie is set"),
               (status = 401, description = "Wrong email or password"),
               (status = 429, description = "Too many failed attempts")))]
-pub async fn login(State(state): State<AppState>, mut body: JsonObject) -> Result<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut body: JsonObject,
+) -> Result<Response> {
     let mut invalid = Invalid::default();
     let email = required(&mut body, "email", &mut invalid);
     let password = required(&mut body, "password", &mut invalid);
@@ -48,7 +68,7 @@ pub async fn login(State(state): State<AppState>, mut body: JsonObject) -> Resul
     let mut response = Json(user).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&state, &secret, SESSION_TTL_MS / 1000),
+        session_cookie(&state, &headers, &secret, SESSION_TTL_MS / 1000),
     );
     Ok(response)
 }
@@ -61,7 +81,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+        .insert(header::SET_COOKIE, session_cookie(&state, &headers, "", 0));
     Ok(response)
 }
 

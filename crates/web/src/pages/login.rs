@@ -62,6 +62,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Respo
         return Err(PageError::Forbidden);
     }
     let lang = page_lang(None, req.headers());
+    let headers = req.headers().clone();
     let fields = read_form(req, &state).await?;
     let t = T(fields.get("lang").and_then(Lang::from_tag).unwrap_or(lang));
     let email = fields.get("email").unwrap_or_default().to_owned();
@@ -85,7 +86,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Respo
             let mut response = see_other(next_path(next).unwrap_or("/customers"));
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                session_cookie(&state, &secret, SESSION_TTL_MS / 1000),
+                session_cookie(&state, &headers, &secret, SESSION_TTL_MS / 1000),
             );
             Ok(response)
         }
@@ -108,7 +109,7 @@ pub async fn logout(
     let mut response = see_other("/login");
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+        .insert(header::SET_COOKIE, session_cookie(&state, &headers, "", 0));
     Ok(response)
 }
 
