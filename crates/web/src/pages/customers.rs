@@ -981,19 +981,30 @@ struct ShowPage {
     contacts: Vec<ContactView>,
     timeline: Vec<Event>,
     channels: Vec<Choice>,
-    follow_up: Values,
-    follow_up_errors: HashMap<String, String>,
+    /// The form posted to this page and refused: its id, values and errors.
+    posted: &'static str,
+    values: Values,
+    errors: HashMap<String, String>,
     verified: Option<String>,
     may_write: bool,
 }
 
 impl ShowPage {
-    fn fu(&self, name: &str) -> String {
-        self.follow_up.first(name).to_owned()
+    /// What was typed into `form`'s field, when that form was refused.
+    fn typed(&self, form: &str, name: &str) -> String {
+        if self.posted == form {
+            self.values.first(name).to_owned()
+        } else {
+            String::new()
+        }
     }
 
-    fn fu_error(&self, name: &str) -> String {
-        self.follow_up_errors.get(name).cloned().unwrap_or_default()
+    fn error(&self, form: &str, name: &str) -> String {
+        if self.posted == form {
+            self.errors.get(name).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -1165,14 +1176,25 @@ fn history_events(
     events
 }
 
+/// A form of the customer page that was refused: which, what was typed,
+/// and why.
+struct Refused<'a> {
+    form: &'static str,
+    values: Values,
+    errors: &'a [FieldError],
+}
+
 async fn show_page(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
-    follow_up: Values,
-    follow_up_errors: &[FieldError],
+    refused: Option<Refused<'_>>,
     flash_text: Option<String>,
 ) -> Result<Response, PageError> {
+    let (posted, values, errors) = match refused {
+        Some(r) => (r.form, r.values, r.errors),
+        None => ("", Values::default(), &[][..]),
+    };
     let t = viewer.t();
     let actor = viewer.me.actor;
     let store = &state.store;
@@ -1248,18 +1270,19 @@ async fn show_page(
             })
             .collect(),
         timeline,
-        channels: choices(schema::CHANNELS, t, "channel", follow_up.first("channel")),
-        follow_up_errors: follow_up_errors
+        channels: choices(schema::CHANNELS, t, "channel", values.first("channel")),
+        errors: errors
             .iter()
             .map(|e| (e.field.clone(), e.localize(t.0).message))
             .collect(),
-        follow_up,
+        posted,
+        values,
         verified,
         may_write: actor.may_write_records(),
         c,
     };
     let mut response = render(&page)?;
-    if !follow_up_errors.is_empty() {
+    if !errors.is_empty() {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
@@ -1272,7 +1295,7 @@ pub async fn show(
     QueryPairs(params): QueryPairs,
 ) -> Result<Response, PageError> {
     let flash_text = flash(viewer.t(), &params);
-    show_page(&state, &viewer, id, Values::default(), &[], flash_text).await
+    show_page(&state, &viewer, id, None, flash_text).await
 }
 
 /// A follow-up from the customer page; a next step with a date becomes a
@@ -1312,7 +1335,54 @@ pub async fn follow_up(
         ))),
         Err(e) => {
             let errors = invalid_of(e)?;
-            show_page(&state, &viewer, id, values, &errors, None).await
+            let refused = Refused {
+                form: "follow-up",
+                values,
+                errors: &errors,
+            };
+            show_page(&state, &viewer, id, Some(refused), None).await
+        }
+    }
+}
+
+/// A contact person of the customer, added from its page.
+pub async fn add_contact(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    let Posted { viewer, fields } = posted;
+    let mut body = Map::new();
+    body.insert("customer_id".into(), Value::from(id));
+    for name in ["name", "title", "mobile", "email"] {
+        if let Some(v) = fields.get(name) {
+            body.insert(name.into(), Value::String(v.into()));
+        }
+    }
+    body.insert(
+        "is_primary".into(),
+        Value::Bool(fields.get("is_primary").is_some()),
+    );
+    let created = match parse_object(&body, schema::CONTACT, &[], Mode::Create) {
+        Ok(patch) => state
+            .store
+            .create_contact(&viewer.me.ctx(), patch)
+            .await
+            .map_err(ApiError::from),
+        Err(invalid) => Err(ApiError::Invalid(invalid)),
+    };
+    match created {
+        Ok(_) => Ok(see_other(&format!(
+            "/customers/{id}?flash=contact_added#contacts-h"
+        ))),
+        Err(e) => {
+            let errors = invalid_of(e)?;
+            let refused = Refused {
+                form: "contact",
+                values: Values::from_fields(&fields),
+                errors: &errors,
+            };
+            show_page(&state, &viewer, id, Some(refused), None).await
         }
     }
 }

@@ -183,6 +183,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("flash.saved", "已保存", "Saved"),
     ("flash.created", "客户已创建", "Customer created"),
     ("flash.verified", "已标记为核对", "Marked verified"),
+    ("flash.contact_added", "联系人已添加", "Contact added"),
     ("flash.follow_up", "跟进记录已添加", "Follow-up added"),
     ("flash.bulk", "已更新 {n} 条记录", "{n} records changed"),
     (
@@ -306,6 +307,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("show.never_verified", "尚未核对", "Not verified yet"),
     ("show.details", "资料", "Details"),
     ("show.contacts", "联系人", "Contacts"),
+    ("show.add_contact", "添加联系人", "Add a contact"),
     ("show.no_contacts", "暂无联系人", "No contacts yet"),
     ("show.follow_up", "添加跟进", "Add a follow-up"),
     ("show.add_follow_up", "保存跟进", "Save follow-up"),

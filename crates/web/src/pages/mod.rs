@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}", get(c::show))
         .route("/customers/{id}/edit", get(c::edit_form).post(c::update))
         .route("/customers/{id}/follow-up", post(c::follow_up))
+        .route("/customers/{id}/contacts", post(c::add_contact))
         .route("/customers/{id}/verify", post(c::verify))
         .route("/tasks", get(tasks::page))
         .route("/tasks/{id}/done", post(tasks::done))

@@ -720,3 +720,52 @@ async fn the_live_check_answers_with_the_apis_messages_and_duplicates() {
         "{result}"
     );
 }
+
+#[tokio::test]
+async fn a_contact_is_added_from_the_customer_page() {
+    let app = TestApp::spawn().await;
+    let b = Browser::login(&app, "admin@example.com").await;
+    let c = app
+        .customer(
+            &app.admin,
+            json!({"name": "北京云帆科技有限公司", "kind": "company"}),
+        )
+        .await;
+    let path = format!("/customers/{}", c["id"]);
+    let page = b
+        .post(
+            &format!("{path}/contacts"),
+            &[("name", "李娜"), ("mobile", "1381234")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.html.contains(r#"value="李娜""#),
+        "what was typed stays"
+    );
+    assert!(page.html.contains("<details open>"));
+    let contacts = body(
+        app.get(
+            &format!("/api/v1/customers/{}/contacts", c["id"]),
+            &app.admin,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(contacts, json!([]));
+    let page = b
+        .post(
+            &format!("{path}/contacts"),
+            &[
+                ("name", "李娜"),
+                ("mobile", "13812345678"),
+                ("title", "采购经理"),
+                ("is_primary", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = b.get(&path).await;
+    assert!(page.html.contains("<strong>李娜</strong>"));
+    assert!(page.html.contains("13812345678"));
+}
