@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use super::form::{customer_inputs, Input, Values};
 use super::frame::{Frame, Section};
 use super::i18n::url_encode;
-use super::{invalid_of, render, see_other, PageError, Posted, Viewer, T};
+use super::{invalid_of, render, render_refused, see_other, PageError, Posted, Viewer, T};
 use crate::api::customers::customer_input;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, QueryPairs};
@@ -1281,11 +1281,7 @@ async fn show_page(
         may_write: actor.may_write_records(),
         c,
     };
-    let mut response = render(&page)?;
-    if !errors.is_empty() {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    render_refused(&page, !errors.is_empty())
 }
 
 pub async fn show(
@@ -1321,26 +1317,40 @@ pub async fn follow_up(
             Value::String(format!("{date} 23:59")),
         );
     }
-    let created = match parse_object(&body, schema::INTERACTION, &[], Mode::Create) {
+    let result = match parse_object(&body, schema::INTERACTION, &[], Mode::Create) {
         Ok(patch) => state
             .store
             .create_interaction(&viewer.me.ctx(), patch)
             .await
+            .map(drop)
             .map_err(ApiError::from),
         Err(invalid) => Err(ApiError::Invalid(invalid)),
     };
-    match created {
-        Ok(_) => Ok(see_other(&format!(
-            "/customers/{id}?flash=follow_up#timeline"
-        ))),
+    let done = "flash=follow_up#timeline";
+    answer(&state, &viewer, id, "follow-up", values, result, done).await
+}
+
+/// Back to the customer page: with a confirmation when the form's write
+/// went through, else with the form's errors next to what was typed.
+async fn answer(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    form: &'static str,
+    values: Values,
+    result: Result<(), ApiError>,
+    done: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(see_other(&format!("/customers/{id}?{done}"))),
         Err(e) => {
             let errors = invalid_of(e)?;
             let refused = Refused {
-                form: "follow-up",
+                form,
                 values,
                 errors: &errors,
             };
-            show_page(&state, &viewer, id, Some(refused), None).await
+            show_page(state, viewer, id, Some(refused), None).await
         }
     }
 }
@@ -1363,28 +1373,18 @@ pub async fn add_contact(
         "is_primary".into(),
         Value::Bool(fields.get("is_primary").is_some()),
     );
-    let created = match parse_object(&body, schema::CONTACT, &[], Mode::Create) {
+    let result = match parse_object(&body, schema::CONTACT, &[], Mode::Create) {
         Ok(patch) => state
             .store
             .create_contact(&viewer.me.ctx(), patch)
             .await
+            .map(drop)
             .map_err(ApiError::from),
         Err(invalid) => Err(ApiError::Invalid(invalid)),
     };
-    match created {
-        Ok(_) => Ok(see_other(&format!(
-            "/customers/{id}?flash=contact_added#contacts-h"
-        ))),
-        Err(e) => {
-            let errors = invalid_of(e)?;
-            let refused = Refused {
-                form: "contact",
-                values: Values::from_fields(&fields),
-                errors: &errors,
-            };
-            show_page(&state, &viewer, id, Some(refused), None).await
-        }
-    }
+    let values = Values::from_fields(&fields);
+    let done = "flash=contact_added#contacts-h";
+    answer(&state, &viewer, id, "contact", values, result, done).await
 }
 
 pub async fn verify(

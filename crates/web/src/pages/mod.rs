@@ -300,6 +300,16 @@ pub fn render(template: &impl Template) -> Result<Response, PageError> {
     Ok(Html(html).into_response())
 }
 
+/// A page answering a form: 422 when the form was refused, so that
+/// scripts and tests see nothing was saved.
+pub fn render_refused(template: &impl Template, refused: bool) -> Result<Response, PageError> {
+    let mut response = render(template)?;
+    if refused {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
 /// A redirect after a successful POST (303, so the browser follows with
 /// GET and a reload does not submit twice).
 pub fn see_other(to: &str) -> Response {

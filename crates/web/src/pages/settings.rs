@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::customers::{flash, label_of, Choice};
 use super::form::Values;
 use super::frame::{Frame, Section};
-use super::{invalid_of, render, see_other, PageError, Posted, Viewer, T};
+use super::{invalid_of, render_refused, see_other, PageError, Posted, Viewer, T};
 use crate::api::records::record_input;
 use crate::api::settings::field_input;
 use crate::error::ApiError;
@@ -312,11 +312,7 @@ async fn fields_page(
         values,
         errors: localized(t, errors),
     };
-    let mut response = render(&page)?;
-    if !errors.is_empty() {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    render_refused(&page, !errors.is_empty())
 }
 
 async fn fields(
@@ -494,11 +490,7 @@ async fn users_page(
         errors: localized(t, errors),
         new_password,
     };
-    let mut response = render(&page)?;
-    if !errors.is_empty() {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    render_refused(&page, !errors.is_empty())
 }
 
 async fn users(
@@ -668,11 +660,7 @@ async fn teams_page(
         name,
         error,
     };
-    let mut response = render(&page)?;
-    if failed {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    render_refused(&page, failed)
 }
 
 async fn teams(
