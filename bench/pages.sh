@@ -4,6 +4,7 @@
 # the same server, so the page's own cost shows as a ratio.
 #
 #   bench/pages.sh [CUSTOMERS]        (default 1000000)
+#   KEHU_BENCH_DB=/path/to.db bench/pages.sh   (an existing demo database)
 #
 # Each row: 40 requests one after another with curl; p50 and p99 of the time
 # to the first byte (the server's time plus loopback).
@@ -16,20 +17,25 @@ KEHU="$CARGO_TARGET_DIR/release/kehu"
 work="$(mktemp -d /var/tmp/kehu-pages.XXXXXX)"
 server=""
 trap 'test -n "$server" && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
-DB="sqlite://$work/bench.db"
+FILE="${KEHU_BENCH_DB:-$work/bench.db}"
+DB="sqlite://$FILE"
 PORT=18089
 B="http://127.0.0.1:$PORT"
 
-echo "== kehu demo --customers $N" >&2
-"$KEHU" demo --customers "$N" --quiet --database "$DB" >&2
-printf 'bench-password-1\n' | "$KEHU" user add pages@example.com --role admin --password-stdin --database "$DB" >/dev/null
+if [ -z "${KEHU_BENCH_DB:-}" ]; then
+    echo "== kehu demo --customers $N" >&2
+    "$KEHU" demo --customers "$N" --quiet --database "$DB" >&2
+fi
+N=$(sqlite3 "$FILE" "SELECT COUNT(*) FROM customers")
+"$KEHU" migrate --database "$DB" >&2
+printf 'bench-password-1\n' | "$KEHU" user add pages@example.com --role admin --password-stdin --database "$DB" >/dev/null 2>&1 || true
 TOKEN="$("$KEHU" token create pages@example.com --database "$DB" | tail -n1)"
 KEHU_LISTEN=127.0.0.1:$PORT "$KEHU" serve --database "$DB" >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 50); do curl -fs "$B/healthz" >/dev/null && break; sleep 0.2; done
 curl -fs -c "$work/jar" -o /dev/null -d "email=pages@example.com&password=bench-password-1" "$B/login"
-owner=$(sqlite3 "$work/bench.db" "SELECT owner_id FROM customers WHERE owner_id IS NOT NULL LIMIT 1")
-mobile=$(sqlite3 "$work/bench.db" "SELECT substr(mobile, 4, 4) FROM customers WHERE mobile IS NOT NULL LIMIT 1 OFFSET 777")
+owner=$(sqlite3 "$FILE" "SELECT owner_id FROM customers WHERE owner_id IS NOT NULL LIMIT 1")
+mobile=$(sqlite3 "$FILE" "SELECT substr(mobile, 4, 4) FROM customers WHERE mobile IS NOT NULL LIMIT 1 OFFSET 777")
 cursor=$(curl -fs -H "Authorization: Bearer $TOKEN" "$B/api/v1/customers?limit=50" | sed 's/.*"next_cursor":"\([^"]*\)".*/\1/')
 
 # p50 and p99 in milliseconds of 40 requests: url, then curl options.
