@@ -407,6 +407,11 @@ pub async fn check(
     headers: HeaderMap,
     mut body: JsonObject,
 ) -> Result<Json<EntryCheck>> {
+    // Only for those who enter records: otherwise it would tell anyone
+    // which numbers and addresses exist, and whose they are.
+    if !me.actor.may_write_records() {
+        return Err(ApiError::Forbidden);
+    }
     let mut errors = Invalid::default();
     let exclude = match body.take("id") {
         None | Some(Value::Null) => None,

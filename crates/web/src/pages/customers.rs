@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use kehu_core::entry::{parse_object, Mode};
+use kehu_core::field::FieldKind;
 use kehu_core::region::Province;
 use kehu_core::{schema, CustomerId, FieldError, SavedViewId, UserId};
 use kehu_store::bulk_change::{BulkChange, Selection};
@@ -157,6 +158,7 @@ struct ListPage {
     filtered: bool,
     /// Whether a saved view is open.
     in_view: bool,
+    sorts: Vec<Choice>,
 }
 
 fn choices(values: &[&str], t: T, list: &str, selected: &str) -> Vec<Choice> {
@@ -189,7 +191,7 @@ pub fn label_of(t: T, d: &FieldDefinition) -> String {
     }
 }
 
-fn cell(t: T, c: &Customer, key: &str, people: &People) -> String {
+fn cell(t: T, c: &Customer, key: &str, people: &People, defs: &[FieldDefinition]) -> String {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     match key {
         "company" => text(&c.company),
@@ -216,9 +218,37 @@ fn cell(t: T, c: &Customer, key: &str, people: &People) -> String {
         "verified_at" => c.verified_at.map(|v| t.time(v.0)).unwrap_or_default(),
         other => other
             .strip_prefix("custom.")
-            .and_then(|k| c.custom.0.get(k))
-            .map(value_text)
+            .and_then(|k| c.custom.0.get(k).map(|v| custom_text(defs, k, v, false)))
             .unwrap_or_default(),
+    }
+}
+
+/// A custom field's value as people write it: money as "12.30 CNY", a
+/// date-time in China time (`input` for a datetime-local input).
+pub fn custom_text(defs: &[FieldDefinition], key: &str, v: &Value, input: bool) -> String {
+    let kind = defs.iter().find(|d| d.key == key).map(|d| &d.kind);
+    match (kind, v) {
+        (Some(FieldKind::Money), Value::Object(m)) => format!(
+            "{} {}",
+            m.get("amount").map(value_text).unwrap_or_default(),
+            m.get("currency").map(value_text).unwrap_or_default()
+        ),
+        (Some(FieldKind::DateTime), Value::String(s)) => {
+            match chrono::DateTime::parse_from_rfc3339(s) {
+                Ok(at) => {
+                    let format = if input {
+                        "%Y-%m-%dT%H:%M"
+                    } else {
+                        "%Y-%m-%d %H:%M"
+                    };
+                    super::frame::local(at.timestamp_millis())
+                        .format(format)
+                        .to_string()
+                }
+                Err(_) => s.clone(),
+            }
+        }
+        _ => value_text(v),
     }
 }
 
@@ -309,7 +339,10 @@ pub async fn list(
                 .map(|c| Row {
                     id: c.id,
                     name: c.name.clone(),
-                    cells: columns.iter().map(|k| cell(t, c, k, &people)).collect(),
+                    cells: columns
+                        .iter()
+                        .map(|k| cell(t, c, k, &people, &defs))
+                        .collect(),
                 })
                 .collect();
             (rows, page.next_cursor, None)
@@ -541,6 +574,21 @@ pub async fn list(
         may_assign: actor.may_assign_owner(),
         filtered,
         in_view: view.is_some(),
+        sorts: [
+            ("", "list.sort_updated"),
+            ("updated_at", "list.sort_updated_old"),
+            ("-created_at", "list.sort_created"),
+            ("created_at", "list.sort_created_old"),
+            ("name", "list.sort_name"),
+            ("-name", "list.sort_name_desc"),
+        ]
+        .iter()
+        .map(|(value, key)| Choice {
+            value: (*value).to_owned(),
+            label: t.s(key).to_owned(),
+            selected: *value == sort || (value.is_empty() && sort == "-updated_at"),
+        })
+        .collect(),
     };
     render(&page)
 }
@@ -612,7 +660,8 @@ pub async fn bulk(State(state): State<AppState>, posted: Posted) -> Result<Respo
     };
     let change = match fields.get("action") {
         Some("owner") => BulkChange::Owner(match fields.get("owner_id") {
-            None | Some("none") => None,
+            None => return Err(PageError::BadRequest),
+            Some("none") => None,
             Some(id) => Some(UserId(id.parse().map_err(|_| PageError::BadRequest)?)),
         }),
         Some("add_tag") => BulkChange::AddTag(fields.get("tag").unwrap_or_default().to_owned()),
@@ -777,10 +826,21 @@ fn customer_json(values: &Values, defs: &[FieldDefinition], update: bool) -> Map
             Some(v) => {
                 out.insert(name.clone(), Value::String((*v).into()));
             }
-            None if update => {
+            // The owner list's blank choice is the shared pool.
+            None if update || name == "owner_id" => {
                 out.insert(name.clone(), Value::Null);
             }
             None => {}
+        }
+    }
+    if update {
+        // A multiple choice with nothing chosen is not sent by the browser
+        // at all: it means "none".
+        for d in defs.iter().filter(|d| d.kind.name() == "multi_select") {
+            let name = format!("custom.{}", d.key);
+            if values.iter().all(|(k, _)| *k != name) {
+                custom.insert(d.key.clone(), Value::Array(Vec::new()));
+            }
         }
     }
     if !custom.is_empty() {
@@ -904,7 +964,7 @@ pub async fn edit_form(
         .await?;
     let defs = state.store.field_definitions().await?;
     mask::customer(&viewer.me.actor, &defs, &mut c);
-    let values = Values::from_customer(&c);
+    let values = Values::from_customer(&c, &defs);
     form_page(&state, &viewer, Some(&c), &values, &[], &[], None).await
 }
 
@@ -922,7 +982,18 @@ pub async fn update(
     mask::customer(&viewer.me.actor, &defs, &mut current);
     let values = Values::from_fields(&fields);
     let version = fields.get("version").and_then(|v| v.parse().ok());
-    let body = JsonObject(customer_json(&values, &defs, true));
+    let mut body = customer_json(&values, &defs, true);
+    // An unchanged owner is not a change: sending it would re-check who may
+    // assign it.
+    let same_owner = match body.get("owner_id") {
+        Some(Value::String(id)) => current.owner_id.map(|o| o.to_string()) == Some(id.clone()),
+        Some(Value::Null) => current.owner_id.is_none(),
+        _ => false,
+    };
+    if same_owner {
+        body.remove("owner_id");
+    }
+    let body = JsonObject(body);
     let result = match customer_input(body, Mode::Update) {
         Ok((input, _)) => state
             .store
@@ -934,8 +1005,11 @@ pub async fn update(
     match result {
         Ok(c) => Ok(see_other(&format!("/customers/{}?flash=saved", c.id))),
         Err(ApiError::Conflict(_)) => {
+            // Show what the record holds now: saving the stale values again
+            // would silently undo the other person's change.
             let notice = Some("error.conflict");
-            form_page(&state, &viewer, Some(&current), &values, &[], &[], notice).await
+            let now = Values::from_customer(&current, &defs);
+            form_page(&state, &viewer, Some(&current), &now, &[], &[], notice).await
         }
         Err(e) => {
             let errors = invalid_of(e)?;
@@ -1088,7 +1162,12 @@ fn details(
     );
     push("tags", t.field("tags").into(), c.tags.join(", "), None);
     for d in defs {
-        let value = c.custom.0.get(&d.key).map(value_text).unwrap_or_default();
+        let value = c
+            .custom
+            .0
+            .get(&d.key)
+            .map(|v| custom_text(defs, &d.key, v, false))
+            .unwrap_or_default();
         push(&format!("custom-{}", d.key), label_of(t, d), value, None);
     }
     push("notes", t.field("notes").into(), text(&c.notes), None);

@@ -11,7 +11,7 @@ use kehu_store::fields::FieldDefinition;
 use kehu_store::users::User;
 use serde_json::Value;
 
-use super::customers::{label_of, province_choices, value_text, Choice};
+use super::customers::{custom_text, label_of, province_choices, value_text, Choice};
 use super::{Fields, T};
 
 /// Values by field name, as typed (several for a multiple choice).
@@ -30,7 +30,7 @@ impl Values {
     }
 
     /// A record's values, to edit it.
-    pub fn from_customer(c: &Customer) -> Values {
+    pub fn from_customer(c: &Customer, defs: &[FieldDefinition]) -> Values {
         let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
         if let Ok(Value::Object(object)) = serde_json::to_value(c) {
             for (k, v) in object {
@@ -39,7 +39,7 @@ impl Values {
                         for (key, value) in custom {
                             let list = match value {
                                 Value::Array(items) => items.iter().map(value_text).collect(),
-                                other => vec![value_text(&other)],
+                                other => vec![custom_text(defs, &key, &other, true)],
                             };
                             map.insert(format!("custom.{key}"), list);
                         }
@@ -199,7 +199,9 @@ pub fn customer_inputs(
             "owner_id" => Input::new("owner_id", t.field("owner").into()).select(
                 owners
                     .iter()
-                    .filter(|u| u.active)
+                    // The current owner stays a choice even when deactivated,
+                    // so saving does not move the record.
+                    .filter(|u| u.active || values.first("owner_id") == u.id.to_string())
                     .map(|u| Choice {
                         value: u.id.to_string(),
                         label: u.name.clone().unwrap_or_else(|| u.email.clone()),

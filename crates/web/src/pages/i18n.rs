@@ -214,7 +214,14 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("list.sort", "排序", "Sort by"),
     ("list.sort_updated", "最近更新", "Recently updated"),
     ("list.sort_created", "最近创建", "Recently created"),
-    ("list.sort_name", "名称", "Name"),
+    ("list.sort_name", "名称 A→Z", "Name A→Z"),
+    ("list.sort_name_desc", "名称 Z→A", "Name Z→A"),
+    (
+        "list.sort_updated_old",
+        "最早更新",
+        "Least recently updated",
+    ),
+    ("list.sort_created_old", "最早创建", "Oldest first"),
     ("list.empty", "没有符合条件的客户", "No customers match"),
     ("list.shown", "本页 {n} 条", "{n} on this page"),
     (
@@ -234,6 +241,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Every customer the filter finds",
     ),
     ("bulk.action", "操作", "Change"),
+    ("bulk.choose", "请选择…", "Choose…"),
     ("bulk.owner", "分配负责人", "Assign owner"),
     ("bulk.add_tag", "添加标签", "Add tag"),
     ("bulk.remove_tag", "移除标签", "Remove tag"),

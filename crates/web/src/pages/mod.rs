@@ -209,9 +209,18 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-    origin != "null" && origin_host.is_some() && origin_host == host
+    let Some((_, origin_host)) = origin.split_once("://") else {
+        return false;
+    };
+    // Behind a proxy the browser's host arrives as X-Forwarded-Host.
+    let hosts = [header::HOST.as_str(), "x-forwarded-host"];
+    origin != "null"
+        && hosts.iter().any(|h| {
+            headers
+                .get(*h)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').next().map(str::trim) == Some(origin_host))
+        })
 }
 
 /// A form POST from a signed-in user, its CSRF token checked.

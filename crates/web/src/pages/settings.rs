@@ -511,7 +511,13 @@ async fn create_user(State(state): State<AppState>, posted: Posted) -> Result<Re
             body.insert(k.into(), Value::String(v.into()));
         }
     }
-    let typed = posted.fields.get("password").map(str::to_owned);
+    // Taken as typed: sign-in does not trim passwords either.
+    let typed = posted
+        .fields
+        .0
+        .iter()
+        .find(|(k, v)| k == "password" && !v.is_empty())
+        .map(|(_, v)| v.clone());
     let password = typed
         .clone()
         .unwrap_or_else(kehu_store::auth::generate_password);

@@ -769,3 +769,153 @@ async fn a_contact_is_added_from_the_customer_page() {
     assert!(page.html.contains("<strong>李娜</strong>"));
     assert!(page.html.contains("13812345678"));
 }
+
+#[tokio::test]
+async fn saving_the_edit_form_unchanged_changes_nothing() {
+    let app = TestApp::spawn().await;
+    for field in [
+        json!({"key": "signed", "label_zh": "签约时间", "label_en": "Signed", "kind": {"type": "date_time"}}),
+        json!({"key": "budget", "label_zh": "预算", "label_en": "Budget", "kind": {"type": "money"}}),
+        json!({"key": "needs", "label_zh": "需求", "label_en": "Needs", "kind": {"type": "multi_select", "options": ["CRM", "ERP"]}}),
+    ] {
+        assert_eq!(
+            app.post("/api/v1/fields", &app.admin, field).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let (gone, _) = app.user("gone@example.com", "sales", None).await;
+    let c = app
+        .customer(
+            &app.admin,
+            json!({"name": "钱十一", "owner_id": gone, "custom": {
+                "signed": "2026-03-01 09:30", "budget": "¥12,000.50", "needs": ["CRM", "ERP"]}}),
+        )
+        .await;
+    let id = c["id"].as_i64().unwrap();
+    let before = body(
+        app.get(&format!("/api/v1/customers/{id}"), &app.admin)
+            .await,
+    )
+    .await;
+    app.patch(
+        &format!("/api/v1/users/{gone}"),
+        &app.admin,
+        json!({"active": false}),
+    )
+    .await;
+
+    let b = Browser::login(&app, "admin@example.com").await;
+    let page = b.get(&format!("/customers/{id}")).await;
+    assert!(
+        page.html.contains("2026-03-01 09:30"),
+        "China time, not UTC"
+    );
+    assert!(page.html.contains("12000.50 CNY"));
+    let form = b.get(&format!("/customers/{id}/edit")).await;
+    assert!(
+        form.html.contains(r#"value="2026-03-01T09:30""#),
+        "datetime-local value"
+    );
+    // Submit the form exactly as the browser would: every field as shown.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for part in form.html.split("<input").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        let (Some(name), Some(value)) = (attr_after(tag, "name=\""), attr_after(tag, "value=\""))
+        else {
+            continue;
+        };
+        if name != "_csrf" && !tag.contains("type=\"checkbox\"") {
+            fields.push((name, value.replace("&#34;", "\"")));
+        }
+    }
+    for part in form.html.split("<select").skip(1) {
+        let select = &part[..part.find("</select>").unwrap()];
+        let name = attr_after(select, "name=\"").unwrap();
+        for option in select.split("<option").skip(1) {
+            if option.contains(" selected") {
+                fields.push((name.clone(), attr_after(option, "value=\"").unwrap()));
+            }
+        }
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let saved = b.post(&format!("/customers/{id}/edit"), &pairs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let after = body(
+        app.get(&format!("/api/v1/customers/{id}"), &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(after["custom"], before["custom"]);
+    assert_eq!(
+        after["owner_id"],
+        json!(gone),
+        "a deactivated owner stays the owner"
+    );
+
+    // Nothing chosen in a multiple choice clears it.
+    let without: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "custom.needs" && *k != "version")
+        .chain([("version", after["version"].to_string().leak() as &str)])
+        .collect();
+    let saved = b.post(&format!("/customers/{id}/edit"), &without).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let after = body(
+        app.get(&format!("/api/v1/customers/{id}"), &app.admin)
+            .await,
+    )
+    .await;
+    assert!(after["custom"].get("needs").is_none(), "{after}");
+}
+
+#[tokio::test]
+async fn a_bulk_owner_change_needs_an_owner_chosen_and_viewers_get_no_live_check() {
+    let app = TestApp::spawn().await;
+    let c = app.customer(&app.admin, json!({"name": "孙十二"})).await;
+    let b = Browser::login(&app, "admin@example.com").await;
+    let id = c["id"].to_string();
+    let page = b
+        .post(
+            "/customers/bulk",
+            &[
+                ("scope", "selected"),
+                ("ids", &id),
+                ("action", "owner"),
+                ("owner_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let record = body(
+        app.get(&format!("/api/v1/customers/{id}"), &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(record["owner_id"], c["owner_id"], "not moved to the pool");
+
+    let (_, viewer) = app.user("viewer@example.com", "viewer", None).await;
+    let r = app
+        .post(
+            "/api/v1/customers/check",
+            &viewer,
+            json!({"name": "x", "mobile": "13800138000"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Behind a proxy the browser's host comes as X-Forwarded-Host.
+    let page = b
+        .page(
+            b.client
+                .post(format!("{}/customers/{id}/verify", app.base))
+                .header("Origin", "https://crm.example.com")
+                .header("X-Forwarded-Host", "crm.example.com")
+                .form(&[("_csrf", b.csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
