@@ -52,6 +52,10 @@ pub enum Code {
         max: usize,
     },
     ControlCharacter,
+    /// The current password, asked for again, is not the right one.
+    WrongPassword,
+    /// A value typed twice (a new password) differs the second time.
+    Mismatch,
     /// The user already has another item (a saved view) of this name.
     NameTaken,
 }
@@ -90,6 +94,8 @@ impl Code {
             Code::InvalidRule => "invalid_rule",
             Code::TooManyValues { .. } => "too_many_values",
             Code::ControlCharacter => "control_character",
+            Code::WrongPassword => "wrong_password",
+            Code::Mismatch => "mismatch",
             Code::NameTaken => "name_taken",
         }
     }
@@ -171,6 +177,10 @@ impl Code {
             (Lang::En, TooManyValues { max }) => format!("may have at most {max} values"),
             (Lang::ZhCn, ControlCharacter) => "含有不可见的控制字符".into(),
             (Lang::En, ControlCharacter) => "contains invisible control characters".into(),
+            (Lang::ZhCn, WrongPassword) => "密码不正确".into(),
+            (Lang::En, WrongPassword) => "is not the right password".into(),
+            (Lang::ZhCn, Mismatch) => "两次输入不一致".into(),
+            (Lang::En, Mismatch) => "does not match".into(),
             (Lang::ZhCn, InvalidRule) => "字段规则设置不正确".into(),
             (Lang::En, InvalidRule) => "has a rule that cannot be applied".into(),
             (Lang::ZhCn, NameTaken) => "您已有同名的项目，请换一个名称".into(),

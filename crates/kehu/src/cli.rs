@@ -212,8 +212,8 @@ async fn serve(db: Database, listen: SocketAddr, secure_cookies: bool) -> anyhow
         println!("First start: an administrator account was created. Sign in with");
         println!("  email:    {email}");
         println!("  password: {password}");
-        println!("This password is shown only once. Change it after signing in");
-        println!("(POST /api/v1/users/{{id}}/password), or add your own administrator with");
+        println!("This password is shown only once. Change it after signing in (My account,");
+        println!("your name at the top of every page), or add your own administrator with");
         println!("  kehu user add you@example.com --role admin --password-stdin");
     }
     let state = AppState {

@@ -326,7 +326,7 @@ pub async fn set_password(
         if !state.store.check_password(UserId(id), &current).await? {
             return Err(ApiError::Invalid(Invalid::one(
                 "current_password",
-                Code::PatternMismatch,
+                Code::WrongPassword,
             )));
         }
     }

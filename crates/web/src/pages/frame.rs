@@ -15,6 +15,7 @@ pub enum Section {
     Customers,
     Tasks,
     Settings,
+    Account,
 }
 
 pub struct Frame {

@@ -199,6 +199,26 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("flash.password_reset", "密码已重置", "Password reset"),
     ("flash.field_added", "字段已添加", "Field added"),
     ("flash.team_added", "团队已添加", "Team added"),
+    // Own account
+    ("account.title", "我的账号", "My account"),
+    ("account.change_password", "修改密码", "Change password"),
+    ("account.current_password", "当前密码", "Current password"),
+    ("account.new_password", "新密码", "New password"),
+    (
+        "account.confirm_password",
+        "再次输入新密码",
+        "New password again",
+    ),
+    (
+        "account.password_hint",
+        "至少 10 个字符；修改后所有已登录的浏览器都需重新登录",
+        "At least 10 characters; every signed-in browser will need to sign in again",
+    ),
+    (
+        "login.password_changed",
+        "密码已修改，请用新密码登录",
+        "Password changed; sign in with the new one",
+    ),
     // Customer list
     ("list.new", "新建客户", "New customer"),
     ("list.views", "视图", "Views"),

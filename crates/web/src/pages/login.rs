@@ -21,6 +21,7 @@ use crate::AppState;
 struct LoginPage {
     t: T,
     css: &'static str,
+    notice: Option<&'static str>,
     email: String,
     next: String,
     error: Option<&'static str>,
@@ -30,12 +31,15 @@ struct LoginPage {
 pub struct LoginQuery {
     next: Option<String>,
     lang: Option<String>,
+    /// `password` after one's password was changed.
+    done: Option<String>,
 }
 
 fn login_page(t: T, email: String, next: &str, error: Option<&'static str>) -> LoginPage {
     LoginPage {
         t,
         css: assets::CSS.url(),
+        notice: None,
         email,
         next: next_path(next).unwrap_or("/customers").to_owned(),
         error: error.map(|key| t.s(key)),
@@ -54,7 +58,11 @@ pub async fn form(
         return Ok(see_other(next_path(next).unwrap_or("/customers")));
     }
     let t = T(page_lang(query.lang.as_deref(), &headers));
-    render(&login_page(t, String::new(), next, None))
+    let mut page = login_page(t, String::new(), next, None);
+    if query.done.as_deref() == Some("password") {
+        page.notice = Some(t.s("login.password_changed"));
+    }
+    render(&page)
 }
 
 pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Response, PageError> {

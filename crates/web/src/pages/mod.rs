@@ -7,6 +7,7 @@
 //! scripts), every state change is a POST carrying the session's CSRF
 //! token, and every response carries a strict Content-Security-Policy.
 
+mod account;
 mod assets;
 mod customers;
 mod form;
@@ -51,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/follow-up", post(c::follow_up))
         .route("/customers/{id}/contacts", post(c::add_contact))
         .route("/customers/{id}/verify", post(c::verify))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
         .route("/tasks", get(tasks::page))
         .route("/tasks/{id}/done", post(tasks::done))
         .route("/tasks/{id}/reschedule", post(tasks::reschedule))

@@ -669,6 +669,7 @@ async fn every_control_on_every_page_has_a_label() {
         "/settings/fields".to_owned(),
         "/settings/users".to_owned(),
         "/settings/teams".to_owned(),
+        "/account".to_owned(),
     ] {
         let page = b.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
@@ -918,4 +919,45 @@ async fn a_bulk_owner_change_needs_an_owner_chosen_and_viewers_get_no_live_check
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn one_changes_ones_own_password_with_the_current_one() {
+    let app = TestApp::spawn().await;
+    app.user("rep@example.com", "sales", None).await;
+    let b = Browser::login(&app, "rep@example.com").await;
+    assert!(b.get("/account").await.html.contains("rep@example.com"));
+    let new = "a-new-long-password";
+    let page = b
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "wrong-password"),
+                ("password", new),
+                ("password_confirm", "typo"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("密码不正确") && page.html.contains("两次输入不一致"));
+    let page = b
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", new),
+                ("password_confirm", new),
+            ],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/login?done=password"));
+    // The session that changed it is over too; the new password signs in.
+    assert_eq!(b.get("/customers").await.status, StatusCode::SEE_OTHER);
+    let r = client()
+        .post(format!("{}/login", app.base))
+        .form(&[("email", "rep@example.com"), ("password", new)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
