@@ -529,7 +529,10 @@ pub async fn list(
             filters.push(select(&name, &label_of(t, d), &value, all));
         }
     }
-    let filtered = base.iter().any(|(k, v)| k != "sort" && !v.is_empty());
+    // The filter panel opens when a filter (not just a search) is set.
+    let filtered = base
+        .iter()
+        .any(|(k, v)| k != "sort" && k != "q" && !v.is_empty());
 
     let view_links = views
         .iter()
