@@ -275,7 +275,7 @@ pub async fn tasks(
 
 /// Reads a bulk request: which records (`ids` or a list `filter`) and what
 /// to do to them (`action` and its one argument).
-fn bulk_input(mut body: JsonObject) -> Result<(Selection, BulkChange)> {
+pub(crate) fn bulk_input(mut body: JsonObject) -> Result<(Selection, BulkChange)> {
     let mut invalid = Invalid::default();
     let ids = match body.take("ids") {
         None => None,
@@ -379,7 +379,7 @@ pub struct EntryCheck {
 
 /// The valid values among those duplicates are looked for by, normalised
 /// as they would be stored. An invalid one is left out, not an error.
-fn probe_of(body: &Map<String, Value>) -> DuplicateProbe {
+pub(crate) fn probe_of(body: &Map<String, Value>) -> DuplicateProbe {
     let field = |name: &str| {
         let spec = schema::CUSTOMER.iter().find(|s| s.name == name)?;
         match parse_value(spec.kind, body.get(name)?) {

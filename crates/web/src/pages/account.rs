@@ -6,7 +6,7 @@ use axum::response::Response;
 use kehu_core::{Code, FieldError, UserId};
 
 use super::frame::{Frame, Section};
-use super::{render_refused, see_other, PageError, Posted, Viewer};
+use super::{render_refused, see_other, Errors, PageError, Posted, Viewer};
 use crate::AppState;
 
 #[derive(Template)]
@@ -15,18 +15,7 @@ struct AccountPage {
     f: Frame,
     email: String,
     role: String,
-    errors: Vec<(String, String)>,
-}
-
-impl AccountPage {
-    fn error(&self, name: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == name)
-            .map(|(_, m)| m.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
+    errors: Errors,
 }
 
 async fn account_page(
@@ -40,10 +29,7 @@ async fn account_page(
         f: Frame::new(state, viewer, Section::Account, t.s("account.title")).await?,
         email: user.email.clone(),
         role: t.choice("role", &user.role),
-        errors: errors
-            .iter()
-            .map(|e| (e.field.clone(), e.localize(t.0).message))
-            .collect(),
+        errors: Errors::new(t, errors),
     };
     render_refused(&page, !errors.is_empty())
 }

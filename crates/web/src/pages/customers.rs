@@ -11,9 +11,8 @@ use kehu_core::entry::{parse_object, Mode};
 use kehu_core::field::FieldKind;
 use kehu_core::region::Province;
 use kehu_core::{schema, CustomerId, FieldError, SavedViewId, UserId};
-use kehu_store::bulk_change::{BulkChange, Selection};
 use kehu_store::customers::Customer;
-use kehu_store::duplicates::{DuplicateHit, DuplicateProbe};
+use kehu_store::duplicates::DuplicateHit;
 use kehu_store::fields::FieldDefinition;
 use kehu_store::list::CustomerFilter;
 use kehu_store::users::User;
@@ -23,8 +22,8 @@ use serde_json::{Map, Value};
 use super::form::{customer_inputs, Input, Values};
 use super::frame::{Frame, Section};
 use super::i18n::url_encode;
-use super::{invalid_of, render, render_refused, see_other, PageError, Posted, Viewer, T};
-use crate::api::customers::customer_input;
+use super::{invalid_of, render, render_refused, see_other, Errors, PageError, Posted, Viewer, T};
+use crate::api::customers::{bulk_input, customer_input, probe_of};
 use crate::error::ApiError;
 use crate::extract::{JsonObject, QueryPairs};
 use crate::{mask, AppState};
@@ -347,7 +346,7 @@ pub async fn list(
                 .collect();
             (rows, page.next_cursor, None)
         }
-        Err(invalid) => (Vec::new(), None, Some(errors_line(t, &invalid.0))),
+        Err(invalid) => (Vec::new(), None, Some(Errors::new(t, &invalid.0).line())),
     };
 
     let base: Vec<(String, String)> = filter_pairs
@@ -633,47 +632,51 @@ pub fn province_choices(t: T, selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn errors_line(t: T, errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| {
-            let l = e.localize(t.0);
-            format!("{}: {}", l.field, l.message)
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// Changes many customers at once: the ticked ones, or every one the
 /// filter finds. Each record's change is written to its history.
 pub async fn bulk(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {
     let Posted { viewer, fields } = posted;
     let filter_query = fields.get("filter").unwrap_or_default().to_owned();
-    let selection = match fields.get("scope") {
-        Some("filter") => Selection::Filter(Box::new(
-            CustomerFilter::from_params(&parse_query(&filter_query))
-                .map_err(|_| PageError::BadRequest)?,
-        )),
-        _ => Selection::Ids(
-            fields
-                .all("ids")
-                .filter_map(|id| id.parse().ok().map(CustomerId))
-                .collect(),
-        ),
+    // The form as the API's request, so both read it with one parser. Ids
+    // that are not numbers stay text, for the parser to refuse.
+    let number = |v: &str| {
+        v.parse::<i64>()
+            .map_or_else(|_| Value::from(v), Value::from)
     };
-    let change = match fields.get("action") {
-        Some("owner") => BulkChange::Owner(match fields.get("owner_id") {
-            None => return Err(PageError::BadRequest),
-            Some("none") => None,
-            Some(id) => Some(UserId(id.parse().map_err(|_| PageError::BadRequest)?)),
-        }),
-        Some("add_tag") => BulkChange::AddTag(fields.get("tag").unwrap_or_default().to_owned()),
-        Some("remove_tag") => {
-            BulkChange::RemoveTag(fields.get("tag_remove").unwrap_or_default().to_owned())
+    let mut body = Map::new();
+    if fields.get("scope") == Some("filter") {
+        body.insert("filter".into(), Value::String(filter_query.clone()));
+    } else {
+        body.insert("ids".into(), fields.all("ids").map(number).collect());
+    }
+    let action = fields.get("action").unwrap_or_default();
+    body.insert("action".into(), Value::String(action.into()));
+    match action {
+        "owner" => match fields.get("owner_id") {
+            None => {}
+            Some("none") => {
+                body.insert("owner_id".into(), Value::Null);
+            }
+            Some(id) => {
+                body.insert("owner_id".into(), number(id));
+            }
+        },
+        "add_tag" | "remove_tag" => {
+            let input = if action == "add_tag" {
+                "tag"
+            } else {
+                "tag_remove"
+            };
+            let tag = fields.get(input).unwrap_or_default();
+            body.insert("tag".into(), Value::String(tag.into()));
         }
-        Some("stage") => BulkChange::Stage(fields.get("stage").unwrap_or_default().to_owned()),
-        _ => return Err(PageError::BadRequest),
-    };
+        "stage" => {
+            let stage = fields.get("stage").unwrap_or_default();
+            body.insert("stage".into(), Value::String(stage.into()));
+        }
+        _ => {}
+    }
+    let (selection, change) = bulk_input(JsonObject(body)).map_err(|_| PageError::BadRequest)?;
     let back = |flash: &str| {
         let mut to = format!("/customers?{filter_query}");
         if !filter_query.is_empty() {
@@ -860,17 +863,6 @@ fn value_is_blank(v: &Value) -> bool {
     }
 }
 
-fn probe_of(input: &kehu_store::customers::CustomerInput) -> DuplicateProbe {
-    let text = |f: &str| input.patch.text(f).map(str::to_owned);
-    DuplicateProbe {
-        mobile: text("mobile"),
-        email: text("email"),
-        uscc: text("uscc"),
-        name: text("name"),
-        company: text("company"),
-    }
-}
-
 async fn form_page(
     state: &AppState,
     viewer: &Viewer,
@@ -928,6 +920,7 @@ pub async fn create(State(state): State<AppState>, posted: Posted) -> Result<Res
     let values = Values::from_fields(&fields);
     let defs = state.store.field_definitions().await?;
     let body = JsonObject(customer_json(&values, &defs, false));
+    let probe = probe_of(&body.0);
     let input = match customer_input(body, Mode::Create) {
         Ok((input, _)) => input,
         Err(e) => {
@@ -938,7 +931,7 @@ pub async fn create(State(state): State<AppState>, posted: Posted) -> Result<Res
     if fields.get("confirm_duplicate").is_none() {
         let hits = state
             .store
-            .possible_duplicates(&viewer.me.actor, &probe_of(&input), None)
+            .possible_duplicates(&viewer.me.actor, &probe, None)
             .await?;
         if !hits.is_empty() {
             return form_page(&state, &viewer, None, &values, &[], &hits, None).await;
@@ -1061,7 +1054,7 @@ struct ShowPage {
     /// The form posted to this page and refused: its id, values and errors.
     posted: &'static str,
     values: Values,
-    errors: HashMap<String, String>,
+    errors: Errors,
     verified: Option<String>,
     may_write: bool,
 }
@@ -1078,7 +1071,7 @@ impl ShowPage {
 
     fn error(&self, form: &str, name: &str) -> String {
         if self.posted == form {
-            self.errors.get(name).cloned().unwrap_or_default()
+            self.errors.of(name)
         } else {
             String::new()
         }
@@ -1353,10 +1346,7 @@ async fn show_page(
             .collect(),
         timeline,
         channels: choices(schema::CHANNELS, t, "channel", values.first("channel")),
-        errors: errors
-            .iter()
-            .map(|e| (e.field.clone(), e.localize(t.0).message))
-            .collect(),
+        errors: Errors::new(t, errors),
         posted,
         values,
         verified,

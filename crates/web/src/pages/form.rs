@@ -151,32 +151,6 @@ impl Input {
     }
 }
 
-/// Built-in fields in the order the form shows them.
-const FORM_FIELDS: &[&str] = &[
-    "kind",
-    "name",
-    "company",
-    "title",
-    "mobile",
-    "phone",
-    "email",
-    "uscc",
-    "province",
-    "city",
-    "district",
-    "address",
-    "postal_code",
-    "industry",
-    "company_size",
-    "website",
-    "stage",
-    "source",
-    "value_tier",
-    "owner_id",
-    "tags",
-    "notes",
-];
-
 /// The customer form's inputs: built-in fields from the schema (so the
 /// form and the API share their rules) and then the admin's custom fields.
 pub fn customer_inputs(
@@ -188,8 +162,11 @@ pub fn customer_inputs(
     masked: bool,
 ) -> Vec<Input> {
     let mut inputs = Vec::new();
-    for name in FORM_FIELDS {
-        let input = match *name {
+    // The schema's fields in its order (the team follows the owner), then
+    // the tags.
+    let names = schema::CUSTOMER.iter().map(|s| s.name).chain(["tags"]);
+    for name in names.filter(|n| *n != "team_id") {
+        let input = match name {
             "tags" => {
                 let mut i = Input::new("tags", t.field("tags").into());
                 i.hint = Some(t.s("form.tags_hint").into());
@@ -211,12 +188,12 @@ pub fn customer_inputs(
                 Some(t.s("common.pool")),
             ),
             _ => {
-                let Some(spec) = schema::CUSTOMER.iter().find(|s| s.name == *name) else {
+                let Some(spec) = schema::CUSTOMER.iter().find(|s| s.name == name) else {
                     continue;
                 };
                 let mut i = builtin(t, spec.name, spec.kind);
                 i.required = spec.required;
-                i.disabled = masked && matches!(*name, "mobile" | "phone" | "email");
+                i.disabled = masked && matches!(name, "mobile" | "phone" | "email");
                 i
             }
         };

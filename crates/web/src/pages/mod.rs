@@ -295,6 +295,61 @@ pub async fn read_form(req: Request, state: &AppState) -> Result<Fields, PageErr
     Ok(Fields(form.0))
 }
 
+/// A refused form's messages by field, in the page's language.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<(String, String)>);
+
+impl Errors {
+    pub fn new(t: T, errors: &[kehu_core::FieldError]) -> Errors {
+        Errors(
+            errors
+                .iter()
+                .map(|e| {
+                    let l = e.localize(t.0);
+                    (l.field, l.message)
+                })
+                .collect(),
+        )
+    }
+
+    /// The messages for field `name` and its parts (`rules.max` under
+    /// `rules`), joined.
+    pub fn of(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(f, _)| {
+                f == name
+                    || f.strip_prefix(name)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every message, each after its field's name.
+    pub fn line(&self) -> String {
+        self.0
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Every message, without field names.
+    pub fn messages(&self) -> String {
+        self.0
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// The field errors of a refused write, to show in its form; any other
 /// failure becomes an error page.
 pub fn invalid_of(e: ApiError) -> Result<Vec<kehu_core::FieldError>, PageError> {

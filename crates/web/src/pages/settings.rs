@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::customers::{flash, label_of, Choice};
 use super::form::Values;
 use super::frame::{Frame, Section};
-use super::{invalid_of, render_refused, see_other, PageError, Posted, Viewer, T};
+use super::{invalid_of, render_refused, see_other, Errors, PageError, Posted, Viewer, T};
 use crate::api::records::record_input;
 use crate::api::settings::field_input;
 use crate::error::ApiError;
@@ -60,16 +60,6 @@ async fn frame(
         .with_flash(flash(t, params)))
 }
 
-fn localized(t: T, errors: &[FieldError]) -> Vec<(String, String)> {
-    errors
-        .iter()
-        .map(|e| {
-            let l = e.localize(t.0);
-            (l.field, l.message)
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------- fields
 
 const FIELD_TYPES: &[&str] = &[
@@ -111,7 +101,7 @@ struct FieldsPage {
     editing: Option<i64>,
     values: Values,
     types: Vec<Choice>,
-    errors: Vec<(String, String)>,
+    errors: Errors,
 }
 
 impl FieldsPage {
@@ -121,15 +111,6 @@ impl FieldsPage {
 
     fn checked(&self, name: &str) -> bool {
         !self.values.first(name).is_empty()
-    }
-
-    fn error(&self, name: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == name || f.starts_with(&format!("{name}.")))
-            .map(|(_, m)| m.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
     }
 }
 
@@ -310,7 +291,7 @@ async fn fields_page(
             })
             .collect(),
         values,
-        errors: localized(t, errors),
+        errors: Errors::new(t, errors),
     };
     render_refused(&page, !errors.is_empty())
 }
@@ -337,24 +318,7 @@ async fn create_field(
     State(state): State<AppState>,
     posted: Posted,
 ) -> Result<Response, PageError> {
-    admin_only(&posted.viewer)?;
-    let body = JsonObject(field_json(&posted.fields));
-    let result = match field_input(body, None) {
-        Ok((def, position)) => state
-            .store
-            .create_field_definition(&posted.viewer.me.ctx(), def, position)
-            .await
-            .map_err(ApiError::from),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Ok(see_other("/settings/fields?flash=field_added")),
-        Err(e) => {
-            let errors = invalid_of(e)?;
-            let values = Values::from_fields(&posted.fields);
-            fields_page(&state, &posted.viewer, &[], None, values, &errors).await
-        }
-    }
+    save_field(&state, posted, None).await
 }
 
 async fn update_field(
@@ -362,23 +326,46 @@ async fn update_field(
     Path(id): Path<i64>,
     posted: Posted,
 ) -> Result<Response, PageError> {
+    save_field(&state, posted, Some(FieldDefId(id))).await
+}
+
+/// Adds a field definition, or changes the one `id` names, read by the
+/// API's own parser.
+async fn save_field(
+    state: &AppState,
+    posted: Posted,
+    id: Option<FieldDefId>,
+) -> Result<Response, PageError> {
     admin_only(&posted.viewer)?;
-    let current = state.store.field_definition(FieldDefId(id)).await?;
-    let body = JsonObject(field_json(&posted.fields));
-    let result = match field_input(body, Some(&current)) {
-        Ok((def, position)) => state
-            .store
-            .update_field_definition(&posted.viewer.me.ctx(), FieldDefId(id), def, position)
-            .await
-            .map_err(ApiError::from),
+    let current = match id {
+        Some(id) => Some(state.store.field_definition(id).await?),
+        None => None,
+    };
+    let ctx = posted.viewer.me.ctx();
+    let result = match field_input(JsonObject(field_json(&posted.fields)), current.as_ref()) {
+        Ok((def, position)) => match id {
+            Some(id) => state
+                .store
+                .update_field_definition(&ctx, id, def, position)
+                .await
+                .map(drop),
+            None => state
+                .store
+                .create_field_definition(&ctx, def, position)
+                .await
+                .map(drop),
+        }
+        .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Ok(see_other("/settings/fields?flash=saved")),
+        Ok(()) if id.is_some() => Ok(see_other("/settings/fields?flash=saved")),
+        Ok(()) => Ok(see_other("/settings/fields?flash=field_added")),
         Err(e) => {
             let errors = invalid_of(e)?;
             let values = Values::from_fields(&posted.fields);
-            fields_page(&state, &posted.viewer, &[], Some(id), values, &errors).await
+            let editing = id.map(|id| id.get());
+            fields_page(state, &posted.viewer, &[], editing, values, &errors).await
         }
     }
 }
@@ -413,7 +400,7 @@ struct UsersPage {
     roles: Vec<Choice>,
     teams: Vec<Choice>,
     values: Values,
-    errors: Vec<(String, String)>,
+    errors: Errors,
     /// A password just generated, shown this once.
     new_password: Option<(String, String)>,
 }
@@ -421,15 +408,6 @@ struct UsersPage {
 impl UsersPage {
     fn v(&self, name: &str) -> &str {
         self.values.first(name)
-    }
-
-    fn error(&self, name: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == name)
-            .map(|(_, m)| m.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
     }
 }
 
@@ -487,7 +465,7 @@ async fn users_page(
         roles: role_choices(t, values.first("role")),
         teams: team_choices(t, &all_teams, values.first("team_id").parse().ok()),
         values,
-        errors: localized(t, errors),
+        errors: Errors::new(t, errors),
         new_password,
     };
     render_refused(&page, !errors.is_empty())
@@ -680,11 +658,7 @@ async fn teams(
 /// The message for a refused team change, or the error to show as a page.
 fn team_error(t: T, e: kehu_store::Error) -> Result<String, PageError> {
     match e {
-        kehu_store::Error::Invalid(invalid) => Ok(localized(t, &invalid.0)
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect::<Vec<_>>()
-            .join("; ")),
+        kehu_store::Error::Invalid(invalid) => Ok(Errors::new(t, &invalid.0).messages()),
         kehu_store::Error::Conflict(_) => Ok(t.s("settings.team_in_use").to_owned()),
         e => Err(e.into()),
     }

@@ -857,11 +857,12 @@ async fn saving_the_edit_form_unchanged_changes_nothing() {
     );
 
     // Nothing chosen in a multiple choice clears it.
+    let version = after["version"].to_string();
     let without: Vec<(&str, &str)> = pairs
         .iter()
         .copied()
         .filter(|(k, _)| *k != "custom.needs" && *k != "version")
-        .chain([("version", after["version"].to_string().leak() as &str)])
+        .chain([("version", version.as_str())])
         .collect();
     let saved = b.post(&format!("/customers/{id}/edit"), &without).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
