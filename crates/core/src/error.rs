@@ -58,6 +58,16 @@ pub enum Code {
     Mismatch,
     /// The user already has another item (a saved view) of this name.
     NameTaken,
+    /// An imported row matches a record already there, or an earlier row.
+    Duplicate,
+    /// An imported row matches a record the importer may not see or change.
+    DuplicateHidden,
+    /// A name given for a user matches more than one.
+    Ambiguous,
+    /// A row of a file has more cells than the file has columns.
+    ExtraCells,
+    /// A row of a file could not be read at all.
+    UnreadableRow,
 }
 
 impl Code {
@@ -97,6 +107,11 @@ impl Code {
             Code::WrongPassword => "wrong_password",
             Code::Mismatch => "mismatch",
             Code::NameTaken => "name_taken",
+            Code::Duplicate => "duplicate",
+            Code::DuplicateHidden => "duplicate_hidden",
+            Code::Ambiguous => "ambiguous",
+            Code::ExtraCells => "extra_cells",
+            Code::UnreadableRow => "unreadable_row",
         }
     }
 
@@ -185,6 +200,16 @@ impl Code {
             (Lang::En, InvalidRule) => "has a rule that cannot be applied".into(),
             (Lang::ZhCn, NameTaken) => "您已有同名的项目，请换一个名称".into(),
             (Lang::En, NameTaken) => "you already have one with this name".into(),
+            (Lang::ZhCn, Duplicate) => "与已有记录重复".into(),
+            (Lang::En, Duplicate) => "duplicates a record already there".into(),
+            (Lang::ZhCn, DuplicateHidden) => "与他人负责的记录重复".into(),
+            (Lang::En, DuplicateHidden) => "duplicates a record someone else owns".into(),
+            (Lang::ZhCn, Ambiguous) => "与多个用户同名，请改用邮箱".into(),
+            (Lang::En, Ambiguous) => "matches several users; use the email instead".into(),
+            (Lang::ZhCn, ExtraCells) => "这一行的单元格比表头多".into(),
+            (Lang::En, ExtraCells) => "this row has more cells than the file has columns".into(),
+            (Lang::ZhCn, UnreadableRow) => "这一行无法读取".into(),
+            (Lang::En, UnreadableRow) => "this row cannot be read".into(),
         }
     }
 }
@@ -274,6 +299,11 @@ mod tests {
             Code::ReadOnly,
             Code::InvalidRule,
             Code::NameTaken,
+            Code::Duplicate,
+            Code::DuplicateHidden,
+            Code::Ambiguous,
+            Code::ExtraCells,
+            Code::UnreadableRow,
         ];
         for code in codes {
             assert!(!code.message(Lang::ZhCn).is_empty());

@@ -5,6 +5,7 @@
 mod error;
 mod lang;
 
+pub mod columns;
 pub mod company;
 pub mod date;
 pub mod email;

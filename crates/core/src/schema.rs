@@ -43,6 +43,9 @@ pub const CUSTOMER: &[Spec] = &[
     Spec::new("notes", Kind::Text(5000)),
     Spec::new("owner_id", Kind::Id),
     Spec::new("team_id", Kind::Id),
+    // The record's id in another system (a sync source, a bought list),
+    // unique among live customers: imports find records again by it.
+    Spec::new("external_id", Kind::Text(100)),
 ];
 
 /// Keys of a customer object handled outside the field list.

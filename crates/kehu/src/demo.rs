@@ -196,5 +196,6 @@ fn bulk(
         interactions,
         created_at: Some(now - i64::from(d.created_days_ago) * DAY_MS),
         author: owner,
+        ..BulkCustomer::default()
     })
 }

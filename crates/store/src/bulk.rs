@@ -15,7 +15,7 @@ use kehu_core::entry::{Patch, Spec, Stored};
 use kehu_core::{schema, text};
 
 use crate::customers::{sort_key, CUSTOMERS};
-use crate::db::{q, stored_arg, Arg};
+use crate::db::{q, stored_arg, Arg, Tx};
 use crate::search::{terms, Searchable};
 use crate::write::{Ctx, HISTORY_COLUMNS};
 use crate::{now_ms, Error, Result, Store};
@@ -26,6 +26,8 @@ pub struct BulkCustomer {
     /// Customer fields (schema::CUSTOMER), including owner_id and team_id.
     pub patch: Patch,
     pub tags: Vec<String>,
+    /// Custom-field values, already validated.
+    pub custom: serde_json::Map<String, serde_json::Value>,
     /// Contact fields (schema::CONTACT); customer_id is filled in.
     pub contacts: Vec<Patch>,
     /// Interaction fields (schema::INTERACTION); customer_id is filled in.
@@ -99,6 +101,7 @@ fn customer_columns() -> Vec<&'static str> {
     let mut columns = vec!["id"];
     columns.extend(schema::CUSTOMER.iter().map(|s| s.name));
     columns.extend([
+        "custom",
         "sort_key",
         "company_core",
         "created_at",
@@ -193,6 +196,9 @@ impl PreparedBulk {
             p.customer_rows.customer_id(i);
             push_fields(&mut p.customer_rows, schema::CUSTOMER, patch, i);
             p.customer_rows.args.extend([
+                serde_json::Value::Object(row.custom.clone())
+                    .to_string()
+                    .into(),
                 sort_key(name).into(),
                 patch.text("company").map(company_core).into(),
                 created.into(),
@@ -268,6 +274,7 @@ impl PreparedBulk {
                 ctx.source.as_str().into(),
                 by.into(),
                 now.into(),
+                ctx.batch.into(),
             ]);
         }
         // In key order, the search index is filled page by page instead of
@@ -369,86 +376,93 @@ impl Store {
         if !ctx.actor.is_admin() {
             return Err(Error::Forbidden);
         }
-        let now = now_ms();
         let mut tx = self.db.begin().await?;
         // Bulk writes touch index pages all over the file: give this
         // connection a larger page cache while it does.
         tx.set_bulk_cache(true).await?;
-        let ids = tx.reserve_ids("customers", p.customers).await?;
-        let interaction_ids = tx.reserve_ids("interactions", p.interactions).await?;
-
-        tx.insert_rows(
-            CUSTOMERS.table,
-            &customer_columns(),
-            p.customer_rows.fill(&ids, &[]),
-            false,
-        )
-        .await?;
-        tx.insert_rows(
-            "customer_search",
-            &["term", "customer_id"],
-            p.search_rows.fill(&ids, &[]),
-            true,
-        )
-        .await?;
-        if !p.tags.is_empty() {
-            let tag_rows = p
-                .tags
-                .iter()
-                .flat_map(|n| [Arg::from(n), now.into(), now.into()])
-                .collect();
-            tx.insert_rows(
-                "tags",
-                &["name", "created_at", "updated_at"],
-                tag_rows,
-                true,
-            )
-            .await?;
-            let known: Vec<(i64, String)> = tx.all(q("SELECT id, name FROM tags")).await?;
-            let known: std::collections::HashMap<&str, i64> = known
-                .iter()
-                .map(|(id, name)| (name.as_str(), *id))
-                .collect();
-            let mut links = Vec::with_capacity(p.tag_links.len() * 2);
-            for (i, tag) in &p.tag_links {
-                let tag_id = known
-                    .get(tag.as_str())
-                    .ok_or_else(|| Error::internal("tag vanished"))?;
-                links.extend([Arg::from(ids[*i]), (*tag_id).into()]);
-            }
-            tx.insert_rows("customer_tags", &["customer_id", "tag_id"], links, true)
-                .await?;
-        }
-        tx.insert_rows(
-            "contacts",
-            &columns_of(schema::CONTACT, None),
-            p.contact_rows.fill(&ids, &[]),
-            false,
-        )
-        .await?;
-        tx.insert_rows(
-            "interactions",
-            &columns_of(schema::INTERACTION, Some("id")),
-            p.interaction_rows.fill(&ids, &interaction_ids),
-            false,
-        )
-        .await?;
-        tx.insert_rows(
-            "tasks",
-            &TASK_COLUMNS,
-            p.task_rows.fill(&ids, &interaction_ids),
-            false,
-        )
-        .await?;
-        tx.insert_rows(
-            "history",
-            HISTORY_COLUMNS,
-            p.history_rows.fill(&ids, &[]),
-            false,
-        )
-        .await?;
+        let ids = write_bulk_in(&mut tx, p).await?;
         tx.set_bulk_cache(false).await?;
         tx.commit().await?;
         Ok(ids)
     }
+}
+
+/// Writes a prepared batch inside `tx`; the caller has decided the writer
+/// may. Returns the new customers' ids, in the batch's order.
+pub(crate) async fn write_bulk_in(tx: &mut Tx, p: PreparedBulk) -> Result<Vec<i64>> {
+    let now = now_ms();
+    let ids = tx.reserve_ids("customers", p.customers).await?;
+    let interaction_ids = tx.reserve_ids("interactions", p.interactions).await?;
+
+    tx.insert_rows(
+        CUSTOMERS.table,
+        &customer_columns(),
+        p.customer_rows.fill(&ids, &[]),
+        false,
+    )
+    .await?;
+    tx.insert_rows(
+        "customer_search",
+        &["term", "customer_id"],
+        p.search_rows.fill(&ids, &[]),
+        true,
+    )
+    .await?;
+    if !p.tags.is_empty() {
+        let tag_rows = p
+            .tags
+            .iter()
+            .flat_map(|n| [Arg::from(n), now.into(), now.into()])
+            .collect();
+        tx.insert_rows(
+            "tags",
+            &["name", "created_at", "updated_at"],
+            tag_rows,
+            true,
+        )
+        .await?;
+        let known: Vec<(i64, String)> = tx.all(q("SELECT id, name FROM tags")).await?;
+        let known: std::collections::HashMap<&str, i64> = known
+            .iter()
+            .map(|(id, name)| (name.as_str(), *id))
+            .collect();
+        let mut links = Vec::with_capacity(p.tag_links.len() * 2);
+        for (i, tag) in &p.tag_links {
+            let tag_id = known
+                .get(tag.as_str())
+                .ok_or_else(|| Error::internal("tag vanished"))?;
+            links.extend([Arg::from(ids[*i]), (*tag_id).into()]);
+        }
+        tx.insert_rows("customer_tags", &["customer_id", "tag_id"], links, true)
+            .await?;
+    }
+    tx.insert_rows(
+        "contacts",
+        &columns_of(schema::CONTACT, None),
+        p.contact_rows.fill(&ids, &[]),
+        false,
+    )
+    .await?;
+    tx.insert_rows(
+        "interactions",
+        &columns_of(schema::INTERACTION, Some("id")),
+        p.interaction_rows.fill(&ids, &interaction_ids),
+        false,
+    )
+    .await?;
+    tx.insert_rows(
+        "tasks",
+        &TASK_COLUMNS,
+        p.task_rows.fill(&ids, &interaction_ids),
+        false,
+    )
+    .await?;
+    tx.insert_rows(
+        "history",
+        HISTORY_COLUMNS,
+        p.history_rows.fill(&ids, &[]),
+        false,
+    )
+    .await?;
+    Ok(ids)
 }

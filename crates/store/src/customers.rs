@@ -47,6 +47,7 @@ pub struct Customer {
     pub notes: Option<String>,
     pub owner_id: Option<i64>,
     pub team_id: Option<i64>,
+    pub external_id: Option<String>,
     #[sqlx(try_from = "String")]
     #[schema(value_type = Object)]
     pub custom: CustomValues,
@@ -85,6 +86,7 @@ pub(crate) const CUSTOMER_COLUMNS: &[&str] = &[
     "notes",
     "owner_id",
     "team_id",
+    "external_id",
     "custom",
     "verified_at",
     "verified_by",
@@ -405,7 +407,7 @@ pub(crate) async fn update_in(
 
 /// A live customer the actor may see, read inside `tx` and, on
 /// PostgreSQL, locked until it ends.
-async fn locked(tx: &mut Tx, actor: &Actor, id: CustomerId) -> Result<Customer> {
+pub(crate) async fn locked(tx: &mut Tx, actor: &Actor, id: CustomerId) -> Result<Customer> {
     let lock = if tx.backend() == Backend::Postgres {
         " FOR UPDATE"
     } else {
@@ -449,39 +451,67 @@ pub(crate) async fn assign_owner(
     patch: &Patch,
     current: Option<&Customer>,
 ) -> Result<(Option<i64>, Option<i64>)> {
-    // kehu itself (user 0) owns nothing: what it creates goes to the pool.
-    let me = Some(actor.user_id.get()).filter(|id| *id > 0);
-    let requested = match patch.get("owner_id") {
-        Some(v) => v.as_ref().and_then(Stored::as_int),
-        None => current.map_or(me, |c| c.owner_id),
-    };
-    let changes_owner = current.map_or(requested != me, |c| c.owner_id != requested);
-    if changes_owner && !actor.may_assign_owner() {
-        return Err(Invalid::one("owner_id", Code::ReadOnly).into());
-    }
-    let mut team = match requested {
+    let current = current.map(|c| (c.owner_id, c.team_id));
+    let owner_team = match requested_owner(actor, patch, current) {
         Some(owner) => {
             let row: Option<(Option<i64>,)> = tx
                 .optional(q("SELECT team_id FROM users WHERE id = $1 AND active").bind(owner))
                 .await?;
-            row.ok_or_else(|| Invalid::one("owner_id", Code::NotFound))?
-                .0
+            row.map(|(team,)| team)
         }
+        None => None,
+    };
+    if patch.get("team_id").is_some() && actor.is_admin() {
+        crate::users::check_team(tx, patch.get("team_id")).await?;
+    }
+    Ok(decide_owner(actor, patch, current, owner_team)?)
+}
+
+/// The owner a write asks for: the patch's, else the current one, else
+/// the writer (kehu itself, user 0, owns nothing: it writes to the pool).
+pub(crate) fn requested_owner(
+    actor: &Actor,
+    patch: &Patch,
+    current: Option<(Option<i64>, Option<i64>)>,
+) -> Option<i64> {
+    let me = Some(actor.user_id.get()).filter(|id| *id > 0);
+    match patch.get("owner_id") {
+        Some(v) => v.as_ref().and_then(Stored::as_int),
+        None => current.map_or(me, |(owner, _)| owner),
+    }
+}
+
+/// [`assign_owner`]'s decision, given `current` (owner, team) and the team
+/// of the requested owner (`None`: no such active user). A team in the
+/// patch has been checked to exist.
+pub(crate) fn decide_owner(
+    actor: &Actor,
+    patch: &Patch,
+    current: Option<(Option<i64>, Option<i64>)>,
+    owner_team: Option<Option<i64>>,
+) -> Result<(Option<i64>, Option<i64>), Invalid> {
+    let me = Some(actor.user_id.get()).filter(|id| *id > 0);
+    let requested = requested_owner(actor, patch, current);
+    let changes_owner = current.map_or(requested != me, |(owner, _)| owner != requested);
+    if changes_owner && !actor.may_assign_owner() {
+        return Err(Invalid::one("owner_id", Code::ReadOnly));
+    }
+    let mut team = match requested {
+        Some(_) => owner_team.ok_or_else(|| Invalid::one("owner_id", Code::NotFound))?,
         None => current
-            .and_then(|c| c.team_id)
+            .and_then(|(_, team)| team)
             .or(actor.team_id.map(|t| t.get())),
     };
     if let Some(Some(Stored::Int(t))) = patch.get("team_id") {
         if !actor.is_admin() {
-            return Err(Invalid::one("team_id", Code::ReadOnly).into());
+            return Err(Invalid::one("team_id", Code::ReadOnly));
         }
-        crate::users::check_team(tx, patch.get("team_id")).await?;
         team = Some(*t);
     }
     if let Scope::Team(mine) = actor.scope() {
         if requested.is_some() && team != mine.map(|t| t.get()) {
             // A manager hands records only within the team.
-            return Err(Invalid::one("owner_id", Code::ReadOnly).into());
+            return Err(Invalid::one("owner_id", Code::ReadOnly));
         }
     }
     Ok((requested, team))
@@ -536,7 +566,7 @@ fn custom_changes(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Cha
 
 /// The database cannot index inside JSON portably, so custom fields marked
 /// unique are checked here, inside the writing transaction.
-async fn check_unique_custom(
+pub(crate) async fn check_unique_custom(
     tx: &mut Tx,
     defs: &[FieldDef],
     custom: &Map<String, Value>,

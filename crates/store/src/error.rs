@@ -50,6 +50,8 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("tags_name_key", "name"),
     ("field_defs_key", "key"),
     ("saved_views_user_name_key", "name"),
+    ("customers_external_id", "external_id"),
+    ("import_templates_name_key", "name"),
 ];
 
 impl From<sqlx::Error> for Error {

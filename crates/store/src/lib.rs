@@ -14,6 +14,7 @@ pub mod customers;
 pub mod duplicates;
 pub mod fields;
 pub mod history;
+pub mod import;
 pub mod list;
 pub mod records;
 pub mod search;

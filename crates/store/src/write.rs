@@ -13,11 +13,18 @@ use crate::{now_ms, Error, Result};
 pub struct Ctx {
     pub actor: Actor,
     pub source: ChangeSource,
+    /// The import or batch update this write belongs to: stamped on its
+    /// history rows, which is how the batch is undone.
+    pub batch: Option<i64>,
 }
 
 impl Ctx {
     pub fn new(actor: Actor, source: ChangeSource) -> Ctx {
-        Ctx { actor, source }
+        Ctx {
+            actor,
+            source,
+            batch: None,
+        }
     }
 
     /// kehu itself, acting from the command line (first administrator,
@@ -30,6 +37,15 @@ impl Ctx {
                 team_id: None,
             },
             source,
+            batch: None,
+        }
+    }
+
+    /// The same writer, writing for a batch.
+    pub fn in_batch(self, batch: i64) -> Ctx {
+        Ctx {
+            batch: Some(batch),
+            ..self
         }
     }
 
@@ -275,6 +291,7 @@ pub(crate) async fn write_history(
             ctx.source.as_str().into(),
             ctx.by().into(),
             at.into(),
+            ctx.batch.into(),
         ]);
     }
     tx.insert_rows("history", HISTORY_COLUMNS, rows, false)
@@ -290,4 +307,5 @@ pub(crate) const HISTORY_COLUMNS: &[&str] = &[
     "source",
     "actor_id",
     "at",
+    "batch_id",
 ];

@@ -535,6 +535,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("field.owner", "负责人", "Owner"),
     ("field.team_id", "团队", "Team"),
     ("field.team", "团队", "Team"),
+    ("field.external_id", "外部编号", "External ID"),
     ("field.tags", "标签", "Tags"),
     ("field.custom", "自定义字段", "Custom fields"),
     ("field.region", "地区", "Region"),
