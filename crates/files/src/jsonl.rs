@@ -23,6 +23,9 @@ const HEADER_LINES: usize = 1000;
 
 type Fields = Vec<(String, String)>;
 
+/// A non-blank line: its number, and its fields or why it has none.
+type Parsed = (u64, Result<Fields, RowProblem>);
+
 pub(crate) fn open(path: &Path, head: &[u8]) -> Result<Opened, FileError> {
     let encoding = sniff_file(path, head)?;
     let mut rows = JsonlRows {
@@ -67,13 +70,13 @@ struct JsonlRows {
     lines: BufReader<DecodeReader<File>>,
     line: String,
     number: u64,
-    held: VecDeque<(u64, Result<Fields, RowProblem>)>,
+    held: VecDeque<Parsed>,
     columns: HashMap<String, usize>,
 }
 
 impl JsonlRows {
     /// The next non-blank line, parsed and flattened.
-    fn next_parsed(&mut self) -> Result<Option<(u64, Result<Fields, RowProblem>)>, FileError> {
+    fn next_parsed(&mut self) -> Result<Option<Parsed>, FileError> {
         loop {
             self.line.clear();
             if self.lines.read_line(&mut self.line)? == 0 {

@@ -76,12 +76,13 @@ impl Cards {
             let Some(property) = Property::parse(&line) else {
                 continue;
             };
-            let is_vcard = property
-                .raw_value()
-                .trim_ascii()
-                .eq_ignore_ascii_case(b"VCARD");
+            let value = property.raw_value().trim_ascii();
+            let is_vcard = value.eq_ignore_ascii_case(b"VCARD");
+            // 2.1 may embed a card as `AGENT:BEGIN:VCARD` on one line.
+            let embeds = value.len() >= 11 && value[..11].eq_ignore_ascii_case(b"BEGIN:VCARD");
             match property.name.as_str() {
                 "BEGIN" if is_vcard => depth += 1,
+                "AGENT" if embeds => depth += 1,
                 "END" if is_vcard && depth > 0 => {
                     depth -= 1;
                     if depth == 0 {
