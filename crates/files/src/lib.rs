@@ -1,0 +1,150 @@
+#![forbid(unsafe_code)]
+//! kehu's import and export file formats. Customers arrive as spreadsheets
+//! (XLSX, XLS, ODS), CSV or TSV from Excel and WPS in whatever encoding
+//! they were saved in, phone contact exports (vCard) and JSON Lines from
+//! other systems; [`open`] reads any of them as one [`Table`] of text rows,
+//! so the importer needs to know about none of them. Exports are written by
+//! [`CsvWriter`] and [`XlsxWriter`].
+//!
+//! Text files are streamed in constant memory. Spreadsheets are read whole
+//! by calamine, which a sheet's row limit keeps bounded.
+//!
+//! No database and no domain rules live here: cells are text as the user
+//! sees it, and the importer decides what they mean.
+
+mod detect;
+mod encoding;
+mod error;
+mod json_order;
+mod jsonl;
+mod neutral;
+mod sheet;
+mod table;
+mod text;
+mod vcard;
+mod write_csv;
+mod write_xlsx;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use detect::detect_format;
+pub use error::{FileError, RowProblem};
+pub use neutral::{neutralise, unneutralise};
+pub use table::{Row, Table, TableInfo};
+pub use vcard::VCARD_HEADERS;
+pub use write_csv::{CsvEncoding, CsvWriter};
+pub use write_xlsx::XlsxWriter;
+
+/// The file formats kehu reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Tsv,
+    Xlsx,
+    Xls,
+    Ods,
+    Vcard,
+    Jsonl,
+}
+
+impl Format {
+    /// The usual file extension, also the name [`Format::from_name`] takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Vcard => "vcf",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    /// A format from its name or file extension, in any case and with or
+    /// without the dot: "csv", ".XLSX", "vcard", "ndjson".
+    pub fn from_name(name: &str) -> Option<Format> {
+        let name = name.trim().trim_start_matches('.').to_ascii_lowercase();
+        Some(match name.as_str() {
+            "csv" => Format::Csv,
+            "tsv" => Format::Tsv,
+            "xlsx" | "xlsm" => Format::Xlsx,
+            "xls" => Format::Xls,
+            "ods" => Format::Ods,
+            "vcf" | "vcard" => Format::Vcard,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            _ => return None,
+        })
+    }
+}
+
+/// How to open a file; the defaults detect everything.
+#[derive(Default, Clone, Debug)]
+pub struct OpenOptions {
+    /// The format, when the caller knows better than the file's name.
+    pub format: Option<Format>,
+    /// The sheet of a workbook to read; the first sheet when `None`.
+    pub sheet: Option<String>,
+}
+
+/// How much of a file is looked at to detect its format and delimiter.
+const HEAD_LEN: usize = 64 * 1024;
+
+/// Opens a file as a table: its format detected from its contents and
+/// name (unless `options` says), its header row read, its rows ready to be
+/// taken one at a time.
+pub fn open(path: &Path, options: &OpenOptions) -> Result<Table, FileError> {
+    let head = read_head(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let format = match options.format {
+        Some(format) => format,
+        None => detect_format(&name, &head).ok_or_else(|| {
+            let ext = Path::new(name.as_ref()).extension();
+            FileError::UnknownFormat(ext.map_or_else(String::new, |e| e.to_string_lossy().into()))
+        })?,
+    };
+    let opened = match format {
+        Format::Csv | Format::Tsv => text::open(path, &head, format)?,
+        Format::Xlsx | Format::Xls | Format::Ods => {
+            sheet::open(path, format, options.sheet.as_deref())?
+        }
+        Format::Vcard => vcard::open(path, &head)?,
+        Format::Jsonl => jsonl::open(path, &head)?,
+    };
+    Table::start(opened)
+}
+
+fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    std::fs::File::open(path)?
+        .take(HEAD_LEN as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in [
+            Format::Csv,
+            Format::Tsv,
+            Format::Xlsx,
+            Format::Xls,
+            Format::Ods,
+            Format::Vcard,
+            Format::Jsonl,
+        ] {
+            assert_eq!(Format::from_name(format.as_str()), Some(format));
+        }
+        assert_eq!(Format::from_name("vcard"), Some(Format::Vcard));
+        assert_eq!(Format::from_name(".NDJSON"), Some(Format::Jsonl));
+        assert_eq!(Format::from_name("pdf"), None);
+    }
+}

@@ -1,0 +1,277 @@
+//! The one shape every format is read into: a header row and text rows.
+//! Each format yields raw rows; the rules every format shares (blank rows
+//! skipped, cells lined up under the headers, apostrophes of neutralised
+//! cells dropped) live here once.
+
+use crate::{unneutralise, FileError, Format};
+
+/// What was found out about a file while opening it.
+#[derive(Clone, Debug)]
+pub struct TableInfo {
+    pub format: Format,
+    /// "UTF-8", "UTF-8 (BOM)", "UTF-16LE", "UTF-16BE" or "GB18030"; `None`
+    /// for spreadsheets, which carry their own.
+    pub encoding: Option<&'static str>,
+    /// The delimiter of CSV and TSV files.
+    pub delimiter: Option<char>,
+    /// A workbook's sheets, in order; empty for other formats.
+    pub sheets: Vec<String>,
+    /// The sheet being read.
+    pub sheet: Option<String>,
+}
+
+/// One row of data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The row number the user sees: a spreadsheet's row number; for CSV
+    /// the record number counting the header as 1; a vCard's place in the
+    /// file (the first card is 1); a JSON Lines line number.
+    pub number: u64,
+    /// One cell per header, `""` where the row has none. Longer than the
+    /// headers only when the row has non-empty cells past the last header,
+    /// which the caller should flag rather than drop.
+    pub cells: Vec<String>,
+}
+
+/// A row as a format reads it, before the shared rules apply.
+pub(crate) struct RawRow {
+    pub number: u64,
+    pub cells: Vec<String>,
+}
+
+/// A format's row reader.
+pub(crate) trait RowSource: Send {
+    /// The next row, or an error. An error other than
+    /// [`FileError::BadRow`] ends the table.
+    fn next_raw(&mut self) -> Option<Result<RawRow, FileError>>;
+}
+
+/// A file just opened: its reader, what is known of it, and its headers
+/// when the format fixes them (otherwise the first non-empty row is).
+pub(crate) struct Opened {
+    pub source: Box<dyn RowSource>,
+    pub info: TableInfo,
+    pub headers: Option<Vec<String>>,
+}
+
+/// A file being read: headers, facts about the file, and the rows to come.
+/// Rows are read on demand, so a table over a large text file holds one
+/// row at a time.
+pub struct Table {
+    /// The header row: trimmed, BOM removed; an empty header cell between
+    /// named ones becomes "column N" (N counting from 1).
+    pub headers: Vec<String>,
+    pub info: TableInfo,
+    source: Box<dyn RowSource>,
+    done: bool,
+}
+
+impl Table {
+    pub(crate) fn start(opened: Opened) -> Result<Table, FileError> {
+        let Opened {
+            mut source,
+            info,
+            headers,
+        } = opened;
+        let headers = match headers {
+            Some(headers) => headers,
+            None => first_non_empty(source.as_mut())?,
+        };
+        Ok(Table {
+            headers: clean_headers(headers),
+            info,
+            source,
+            done: false,
+        })
+    }
+
+    /// The next row with data, or an error for a row that could not be read.
+    /// After a [`FileError::BadRow`] the following rows can still be read;
+    /// any other error is the last item.
+    pub fn next_row(&mut self) -> Option<Result<Row, FileError>> {
+        while !self.done {
+            match self.source.next_raw() {
+                None => self.done = true,
+                Some(Err(e)) => {
+                    self.done = !matches!(e, FileError::BadRow { .. });
+                    return Some(Err(e));
+                }
+                Some(Ok(raw)) => {
+                    if let Some(row) = self.shape(raw) {
+                        return Some(Ok(row));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Lines a row up under the headers; `None` for a blank row.
+    fn shape(&self, raw: RawRow) -> Option<Row> {
+        let mut cells = raw.cells;
+        for cell in &mut cells {
+            if unneutralise(cell).len() != cell.len() {
+                cell.remove(0);
+            }
+        }
+        if is_blank(&cells) {
+            return None;
+        }
+        let width = self.headers.len();
+        match cells.iter().rposition(|c| !c.is_empty()) {
+            Some(last) if last >= width => cells.truncate(last + 1),
+            _ => cells.resize(width, String::new()),
+        }
+        Some(Row {
+            number: raw.number,
+            cells,
+        })
+    }
+}
+
+impl Iterator for Table {
+    type Item = Result<Row, FileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row()
+    }
+}
+
+fn is_blank(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.trim().is_empty())
+}
+
+fn first_non_empty(source: &mut dyn RowSource) -> Result<Vec<String>, FileError> {
+    loop {
+        match source.next_raw() {
+            None => return Err(FileError::EmptyFile),
+            Some(Err(e)) => return Err(e),
+            Some(Ok(raw)) if is_blank(&raw.cells) => {}
+            Some(Ok(raw)) => return Ok(raw.cells),
+        }
+    }
+}
+
+/// Trims headers and names the unnamed. Empty cells after the last named
+/// header are formatting left over in a sheet, not columns, and are dropped.
+fn clean_headers(mut headers: Vec<String>) -> Vec<String> {
+    for header in &mut headers {
+        let clean = unneutralise(header.trim_start_matches('\u{FEFF}').trim()).to_owned();
+        *header = clean;
+    }
+    let named = headers
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |i| i + 1);
+    headers.truncate(named);
+    for (i, header) in headers.iter_mut().enumerate() {
+        if header.is_empty() {
+            *header = format!("column {}", i + 1);
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Rows(std::vec::IntoIter<Result<RawRow, FileError>>);
+
+    impl RowSource for Rows {
+        fn next_raw(&mut self) -> Option<Result<RawRow, FileError>> {
+            self.0.next()
+        }
+    }
+
+    fn table(rows: Vec<Result<Vec<&str>, FileError>>) -> Result<Table, FileError> {
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.map(|cells| RawRow {
+                    number: i as u64 + 1,
+                    cells: cells.into_iter().map(String::from).collect(),
+                })
+            })
+            .collect::<Vec<_>>();
+        Table::start(Opened {
+            source: Box::new(Rows(rows.into_iter())),
+            info: TableInfo {
+                format: Format::Csv,
+                encoding: None,
+                delimiter: None,
+                sheets: vec![],
+                sheet: None,
+            },
+            headers: None,
+        })
+    }
+
+    #[test]
+    fn the_header_is_the_first_non_empty_row_and_is_cleaned() {
+        let t = table(vec![
+            Ok(vec!["", " "]),
+            Ok(vec!["\u{FEFF}姓名 ", "", "'=公司", "", ""]),
+            Ok(vec!["张三"]),
+        ])
+        .unwrap();
+        assert_eq!(t.headers, ["姓名", "column 2", "=公司"]);
+        let rows: Vec<Row> = t.map(Result::unwrap).collect();
+        assert_eq!(
+            rows,
+            [Row {
+                number: 3,
+                cells: vec!["张三".into(), "".into(), "".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_and_extra_cells_kept_only_when_filled() {
+        let t = table(vec![
+            Ok(vec!["a", "b"]),
+            Ok(vec!["1", "2", "", ""]),
+            Ok(vec!["", "  "]),
+            Ok(vec!["3", "", "extra"]),
+            Ok(vec!["'-4", "'x"]),
+        ])
+        .unwrap();
+        let rows: Vec<Row> = t.map(Result::unwrap).collect();
+        let cells: Vec<_> = rows.iter().map(|r| (r.number, r.cells.clone())).collect();
+        assert_eq!(
+            cells,
+            [
+                (2, vec!["1".to_owned(), "2".into()]),
+                (4, vec!["3".into(), "".into(), "extra".into()]),
+                (5, vec!["-4".into(), "'x".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_of_blank_rows_is_empty() {
+        let e = table(vec![Ok(vec!["", ""])]).err().unwrap();
+        assert_eq!(e.code(), "empty_file");
+    }
+
+    #[test]
+    fn a_bad_row_is_skipped_but_a_read_error_ends_the_table() {
+        let bad = || FileError::BadRow {
+            number: 2,
+            problem: crate::RowProblem::NotAnObject,
+        };
+        let mut t = table(vec![
+            Ok(vec!["a"]),
+            Err(bad()),
+            Ok(vec!["x"]),
+            Err(FileError::EmptyFile),
+            Ok(vec!["never"]),
+        ])
+        .unwrap();
+        assert!(t.next_row().unwrap().is_err());
+        assert_eq!(t.next_row().unwrap().unwrap().cells, ["x"]);
+        assert!(t.next_row().unwrap().is_err());
+        assert!(t.next_row().is_none());
+    }
+}

@@ -1,0 +1,182 @@
+//! CSV and TSV: the encoding found, the delimiter sniffed, then the records
+//! streamed through the csv crate.
+
+use std::fs::File;
+use std::path::Path;
+
+use crate::encoding::{decode_sample, sniff_file, DecodeReader};
+use crate::table::{Opened, RawRow, RowSource};
+use crate::{FileError, Format, TableInfo};
+
+const CANDIDATES: [char; 4] = [',', '\t', ';', '|'];
+
+pub(crate) fn open(path: &Path, head: &[u8], format: Format) -> Result<Opened, FileError> {
+    let encoding = sniff_file(path, head)?;
+    let sample = decode_sample(encoding, head);
+    let truncated = head.len() >= crate::HEAD_LEN;
+    let delimiter = choose_delimiter(&sample, truncated, format == Format::Tsv);
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter as u8)
+        .from_reader(DecodeReader::new(File::open(path)?, encoding));
+    Ok(Opened {
+        source: Box::new(CsvRows {
+            reader,
+            record: csv::StringRecord::new(),
+            number: 0,
+        }),
+        info: TableInfo {
+            format,
+            encoding: Some(encoding.name),
+            delimiter: Some(delimiter),
+            sheets: Vec::new(),
+            sheet: None,
+        },
+        headers: None,
+    })
+}
+
+struct CsvRows {
+    reader: csv::Reader<DecodeReader<File>>,
+    record: csv::StringRecord,
+    number: u64,
+}
+
+impl RowSource for CsvRows {
+    fn next_raw(&mut self) -> Option<Result<RawRow, FileError>> {
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                self.number += 1;
+                Some(Ok(RawRow {
+                    number: self.number,
+                    cells: self.record.iter().map(str::to_owned).collect(),
+                }))
+            }
+            Err(e) => Some(Err(match e.into_kind() {
+                csv::ErrorKind::Io(e) => FileError::Io(e),
+                other => FileError::Corrupt {
+                    format: Format::Csv,
+                    detail: format!("{other:?}"),
+                },
+            })),
+        }
+    }
+}
+
+/// Picks the delimiter that splits the sample's records most consistently.
+///
+/// Each candidate is counted per record, outside quotes; the score is the
+/// share of records holding its most common non-zero count. A tab wins for
+/// a `.tsv` file unless there is no tab at all and another candidate was
+/// found, and a file with none of them is one column of comma CSV.
+fn choose_delimiter(sample: &str, truncated: bool, tsv: bool) -> char {
+    let records = split_records(sample, truncated);
+    let scores: Vec<(char, f64)> = CANDIDATES
+        .iter()
+        .map(|&c| (c, consistency(&records, c)))
+        .collect();
+    let best = scores.iter().filter(|(_, score)| *score > 0.0).fold(
+        None::<(char, f64)>,
+        |best, &(c, score)| match best {
+            Some((_, top)) if top >= score => best,
+            _ => Some((c, score)),
+        },
+    );
+    match best {
+        None if tsv => '\t',
+        None => ',',
+        Some(_) if tsv && scores[1].1 > 0.0 => '\t',
+        Some((c, _)) => c,
+    }
+}
+
+/// The records of the sample: lines, except that a newline inside quotes
+/// does not end one. A record cut off at the end of the sample is dropped.
+fn split_records(sample: &str, truncated: bool) -> Vec<&str> {
+    let mut records = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in sample.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' if !quoted => {
+                records.push(sample[start..i].trim_end_matches('\r'));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !truncated {
+        records.push(&sample[start..]);
+    }
+    records.retain(|r| !r.trim().is_empty());
+    records
+}
+
+fn count_outside_quotes(record: &str, delimiter: char) -> usize {
+    let mut quoted = false;
+    record
+        .chars()
+        .filter(|&c| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            c == delimiter && !quoted
+        })
+        .count()
+}
+
+/// The share of records in which `delimiter` appears its most common
+/// number of times; 0 when it never appears.
+fn consistency(records: &[&str], delimiter: char) -> f64 {
+    let counts: Vec<usize> = records
+        .iter()
+        .map(|r| count_outside_quotes(r, delimiter))
+        .collect();
+    let mut tally = std::collections::HashMap::new();
+    for &n in counts.iter().filter(|&&n| n > 0) {
+        *tally.entry(n).or_insert(0usize) += 1;
+    }
+    let Some(&modal) = tally.values().max() else {
+        return 0.0;
+    };
+    modal as f64 / counts.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_consistent_delimiter_wins() {
+        assert_eq!(choose_delimiter("a,b,c\n1,2,3\n", false, false), ',');
+        assert_eq!(
+            choose_delimiter("a;b;c\n1,5;2;3\n4;5,1;6\n", false, false),
+            ';'
+        );
+        assert_eq!(choose_delimiter("a\tb\n1\t2, 3\n", false, false), '\t');
+        assert_eq!(choose_delimiter("a|b\n1|2\n", false, false), '|');
+    }
+
+    #[test]
+    fn delimiters_inside_quotes_do_not_count() {
+        let sample = "name;note\n\"Li, Wei\";\"a, b, c\"\n\"x,\ny\";z\n";
+        assert_eq!(choose_delimiter(sample, false, false), ';');
+    }
+
+    #[test]
+    fn one_column_is_comma_csv_and_tsv_prefers_tab() {
+        assert_eq!(choose_delimiter("name\n张三\n", false, false), ',');
+        assert_eq!(choose_delimiter("name\n张三\n", false, true), '\t');
+        assert_eq!(choose_delimiter("a\tb,c\n1\t2,3\n", false, true), '\t');
+        assert_eq!(choose_delimiter("a,b\n1,2\n", false, true), ',');
+    }
+
+    #[test]
+    fn a_record_cut_off_by_the_sample_is_ignored() {
+        assert_eq!(split_records("a,b\n1,2\n3", true), ["a,b", "1,2"]);
+        assert_eq!(split_records("a,b\r\n\r\n3", false), ["a,b", "3"]);
+    }
+}
