@@ -538,6 +538,24 @@ pub fn choice_value(field: &str, options: &[&'static str], cell: &str) -> Option
         .and_then(|(_, value, _)| options.iter().find(|o| *o == value).copied())
 }
 
+/// How an export writes a fixed choice: its label in the language, which
+/// [`choice_value`] reads back.
+pub fn choice_label(field: &str, value: &str, lang: Lang) -> String {
+    match lang {
+        Lang::ZhCn => CHOICE_LABELS
+            .iter()
+            .find(|(f, v, _)| *f == field && *v == value)
+            .map_or_else(|| value.to_owned(), |(_, _, words)| words[0].to_owned()),
+        Lang::En => {
+            let mut chars = value.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 /// Company sizes as people write them: 10-49人, 10~49, 1000人以上.
 fn company_size(options: &[&'static str], cell: &str) -> Option<&'static str> {
     let mut s: String = fold_width(cell)
@@ -702,6 +720,28 @@ mod tests {
             Some("1000+")
         );
         assert_eq!(choice_value("company_size", sizes, "很多"), None);
+    }
+
+    #[test]
+    fn every_choice_label_reads_back_as_its_value() {
+        for (field, options) in [
+            ("kind", schema::CUSTOMER_KINDS),
+            ("stage", schema::STAGES),
+            ("value_tier", schema::VALUE_TIERS),
+            ("company_size", schema::COMPANY_SIZES),
+        ] {
+            for value in options {
+                for lang in [Lang::ZhCn, Lang::En] {
+                    let label = choice_label(field, value, lang);
+                    assert_eq!(
+                        choice_value(field, options, &label),
+                        Some(*value),
+                        "{label}"
+                    );
+                }
+            }
+        }
+        assert_eq!(choice_label("stage", "customer", Lang::ZhCn), "成交客户");
     }
 
     #[test]

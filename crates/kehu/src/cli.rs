@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Import customers from a file (CSV, TSV, XLSX, XLS, ODS, vCard, JSON
+    /// Lines), or undo, resume or list imports.
+    Import(crate::transfer::ImportArgs),
+    /// Export customers (a list's filter, as a user sees them) to CSV or XLSX.
+    Export(crate::transfer::ExportArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -183,6 +188,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{secret}");
             Ok(())
         }
+        Command::Import(args) => crate::transfer::import(args).await,
+        Command::Export(args) => crate::transfer::export(args).await,
         Command::Demo {
             db,
             customers,

@@ -62,6 +62,40 @@ pub struct Customer {
     pub updated_by: Option<i64>,
 }
 
+impl Customer {
+    /// A built-in field (schema::CUSTOMER) as stored; `None` when empty.
+    pub fn field(&self, name: &str) -> Option<Stored> {
+        let c = self;
+        let text = |s: &Option<String>| s.clone().map(Stored::Text);
+        match name {
+            "kind" => Some(Stored::Text(c.kind.clone())),
+            "name" => Some(Stored::Text(c.name.clone())),
+            "company" => text(&c.company),
+            "title" => text(&c.title),
+            "mobile" => text(&c.mobile),
+            "phone" => text(&c.phone),
+            "email" => text(&c.email),
+            "uscc" => text(&c.uscc),
+            "province" => text(&c.province),
+            "city" => text(&c.city),
+            "district" => text(&c.district),
+            "address" => text(&c.address),
+            "postal_code" => text(&c.postal_code),
+            "industry" => text(&c.industry),
+            "company_size" => text(&c.company_size),
+            "website" => text(&c.website),
+            "stage" => Some(Stored::Text(c.stage.clone())),
+            "source" => text(&c.source),
+            "value_tier" => text(&c.value_tier),
+            "notes" => text(&c.notes),
+            "owner_id" => c.owner_id.map(Stored::Int),
+            "team_id" => c.team_id.map(Stored::Int),
+            "external_id" => text(&c.external_id),
+            _ => None,
+        }
+    }
+}
+
 pub(crate) const CUSTOMER_COLUMNS: &[&str] = &[
     "id",
     "kind",

@@ -1294,44 +1294,13 @@ async fn current_of(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Customer> {
     Ok(c)
 }
 
-/// A stored field of a customer as the entry standards hold it.
-fn field_of(c: &Customer, name: &str) -> Option<Stored> {
-    let text = |s: &Option<String>| s.clone().map(Stored::Text);
-    match name {
-        "kind" => Some(Stored::Text(c.kind.clone())),
-        "name" => Some(Stored::Text(c.name.clone())),
-        "company" => text(&c.company),
-        "title" => text(&c.title),
-        "mobile" => text(&c.mobile),
-        "phone" => text(&c.phone),
-        "email" => text(&c.email),
-        "uscc" => text(&c.uscc),
-        "province" => text(&c.province),
-        "city" => text(&c.city),
-        "district" => text(&c.district),
-        "address" => text(&c.address),
-        "postal_code" => text(&c.postal_code),
-        "industry" => text(&c.industry),
-        "company_size" => text(&c.company_size),
-        "website" => text(&c.website),
-        "stage" => Some(Stored::Text(c.stage.clone())),
-        "source" => text(&c.source),
-        "value_tier" => text(&c.value_tier),
-        "notes" => text(&c.notes),
-        "owner_id" => c.owner_id.map(Stored::Int),
-        "team_id" => c.team_id.map(Stored::Int),
-        "external_id" => text(&c.external_id),
-        _ => None,
-    }
-}
-
 /// The change a matching row makes to `current`: with `fill`, only fields
 /// the record leaves empty; otherwise every field the row gives. Tags are
 /// added, never removed. `None` when nothing would change.
 fn update_input(current: &Customer, row: &Candidate, fill: bool) -> Option<CustomerInput> {
     let mut patch = Patch::default();
     for (name, value) in &row.patch.set {
-        let old = field_of(current, name);
+        let old = current.field(name);
         // Kind and stage always hold a value (their defaults), which a
         // fill leaves alone like any other value.
         if (fill && old.is_some()) || old == *value {

@@ -6,6 +6,7 @@
 mod db;
 mod error;
 
+pub mod access;
 pub mod agenda;
 pub mod auth;
 pub mod bulk;
@@ -16,6 +17,7 @@ pub mod fields;
 pub mod history;
 pub mod import;
 pub mod list;
+pub mod mask;
 pub mod records;
 pub mod search;
 pub mod tags;

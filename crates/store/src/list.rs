@@ -278,7 +278,7 @@ impl CustomerFilter {
     /// The same selection in creation order, `chunk` rows a page: creation
     /// times never change, so a walk that changes the rows it passes still
     /// sees each exactly once.
-    pub(crate) fn walk(&self, chunk: u64) -> CustomerFilter {
+    pub fn walk(&self, chunk: u64) -> CustomerFilter {
         CustomerFilter {
             sort: SortBy::Created,
             descending: false,
@@ -289,7 +289,7 @@ impl CustomerFilter {
     }
 
     /// Moves a walk on to the page after `cursor` (a page's `next_cursor`).
-    pub(crate) fn resume(&mut self, cursor: &str) -> Result<()> {
+    pub fn resume(&mut self, cursor: &str) -> Result<()> {
         self.after = decode_cursor(cursor, self.sort);
         match self.after {
             Some(_) => Ok(()),

@@ -5,7 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
-mod mask;
+use kehu_store::mask;
 pub mod pages;
 
 use std::time::Duration;

@@ -4,7 +4,7 @@ mod common;
 
 use common::{cells, rows, strings, table, Dir};
 use encoding_rs::GB18030;
-use kehu_files::{open, Format, OpenOptions};
+use kehu_io::{open, Format, OpenOptions};
 
 #[test]
 fn a_gb18030_file_from_excel_reads_with_chinese_headers() {

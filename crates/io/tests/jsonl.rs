@@ -3,7 +3,7 @@
 mod common;
 
 use common::{strings, table, Dir};
-use kehu_files::{open, FileError, Format, OpenOptions, RowProblem};
+use kehu_io::{open, FileError, Format, OpenOptions, RowProblem};
 
 #[test]
 fn keys_become_headers_in_order_of_first_appearance() {

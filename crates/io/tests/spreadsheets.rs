@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 
 use common::{cells, rows, strings, table, Dir};
-use kehu_files::{open, FileError, Format, OpenOptions};
+use kehu_io::{open, FileError, Format, OpenOptions};
 use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 
 const CUSTOMER_HEADERS: [&str; 8] = [

@@ -7,7 +7,7 @@ use std::io::Read;
 
 use common::{cells, rows, strings, table, Dir};
 use encoding_rs::GB18030;
-use kehu_files::{open, CsvEncoding, CsvWriter, Format, OpenOptions, XlsxWriter};
+use kehu_io::{open, CsvEncoding, CsvWriter, Format, OpenOptions, XlsxWriter};
 use proptest::prelude::*;
 
 const HEADERS: [&str; 3] = ["姓名", "手机", "公司"];

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use kehu_files::{open, OpenOptions, Row, Table};
+use kehu_io::{open, OpenOptions, Row, Table};
 
 pub struct Dir(tempfile::TempDir);
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::{rows, strings, table, Dir};
 use encoding_rs::GB18030;
-use kehu_files::{Format, VCARD_HEADERS};
+use kehu_io::{Format, VCARD_HEADERS};
 
 /// Quoted-printable as phones write it: every byte `=XX`, lines broken
 /// with a soft line break (`=` at the end) every `width` characters.

@@ -3,13 +3,13 @@
 //! entitle them to the full value. Masking happens before serialisation, so
 //! the full value never leaves the server for them.
 
+use crate::customers::Customer;
+use crate::fields::FieldDefinition;
+use crate::history::HistoryEntry;
+use crate::records::Contact;
 use kehu_core::email::Email;
 use kehu_core::phone::Phone;
 use kehu_core::Actor;
-use kehu_store::customers::Customer;
-use kehu_store::fields::FieldDefinition;
-use kehu_store::history::HistoryEntry;
-use kehu_store::records::Contact;
 use serde_json::Value;
 
 pub fn phone(value: &str) -> String {

@@ -9,12 +9,15 @@
 //! Text files are streamed in constant memory. Spreadsheets are read whole
 //! by calamine, which a sheet's row limit keeps bounded.
 //!
-//! No database and no domain rules live here: cells are text as the user
-//! sees it, and the importer decides what they mean.
+//! The formats know no database and no domain rules: cells are text as the
+//! user sees it. [`import`] and [`export`] move such tables into and out of
+//! the store, where the entry standards decide what cells mean.
 
 mod detect;
 mod encoding;
 mod error;
+pub mod export;
+pub mod import;
 mod json_order;
 mod jsonl;
 mod neutral;

@@ -1,0 +1,311 @@
+//! Exporting a customer list: the list's filter, the user's visibility and
+//! masking, headers and choice labels in the user's language (which an
+//! import reads back), cells neutralised against formula injection by the
+//! writers, and an access-log entry for every export.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use kehu_core::columns::{all_targets, choice_label, Target};
+use kehu_core::{schema, Actor, Lang};
+use kehu_store::customers::Customer;
+use kehu_store::list::CustomerFilter;
+use kehu_store::mask;
+use kehu_store::Store;
+use serde_json::Value;
+
+use crate::{CsvEncoding, CsvWriter, FileError, XlsxWriter};
+
+/// The file an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// UTF-8 with a byte-order mark, so Excel opens it as UTF-8.
+    Csv,
+    /// GB18030, for older Excel and WPS set-ups that expect it.
+    CsvGb18030,
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The format a file name asks for: `.xlsx` or CSV.
+    pub fn for_path(path: &std::path::Path) -> ExportFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("xlsx") => ExportFormat::Xlsx,
+            _ => ExportFormat::Csv,
+        }
+    }
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "csv-gb18030" | "gb18030" | "gbk" => Some(ExportFormat::CsvGb18030),
+            "xlsx" => Some(ExportFormat::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::CsvGb18030 => "csv-gb18030",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            _ => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::CsvGb18030 => "text/csv; charset=gb18030",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Store(#[from] kehu_store::Error),
+}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> ExportError {
+        ExportError::File(FileError::Io(e))
+    }
+}
+
+/// Rows fetched per query.
+const PAGE: u64 = 500;
+
+/// A row sink: the CSV or the XLSX writer.
+pub(crate) enum Sheet<W: Write + Send> {
+    Csv(CsvWriter<W>),
+    Xlsx(XlsxWriter, W),
+}
+
+impl<W: Write + Send> Sheet<W> {
+    pub(crate) fn new(format: ExportFormat, sheet_name: &str, out: W) -> Sheet<W> {
+        match format {
+            ExportFormat::Csv => Sheet::Csv(CsvWriter::new(out, CsvEncoding::Utf8Bom)),
+            ExportFormat::CsvGb18030 => Sheet::Csv(CsvWriter::new(out, CsvEncoding::Gb18030)),
+            ExportFormat::Xlsx => Sheet::Xlsx(XlsxWriter::new(sheet_name), out),
+        }
+    }
+
+    pub(crate) fn write_row(&mut self, cells: &[&str]) -> Result<(), ExportError> {
+        match self {
+            Sheet::Csv(w) => w.write_row(cells)?,
+            Sheet::Xlsx(w, _) => w.write_row(cells)?,
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<W, ExportError> {
+        Ok(match self {
+            Sheet::Csv(w) => w.finish()?,
+            Sheet::Xlsx(w, mut out) => {
+                w.finish(&mut out)?;
+                out
+            }
+        })
+    }
+}
+
+/// Writes every customer `filter` finds that `actor` may see, masked as
+/// the actor sees them, and records the export in the access log. Returns
+/// the writer and the number of rows.
+pub async fn export_customers<W: Write + Send>(
+    store: &Store,
+    actor: &Actor,
+    filter: &CustomerFilter,
+    query: &str,
+    format: ExportFormat,
+    lang: Lang,
+    out: W,
+) -> Result<(W, u64), ExportError> {
+    let definitions = store.field_definitions().await?;
+    let defs = definitions
+        .iter()
+        .map(|d| d.def())
+        .collect::<Result<Vec<_>, _>>()?;
+    let targets = all_targets(&defs);
+    let users: HashMap<i64, String> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let teams: HashMap<i64, String> = store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let sheet_name = match lang {
+        Lang::ZhCn => "客户",
+        Lang::En => "Customers",
+    };
+    let mut sheet = Sheet::new(format, sheet_name, out);
+    let header: Vec<String> = targets.iter().map(|t| t.label(lang, &defs)).collect();
+    sheet.write_row(&header.iter().map(String::as_str).collect::<Vec<_>>())?;
+
+    let mut page_filter = filter.walk(PAGE);
+    let mut rows = 0u64;
+    loop {
+        let page = store.list_customers(actor, &page_filter).await?;
+        for mut c in page.items {
+            mask::customer(actor, &definitions, &mut c);
+            let cells: Vec<String> = targets
+                .iter()
+                .map(|t| cell(&c, t, lang, &users, &teams))
+                .collect();
+            sheet.write_row(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
+            rows += 1;
+        }
+        match page.next_cursor {
+            Some(cursor) => page_filter.resume(&cursor)?,
+            None => break,
+        }
+    }
+    let out = sheet.finish()?;
+    store
+        .log_export(actor, "customer", query, format.as_str(), rows as i64)
+        .await?;
+    Ok((out, rows))
+}
+
+/// One cell of an exported customer.
+fn cell(
+    c: &Customer,
+    target: &Target,
+    lang: Lang,
+    users: &HashMap<i64, String>,
+    teams: &HashMap<i64, String>,
+) -> String {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    match target {
+        Target::Id => c.id.to_string(),
+        Target::Owner => c
+            .owner_id
+            .and_then(|id| users.get(&id).cloned())
+            .unwrap_or_default(),
+        Target::Team => c
+            .team_id
+            .and_then(|id| teams.get(&id).cloned())
+            .unwrap_or_default(),
+        Target::Tags => c.tags.join(", "),
+        Target::Custom(key) => match c.custom.0.get(key) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(Value::Object(money)) => {
+                let amount = money.get("amount").and_then(Value::as_str).unwrap_or("");
+                let currency = money.get("currency").and_then(Value::as_str).unwrap_or("");
+                format!("{amount} {currency}").trim().to_owned()
+            }
+            Some(other) => other.to_string(),
+        },
+        Target::Field(name) => {
+            let value = c.field(name).map(|v| v.to_history());
+            let is_choice = schema::CUSTOMER
+                .iter()
+                .any(|s| s.name == *name && matches!(s.kind, kehu_core::entry::Kind::Choice(_)));
+            match value {
+                Some(v) if is_choice => choice_label(name, &v, lang),
+                v => text(&v),
+            }
+        }
+    }
+}
+
+/// Writes the rejected and skipped rows of an import as a file to fix and
+/// import again: the row's own cells under the file's headers, then its
+/// row number and the reasons (columns no import maps to a field).
+pub struct IssueWriter<W: Write + Send> {
+    sheet: Sheet<W>,
+    columns: usize,
+    lang: Lang,
+    pub rows: u64,
+}
+
+impl<W: Write + Send> IssueWriter<W> {
+    pub fn new(
+        headers: &[String],
+        format: ExportFormat,
+        lang: Lang,
+        out: W,
+    ) -> Result<IssueWriter<W>, ExportError> {
+        let (sheet_name, row, problem) = match lang {
+            Lang::ZhCn => ("导入问题", "原行号", "导入问题"),
+            Lang::En => ("Import problems", "Original row", "Import problem"),
+        };
+        let mut sheet = Sheet::new(format, sheet_name, out);
+        let mut header: Vec<&str> = headers.iter().map(String::as_str).collect();
+        header.extend([row, problem]);
+        sheet.write_row(&header)?;
+        Ok(IssueWriter {
+            sheet,
+            columns: headers.len(),
+            lang,
+            rows: 0,
+        })
+    }
+
+    pub fn write(&mut self, issue: &kehu_store::import::Issue) -> Result<(), ExportError> {
+        let mut cells: Vec<String> = issue.cells.clone();
+        cells.resize(self.columns.max(cells.len()), String::new());
+        cells.push(issue.row.to_string());
+        cells.push(describe(issue, self.lang));
+        self.sheet
+            .write_row(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<W, ExportError> {
+        self.sheet.finish()
+    }
+}
+
+/// An issue's reasons as one line: "手机: 手机号码格式不正确; 邮箱: …",
+/// with the record or row a duplicate matches.
+pub fn describe(issue: &kehu_store::import::Issue, lang: Lang) -> String {
+    let mut parts: Vec<String> = issue
+        .reasons
+        .iter()
+        .map(|r| {
+            let field = if r.field.is_empty() {
+                String::new()
+            } else {
+                let label = Target::parse(&r.field, &[])
+                    .map_or_else(|| r.field.clone(), |t| t.label(lang, &[]));
+                format!("{label}: ")
+            };
+            format!("{field}{}", r.message(lang))
+        })
+        .collect();
+    match (issue.match_customer_id, issue.match_row, lang) {
+        (_, Some(row), Lang::ZhCn) => parts.push(format!("同第 {row} 行")),
+        (_, Some(row), Lang::En) => parts.push(format!("same as row {row}")),
+        (Some(id), None, Lang::ZhCn) => parts.push(format!("客户 #{id}")),
+        (Some(id), None, Lang::En) => parts.push(format!("customer #{id}")),
+        _ => {}
+    }
+    parts.join("; ")
+}

@@ -1,0 +1,517 @@
+//! Running an import: a file read on its own thread, its rows parsed there
+//! in chunks while the previous chunk is written, each chunk committed with
+//! the batch's progress. The same file run again (or [`resume`]) carries
+//! on after the last committed row.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kehu_core::columns::{guess_all, Target};
+use kehu_core::{Code, Invalid, Lang};
+use kehu_store::import::{
+    Batch, BatchKind, Counts, ImportOptions, Issue, Policy, PreparedRow, Preparer, Seen, SourceRow,
+};
+use kehu_store::write::Ctx;
+use kehu_store::Store;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use crate::{open, FileError, Format, OpenOptions};
+
+/// Rows per transaction: large enough that a commit's cost is spread thin,
+/// small enough that other writers wait a fraction of a second for one.
+pub const CHUNK_ROWS: usize = 2000;
+
+/// How the columns of a file are mapped to fields.
+#[derive(Debug, Clone, Default)]
+pub enum Mapping {
+    /// Guessed from the headers.
+    #[default]
+    Auto,
+    /// A saved template, by name.
+    Template(String),
+    /// `header=field` pairs, e.g. `姓名=name,Col3=custom.level,备用=-`;
+    /// columns not named are guessed.
+    Spec(String),
+    /// One field key (or `None`) per column.
+    Columns(Vec<Option<String>>),
+}
+
+/// An import to run.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub path: PathBuf,
+    /// The name the user knows the file by (an upload's original name).
+    pub file_name: String,
+    pub format: Option<Format>,
+    pub sheet: Option<String>,
+    pub kind: BatchKind,
+    pub policy: Policy,
+    pub mapping: Mapping,
+    pub dry_run: bool,
+}
+
+impl Request {
+    pub fn new(path: &Path) -> Request {
+        Request {
+            path: path.to_owned(),
+            file_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            format: None,
+            sheet: None,
+            kind: BatchKind::Import,
+            policy: Policy::Skip,
+            mapping: Mapping::Auto,
+            dry_run: false,
+        }
+    }
+}
+
+/// Where an import stands, after each chunk.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Rows done, counting those of an earlier run of a resumed batch.
+    pub rows: u64,
+    /// Rows in the file, when they can be counted ahead.
+    pub total: Option<u64>,
+    pub counts: Counts,
+    pub elapsed: Duration,
+    /// Rows done in this run, for a rate.
+    pub rows_this_run: u64,
+}
+
+/// Told of an import's progress after each chunk, and of each row that
+/// was rejected or skipped.
+pub trait Observer {
+    fn progress(&mut self, _progress: &Progress) {}
+    fn issue(&mut self, _headers: &[String], _issue: &Issue) {}
+}
+
+/// An observer that wants to know nothing.
+impl Observer for () {}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// None for a dry run.
+    pub batch: Option<Batch>,
+    /// The batch resumed, when the file had been imported part-way before.
+    pub resumed: bool,
+    pub counts: Counts,
+    pub headers: Vec<String>,
+    pub mapping: Vec<Option<String>>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Store(#[from] kehu_store::Error),
+    /// No column of the file maps to a field.
+    #[error("no column maps to a field")]
+    NothingMapped,
+    /// A template named by the request does not exist.
+    #[error("no import template named {0}")]
+    NoTemplate(String),
+}
+
+impl ImportError {
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::ZhCn;
+        match self {
+            ImportError::File(e) => e.message(zh),
+            ImportError::NothingMapped if zh => "没有一列对应到客户字段，请检查表头或指定映射".into(),
+            ImportError::NothingMapped => {
+                "no column of the file maps to a customer field; check the headers or give a mapping".into()
+            }
+            ImportError::NoTemplate(name) if zh => format!("没有名为「{name}」的导入模板"),
+            ImportError::NoTemplate(name) => format!("there is no import template named \"{name}\""),
+            ImportError::Store(kehu_store::Error::Invalid(invalid)) => invalid
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.code.message(lang)))
+                .collect::<Vec<_>>()
+                .join("; "),
+            ImportError::Store(e) => e.to_string(),
+        }
+    }
+}
+
+/// The SHA-256 of a file, read in pieces: how the same file is recognised
+/// when it is imported again.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// About how many data rows a file holds, counted quickly for a progress
+/// bar: lines of a text file, cards of a vCard file; unknown for
+/// spreadsheets.
+pub fn estimate_rows(path: &Path, format: Format) -> Option<u64> {
+    let (needle, header): (&[u8], u64) = match format {
+        Format::Csv | Format::Tsv => (b"\n", 1),
+        Format::Jsonl => (b"\n", 0),
+        Format::Vcard => (b"BEGIN:VCARD", 0),
+        _ => return None,
+    };
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut count = 0u64;
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        let mut window = std::mem::take(&mut tail);
+        window.extend_from_slice(&buf[..n]);
+        count += window
+            .windows(needle.len())
+            .filter(|w| w == &needle)
+            .count() as u64;
+        let keep = needle.len().saturating_sub(1).min(window.len());
+        tail = window[window.len() - keep..].to_vec();
+    }
+    Some(count.saturating_sub(header).max(1))
+}
+
+/// The mapping of `headers` a request asks for, as field keys.
+pub async fn mapping_for(
+    store: &Store,
+    headers: &[String],
+    mapping: &Mapping,
+) -> Result<Vec<Option<String>>, ImportError> {
+    let defs = store
+        .field_definitions()
+        .await?
+        .iter()
+        .map(|d| d.def())
+        .collect::<Result<Vec<_>, _>>()?;
+    let guessed: Vec<Option<String>> = guess_all(headers, &defs)
+        .into_iter()
+        .map(|t| t.map(|t| t.key()))
+        .collect();
+    Ok(match mapping {
+        Mapping::Auto => guessed,
+        Mapping::Columns(columns) => columns.clone(),
+        Mapping::Template(name) => store
+            .import_template(name)
+            .await?
+            .ok_or_else(|| ImportError::NoTemplate(name.clone()))?
+            .apply(headers),
+        Mapping::Spec(spec) => {
+            let mut out = guessed;
+            let mut invalid = Invalid::default();
+            for pair in spec
+                .split([',', '，'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                let Some((header, key)) = pair.split_once('=') else {
+                    invalid.push(format!("mapping.{pair}"), Code::WrongType);
+                    continue;
+                };
+                let header = header.trim();
+                let key = key.trim();
+                let Some(i) = headers.iter().position(|h| h.trim() == header) else {
+                    invalid.push(format!("mapping.{header}"), Code::NotFound);
+                    continue;
+                };
+                out[i] = match key {
+                    "" | "-" | "ignore" => None,
+                    key if Target::parse(key, &defs).is_some() => Some(key.to_owned()),
+                    _ => {
+                        invalid.push(format!("mapping.{header}"), Code::UnknownField);
+                        None
+                    }
+                };
+            }
+            // A column given a field by hand takes it from a guessed one.
+            let chosen: Vec<(usize, String)> = spec
+                .split([',', '，'])
+                .filter_map(|p| p.split_once('='))
+                .filter_map(|(h, _)| headers.iter().position(|x| x.trim() == h.trim()))
+                .filter_map(|i| out[i].clone().map(|k| (i, k)))
+                .collect();
+            for (i, key) in &chosen {
+                for (j, other) in out.iter_mut().enumerate() {
+                    if j != *i
+                        && other.as_deref() == Some(key.as_str())
+                        && !chosen.iter().any(|(c, _)| *c == j)
+                    {
+                        *other = None;
+                    }
+                }
+            }
+            invalid.into_result().map_err(kehu_store::Error::from)?;
+            out
+        }
+    })
+}
+
+/// Runs an import (or a dry run) of a file. A batch of the same file by
+/// the same user that was stopped before it finished is resumed instead of
+/// started again.
+pub async fn run(
+    store: &Store,
+    ctx: &Ctx,
+    request: &Request,
+    observer: &mut impl Observer,
+) -> Result<Report, ImportError> {
+    let sha = file_sha256(&request.path).map_err(FileError::from)?;
+    if !request.dry_run {
+        if let Some(batch) = store.resumable_import(&ctx.actor, &sha).await? {
+            let batch = store.claim_import(&ctx.actor, batch.id).await?;
+            return continue_batch(store, ctx, &request.path, batch, observer).await;
+        }
+    }
+    let open_options = OpenOptions {
+        format: request.format,
+        sheet: request.sheet.clone(),
+    };
+    let table = open(&request.path, &open_options)?;
+    let headers = table.headers.clone();
+    let mapping = mapping_for(store, &headers, &request.mapping).await?;
+    if mapping.iter().all(Option::is_none) {
+        return Err(ImportError::NothingMapped);
+    }
+    let options = ImportOptions {
+        kind: request.kind,
+        policy: request.policy,
+        headers: headers.clone(),
+        mapping: mapping.clone(),
+        sheet: table.info.sheet.clone(),
+    };
+    let preparer = store.preparer(&options).await?;
+    let total = estimate_rows(&request.path, table.info.format);
+    let mut batch = if request.dry_run {
+        None
+    } else {
+        let path = std::fs::canonicalize(&request.path).unwrap_or_else(|_| request.path.clone());
+        Some(
+            store
+                .begin_import(
+                    ctx,
+                    &request.file_name,
+                    Some(&path.to_string_lossy()),
+                    Some(&sha),
+                    &options,
+                )
+                .await?,
+        )
+    };
+    let counts = drive(
+        store,
+        ctx,
+        &options,
+        batch.as_mut(),
+        &preparer,
+        table,
+        0,
+        total,
+        observer,
+    )
+    .await?;
+    let finished = match batch {
+        Some(b) => Some(store.finish_import(&ctx.actor, &b).await?),
+        None => None,
+    };
+    Ok(Report {
+        counts: finished.as_ref().map_or(counts.0, |b| b.counts),
+        batch: finished,
+        resumed: false,
+        headers,
+        mapping,
+        elapsed: counts.1,
+    })
+}
+
+/// Resumes an unfinished batch by id, reading its file from where the
+/// batch keeps it.
+pub async fn resume(
+    store: &Store,
+    ctx: &Ctx,
+    batch_id: i64,
+    observer: &mut impl Observer,
+) -> Result<Report, ImportError> {
+    let batch = store.claim_import(&ctx.actor, batch_id).await?;
+    let path = batch
+        .file_path
+        .clone()
+        .map(PathBuf::from)
+        .ok_or(kehu_store::Error::Conflict("batch_without_file"))?;
+    continue_batch(store, ctx, &path, batch, observer).await
+}
+
+async fn continue_batch(
+    store: &Store,
+    ctx: &Ctx,
+    path: &Path,
+    mut batch: Batch,
+    observer: &mut impl Observer,
+) -> Result<Report, ImportError> {
+    let options = batch.options.clone();
+    let table = open(
+        path,
+        &OpenOptions {
+            format: None,
+            sheet: options.sheet.clone(),
+        },
+    )?;
+    if table.headers != options.headers {
+        // Not the file the batch was started with.
+        return Err(kehu_store::Error::Conflict("file_changed").into());
+    }
+    let preparer = store.preparer(&options).await?;
+    let total = estimate_rows(path, table.info.format);
+    let skip = batch.rows_done as u64;
+    let (_, elapsed) = drive(
+        store,
+        ctx,
+        &options,
+        Some(&mut batch),
+        &preparer,
+        table,
+        skip,
+        total,
+        observer,
+    )
+    .await?;
+    let finished = store.finish_import(&ctx.actor, &batch).await?;
+    Ok(Report {
+        counts: finished.counts,
+        batch: Some(finished),
+        resumed: true,
+        headers: options.headers.clone(),
+        mapping: options.mapping.clone(),
+        elapsed,
+    })
+}
+
+/// Reads and parses rows on a thread of their own, a chunk ahead of the
+/// writer, and writes chunk after chunk. The first `skip` rows were
+/// committed by an earlier run.
+#[allow(clippy::too_many_arguments)]
+async fn drive(
+    store: &Store,
+    ctx: &Ctx,
+    options: &ImportOptions,
+    mut batch: Option<&mut Batch>,
+    preparer: &Preparer,
+    table: crate::Table,
+    skip: u64,
+    total: Option<u64>,
+    observer: &mut impl Observer,
+) -> Result<(Counts, Duration), ImportError> {
+    let started = Instant::now();
+    let (tx, mut rx) = mpsc::channel::<Result<Vec<PreparedRow>, FileError>>(2);
+    let reader_preparer = preparer.clone();
+    let reader = std::thread::spawn(move || read_chunks(table, skip, &reader_preparer, &tx));
+    let mut seen = if batch.is_none() {
+        Seen::whole_file()
+    } else {
+        Seen::default()
+    };
+    let mut counts = batch.as_ref().map_or_else(Counts::default, |b| b.counts);
+    let mut this_run = 0u64;
+    let mut failure = None;
+    while let Some(chunk) = rx.recv().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                failure = Some(ImportError::File(e));
+                break;
+            }
+        };
+        let n = chunk.len() as u64;
+        let out = match store
+            .import_chunk(
+                ctx,
+                options,
+                batch.as_deref_mut(),
+                preparer,
+                chunk,
+                &mut seen,
+            )
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                failure = Some(e.into());
+                break;
+            }
+        };
+        counts.add(&out.counts);
+        this_run += n;
+        for issue in &out.issues {
+            observer.issue(&options.headers, issue);
+        }
+        observer.progress(&Progress {
+            rows: counts.rows() as u64,
+            total,
+            counts,
+            elapsed: started.elapsed(),
+            rows_this_run: this_run,
+        });
+    }
+    drop(rx);
+    // The reader stops at its next send once the channel is closed.
+    let _ = reader.join();
+    match failure {
+        Some(e) => Err(e),
+        None => Ok((counts, started.elapsed())),
+    }
+}
+
+fn read_chunks(
+    mut table: crate::Table,
+    skip: u64,
+    preparer: &Preparer,
+    tx: &mpsc::Sender<Result<Vec<PreparedRow>, FileError>>,
+) {
+    let mut skipped = 0u64;
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    for row in table.by_ref() {
+        if skipped < skip {
+            skipped += 1;
+            continue;
+        }
+        let prepared = match row {
+            Ok(row) => preparer.prepare(SourceRow {
+                number: row.number,
+                cells: row.cells,
+            }),
+            Err(FileError::BadRow { number, problem }) => {
+                PreparedRow::unreadable(number, problem.to_string())
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        chunk.push(prepared);
+        if chunk.len() == CHUNK_ROWS {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+            if tx.blocking_send(Ok(full)).is_err() {
+                return;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = tx.blocking_send(Ok(chunk));
+    }
+}
