@@ -295,6 +295,7 @@ pub async fn run(
         headers: headers.clone(),
         mapping: mapping.clone(),
         sheet: table.info.sheet.clone(),
+        description: None,
     };
     let preparer = store.preparer(&options).await?;
     let total = estimate_rows(&request.path, table.info.format);

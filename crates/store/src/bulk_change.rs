@@ -50,6 +50,22 @@ pub struct BulkOutcome {
     pub matched: u64,
     /// Of those, the ones that really changed (and got a history row).
     pub changed: u64,
+    /// The batch the change was recorded as: `kehu import undo` (or the
+    /// imports page) takes it back.
+    pub batch_id: Option<i64>,
+}
+
+impl BulkChange {
+    /// The change in a few words, kept with its batch.
+    fn describe(&self) -> String {
+        match self {
+            BulkChange::Owner(Some(id)) => format!("owner_id={}", id.get()),
+            BulkChange::Owner(None) => "owner_id=none".into(),
+            BulkChange::AddTag(t) => format!("+tag={t}"),
+            BulkChange::RemoveTag(t) => format!("-tag={t}"),
+            BulkChange::Stage(s) => format!("stage={s}"),
+        }
+    }
 }
 
 /// A change checked once, before any record is touched.
@@ -78,8 +94,24 @@ impl Store {
                 return Err(Invalid::one("ids", Code::TooManyValues { max: MAX_IDS }).into());
             }
         }
+        let description = change.describe();
         let change = self.check_change(ctx, change).await?;
-        let mut outcome = BulkOutcome::default();
+        let options = crate::import::ImportOptions {
+            kind: crate::import::BatchKind::Update,
+            policy: crate::import::Policy::Overwrite,
+            headers: Vec::new(),
+            mapping: Vec::new(),
+            sheet: None,
+            description: Some(description.clone()),
+        };
+        let batch = self
+            .begin_import(ctx, &description, None, None, &options)
+            .await?;
+        let ctx = &ctx.in_batch(batch.id);
+        let mut outcome = BulkOutcome {
+            batch_id: Some(batch.id),
+            ..BulkOutcome::default()
+        };
         match selection {
             Selection::Ids(mut ids) => {
                 ids.sort();
@@ -102,6 +134,7 @@ impl Store {
                 }
             }
         }
+        self.finish_bulk_batch(&batch, &outcome).await?;
         Ok(outcome)
     }
 

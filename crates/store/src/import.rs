@@ -100,6 +100,9 @@ pub struct ImportOptions {
     /// The sheet of a workbook.
     #[serde(default)]
     pub sheet: Option<String>,
+    /// What a batch update by filter changed (`stage=customer`).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// An import or batch update as kept in the database.
@@ -927,6 +930,29 @@ impl Store {
             )
             .await?;
         self.import_batch(actor, batch.id).await
+    }
+
+    /// Closes the batch of a bulk change with its counts.
+    pub(crate) async fn finish_bulk_batch(
+        &self,
+        batch: &Batch,
+        outcome: &crate::bulk_change::BulkOutcome,
+    ) -> Result<()> {
+        let now = now_ms();
+        self.db
+            .execute(
+                q(
+                    "UPDATE import_batches SET status = 'done', rows_done = $1, updated = $2, \
+                   unchanged = $3, finished_at = $4, heartbeat_at = $4 WHERE id = $5",
+                )
+                .bind(outcome.matched as i64)
+                .bind(outcome.changed as i64)
+                .bind((outcome.matched - outcome.changed) as i64)
+                .bind(now)
+                .bind(batch.id),
+            )
+            .await?;
+        Ok(())
     }
 
     /// The rejected and skipped rows of a batch, in file order, after row

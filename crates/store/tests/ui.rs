@@ -6,7 +6,7 @@ use kehu_core::entry::{parse_object, Mode, Patch};
 use kehu_core::field::{FieldDef, FieldKey, FieldKind, FieldRules};
 use kehu_core::{schema, Actor, ChangeSource, CustomerId, Invalid, Lang, UserId};
 use kehu_store::bulk::BulkCustomer;
-use kehu_store::bulk_change::{BulkChange, BulkOutcome, Selection};
+use kehu_store::bulk_change::{BulkChange, Selection};
 use kehu_store::customers::CustomerInput;
 use kehu_store::duplicates::DuplicateProbe;
 use kehu_store::list::CustomerFilter;
@@ -214,13 +214,7 @@ async fn a_bulk_change_touches_only_visible_records_and_records_history_per_reco
         .bulk_change(&alice, Selection::Ids(ids.clone()), tag(" VIP "))
         .await
         .unwrap();
-    assert_eq!(
-        outcome,
-        BulkOutcome {
-            matched: 3,
-            changed: 3
-        }
-    );
+    assert_eq!((outcome.matched, outcome.changed), (3, 3));
     let again = store
         .bulk_change(&alice, Selection::Ids(ids.clone()), tag("VIP"))
         .await
@@ -275,6 +269,25 @@ async fn a_bulk_change_touches_only_visible_records_and_records_history_per_reco
         .await
         .unwrap();
     assert_eq!((removed.matched, removed.changed), (4, 3));
+
+    // Each bulk change is a batch: undoing the move gives the records back
+    // to their owner and team, with the tag removal after it undone first.
+    let undone = store
+        .undo_import(&bob, removed.batch_id.unwrap(), false)
+        .await
+        .unwrap();
+    assert!(undone.done);
+    let undone = store
+        .undo_import(&manager, moved.batch_id.unwrap(), false)
+        .await
+        .unwrap();
+    assert_eq!((undone.done, undone.restored), (true, 3));
+    let back = store
+        .customer(&alice.actor, CustomerId(mine[1]))
+        .await
+        .unwrap();
+    assert_eq!(back.owner_id, Some(alice.actor.user_id.get()));
+    assert_eq!(back.tags, vec!["VIP".to_string()]);
 }
 
 #[tokio::test]
@@ -365,7 +378,7 @@ async fn a_bulk_change_by_filter_walks_every_match_in_chunks() {
         )
         .await
         .unwrap();
-    assert_eq!(left, BulkOutcome::default());
+    assert_eq!((left.matched, left.changed), (0, 0));
 }
 
 #[tokio::test]
