@@ -1,0 +1,217 @@
+//! `kehu import` and `kehu export` as a user runs them, on SQLite by default
+//! and on PostgreSQL when KEHU_TEST_DATABASE names a server: a dry run, a
+//! real run with its rejected rows written out, undo, and an import killed
+//! for real half-way and finished by running it again.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use kehu_store::testing::TestDb;
+use serde_json::Value;
+
+const KEHU: &str = env!("CARGO_BIN_EXE_kehu");
+
+fn kehu(db: &str, dir: &Path, args: &[&str]) -> Output {
+    Command::new(KEHU)
+        .args(args)
+        .current_dir(dir)
+        .env("KEHU_DATABASE_URL", db)
+        .env("KEHU_LANG", "en")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "kehu failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// A CSV of `n` customers: every 50th row has a broken mobile, every 20th
+/// repeats the mobile of the row ten before it. Returns the path and the
+/// outcome each row must have: (created, skipped, rejected).
+fn customers_csv(dir: &Path, n: usize) -> (PathBuf, (i64, i64, i64)) {
+    let mut text = String::from("姓名,手机,公司,城市\n");
+    let mut seen = HashSet::new();
+    let mut expected = (0, 0, 0);
+    let mobile = |i: usize| format!("138{:08}", i);
+    for i in 0..n {
+        let m = if i % 50 == 49 {
+            "12345".to_owned()
+        } else if i % 20 == 19 {
+            mobile(i - 10)
+        } else {
+            mobile(i)
+        };
+        if m.len() != 11 {
+            expected.2 += 1;
+        } else if seen.insert(m.clone()) {
+            expected.0 += 1;
+        } else {
+            expected.1 += 1;
+        }
+        text.push_str(&format!("客户{i},{m},某某科技{},杭州\n", i % 97));
+    }
+    let path = dir.join("customers.csv");
+    std::fs::write(&path, text).unwrap();
+    (path, expected)
+}
+
+/// The customers an export finds: (rows, distinct mobiles).
+fn exported(db: &str, dir: &Path) -> (usize, usize) {
+    let out = dir.join("all.csv");
+    let o = kehu(db, dir, &["export", "--output", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mobile = header.iter().position(|h| *h == "Mobile").unwrap();
+    let mobiles: Vec<String> = lines
+        .map(|l| l.split(',').nth(mobile).unwrap_or_default().to_owned())
+        .collect();
+    let distinct: HashSet<&String> = mobiles.iter().collect();
+    (mobiles.len(), distinct.len())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_writes_nothing_a_run_reports_its_rejected_rows_and_undo_takes_it_all_back() {
+    let (_store, db) = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, (created, skipped, rejected)) = customers_csv(dir.path(), 500);
+    let file = csv.to_str().unwrap();
+
+    let dry = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &["import", file, "--dry-run", "--json"],
+    ));
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["batch_id"], Value::Null);
+    assert_eq!(
+        (
+            dry["created"].as_i64(),
+            dry["skipped"].as_i64(),
+            dry["rejected"].as_i64()
+        ),
+        (Some(created), Some(skipped), Some(rejected))
+    );
+    assert_eq!(exported(&db.url, dir.path()), (0, 0));
+
+    let errors = dir.path().join("rejected.csv");
+    let run = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &[
+            "import",
+            file,
+            "--json",
+            "--errors",
+            errors.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(run["status"], "done");
+    assert_eq!(run["created"].as_i64(), Some(created));
+    assert_eq!(
+        exported(&db.url, dir.path()),
+        (created as usize, created as usize)
+    );
+    // The rejected and skipped rows come back with their cells and reasons.
+    let text = std::fs::read_to_string(&errors).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() as i64, 1 + skipped + rejected);
+    assert!(
+        lines[0].ends_with("Original row,Import problem"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("客户49,12345,") && l.contains("not a valid mainland mobile")),
+        "{text}"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("客户19,13800000009,") && l.contains("same as row 11")));
+
+    let batch = run["batch_id"].as_i64().unwrap().to_string();
+    let undo = kehu(&db.url, dir.path(), &["import", "undo", &batch]);
+    assert!(
+        undo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&undo.stderr)
+    );
+    assert!(String::from_utf8_lossy(&undo.stdout).contains(&format!("{created} created records")));
+    assert_eq!(exported(&db.url, dir.path()), (0, 0));
+    let again = kehu(&db.url, dir.path(), &["import", "undo", &batch]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already been undone"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_killed_half_way_is_finished_by_running_it_again_with_every_row_once() {
+    let (_store, db) = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, (created, skipped, rejected)) = customers_csv(dir.path(), 60_000);
+    let file = csv.to_str().unwrap();
+    let mut child = Command::new(KEHU)
+        .args(["import", file, "--quiet"])
+        .current_dir(dir.path())
+        .env("KEHU_DATABASE_URL", &db.url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some chunks are committed, then kill the process outright.
+    let started = Instant::now();
+    let done_before_kill = loop {
+        let list = kehu(&db.url, dir.path(), &["import", "list", "--json"]);
+        let rows = String::from_utf8_lossy(&list.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find_map(|b| b["rows_done"].as_i64())
+            .unwrap_or(0);
+        if rows >= 4000 {
+            break rows;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (left, _) = exported(&db.url, dir.path());
+    assert!(
+        (left as i64) < created,
+        "the import finished before it could be killed ({done_before_kill} rows seen)"
+    );
+
+    let resumed = json_of(&kehu(&db.url, dir.path(), &["import", file, "--json"]));
+    assert_eq!(resumed["resumed"], true);
+    assert_eq!(resumed["status"], "done");
+    assert_eq!(resumed["rows"].as_i64(), Some(60_000));
+    assert_eq!(
+        (
+            resumed["created"].as_i64(),
+            resumed["skipped"].as_i64(),
+            resumed["rejected"].as_i64()
+        ),
+        (Some(created), Some(skipped), Some(rejected))
+    );
+    // Every customer exactly once.
+    assert_eq!(
+        exported(&db.url, dir.path()),
+        (created as usize, created as usize)
+    );
+    // Running it once more changes nothing.
+    let third = json_of(&kehu(&db.url, dir.path(), &["import", file, "--json"]));
+    assert_eq!(third["resumed"], false);
+    assert_eq!(third["created"].as_i64(), Some(0));
+}
