@@ -28,9 +28,22 @@ pub struct Database {
 impl Database {
     /// Connects and brings the schema up to date.
     pub async fn open(&self) -> anyhow::Result<Store> {
-        let store = Store::connect(&self.url)
-            .await
-            .with_context(|| format!("cannot open the database {}", redact_url(&self.url)))?;
+        self.open_as(false).await
+    }
+
+    /// [`Database::open`] for one long job (import, export).
+    pub async fn open_for_job(&self) -> anyhow::Result<Store> {
+        self.open_as(true).await
+    }
+
+    async fn open_as(&self, job: bool) -> anyhow::Result<Store> {
+        let store = if job {
+            Store::connect_for_job(&self.url).await
+        } else {
+            Store::connect(&self.url).await
+        };
+        let store =
+            store.with_context(|| format!("cannot open the database {}", redact_url(&self.url)))?;
         store
             .migrate()
             .await

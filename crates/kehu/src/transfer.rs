@@ -197,7 +197,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }),
             _,
         ) => {
-            let store = db.open().await?;
+            let store = db.open_for_job().await?;
             let ctx = acting.ctx(&store, ChangeSource::Import).await?;
             let lang = acting.lang();
             let report = store
@@ -221,7 +221,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }),
             _,
         ) => {
-            let store = db.open().await?;
+            let store = db.open_for_job().await?;
             let ctx = acting.ctx(&store, ChangeSource::Import).await?;
             let lang = acting.lang();
             let mut out = Output::new(errors.as_deref(), lang, json || quiet)?;
@@ -239,7 +239,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }),
             _,
         ) => {
-            let store = db.open().await?;
+            let store = db.open_for_job().await?;
             let ctx = acting.ctx(&store, ChangeSource::Import).await?;
             let batches = store.import_batches(&ctx.actor, limit).await?;
             if json {
@@ -285,7 +285,7 @@ async fn import_file(file: PathBuf, a: ImportFlags) -> anyhow::Result<()> {
         Some(f) => Some(Format::from_name(f).ok_or_else(|| anyhow!("unknown format {f}"))?),
     };
     let policy = Policy::parse(&a.policy).ok_or_else(|| anyhow!("unknown policy {}", a.policy))?;
-    let store = a.db.open().await?;
+    let store = a.db.open_for_job().await?;
     let ctx = a.acting.ctx(&store, ChangeSource::Import).await?;
     let mut request = Request::new(&file);
     request.format = format;
@@ -581,7 +581,7 @@ pub async fn export(a: ExportArgs) -> anyhow::Result<()> {
     };
     let filter =
         CustomerFilter::from_query(&a.filter, "filter").map_err(|i| store_error(i.into(), lang))?;
-    let store = a.db.open().await?;
+    let store = a.db.open_for_job().await?;
     let ctx = a.acting.ctx(&store, ChangeSource::Api).await?;
     let rows = match &a.output {
         Some(path) => {

@@ -49,6 +49,16 @@ const BULK_TABLES: &[&str] = &[
     "history",
 ];
 
+/// Indexes an import needs while it runs: its duplicate checks look keys
+/// up by them, and later chunks find what earlier ones wrote.
+const IMPORT_KEEPS: &[&str] = &[
+    "customers_mobile",
+    "customers_email",
+    "customers_uscc",
+    "customers_external_id",
+    "history_batch",
+];
+
 /// Rows of one table laid end to end, with the places where ids go once
 /// the database has handed them out.
 #[derive(Default)]
@@ -309,6 +319,17 @@ impl Store {
     /// built in one sorted pass by [`Store::finish_bulk`]. Does nothing on
     /// PostgreSQL, or when customers exist (users may be searching them).
     pub async fn suspend_indexes(&self) -> Result<bool> {
+        self.suspend_indexes_except(&[]).await
+    }
+
+    /// [`Store::suspend_indexes`] for an import into an empty database:
+    /// the indexes its duplicate checks look rows up by (and the one that
+    /// keeps external ids unique) stay.
+    pub async fn suspend_indexes_for_import(&self) -> Result<bool> {
+        self.suspend_indexes_except(IMPORT_KEEPS).await
+    }
+
+    async fn suspend_indexes_except(&self, keep: &[&str]) -> Result<bool> {
         if self.backend() != crate::Backend::Sqlite {
             return Ok(false);
         }
@@ -328,7 +349,10 @@ impl Store {
                     .join(", ")
             )))
             .await?;
-        for (name, sql) in indexes {
+        for (name, sql) in indexes
+            .into_iter()
+            .filter(|(n, _)| !keep.contains(&n.as_str()))
+        {
             tx.execute(
                 q("INSERT INTO suspended_indexes (name, sql) VALUES ($1, $2)")
                     .bind(&name)
@@ -356,8 +380,14 @@ impl Store {
     /// aside; runs at every start, so a load that was stopped half-way
     /// leaves no table without its indexes.
     pub async fn finish_bulk(&self) -> Result<()> {
+        self.finish_bulk_with_cache(1_048_576).await
+    }
+
+    /// [`Store::finish_bulk`] with a page cache (and sorter) of `kib` KiB:
+    /// less memory, a little more time.
+    pub async fn finish_bulk_with_cache(&self, kib: u64) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        tx.set_bulk_cache(true).await?;
+        tx.set_cache(true, kib).await?;
         let suspended: Vec<(String, String)> = tx
             .all(q("SELECT name, sql FROM suspended_indexes ORDER BY name"))
             .await?;

@@ -348,7 +348,8 @@ impl Store {
                 "SELECT ct.customer_id, t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
                  WHERE ct.customer_id IN ({}) ORDER BY t.name",
                 ids.join(", ")
-            )))
+            ))
+            .once())
             .await?;
         for (id, tag) in rows {
             if let Some(c) = customers.iter_mut().find(|c| c.id == id) {

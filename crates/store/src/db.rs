@@ -55,16 +55,28 @@ arg_from! {
 pub(crate) struct Q {
     sql: String,
     args: Vec<Arg>,
+    /// Kept prepared on the connection for the next run (sqlx's statement
+    /// cache). Statements whose text changes with their input (a list of
+    /// ids, a multi-row insert) are not: each would be a new entry, and a
+    /// statement with thousands of parameters holds megabytes.
+    persistent: bool,
 }
 
 pub(crate) fn q(sql: impl Into<String>) -> Q {
     Q {
         sql: sql.into(),
         args: Vec::new(),
+        persistent: true,
     }
 }
 
 impl Q {
+    /// Marks a statement whose text is built for one input.
+    pub fn once(mut self) -> Q {
+        self.persistent = false;
+        self
+    }
+
     pub fn bind(mut self, arg: impl Into<Arg>) -> Q {
         self.args.push(arg.into());
         self
@@ -101,7 +113,11 @@ impl Q {
                 })
             })
             .collect::<Result<_, Error>>()?;
-        Ok(Q { sql, args })
+        Ok(Q {
+            sql,
+            args,
+            persistent: true,
+        })
     }
 
     fn sqlite(self) -> Result<(String, SqliteArguments<'static>), Error> {
@@ -150,14 +166,18 @@ macro_rules! run {
     (rows $target:expr, $q:expr, $how:ident, $T:ty) => {
         match $target {
             Exec::Sqlite(e) => {
+                let persistent = $q.persistent;
                 let (sql, args) = $q.sqlite()?;
                 sqlx::query_as_with::<Sqlite, $T, _>(&sql, args)
+                    .persistent(persistent)
                     .$how(e)
                     .await?
             }
             Exec::Postgres(e) => {
+                let persistent = $q.persistent;
                 let (sql, args) = $q.postgres()?;
                 sqlx::query_as_with::<Postgres, $T, _>(&sql, args)
+                    .persistent(persistent)
                     .$how(e)
                     .await?
             }
@@ -166,15 +186,19 @@ macro_rules! run {
     (exec $target:expr, $q:expr) => {
         match $target {
             Exec::Sqlite(e) => {
+                let persistent = $q.persistent;
                 let (sql, args) = $q.sqlite()?;
                 sqlx::query_with::<Sqlite, _>(&sql, args)
+                    .persistent(persistent)
                     .execute(e)
                     .await?
                     .rows_affected()
             }
             Exec::Postgres(e) => {
+                let persistent = $q.persistent;
                 let (sql, args) = $q.postgres()?;
                 sqlx::query_with::<Postgres, _>(&sql, args)
+                    .persistent(persistent)
                     .execute(e)
                     .await?
                     .rows_affected()
@@ -415,7 +439,7 @@ impl Tx {
             if on_conflict_do_nothing {
                 sql.push_str(" ON CONFLICT DO NOTHING");
             }
-            let mut stmt = q(sql);
+            let mut stmt = q(sql).once();
             stmt.args = chunk;
             self.execute(stmt).await?;
         }
@@ -426,8 +450,13 @@ impl Tx {
     /// bulk sizes (1 GiB, 20,000 pages) and everyday ones (64 MiB, 1,000
     /// pages). No-op on PostgreSQL.
     pub async fn set_bulk_cache(&mut self, bulk: bool) -> Result<(), Error> {
+        self.set_cache(bulk, if bulk { 1_048_576 } else { 65_536 })
+            .await
+    }
+
+    /// [`Tx::set_bulk_cache`] with a page cache of `kib` KiB.
+    pub async fn set_cache(&mut self, bulk: bool, kib: u64) -> Result<(), Error> {
         if self.backend() == Backend::Sqlite {
-            let kib = if bulk { 1_048_576 } else { 65_536 };
             self.execute(q(format!("PRAGMA cache_size = -{kib}")))
                 .await?;
             // Fewer, larger checkpoints: each copies every page the WAL

@@ -1088,7 +1088,8 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
                 visible(actor.scope(), "c"),
                 kind.column(),
                 placeholders.join(", ")
-            ));
+            ))
+            .once();
             for value in part {
                 stmt = if kind == KeyKind::Id {
                     stmt.bind(value.parse::<i64>().unwrap_or(0))
@@ -1125,6 +1126,7 @@ async fn touched(tx: &mut Tx, batch: i64, found: &FoundMap) -> Result<HashSet<i6
                      AND entity_id IN ({})",
                     list.join(", ")
                 ))
+                .once()
                 .bind(batch),
             )
             .await?;
@@ -1511,6 +1513,7 @@ impl Store {
                          WHERE id IN ({}) AND deleted_at IS NULL RETURNING id",
                         ids.join(", ")
                     ))
+                    .once()
                     .bind(now)
                     .bind(ctx.by()),
                 )

@@ -53,9 +53,20 @@ impl Store {
     /// Opens the database named by `url` (`sqlite://path`, `sqlite::memory:`
     /// or `postgres://…`), creating an SQLite file if it does not exist.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_as(url, false).await
+    }
+
+    /// Opens the database for one long job of the command line (an import,
+    /// an export): two connections, and on SQLite no memory map, so the
+    /// process's memory is its own work and not the pages it has read.
+    pub async fn connect_for_job(url: &str) -> Result<Store> {
+        Store::connect_as(url, true).await
+    }
+
+    async fn connect_as(url: &str, job: bool) -> Result<Store> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(if job { 2 } else { 16 })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
@@ -75,11 +86,17 @@ impl Store {
                 // per page: a third off search latency at a million
                 // customers (bench/RESULTS.md). Pages stay in the OS cache,
                 // shared by all connections and processes.
-                .pragma("mmap_size", "1073741824");
+                .pragma("mmap_size", if job { "0" } else { "1073741824" });
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists once per connection.
-                .max_connections(if in_memory { 1 } else { 8 })
+                .max_connections(if in_memory {
+                    1
+                } else if job {
+                    2
+                } else {
+                    8
+                })
                 .min_connections(if in_memory { 1 } else { 0 })
                 .idle_timeout(if in_memory {
                     None
