@@ -398,7 +398,7 @@ async fn a_file_kehu_cannot_read_is_refused_in_the_users_language_and_not_kept()
         .upload(
             &app.admin,
             "customers.xlsx",
-            b"this is not a workbook".to_vec(),
+            b"PK\x03\x04 a damaged workbook".to_vec(),
             "en",
         )
         .await;
@@ -411,8 +411,8 @@ async fn a_file_kehu_cannot_read_is_refused_in_the_users_language_and_not_kept()
     let (status, problem) = app
         .upload(
             &app.admin,
-            "scan.pdf",
-            b"%PDF-1.7 \x00\x01\x02\x03".to_vec(),
+            "photos.zip",
+            b"PK\x03\x04\x14\x00 photos/IMG_0001.jpg".to_vec(),
             "zh-CN",
         )
         .await;
