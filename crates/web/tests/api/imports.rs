@@ -10,6 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{body, TestApp};
+use crate::pages::Browser;
 
 /// A CSV as Chinese offices save it from Excel: GB18030, Chinese headers.
 /// Row 2 is new, row 3 is invalid, row 4 duplicates an existing customer
@@ -297,15 +298,24 @@ async fn imports_a_gb18030_file_from_upload_to_undo() {
     assert_eq!(body(r).await["code"], "already_undone");
 }
 
-/// A multipart body with one file part, as a browser sends it.
-fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+/// A multipart body of text fields and one file part, as a browser sends
+/// it.
+fn multipart(fields: &[(&str, &str)], name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "kehu-test-boundary-7d3f";
-    let mut out = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nimport\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
+    let mut out = Vec::new();
+    for (k, v) in fields {
+        out.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    out.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
     out.extend_from_slice(bytes);
     out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), out)
@@ -321,7 +331,7 @@ async fn a_batch_update_by_mobile_changes_only_existing_records_and_a_template_m
         )
         .await;
     let csv = "\u{feff}手机号码,阶段,备用\n13812345678,成交客户,x\n13700000009,成交客户,y\n";
-    let (content_type, bytes) = multipart("更新.csv", csv.as_bytes());
+    let (content_type, bytes) = multipart(&[("kind", "update")], "更新.csv", csv.as_bytes());
     let r = app
         .request(Method::POST, "/api/v1/imports/files", &app.admin)
         .header(CONTENT_TYPE, content_type)
@@ -568,4 +578,118 @@ async fn an_export_neutralises_formulas_masks_for_a_viewer_and_is_logged() {
     assert_eq!(entries[2]["row_count"], 1);
     assert_eq!(entries[2]["format"], "csv");
     assert_eq!(entries[0]["format"], "xlsx");
+}
+
+#[tokio::test]
+async fn the_wizard_pages_upload_map_preview_run_and_undo() {
+    let app = TestApp::spawn().await;
+    app.user("viewer@example.com", "viewer", None).await;
+    let b = Browser::login(&app, "admin@example.com").await;
+    let list = b.get("/imports").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.html.contains(r#"href="/imports/new""#),
+        "{}",
+        list.html
+    );
+    let csv = "姓名,手机号,备注\n张三,13812345678,=HYPERLINK(\"x\")\n李四,123,\n";
+    let upload = |csrf: &str| {
+        let fields = [("_csrf", csrf), ("kind", "import")];
+        let (content_type, bytes) = multipart(&fields, "名单.csv", csv.as_bytes());
+        b.client
+            .post(format!("{}/imports/new", app.base))
+            .header(CONTENT_TYPE, content_type)
+            .body(bytes)
+    };
+
+    // The form's token is checked before the file is kept.
+    let refused = b.page(upload("not-the-token")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        !app.files.path().join("uploads").exists()
+            || std::fs::read_dir(app.files.path().join("uploads"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    let uploaded = b.page(upload(&b.csrf)).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER);
+    let map_link = uploaded.location.unwrap();
+    assert!(map_link.starts_with("/imports/map?file="), "{map_link}");
+
+    let map = b.get(&map_link).await;
+    assert_eq!(map.status, StatusCode::OK);
+    assert!(
+        map.html.contains(r#"<option value="name" selected>"#),
+        "{}",
+        map.html
+    );
+    assert!(map.html.contains(r#"<option value="mobile" selected>"#));
+    assert!(map.html.contains("13812345678"), "samples are shown");
+    let file = map_link
+        .split("file=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let fields = [
+        ("file", file),
+        ("kind", "import"),
+        ("sheet", ""),
+        ("map", "name"),
+        ("map", "mobile"),
+        ("map", "notes"),
+        ("policy", "skip"),
+        ("save_template", ""),
+    ];
+    let preview = b.post("/imports/preview", &fields).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.html);
+    assert!(
+        preview.html.contains(r#"data-count="created">1<"#),
+        "{}",
+        preview.html
+    );
+    assert!(preview.html.contains(r#"data-count="rejected">1<"#));
+    assert!(preview.html.contains(r#"id="row-3""#));
+    assert_eq!(app.customer_count().await, 0);
+
+    // A mapping that names one field twice is sent back with the reason.
+    let mut twice = fields;
+    twice[5] = ("map", "name");
+    let refused = b.post("/imports/preview", &twice).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains(r#"id="map-error""#),
+        "{}",
+        refused.html
+    );
+
+    let run = b.post("/imports/run", &fields).await;
+    assert_eq!(run.status, StatusCode::SEE_OTHER);
+    let batch_path = run.location.unwrap();
+    let started = Instant::now();
+    let report = loop {
+        let page = b.get(&batch_path).await;
+        if page.html.contains(r#"data-status="done""#) {
+            break page;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{}", page.html);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(report.html.contains("rejected.csv"), "{}", report.html);
+    assert!(report.html.contains(r#"id="undo""#));
+    assert_eq!(app.customer_count().await, 1);
+
+    let undone = b.post(&format!("{batch_path}/undo"), &[]).await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER);
+    assert!(undone.location.unwrap().contains("flash=import_undone"));
+    assert_eq!(app.customer_count().await, 0);
+
+    // A viewer has no imports.
+    let v = Browser::login(&app, "viewer@example.com").await;
+    let customers = v.get("/customers").await;
+    assert!(!customers.html.contains(r#"href="/imports""#));
+    assert!(customers.html.contains(r#"id="export-csv""#));
+    assert_eq!(v.get("/imports/new").await.status, StatusCode::FORBIDDEN);
 }
