@@ -264,7 +264,7 @@ async fn map_page(
         // A sheet that is not there: the first one instead.
         Err(_) if !w.sheet.is_empty() => imports::file_info(state, &upload, None)
             .await
-            .map_err(|e| PageError::from(e))?,
+            .map_err(PageError::from)?,
         Err(e) => return Err(e.into()),
     };
     let templates = state.store.import_templates().await?;
