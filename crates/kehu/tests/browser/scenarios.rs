@@ -422,6 +422,7 @@ pub async fn import_wizard(h: &Harness) -> Result<()> {
         ensure!(value == field, "{select} guessed {value}, not {field}");
     }
     b.find("#policy-skip").await?;
+    h.screenshot(b, "import-map").await?;
     b.find("#preview").await?.click().await?;
 
     b.wait_for("#preview-counts", WAIT).await?;
@@ -438,6 +439,7 @@ pub async fn import_wizard(h: &Harness) -> Result<()> {
         reasons.contains("手机"),
         "the rejected row's reason: {reasons}"
     );
+    h.screenshot(b, "import-preview").await?;
     b.find("#run").await?.click().await?;
 
     until("the batch's report", async || {
@@ -454,6 +456,7 @@ pub async fn import_wizard(h: &Harness) -> Result<()> {
         "report: created"
     );
     b.find("a#rejected-csv").await?;
+    h.screenshot(b, "import-report").await?;
     ensure!(
         !b.find_all("table#issues tr#row-3").await?.is_empty(),
         "the rejected row is listed"
