@@ -51,6 +51,24 @@ impl TestApp {
         (r.status(), body(r).await)
     }
 
+    /// A request asking for answers in `lang`.
+    async fn send_in(
+        &self,
+        lang: &str,
+        method: Method,
+        path: &str,
+        token: &str,
+        json: Option<Value>,
+    ) -> reqwest::Response {
+        let mut r = self
+            .request(method, path, token)
+            .header("Accept-Language", lang);
+        if let Some(j) = json {
+            r = r.json(&j);
+        }
+        r.send().await.unwrap()
+    }
+
     /// Polls a batch until it stops running.
     async fn finished(&self, token: &str, id: i64) -> Value {
         let started = Instant::now();
@@ -120,12 +138,14 @@ async fn imports_a_gb18030_file_from_upload_to_undo() {
 
     // Preview: counts and reasons, nothing written.
     let r = app
-        .request(Method::POST, "/api/v1/imports/preview", &app.admin)
-        .header("Accept-Language", "en")
-        .json(&json!({"file_id": file_id, "policy": "skip"}))
-        .send()
-        .await
-        .unwrap();
+        .send_in(
+            "en",
+            Method::POST,
+            "/api/v1/imports/preview",
+            &app.admin,
+            Some(json!({"file_id": file_id, "policy": "skip"})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let preview = body(r).await;
     assert_eq!(counts(&preview), [2, 0, 0, 2, 1], "{preview}");
@@ -189,15 +209,14 @@ async fn imports_a_gb18030_file_from_upload_to_undo() {
 
     // Rejected rows come back as they were, with row numbers and reasons.
     let r = app
-        .request(
+        .send_in(
+            "en",
             Method::GET,
             &format!("/api/v1/imports/{id}/rejected.csv"),
             &app.admin,
+            None,
         )
-        .header("Accept-Language", "en")
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let disposition = r.headers()[CONTENT_DISPOSITION]
         .to_str()
@@ -254,16 +273,14 @@ async fn imports_a_gb18030_file_from_upload_to_undo() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = app
-        .request(
+        .send_in(
+            "zh-CN",
             Method::POST,
             &format!("/api/v1/imports/{id}/undo"),
             &app.admin,
+            Some(json!({"force": false})),
         )
-        .header("Accept-Language", "zh-CN")
-        .json(&json!({"force": false}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let refused = body(r).await;
     assert_eq!(refused["code"], "undo_conflicts");
@@ -456,12 +473,14 @@ async fn a_file_kehu_cannot_read_is_refused_in_the_users_language_and_not_kept()
         .upload(&app.admin, "a.csv", b"Foo,Bar\n1,2\n".to_vec(), "en")
         .await;
     let r = app
-        .request(Method::POST, "/api/v1/imports", &app.admin)
-        .header("Accept-Language", "en")
-        .json(&json!({"file_id": file["file_id"]}))
-        .send()
-        .await
-        .unwrap();
+        .send_in(
+            "en",
+            Method::POST,
+            "/api/v1/imports",
+            &app.admin,
+            Some(json!({"file_id": file["file_id"]})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem = body(r).await;
     assert_eq!(problem["code"], "nothing_mapped");
@@ -530,15 +549,14 @@ async fn an_export_neutralises_formulas_masks_for_a_viewer_and_is_logged() {
         .await;
 
     let r = app
-        .request(
+        .send_in(
+            "zh-CN",
             Method::GET,
             "/api/v1/customers/export?format=csv&stage=lead&limit=1",
             &app.admin,
+            None,
         )
-        .header("Accept-Language", "zh-CN")
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let disposition = r.headers()[CONTENT_DISPOSITION]
         .to_str()
