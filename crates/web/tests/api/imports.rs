@@ -95,6 +95,14 @@ impl TestApp {
     }
 }
 
+/// The `Content-Disposition` of a successful download.
+fn attachment_of(r: &reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::OK);
+    let value = r.headers()[CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(value.starts_with("attachment;"), "{value}");
+    value.to_owned()
+}
+
 fn counts(batch: &Value) -> [i64; 5] {
     let c = &batch["counts"];
     ["created", "updated", "unchanged", "skipped", "rejected"].map(|k| c[k].as_i64().unwrap())
@@ -217,12 +225,7 @@ async fn imports_a_gb18030_file_from_upload_to_undo() {
             None,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let disposition = r.headers()[CONTENT_DISPOSITION]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    let disposition = attachment_of(&r);
     assert!(disposition.contains("rejected-rows.csv"), "{disposition}");
     let csv = r.text().await.unwrap();
     let csv = csv.trim_start_matches('\u{feff}');
@@ -557,11 +560,7 @@ async fn an_export_neutralises_formulas_masks_for_a_viewer_and_is_logged() {
             None,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let disposition = r.headers()[CONTENT_DISPOSITION]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let disposition = attachment_of(&r);
     assert!(
         disposition.contains("filename*=UTF-8''%E5%AE%A2%E6%88%B7-20"),
         "{disposition}"
