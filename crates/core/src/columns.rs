@@ -581,7 +581,7 @@ fn company_size(options: &[&'static str], cell: &str) -> Option<&'static str> {
 /// commas, semicolons, 、 and |, each trimmed, blanks dropped.
 pub fn split_list(cell: &str) -> Vec<String> {
     cell.split([',', '，', ';', '；', '、', '|'])
-        .map(|s| crate::text::clean(s))
+        .map(crate::text::clean)
         .filter(|s| !s.is_empty())
         .collect()
 }

@@ -52,6 +52,8 @@ impl Database {
     }
 }
 
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the web UI and the REST API.
@@ -64,6 +66,10 @@ pub enum Command {
         /// Mark session cookies Secure (set this when users reach kehu over HTTPS).
         #[arg(long, env = "KEHU_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Folder for uploaded files (imports read them from there, also
+        /// when resumed after a restart); created when first needed.
+        #[arg(long, env = "KEHU_DATA_DIR", default_value = "kehu-files")]
+        data_dir: std::path::PathBuf,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -153,7 +159,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             listen,
             secure_cookies,
-        } => serve(db, listen, secure_cookies).await,
+            data_dir,
+        } => serve(db, listen, secure_cookies, data_dir).await,
         Command::Migrate { db } => {
             db.open().await?;
             println!("The schema of {} is up to date.", redact_url(&db.url));
@@ -215,7 +222,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(db: Database, listen: SocketAddr, secure_cookies: bool) -> anyhow::Result<()> {
+async fn serve(
+    db: Database,
+    listen: SocketAddr,
+    secure_cookies: bool,
+    data_dir: std::path::PathBuf,
+) -> anyhow::Result<()> {
     let store = db.open().await?;
     let first_login = first_admin(&store).await?;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -237,9 +249,11 @@ async fn serve(db: Database, listen: SocketAddr, secure_cookies: bool) -> anyhow
         println!("  kehu user add you@example.com --role admin --password-stdin");
     }
     let state = AppState {
-        store: store.clone(),
         secure_cookies,
+        ..AppState::new(store.clone(), data_dir)
     };
+    // Long jobs resume: imports a stopped server left half-way go on.
+    kehu_web::imports::resume_interrupted(&state);
     kehu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

@@ -965,7 +965,9 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Issue>> {
         self.import_batch(actor, batch_id).await?;
-        let rows: Vec<(i64, String, String, String, Option<i64>, Option<i64>)> = self
+        /// Row number, outcome, cells, reasons, matched customer and row.
+        type IssueRow = (i64, String, String, String, Option<i64>, Option<i64>);
+        let rows: Vec<IssueRow> = self
             .db
             .all(
                 q(

@@ -95,3 +95,20 @@ impl Drop for TestDb {
         }
     }
 }
+
+impl Store {
+    /// Makes an import batch look as if the process writing it had been
+    /// killed a while ago: its heartbeat goes stale, so it counts as
+    /// interrupted. Tests only.
+    pub async fn stop_heartbeat(&self, batch_id: i64) -> crate::Result<()> {
+        let stale = crate::now_ms() - 2 * crate::import::STALE_MS;
+        self.db
+            .execute(
+                crate::db::q("UPDATE import_batches SET heartbeat_at = $1 WHERE id = $2")
+                    .bind(stale)
+                    .bind(batch_id),
+            )
+            .await?;
+        Ok(())
+    }
+}

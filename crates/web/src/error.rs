@@ -32,6 +32,18 @@ pub enum ApiError {
     RateLimited,
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A refusal explained by a message of its own, in both languages (a
+    /// file that cannot be read, an upload over the limit).
+    #[error("{code}: {en}")]
+    Explained {
+        status: StatusCode,
+        code: &'static str,
+        zh: String,
+        en: String,
+    },
+    /// An undo refused because records were changed after the batch.
+    #[error("undo refused")]
+    UndoRefused(kehu_store::import::UndoReport),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -64,6 +76,10 @@ pub struct Problem {
     status: StatusCode,
     code: &'static str,
     errors: Vec<FieldError>,
+    /// A message of this problem's own, (Chinese, English).
+    detail: Option<(String, String)>,
+    /// More members of the body (an undo's conflicts).
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -73,8 +89,12 @@ struct ProblemBody {
     title: String,
     status: u16,
     code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<kehu_core::LocalizedFieldError>,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -193,6 +213,70 @@ impl Problem {
                     "No such address"
                 }
             }
+            "file_too_large" => {
+                if zh {
+                    "文件过大"
+                } else {
+                    "The file is too large"
+                }
+            }
+            "unreadable_file" | "unknown_format" | "corrupt_file" | "no_such_sheet"
+            | "empty_file" | "bad_row" | "too_many_rows" => {
+                if zh {
+                    "无法读取此文件"
+                } else {
+                    "The file cannot be read"
+                }
+            }
+            "no_upload" => {
+                if zh {
+                    "没有这个上传的文件，请重新上传"
+                } else {
+                    "There is no such uploaded file; upload it again"
+                }
+            }
+            "nothing_mapped" | "no_template" => {
+                if zh {
+                    "列的对应关系有误"
+                } else {
+                    "The column mapping is not usable"
+                }
+            }
+            "undo_conflicts" => {
+                if zh {
+                    "导入之后有记录被修改过，未撤销"
+                } else {
+                    "Records were changed after the import; nothing was undone"
+                }
+            }
+            "already_undone" => {
+                if zh {
+                    "这个批次已经撤销过了"
+                } else {
+                    "This batch has already been undone"
+                }
+            }
+            "batch_running" => {
+                if zh {
+                    "这个批次正在导入，请等它完成或中断后再操作"
+                } else {
+                    "This batch is still being imported; wait until it has finished or stopped"
+                }
+            }
+            "batch_finished" | "batch_moved" => {
+                if zh {
+                    "这个批次已经完成，或正由别的进程导入"
+                } else {
+                    "This batch has finished, or another process is importing it"
+                }
+            }
+            "file_changed" | "batch_without_file" => {
+                if zh {
+                    "这个批次的文件已不在或已改变，无法续传"
+                } else {
+                    "The batch's file is gone or has changed, so it cannot be resumed"
+                }
+            }
             _ => {
                 if zh {
                     "服务器内部错误，请稍后再试"
@@ -208,6 +292,8 @@ impl Problem {
             status,
             code,
             errors: Vec::new(),
+            detail: None,
+            extra: serde_json::Map::new(),
         }
     }
 
@@ -217,7 +303,12 @@ impl Problem {
             title: self.title(lang).to_owned(),
             status: self.status.as_u16(),
             code: self.code,
+            detail: self.detail.as_ref().map(|(zh, en)| match lang {
+                Lang::ZhCn => zh.clone(),
+                Lang::En => en.clone(),
+            }),
             errors: self.errors.iter().map(|e| e.localize(lang)).collect(),
+            extra: self.extra.clone(),
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         response.headers_mut().insert(
@@ -257,18 +348,43 @@ impl IntoResponse for ApiError {
             ApiError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", vec![]),
             ApiError::RateLimited => (S::TOO_MANY_REQUESTS, "rate_limited", vec![]),
             ApiError::Conflict(what) => (S::CONFLICT, what, vec![]),
+            ApiError::Explained {
+                status,
+                code,
+                zh,
+                en,
+            } => {
+                let mut problem = Problem::new(status, code);
+                problem.detail = Some((zh, en));
+                return problem.into_response();
+            }
+            ApiError::UndoRefused(report) => return undo_refused(report).into_response(),
             ApiError::Internal(e) => {
                 tracing::error!(error = %error_chain(e.as_ref()), "request failed");
                 (S::INTERNAL_SERVER_ERROR, "internal", vec![])
             }
         };
         Problem {
-            status,
-            code,
             errors,
+            ..Problem::new(status, code)
         }
         .into_response()
     }
+}
+
+/// A refused undo: how many records were changed after the batch, the
+/// first of them, and what to do about it.
+fn undo_refused(report: kehu_store::import::UndoReport) -> Problem {
+    let n = report.conflict_count;
+    let mut problem = Problem::new(StatusCode::CONFLICT, "undo_conflicts");
+    problem.detail = Some((
+        format!("批次 {} 之后有 {n} 条记录被修改过，撤销会覆盖这些修改。确认要覆盖请选择“仍然撤销”（force）。", report.batch_id),
+        format!("{n} records were changed after batch {}, and undoing would overwrite that work. Undo anyway (force) to overwrite it.", report.batch_id),
+    ));
+    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&report) {
+        problem.extra = map;
+    }
+    problem
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

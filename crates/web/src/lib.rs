@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod imports;
 use kehu_store::mask;
 pub mod pages;
 
@@ -33,6 +34,22 @@ pub struct AppState {
     pub store: Store,
     /// Mark cookies `Secure`: set when kehu is reached over HTTPS.
     pub secure_cookies: bool,
+    /// Where uploaded files are kept (`uploads/` below it), created on
+    /// demand.
+    pub files_dir: std::path::PathBuf,
+    /// The imports this server runs.
+    pub jobs: imports::Jobs,
+}
+
+impl AppState {
+    pub fn new(store: Store, files_dir: impl Into<std::path::PathBuf>) -> AppState {
+        AppState {
+            store,
+            secure_cookies: false,
+            files_dir: files_dir.into(),
+            jobs: imports::Jobs::default(),
+        }
+    }
 }
 
 /// The whole HTTP application, as the binary and the tests run it.

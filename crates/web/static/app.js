@@ -4,7 +4,9 @@
 //   existing records with the same mobile, email, credit code or name and
 //   company;
 // - bulk actions show the input their action needs and select whole pages;
-// - forms with data-confirm ask before they submit.
+// - forms with data-confirm ask before they submit;
+// - a running import's page shows its progress live (GET
+//   /api/v1/imports/{id} every second) and reloads as its report when done.
 'use strict';
 
 (function () {
@@ -146,7 +148,45 @@
     }
   }
 
+  // Follows a running import until it stops, then shows its report.
+  function importProgress(box) {
+    const bar = document.getElementById('progress');
+    const done = document.getElementById('rows-done');
+    const total = document.getElementById('rows-total');
+    async function poll() {
+      let batch;
+      try {
+        const response = await fetch(box.dataset.poll, {
+          credentials: 'same-origin',
+          headers: { Accept: 'application/json' },
+        });
+        if (!response.ok) return setTimeout(poll, 3000);
+        batch = await response.json();
+      } catch (_) {
+        return setTimeout(poll, 3000); // offline for a moment: try again
+      }
+      if (!batch.running) {
+        window.location.reload();
+        return;
+      }
+      if (bar && batch.estimated_total) {
+        bar.max = batch.estimated_total;
+        bar.value = batch.rows_done;
+        if (total) total.textContent = batch.estimated_total;
+      }
+      if (done) done.textContent = batch.rows_done;
+      for (const cell of box.querySelectorAll('[data-count]')) {
+        const n = batch.counts[cell.dataset.count];
+        if (n !== undefined) cell.textContent = n;
+      }
+      setTimeout(poll, 1000);
+    }
+    setTimeout(poll, 1000);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    const progress = document.querySelector('#import-status[data-poll]');
+    if (progress) importProgress(progress);
     for (const form of document.querySelectorAll('form[data-check]')) liveCheck(form);
     // Blank filters are left out of the address, so it stays readable and
     // can be shared.

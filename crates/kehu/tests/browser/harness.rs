@@ -159,8 +159,11 @@ impl Server {
         let token = token.lines().last().unwrap_or_default().trim().to_owned();
 
         let log = std::fs::File::create(folder.path().join("server.log"))?;
+        let files = folder.path().join("files");
         let mut process = Command::new(KEHU)
             .args(["serve", "--database", &db, "--listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(&files)
             // Requests too, so a failed test shows what the browser asked.
             .env("KEHU_LOG", "info,tower_http=debug,sqlx=error")
             .stdin(Stdio::null())

@@ -118,6 +118,11 @@ async fn an_overdue_task_is_rescheduled_then_done() {
 }
 
 #[tokio::test]
+async fn a_csv_is_uploaded_mapped_previewed_imported_and_undone_in_the_wizard() {
+    run(scenarios::import_wizard).await;
+}
+
+#[tokio::test]
 #[ignore = "writes docs/screenshots/*.png for the README: KEHU_SCREENSHOTS=1 cargo test -p kehu --test browser -- --ignored"]
 async fn screenshots_of_the_main_pages_in_both_languages() {
     run(scenarios::screenshots).await;

@@ -387,6 +387,107 @@ pub async fn tasks_reschedule_and_done(h: &Harness) -> Result<()> {
     Ok(())
 }
 
+/// The import wizard end to end: a CSV chosen in the file input, its
+/// columns guessed, a preview with its counts, the run, the report with
+/// the rejected row, and undo.
+pub async fn import_wizard(h: &Harness) -> Result<()> {
+    let folder = tempfile::tempdir()?;
+    let path = folder.path().join("展会名单.csv");
+    let csv = "\u{feff}姓名,手机,邮箱,备注\n张三,13812345678,zhangsan@example.com,展会\n\
+               李四,12345,,电话有误\n王五,13900000002,,\n";
+    std::fs::write(&path, csv)?;
+    let b = &h.browser;
+    sign_in(b, &h.url(""), ADMIN_EMAIL).await?;
+    b.find("nav#nav a[href=\"/imports\"]")
+        .await?
+        .click()
+        .await?;
+    b.wait_for("#new-import", WAIT).await?.click().await?;
+    let form = b.wait_for("form#upload-form", WAIT).await?;
+    form.find("input#file")
+        .await?
+        .send_keys(&path.display().to_string())
+        .await?;
+    form.find("#upload").await?.click().await?;
+
+    b.wait_for_path("/imports/map", WAIT).await?;
+    b.wait_for("form#map-form", WAIT).await?;
+    for (select, field) in [
+        ("#map-0", "name"),
+        ("#map-1", "mobile"),
+        ("#map-2", "email"),
+        ("#map-3", "notes"),
+    ] {
+        let value = b.find(select).await?.property("value").await?;
+        ensure!(value == field, "{select} guessed {value}, not {field}");
+    }
+    b.find("#policy-skip").await?;
+    h.screenshot(b, "import-map").await?;
+    b.find("#preview").await?.click().await?;
+
+    b.wait_for("#preview-counts", WAIT).await?;
+    ensure!(
+        text(b, "#preview-counts [data-count=created]").await? == "2",
+        "preview: created"
+    );
+    ensure!(
+        text(b, "#preview-counts [data-count=rejected]").await? == "1",
+        "preview: rejected"
+    );
+    let reasons = text(b, "table#issues tr#row-3").await?;
+    ensure!(
+        reasons.contains("手机"),
+        "the rejected row's reason: {reasons}"
+    );
+    h.screenshot(b, "import-preview").await?;
+    b.find("#run").await?.click().await?;
+
+    until("the batch's report", async || {
+        let path = b.path().await?;
+        let done = !b
+            .find_all("#import-status[data-status=done]")
+            .await?
+            .is_empty();
+        Ok(path.starts_with("/imports/") && done)
+    })
+    .await?;
+    ensure!(
+        text(b, "#batch-counts [data-count=created]").await? == "2",
+        "report: created"
+    );
+    b.find("a#rejected-csv").await?;
+    h.screenshot(b, "import-report").await?;
+    ensure!(
+        !b.find_all("table#issues tr#row-3").await?.is_empty(),
+        "the rejected row is listed"
+    );
+    let list = h
+        .server
+        .api(reqwest::Method::GET, "/api/v1/customers", Value::Null)
+        .await?;
+    ensure!(list["items"].as_array().map(Vec::len) == Some(2), "{list}");
+
+    // The confirmation dialog answers yes.
+    b.execute("window.confirm = () => true; return true", vec![])
+        .await?;
+    b.find("#undo").await?.click().await?;
+    until("the batch to be undone", async || {
+        Ok(!b
+            .find_all("#import-status[data-status=undone]")
+            .await?
+            .is_empty())
+    })
+    .await?;
+    let flash = text(b, "p.flash").await?;
+    ensure!(flash.contains('2'), "the undo's confirmation: {flash}");
+    let list = h
+        .server
+        .api(reqwest::Method::GET, "/api/v1/customers", Value::Null)
+        .await?;
+    ensure!(list["items"].as_array().map(Vec::len) == Some(0), "{list}");
+    Ok(())
+}
+
 /// The main pages with sample data, in Chinese and in English, for the
 /// README: the list, a customer, the entry form with errors, the tasks and
 /// the settings.

@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod customers;
+pub mod exports;
+pub mod imports;
 pub mod records;
 pub mod settings;
 pub mod views;
@@ -43,9 +45,15 @@ pub(crate) fn lang_of(me: &CurrentUser, headers: &HeaderMap) -> Lang {
         })
 }
 
+/// An upload's body may be as large as the largest file, plus the
+/// multipart framing around it; [`crate::imports::MAX_UPLOAD_BYTES`] is
+/// checked as it arrives.
+pub const UPLOAD_BODY_LIMIT: usize = crate::imports::MAX_UPLOAD_BYTES as usize + 1024 * 1024;
+
 pub fn router() -> Router<AppState> {
     use auth as a;
     use customers as c;
+    use imports as i;
     use records as r;
     use settings as s;
     use views as v;
@@ -57,6 +65,29 @@ pub fn router() -> Router<AppState> {
         .route("/me/tokens/{id}", axum::routing::delete(a::revoke_token))
         .route("/customers", get(c::list).post(c::create))
         .route("/customers/lookup", get(c::lookup))
+        .route("/customers/export", get(exports::export))
+        .route("/access-log", get(exports::access_log))
+        .route(
+            "/imports/files",
+            post(i::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/imports/files/{file_id}", get(i::file))
+        .route("/imports/preview", post(i::preview))
+        .route("/imports", get(i::list).post(i::start))
+        .route("/imports/{id}", get(i::get))
+        .route("/imports/{id}/issues", get(i::issues))
+        .route("/imports/{id}/rejected.csv", get(i::rejected_csv))
+        .route("/imports/{id}/rejected.xlsx", get(i::rejected_xlsx))
+        .route("/imports/{id}/undo", post(i::undo))
+        .route("/imports/{id}/resume", post(i::resume))
+        .route(
+            "/import-templates",
+            get(i::list_templates).post(i::save_template),
+        )
+        .route(
+            "/import-templates/{id}",
+            axum::routing::delete(i::delete_template),
+        )
         .route("/customers/bulk", post(c::bulk))
         .route("/customers/check", post(c::check))
         .route(
@@ -156,6 +187,10 @@ impl Modify for Security {
         settings::set_password,
         settings::list_teams, settings::create_team, settings::update_team, settings::delete_team,
         views::list, views::get, views::create, views::update, views::delete,
+        exports::export, exports::access_log,
+        imports::upload, imports::file, imports::preview, imports::start, imports::list, imports::get,
+        imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
+        imports::list_templates, imports::save_template, imports::delete_template,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -164,6 +199,7 @@ impl Modify for Security {
         (name = "interactions", description = "Follow-ups (跟进记录)"),
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
+        (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
     )
 )]
 pub struct ApiDoc;

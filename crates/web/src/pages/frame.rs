@@ -13,6 +13,7 @@ use crate::AppState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Customers,
+    Imports,
     Tasks,
     Settings,
     Account,
@@ -24,6 +25,8 @@ pub struct Frame {
     pub section: Section,
     pub user_name: String,
     pub is_admin: bool,
+    /// Whether the user may import (any role that may write records).
+    pub may_import: bool,
     pub csrf: String,
     /// Open tasks due by the end of today, overdue included.
     pub tasks_due: i64,
@@ -51,6 +54,7 @@ impl Frame {
             section,
             user_name: user.name.clone().unwrap_or_else(|| user.email.clone()),
             is_admin: viewer.me.actor.is_admin(),
+            may_import: viewer.me.actor.may_write_records(),
             csrf: viewer.csrf.clone(),
             tasks_due: counts.overdue + counts.today,
             flash: None,

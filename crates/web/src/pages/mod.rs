@@ -13,6 +13,7 @@ mod customers;
 mod form;
 mod frame;
 mod i18n;
+mod imports;
 mod login;
 mod settings;
 mod tasks;
@@ -33,7 +34,12 @@ use crate::extract::{cookie, CurrentUser, SESSION_COOKIE};
 use crate::AppState;
 
 pub use frame::Frame;
-pub use i18n::T;
+pub use i18n::{url_encode, T};
+
+/// Today's date in China time, as files are named (2026-11-30).
+pub fn today() -> String {
+    T(Lang::default()).date(frame::now_ms())
+}
 
 pub fn router() -> Router<AppState> {
     use customers as c;
@@ -58,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/done", post(tasks::done))
         .route("/tasks/{id}/reschedule", post(tasks::reschedule))
         .merge(settings::router())
+        .merge(imports::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
 }

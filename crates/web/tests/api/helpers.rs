@@ -17,6 +17,8 @@ pub struct TestApp {
     pub client: Client,
     /// An administrator's API token.
     pub admin: String,
+    /// Where the server keeps uploads.
+    pub files: tempfile::TempDir,
     _db: TestDb,
 }
 
@@ -30,16 +32,15 @@ impl TestApp {
         let (store, db) = TestDb::create().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState {
-            store: store.clone(),
-            secure_cookies: false,
-        };
+        let files = tempfile::tempdir().unwrap();
+        let state = AppState::new(store.clone(), files.path());
         tokio::spawn(kehu_web::serve(listener, state, std::future::pending()));
         let mut app = TestApp {
             base,
             store,
             client: Client::new(),
             admin: String::new(),
+            files,
             _db: db,
         };
         let (_, token) = app.user("admin@example.com", "admin", None).await;

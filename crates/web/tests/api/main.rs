@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod customers;
 mod entry;
+mod imports;
 mod pages;
 mod permissions;
 mod records;

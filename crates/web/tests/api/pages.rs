@@ -11,17 +11,17 @@ use crate::helpers::{body, TestApp, PASSWORD};
 
 /// A signed-in browser: its session cookie and the CSRF token its pages
 /// carry. Redirects are not followed, so each test sees them.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    client: Client,
+    pub(crate) client: Client,
     cookie: String,
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    html: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) html: String,
     headers: reqwest::header::HeaderMap,
 }
 
@@ -30,7 +30,7 @@ fn client() -> Client {
 }
 
 impl<'a> Browser<'a> {
-    async fn login(app: &'a TestApp, email: &str) -> Browser<'a> {
+    pub(crate) async fn login(app: &'a TestApp, email: &str) -> Browser<'a> {
         let client = client();
         let r = client
             .post(format!("{}/login", app.base))
@@ -60,7 +60,7 @@ impl<'a> Browser<'a> {
         b
     }
 
-    async fn page(&self, r: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn page(&self, r: reqwest::RequestBuilder) -> Page {
         let r = r.header(COOKIE, &self.cookie).send().await.unwrap();
         Page {
             status: r.status(),
@@ -73,13 +73,13 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         self.page(self.client.get(format!("{}{path}", self.app.base)))
             .await
     }
 
     /// Submits a form with the page's CSRF token.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut all = vec![("_csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
         self.page(

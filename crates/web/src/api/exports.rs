@@ -1,0 +1,140 @@
+//! `/api/v1/customers/export` and `/api/v1/access-log`: customer lists
+//! out as files, and the record of every export.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kehu_core::{Code, Invalid, Lang};
+use kehu_io::export::{export_customers, ExportFormat};
+use kehu_store::access::AccessEntry;
+use kehu_store::list::CustomerFilter;
+
+use crate::error::{ApiError, Result};
+use crate::extract::{CurrentUser, QueryPairs};
+use crate::pages::url_encode;
+use crate::AppState;
+
+/// Parameters of an export that are not the list's filter, or that the
+/// export ignores (it writes every matching row, not a page).
+const NOT_FILTER: &[&str] = &["format", "cursor", "limit"];
+
+/// `Content-Disposition: attachment` naming a file: an ASCII name for old
+/// clients, the real one (RFC 5987) for the rest.
+pub fn attachment(name: &str) -> HeaderValue {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let value = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url_encode(name)
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/export", tag = "customers",
+    params(
+        ("format" = Option<String>, Query, description = "csv (UTF-8 with BOM, default), csv-gb18030 or xlsx"),
+        ("q" = Option<String>, Query, description = "Any filter of GET /api/v1/customers (cursor and limit are ignored)"),
+    ),
+    responses((status = 200, description = "The file, named like 客户-2026-11-30.csv; masked as the caller sees the list; recorded in the access log"),
+              (status = 422, description = "Bad filter or format")))]
+/// Exports every customer of a filtered list that the caller may see.
+pub async fn export(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    QueryPairs(params): QueryPairs,
+) -> Result<Response> {
+    let format = match params.iter().find(|(k, _)| k == "format") {
+        None => ExportFormat::Csv,
+        Some((_, f)) if f.trim().is_empty() => ExportFormat::Csv,
+        Some((_, f)) => {
+            ExportFormat::parse(f).ok_or_else(|| Invalid::one("format", Code::InvalidChoice))?
+        }
+    };
+    let filter_params: Vec<(String, String)> = params
+        .into_iter()
+        .filter(|(k, v)| !NOT_FILTER.contains(&k.as_str()) && !v.trim().is_empty())
+        .collect();
+    let filter = CustomerFilter::from_params(&filter_params)?;
+    let query = filter_params
+        .iter()
+        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let lang = super::lang_of(&me, &headers);
+    // Written whole before it is sent, so a failure half-way is an error
+    // rather than a cut-off file.
+    let (bytes, _rows) = export_customers(
+        &state.store,
+        &me.actor,
+        &filter,
+        &query,
+        format,
+        lang,
+        Vec::new(),
+    )
+    .await
+    .map_err(|e| match e {
+        kehu_io::export::ExportError::Store(e) => ApiError::from(e),
+        other => ApiError::Internal(Box::new(other)),
+    })?;
+    let today = crate::pages::today();
+    let stem = match lang {
+        Lang::ZhCn => "客户",
+        Lang::En => "customers",
+    };
+    let name = format!("{stem}-{today}.{}", format.extension());
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            ),
+            (header::CONTENT_DISPOSITION, attachment(&name)),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/access-log", tag = "customers",
+    params(("limit" = Option<i64>, Query, description = "1–1000, default 100")),
+    responses((status = 200, body = Vec<AccessEntry>, description = "Exports of personal data, newest first"), (status = 403)))]
+/// Who exported which customers, when, with which filter (administrators).
+pub async fn access_log(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    QueryPairs(params): QueryPairs,
+) -> Result<Json<Vec<AccessEntry>>> {
+    let limit = match params.iter().find(|(k, _)| k == "limit") {
+        None => 100,
+        Some((_, v)) => match v.parse::<i64>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => return Err(Invalid::one("limit", Code::WrongType).into()),
+        },
+    };
+    Ok(Json(state.store.access_log(&me.actor, limit).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chinese_file_name_is_sent_both_ways() {
+        let v = attachment("客户-2026-11-30.csv");
+        assert_eq!(
+            v.to_str().unwrap(),
+            "attachment; filename=\"__-2026-11-30.csv\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7-2026-11-30.csv"
+        );
+    }
+}

@@ -1,0 +1,321 @@
+//! Uploaded files, kept on disk as `<files_dir>/uploads/<sha256>.<ext>`
+//! with a small JSON sidecar holding the name the user knows the file by.
+//! The SHA-256 is the file's id: the same file uploaded again is the same
+//! upload, and the import driver recognises it to resume a batch.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::{Body, HttpBody};
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+use kehu_io::{FileError, Format, OpenOptions};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// The largest file kehu takes in.
+pub const MAX_UPLOAD_BYTES: u64 = 200 * 1024 * 1024;
+
+/// What is kept beside an upload.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sidecar {
+    /// The name the file had on the user's computer.
+    name: String,
+    /// The extension of the detected format, which names the stored file.
+    ext: String,
+}
+
+/// An uploaded file, found by its id.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub id: String,
+    pub path: PathBuf,
+    pub name: String,
+}
+
+fn uploads_dir(files_dir: &Path) -> PathBuf {
+    files_dir.join("uploads")
+}
+
+/// A refusal of a file the format readers cannot open, in both languages.
+pub fn file_error(e: FileError) -> ApiError {
+    if let FileError::Io(io) = &e {
+        if io.kind() != std::io::ErrorKind::InvalidData {
+            tracing::warn!(error = %io, "an upload could not be read");
+        }
+    }
+    ApiError::Explained {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: e.code(),
+        zh: e.message(true),
+        en: e.message(false),
+    }
+}
+
+fn too_large() -> ApiError {
+    let mb = MAX_UPLOAD_BYTES / (1024 * 1024);
+    ApiError::Explained {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "file_too_large",
+        zh: format!("文件超过 {mb} MB 的上限，请拆分成几个文件再导入"),
+        en: format!("The file is larger than the {mb} MB limit; split it into several files"),
+    }
+}
+
+fn no_upload() -> ApiError {
+    ApiError::Explained {
+        status: StatusCode::NOT_FOUND,
+        code: "no_upload",
+        zh: "没有这个上传的文件，请重新上传".into(),
+        en: "There is no such uploaded file; upload it again".into(),
+    }
+}
+
+/// The upload with this id, if it is kept.
+pub fn locate(files_dir: &Path, id: &str) -> Result<Upload, ApiError> {
+    let is_id = id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !is_id {
+        return Err(no_upload());
+    }
+    let dir = uploads_dir(files_dir);
+    let sidecar = std::fs::read(dir.join(format!("{id}.json"))).map_err(|_| no_upload())?;
+    let sidecar: Sidecar = serde_json::from_slice(&sidecar).map_err(|_| no_upload())?;
+    let path = dir.join(format!("{id}.{}", sidecar.ext));
+    if !path.is_file() {
+        return Err(no_upload());
+    }
+    Ok(Upload {
+        id: id.to_owned(),
+        path,
+        name: sidecar.name,
+    })
+}
+
+/// A file being received: written to a temporary name and hashed as its
+/// pieces arrive, removed unless [`Incoming::finish`] keeps it.
+pub struct Incoming {
+    file: Option<std::fs::File>,
+    temp: Option<PathBuf>,
+    dir: PathBuf,
+    name: String,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl Incoming {
+    pub fn begin(files_dir: &Path, name: &str) -> Result<Incoming, ApiError> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = uploads_dir(files_dir);
+        std::fs::create_dir_all(&dir).map_err(internal)?;
+        // The original extension lets the readers tell CSV from TSV.
+        let ext: String = Path::new(name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .filter(|e| e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .unwrap_or_default();
+        let temp = dir.join(format!(
+            ".incoming-{}-{}.{ext}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = std::fs::File::create(&temp).map_err(internal)?;
+        Ok(Incoming {
+            file: Some(file),
+            temp: Some(temp),
+            dir,
+            name: clean_name(name),
+            hasher: Sha256::new(),
+            len: 0,
+        })
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), ApiError> {
+        self.len += bytes.len() as u64;
+        if self.len > MAX_UPLOAD_BYTES {
+            return Err(too_large());
+        }
+        self.hasher.update(bytes);
+        match self.file.as_mut() {
+            Some(f) => f.write_all(bytes).map_err(internal),
+            None => Err(internal("upload already finished")),
+        }
+    }
+
+    /// Keeps the file when a reader can open it; otherwise removes it and
+    /// says why in the user's words.
+    pub async fn finish(mut self) -> Result<Upload, ApiError> {
+        if let Some(mut f) = self.file.take() {
+            f.flush().map_err(internal)?;
+        }
+        let temp = self.temp.clone().ok_or_else(|| internal("no file"))?;
+        if self.len == 0 {
+            return Err(file_error(FileError::EmptyFile));
+        }
+        let opened = {
+            let temp = temp.clone();
+            tokio::task::spawn_blocking(move || {
+                kehu_io::open(&temp, &OpenOptions::default()).map(|t| t.info.format)
+            })
+            .await
+            .map_err(internal)?
+        };
+        let format = opened.map_err(file_error)?;
+        let id = hex::encode(self.hasher.clone().finalize());
+        let path = self.dir.join(format!("{id}.{}", format.as_str()));
+        std::fs::rename(&temp, &path).map_err(internal)?;
+        self.temp = None;
+        let sidecar = Sidecar {
+            name: self.name.clone(),
+            ext: format.as_str().to_owned(),
+        };
+        let json = serde_json::to_vec(&sidecar).map_err(internal)?;
+        std::fs::write(self.dir.join(format!("{id}.json")), json).map_err(internal)?;
+        Ok(Upload {
+            id,
+            path,
+            name: self.name.clone(),
+        })
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        self.file = None;
+        if let Some(temp) = self.temp.take() {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+/// A file name as shown back: its last part, without control characters.
+fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.trim().is_empty() {
+        "upload".to_owned()
+    } else {
+        clean
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string().into())
+}
+
+/// Receives a file sent as the whole request body.
+pub async fn receive_body(
+    files_dir: &Path,
+    name: &str,
+    mut body: Body,
+) -> Result<Upload, ApiError> {
+    let mut incoming = Incoming::begin(files_dir, name)?;
+    loop {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+        match frame {
+            None => break,
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    incoming.write(data)?;
+                }
+            }
+            Some(Err(_)) => return Err(ApiError::BadBody("bad_request")),
+        }
+    }
+    incoming.finish().await
+}
+
+/// Receives a `multipart/form-data` upload: its text fields, and the file
+/// of its `file` field. `before_file` sees the text fields that came
+/// before the file (a form's CSRF token) and may refuse the upload before
+/// any of it is written.
+pub async fn receive_multipart(
+    files_dir: &Path,
+    mut multipart: Multipart,
+    before_file: impl Fn(&[(String, String)]) -> Result<(), ApiError>,
+) -> Result<(Option<Upload>, Vec<(String, String)>), ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::BadBody("bad_request")
+        }
+    };
+    let mut fields = Vec::new();
+    let mut upload = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            before_file(&fields)?;
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            if file_name.is_empty() {
+                // A form sent without choosing a file.
+                continue;
+            }
+            let mut incoming = Incoming::begin(files_dir, &file_name)?;
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                incoming.write(&chunk)?;
+            }
+            upload = Some(incoming.finish().await?);
+        } else {
+            let mut value = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                value.extend_from_slice(&chunk);
+                if value.len() > 64 * 1024 {
+                    return Err(ApiError::TooLarge);
+                }
+            }
+            fields.push((name, String::from_utf8_lossy(&value).into_owned()));
+        }
+    }
+    Ok((upload, fields))
+}
+
+/// A kept upload's format, from the name it is stored under.
+pub fn format_of(path: &Path) -> Option<Format> {
+    Format::from_name(&path.extension()?.to_string_lossy())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_names_keep_only_the_last_part() {
+        assert_eq!(clean_name("C:\\Users\\张三\\客户.xlsx"), "客户.xlsx");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("\u{0}"), "upload");
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_and_removed() {
+        let dir = std::env::temp_dir().join(format!("kehu-upload-test-{}", std::process::id()));
+        let mut incoming = Incoming::begin(&dir, "big.csv").unwrap();
+        let temp = incoming.temp.clone().unwrap();
+        incoming.write(b"name\n").unwrap();
+        // As if 200 MB had arrived already, without writing them.
+        incoming.len = MAX_UPLOAD_BYTES;
+        match incoming.write(b"x") {
+            Err(ApiError::Explained { status, code, .. }) => {
+                assert_eq!(
+                    (status, code),
+                    (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(incoming);
+        assert!(!temp.exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn only_a_sha256_names_an_upload() {
+        let dir = Path::new("/nonexistent");
+        for id in ["../x", "ABC", &"g".repeat(64), &"a".repeat(63)] {
+            assert!(locate(dir, id).is_err());
+        }
+    }
+}
