@@ -48,6 +48,17 @@ impl Acting {
         }
     }
 
+    /// The database opened for a job, who acts, and the language.
+    async fn open(
+        &self,
+        db: &Database,
+        source: ChangeSource,
+    ) -> anyhow::Result<(Store, Ctx, Lang)> {
+        let store = db.open_for_job().await?;
+        let ctx = self.ctx(&store, source).await?;
+        Ok((store, ctx, self.lang()))
+    }
+
     async fn ctx(&self, store: &Store, source: ChangeSource) -> anyhow::Result<Ctx> {
         match &self.as_user {
             None => Ok(Ctx::system(source)),
@@ -197,9 +208,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }),
             _,
         ) => {
-            let store = db.open_for_job().await?;
-            let ctx = acting.ctx(&store, ChangeSource::Import).await?;
-            let lang = acting.lang();
+            let (store, ctx, lang) = acting.open(&db, ChangeSource::Import).await?;
             let report = store
                 .undo_import(&ctx, batch, force)
                 .await
@@ -221,9 +230,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }),
             _,
         ) => {
-            let store = db.open_for_job().await?;
-            let ctx = acting.ctx(&store, ChangeSource::Import).await?;
-            let lang = acting.lang();
+            let (store, ctx, lang) = acting.open(&db, ChangeSource::Import).await?;
             let mut out = Output::new(errors.as_deref(), lang, json || quiet)?;
             let report = job::resume(&store, &ctx, batch, &mut out)
                 .await

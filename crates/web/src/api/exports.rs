@@ -1,6 +1,9 @@
 //! `/api/v1/customers/export` and `/api/v1/access-log`: customer lists
 //! out as files, and the record of every export.
 
+use std::path::Path;
+
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -71,22 +74,32 @@ pub async fn export(
         .collect::<Vec<_>>()
         .join("&");
     let lang = super::lang_of(&me, &headers);
-    // Written whole before it is sent, so a failure half-way is an error
-    // rather than a cut-off file.
-    let (bytes, _rows) = export_customers(
+    // Written whole to a file before it is sent, so a failure half-way is
+    // an error rather than a cut-off file, and a million rows cost disk,
+    // not memory.
+    let spool = spool_file(&state.files_dir).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let writer = std::io::BufWriter::new(
+        spool
+            .try_clone()
+            .map_err(|e| ApiError::Internal(Box::new(e)))?,
+    );
+    let (writer, _rows) = export_customers(
         &state.store,
         &me.actor,
         &filter,
         &query,
         format,
         lang,
-        Vec::new(),
+        writer,
     )
     .await
     .map_err(|e| match e {
         kehu_io::export::ExportError::Store(e) => ApiError::from(e),
         other => ApiError::Internal(Box::new(other)),
     })?;
+    writer
+        .into_inner()
+        .map_err(|e| ApiError::Internal(Box::new(e.into_error())))?;
     let today = crate::pages::today();
     let stem = match lang {
         Lang::ZhCn => "客户",
@@ -101,9 +114,66 @@ pub async fn export(
             ),
             (header::CONTENT_DISPOSITION, attachment(&name)),
         ],
-        bytes,
+        Body::from_stream(stream_file(spool)),
     )
         .into_response())
+}
+
+/// An unnamed file to write an export to: created in the data folder and
+/// unlinked at once, so it disappears when the response is sent or
+/// abandoned, whatever happens.
+fn spool_file(files_dir: &Path) -> std::io::Result<std::fs::File> {
+    let dir = files_dir.join("exports");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.tmp", unique_stem()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
+}
+
+/// A name no other spool file of this or another process has: the
+/// process id, the time and a counter.
+fn unique_stem() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{nanos}-{n}", std::process::id())
+}
+
+/// The file from its start, 64 KiB at a time, read off the async threads.
+fn stream_file(
+    mut file: std::fs::File,
+) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    use std::io::{Read, Seek, SeekFrom};
+    let start = file.seek(SeekFrom::Start(0)).map(|_| ());
+    futures::stream::unfold((Some(file), start), |(file, start)| async move {
+        if let Err(e) = start {
+            return Some((Err(e), (None, Ok(()))));
+        }
+        let mut file = file?;
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = file.read(&mut buf);
+            (file, buf, n)
+        })
+        .await;
+        match read {
+            Ok((file, mut buf, Ok(n))) if n > 0 => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), (Some(file), Ok(()))))
+            }
+            Ok((_, _, Err(e))) => Some((Err(e), (None, Ok(())))),
+            Ok(_) => None,
+            Err(e) => Some((Err(std::io::Error::other(e)), (None, Ok(())))),
+        }
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/access-log", tag = "customers",

@@ -740,6 +740,7 @@ async fn interrupted_batch(app: &TestApp, csv: &str) -> i64 {
         mapping: serde_json::from_value(file["mapping"].clone()).unwrap(),
         headers,
         sheet: None,
+        description: None,
     };
     let mut batch = app
         .store
