@@ -46,7 +46,7 @@ read -r squ_s squ_kb < <(timed "$work/undo.txt" "$KEHU" import undo "$sq_batch" 
 echo "== sqlite3 .import into a bare table" >&2
 start=$(date +%s.%N)
 sqlite3 "$work/bare.db" "PRAGMA journal_mode=WAL;" ".mode csv" ".import $CSV bare" >/dev/null
-base_sq_s=$(echo "$(date +%s.%N) - $start" | bc)
+base_sq_s=$(printf "%.2f" "$(echo "$(date +%s.%N) - $start" | bc)")
 
 echo "== kehu import into PostgreSQL" >&2
 psql -q "$PG/postgres" -c "CREATE DATABASE $pgdb" >/dev/null
@@ -61,7 +61,7 @@ psql -q "$PG/$pgdb" -c "CREATE TABLE bare (name text, mobile text, email text, c
     province text, city text, source text, stage text, uscc text, notes text)" >/dev/null
 start=$(date +%s.%N)
 psql -q "$PG/$pgdb" -c "\\copy bare FROM '$CSV' WITH (FORMAT csv, HEADER true)" >/dev/null
-base_pg_s=$(echo "$(date +%s.%N) - $start" | bc)
+base_pg_s=$(printf "%.2f" "$(echo "$(date +%s.%N) - $start" | bc)")
 
 rate() { python3 -c "print(f'{$N / max($1, 0.001):,.0f}')"; }
 counts() { python3 -c "import json;d=json.load(open('$1'));print(f\"{d['created']} / {d['skipped']} / {d['rejected']}\")"; }
