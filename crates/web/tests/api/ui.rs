@@ -104,7 +104,11 @@ async fn customers_change_in_bulk_by_ids_or_filter() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(body(r).await, json!({"matched": 2, "changed": 2}));
+    let tagged = body(r).await;
+    assert_eq!(
+        (&tagged["matched"], &tagged["changed"]),
+        (&json!(2), &json!(2))
+    );
 
     let r = app
         .post(
@@ -113,7 +117,11 @@ async fn customers_change_in_bulk_by_ids_or_filter() {
             json!({"filter": "tag=VIP", "action": "owner", "owner_id": rep}),
         )
         .await;
-    assert_eq!(body(r).await, json!({"matched": 2, "changed": 2}));
+    let moved = body(r).await;
+    assert_eq!(
+        (&moved["matched"], &moved["changed"]),
+        (&json!(2), &json!(2))
+    );
     let mine = body(app.get("/api/v1/customers", &token).await).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 2);
 
@@ -124,7 +132,11 @@ async fn customers_change_in_bulk_by_ids_or_filter() {
             json!({"filter": "", "action": "stage", "stage": "customer"}),
         )
         .await;
-    assert_eq!(body(r).await, json!({"matched": 2, "changed": 2}));
+    let staged = body(r).await;
+    assert_eq!(
+        (&staged["matched"], &staged["changed"]),
+        (&json!(2), &json!(2))
+    );
     let history = body(
         app.get(&format!("/api/v1/customers/{}/history", a["id"]), &token)
             .await,
@@ -138,6 +150,20 @@ async fn customers_change_in_bulk_by_ids_or_filter() {
         .unwrap();
     assert_eq!(stage["new_value"], "customer");
     assert_eq!(stage["source"], "api");
+
+    // Each bulk change is a batch that can be undone like an import.
+    let batch = staged["batch_id"].as_i64().unwrap();
+    let r = app
+        .post(&format!("/api/v1/imports/{batch}/undo"), &token, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let back = body(
+        app.get(&format!("/api/v1/customers/{}", a["id"]), &token)
+            .await,
+    )
+    .await;
+    assert_eq!(back["stage"], "lead");
+    assert!(tagged["batch_id"].is_i64() && moved["batch_id"].is_i64());
 }
 
 #[tokio::test]
