@@ -1450,7 +1450,7 @@ pub struct UndoReport {
 }
 
 /// Records per transaction while undoing.
-const UNDO_CHUNK: i64 = 5000;
+const UNDO_CHUNK: i64 = 20_000;
 
 impl Store {
     /// Takes back everything a batch did: the records it created go to the
