@@ -408,14 +408,20 @@ fn interrupted(jobs: &Jobs, batch: &Batch) -> bool {
         && (batch.is_interrupted() || jobs.failure(batch.id, Lang::En).is_some())
 }
 
+const DAY_MS: u64 = 24 * 3600 * 1000;
+
 /// Resumes the imports a stopped server left half-way ("long jobs
 /// resume"): now, and once more when batches that were live a moment ago
 /// have gone without a heartbeat long enough to count as stopped.
 pub fn resume_interrupted(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
-        for wait in [0, STALE_MS + 5_000] {
-            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        // Then once a day, which also sweeps old uploads away.
+        let waits = [0, STALE_MS as u64 + 5_000]
+            .into_iter()
+            .chain(std::iter::repeat(DAY_MS));
+        for wait in waits {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
             if let Err(e) = resume_stopped(&state).await {
                 tracing::error!(error = %e, "cannot resume interrupted imports");
             }
@@ -426,6 +432,22 @@ pub fn resume_interrupted(state: &AppState) {
 async fn resume_stopped(state: &AppState) -> Result<(), kehu_store::Error> {
     let system = Ctx::system(ChangeSource::Import);
     let batches = state.store.import_batches(&system.actor, 1000).await?;
+    // Uploads are kept for a week, and for as long as an unfinished import
+    // reads one.
+    let needed: std::collections::HashSet<String> = batches
+        .iter()
+        .filter(|b| b.status == "running")
+        .filter_map(|b| b.file_sha256.clone())
+        .collect();
+    let files_dir = state.files_dir.clone();
+    let swept = tokio::task::spawn_blocking(move || {
+        uploads::sweep(&files_dir, &needed, uploads::KEEP_UPLOADS)
+    })
+    .await
+    .unwrap_or_default();
+    if swept > 0 {
+        tracing::info!(files = swept, "removed uploads older than a week");
+    }
     for batch in batches {
         let has_file = batch
             .file_path

@@ -40,6 +40,54 @@ fn uploads_dir(files_dir: &Path) -> PathBuf {
     files_dir.join("uploads")
 }
 
+/// How long an upload no running import needs is kept: long enough to map,
+/// preview and import it again over a few days.
+pub const KEEP_UPLOADS: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Removes uploads older than `keep_for` whose ids `needed` does not hold
+/// (the files of unfinished batches), and half-received files older than a
+/// day. Returns how many files went. Errors are logged, not returned: a
+/// file that cannot be removed now is tried again next time.
+pub fn sweep(
+    files_dir: &Path,
+    needed: &std::collections::HashSet<String>,
+    keep_for: std::time::Duration,
+) -> usize {
+    let dir = uploads_dir(files_dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let age = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .unwrap_or_default()
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let id = name.split('.').next().unwrap_or_default();
+        let stale = if name.starts_with(".incoming-") {
+            age(&path) > std::time::Duration::from_secs(24 * 3600)
+        } else {
+            !needed.contains(id) && age(&path) > keep_for
+        };
+        if !stale {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(e) => {
+                tracing::warn!(file = %path.display(), error = %e, "cannot remove an old upload")
+            }
+        }
+    }
+    removed
+}
+
 /// A refusal of a file the format readers cannot open, in both languages.
 pub fn file_error(e: FileError) -> ApiError {
     if let FileError::Io(io) = &e {
@@ -281,6 +329,39 @@ pub fn format_of(path: &Path) -> Option<Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_uploads_go_unless_an_unfinished_import_needs_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let uploads = uploads_dir(dir.path());
+        std::fs::create_dir_all(&uploads).unwrap();
+        let long_ago =
+            std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 24 * 3600);
+        let put = |name: &str, old: bool| {
+            let path = uploads.join(name);
+            let file = std::fs::File::create(&path).unwrap();
+            if old {
+                file.set_modified(long_ago).unwrap();
+            }
+        };
+        let (old, needed, fresh) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
+        for (id, is_old) in [(&old, true), (&needed, true), (&fresh, false)] {
+            put(&format!("{id}.csv"), is_old);
+            put(&format!("{id}.json"), is_old);
+        }
+        put(".incoming-1-1.csv", true);
+        let keep = std::collections::HashSet::from([needed.clone()]);
+        assert_eq!(sweep(dir.path(), &keep, KEEP_UPLOADS), 3);
+        let mut left: Vec<String> = std::fs::read_dir(&uploads)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let want = |id: &str| vec![format!("{id}.csv"), format!("{id}.json")];
+        assert_eq!(left, [want(&needed), want(&fresh)].concat());
+        // Nothing to sweep is no error.
+        assert_eq!(sweep(&dir.path().join("none"), &keep, KEEP_UPLOADS), 0);
+    }
 
     #[test]
     fn shown_names_keep_only_the_last_part() {
