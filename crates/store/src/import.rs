@@ -1084,12 +1084,23 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
             } else {
                 kind.column().to_owned()
             };
+            let seen_by = visible(actor.scope(), "c");
+            let list = placeholders.join(", ");
+            // A mobile is also found on a customer's contacts, as the
+            // entry check finds it; the customer's own field comes first.
+            let contacts = if kind == KeyKind::Mobile {
+                format!(
+                    " UNION ALL SELECT c.id, x.mobile, CASE WHEN {seen_by} THEN 1 ELSE 0 END, 1 \
+                     FROM contacts x JOIN customers c ON c.id = x.customer_id \
+                     WHERE x.deleted_at IS NULL AND c.deleted_at IS NULL AND x.mobile IN ({list})"
+                )
+            } else {
+                String::new()
+            };
             let mut stmt = q(format!(
-                "SELECT c.id, {key_sql}, CASE WHEN {} THEN 1 ELSE 0 END FROM customers c \
-                 WHERE c.deleted_at IS NULL AND {} IN ({}) ORDER BY c.id",
-                visible(actor.scope(), "c"),
+                "SELECT c.id, {key_sql}, CASE WHEN {seen_by} THEN 1 ELSE 0 END, 0 FROM customers c \
+                 WHERE c.deleted_at IS NULL AND {} IN ({list}){contacts} ORDER BY 4, 1",
                 kind.column(),
-                placeholders.join(", ")
             ))
             .once();
             for value in part {
@@ -1099,8 +1110,8 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
                     stmt.bind(value.as_str())
                 };
             }
-            let rows: Vec<(i64, String, i32)> = tx.all(stmt).await?;
-            for (id, key, visible) in rows {
+            let rows: Vec<(i64, String, i32, i32)> = tx.all(stmt).await?;
+            for (id, key, visible, _) in rows {
                 // The oldest record of a key wins.
                 found.entry((kind, key)).or_insert(Found {
                     id,

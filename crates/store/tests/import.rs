@@ -516,6 +516,35 @@ async fn an_external_id_finds_the_same_record_again_and_create_never_copies_it()
 }
 
 #[tokio::test]
+async fn a_mobile_on_a_customers_contact_finds_the_customer() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = admin(&store).await;
+    let company = customer(&store, &ctx, json!({"name": "某某科技", "kind": "company"})).await;
+    let contact = parse_object(
+        json!({"customer_id": company.id, "name": "李经理", "mobile": "13800000001"})
+            .as_object()
+            .unwrap(),
+        schema::CONTACT,
+        &[],
+        Mode::Create,
+    )
+    .unwrap();
+    store.create_contact(&ctx, contact).await.unwrap();
+    let row = [["李经理", "13800000001", "", "", "", "", "", ""]];
+    let (_, counts, issues) = import(
+        &store,
+        &ctx,
+        &options(BatchKind::Import, Policy::Skip),
+        &rows(&row),
+        10,
+        false,
+    )
+    .await;
+    assert_eq!(counts.skipped, 1);
+    assert_eq!(issues[0].match_customer_id, Some(company.id));
+}
+
+#[tokio::test]
 async fn a_batch_update_changes_only_the_records_its_rows_name() {
     let (store, _db) = TestDb::create().await;
     let ctx = admin(&store).await;
