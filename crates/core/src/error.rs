@@ -275,6 +275,16 @@ impl Invalid {
         }
     }
 
+    /// Every problem as `field: message`, joined by `; `: for a terminal or
+    /// a log line, where there is no form to put them next to.
+    pub fn summary(&self, lang: Lang) -> String {
+        self.0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.code.message(lang)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// `Ok(())` when nothing was found wrong.
     pub fn into_result(self) -> Result<(), Invalid> {
         if self.0.is_empty() {

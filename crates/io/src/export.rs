@@ -288,7 +288,20 @@ impl<W: Write + Send> IssueWriter<W> {
 /// An issue's reasons as one line: "手机: 手机号码格式不正确; 邮箱: …",
 /// with the record or row a duplicate matches.
 pub fn describe(issue: &kehu_store::import::Issue, lang: Lang) -> String {
-    let mut parts: Vec<String> = issue
+    let mut parts = reasons(issue, lang);
+    match (issue.match_customer_id, issue.match_row, lang) {
+        (_, Some(row), Lang::ZhCn) => parts.push(format!("同第 {row} 行")),
+        (_, Some(row), Lang::En) => parts.push(format!("same as row {row}")),
+        (Some(id), None, Lang::ZhCn) => parts.push(format!("客户 #{id}")),
+        (Some(id), None, Lang::En) => parts.push(format!("customer #{id}")),
+        _ => {}
+    }
+    parts.join("; ")
+}
+
+/// Each reason of an issue, after its field's label.
+pub fn reasons(issue: &kehu_store::import::Issue, lang: Lang) -> Vec<String> {
+    issue
         .reasons
         .iter()
         .map(|r| {
@@ -301,13 +314,5 @@ pub fn describe(issue: &kehu_store::import::Issue, lang: Lang) -> String {
             };
             format!("{field}{}", r.message(lang))
         })
-        .collect();
-    match (issue.match_customer_id, issue.match_row, lang) {
-        (_, Some(row), Lang::ZhCn) => parts.push(format!("同第 {row} 行")),
-        (_, Some(row), Lang::En) => parts.push(format!("same as row {row}")),
-        (Some(id), None, Lang::ZhCn) => parts.push(format!("客户 #{id}")),
-        (Some(id), None, Lang::En) => parts.push(format!("customer #{id}")),
-        _ => {}
-    }
-    parts.join("; ")
+        .collect()
 }

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use kehu_core::columns::{guess_all, Target};
+use kehu_core::columns::guess_all;
 use kehu_core::{Code, Invalid, Lang};
 use kehu_store::import::{
     Batch, BatchKind, Counts, ImportOptions, Issue, Policy, PreparedRow, Preparer, Seen, SourceRow,
@@ -59,6 +59,9 @@ pub struct Request {
     pub policy: Policy,
     pub mapping: Mapping,
     pub dry_run: bool,
+    /// The file's SHA-256, when the caller knows it already (an upload is
+    /// named by it); computed otherwise.
+    pub sha256: Option<String>,
 }
 
 impl Request {
@@ -75,6 +78,7 @@ impl Request {
             policy: Policy::Skip,
             mapping: Mapping::Auto,
             dry_run: false,
+            sha256: None,
         }
     }
 }
@@ -92,9 +96,11 @@ pub struct Progress {
     pub rows_this_run: u64,
 }
 
-/// Told of an import's progress after each chunk, and of each row that
-/// was rejected or skipped.
+/// Told when an import's batch exists (begun, or taken over to resume),
+/// of its progress after each chunk, and of each row that was rejected or
+/// skipped.
 pub trait Observer {
+    fn started(&mut self, _batch: &Batch) {}
     fn progress(&mut self, _progress: &Progress) {}
     fn issue(&mut self, _headers: &[String], _issue: &Issue) {}
 }
@@ -140,12 +146,7 @@ impl ImportError {
             }
             ImportError::NoTemplate(name) if zh => format!("没有名为「{name}」的导入模板"),
             ImportError::NoTemplate(name) => format!("there is no import template named \"{name}\""),
-            ImportError::Store(kehu_store::Error::Invalid(invalid)) => invalid
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.code.message(lang)))
-                .collect::<Vec<_>>()
-                .join("; "),
+            ImportError::Store(kehu_store::Error::Invalid(invalid)) => invalid.summary(lang),
             ImportError::Store(e) => e.to_string(),
         }
     }
@@ -223,8 +224,10 @@ pub async fn mapping_for(
             .ok_or_else(|| ImportError::NoTemplate(name.clone()))?
             .apply(headers),
         Mapping::Spec(spec) => {
-            let mut out = guessed;
             let mut invalid = Invalid::default();
+            // (column, field) given by hand; the fields' names are checked
+            // with the rest of the mapping when the import starts.
+            let mut chosen: Vec<(usize, Option<String>)> = Vec::new();
             for pair in spec
                 .split([',', '，'])
                 .map(str::trim)
@@ -234,39 +237,24 @@ pub async fn mapping_for(
                     invalid.push(format!("mapping.{pair}"), Code::WrongType);
                     continue;
                 };
-                let header = header.trim();
-                let key = key.trim();
+                let (header, key) = (header.trim(), key.trim());
                 let Some(i) = headers.iter().position(|h| h.trim() == header) else {
                     invalid.push(format!("mapping.{header}"), Code::NotFound);
                     continue;
                 };
-                out[i] = match key {
-                    "" | "-" | "ignore" => None,
-                    key if Target::parse(key, &defs).is_some() => Some(key.to_owned()),
-                    _ => {
-                        invalid.push(format!("mapping.{header}"), Code::UnknownField);
-                        None
-                    }
-                };
-            }
-            // A column given a field by hand takes it from a guessed one.
-            let chosen: Vec<(usize, String)> = spec
-                .split([',', '，'])
-                .filter_map(|p| p.split_once('='))
-                .filter_map(|(h, _)| headers.iter().position(|x| x.trim() == h.trim()))
-                .filter_map(|i| out[i].clone().map(|k| (i, k)))
-                .collect();
-            for (i, key) in &chosen {
-                for (j, other) in out.iter_mut().enumerate() {
-                    if j != *i
-                        && other.as_deref() == Some(key.as_str())
-                        && !chosen.iter().any(|(c, _)| *c == j)
-                    {
-                        *other = None;
-                    }
-                }
+                let key = (!matches!(key, "" | "-" | "ignore")).then(|| key.to_owned());
+                chosen.push((i, key));
             }
             invalid.into_result().map_err(kehu_store::Error::from)?;
+            // A field given to a column by hand is taken from the column it
+            // was guessed for.
+            let mut out: Vec<Option<String>> = guessed
+                .into_iter()
+                .map(|g| g.filter(|g| !chosen.iter().any(|(_, k)| k.as_ref() == Some(g))))
+                .collect();
+            for (i, key) in chosen {
+                out[i] = key;
+            }
             out
         }
     })
@@ -281,7 +269,10 @@ pub async fn run(
     request: &Request,
     observer: &mut impl Observer,
 ) -> Result<Report, ImportError> {
-    let sha = file_sha256(&request.path).map_err(FileError::from)?;
+    let sha = match &request.sha256 {
+        Some(sha) => sha.clone(),
+        None => file_sha256(&request.path).map_err(FileError::from)?,
+    };
     if !request.dry_run {
         if let Some(batch) = store.resumable_import(&ctx.actor, &sha).await? {
             let batch = store.claim_import(&ctx.actor, batch.id).await?;
@@ -330,6 +321,9 @@ pub async fn run(
                 .await?,
         )
     };
+    if let Some(b) = &batch {
+        observer.started(b);
+    }
     let counts = drive(
         store,
         ctx,
@@ -398,6 +392,7 @@ async fn continue_batch(
     let preparer = store.preparer(&options).await?;
     let total = estimate_rows(path, table.info.format);
     let skip = batch.rows_done as u64;
+    observer.started(&batch);
     let (_, elapsed) = drive(
         store,
         ctx,
@@ -527,8 +522,8 @@ fn read_chunks(
             }
         };
         chunk.push(prepared);
-        if chunk.len() == chunk_rows {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_rows));
+        if chunk.len() == CHUNK_ROWS {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
             if tx.blocking_send(Ok(full)).is_err() {
                 return;
             }

@@ -141,14 +141,7 @@ pub enum TokenCommand {
 /// The message of a refusal from the domain, in English for the terminal.
 fn explain(e: kehu_store::Error) -> anyhow::Error {
     match e {
-        kehu_store::Error::Invalid(invalid) => {
-            let lines: Vec<String> = invalid
-                .0
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.code.message(Lang::En)))
-                .collect();
-            anyhow::anyhow!("{}", lines.join("; "))
-        }
+        kehu_store::Error::Invalid(invalid) => anyhow::anyhow!("{}", invalid.summary(Lang::En)),
         other => anyhow::Error::new(other),
     }
 }

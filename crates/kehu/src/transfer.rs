@@ -564,15 +564,7 @@ fn store_error(e: kehu_store::Error, lang: Lang) -> anyhow::Error {
         kehu_store::Error::Conflict("batch_running") => {
             anyhow!("this batch is still being imported; undo it once it has finished or stopped")
         }
-        kehu_store::Error::Invalid(invalid) => anyhow!(
-            "{}",
-            invalid
-                .0
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.code.message(lang)))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        kehu_store::Error::Invalid(invalid) => anyhow!("{}", invalid.summary(lang)),
         other => anyhow::Error::new(other),
     }
 }

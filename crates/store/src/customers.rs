@@ -487,7 +487,8 @@ pub(crate) async fn assign_owner(
     current: Option<&Customer>,
 ) -> Result<(Option<i64>, Option<i64>)> {
     let current = current.map(|c| (c.owner_id, c.team_id));
-    let owner_team = match requested_owner(actor, patch, current) {
+    let requested = requested_owner(actor, patch, current);
+    let owner_team = match requested {
         Some(owner) => {
             let row: Option<(Option<i64>,)> = tx
                 .optional(q("SELECT team_id FROM users WHERE id = $1 AND active").bind(owner))
@@ -499,7 +500,7 @@ pub(crate) async fn assign_owner(
     if patch.get("team_id").is_some() && actor.is_admin() {
         crate::users::check_team(tx, patch.get("team_id")).await?;
     }
-    Ok(decide_owner(actor, patch, current, owner_team)?)
+    Ok(decide_owner(actor, patch, current, requested, owner_team)?)
 }
 
 /// The owner a write asks for: the patch's, else the current one, else
@@ -523,10 +524,10 @@ pub(crate) fn decide_owner(
     actor: &Actor,
     patch: &Patch,
     current: Option<(Option<i64>, Option<i64>)>,
+    requested: Option<i64>,
     owner_team: Option<Option<i64>>,
 ) -> Result<(Option<i64>, Option<i64>), Invalid> {
     let me = Some(actor.user_id.get()).filter(|id| *id > 0);
-    let requested = requested_owner(actor, patch, current);
     let changes_owner = current.map_or(requested != me, |(owner, _)| owner != requested);
     if changes_owner && !actor.may_assign_owner() {
         return Err(Invalid::one("owner_id", Code::ReadOnly));

@@ -324,10 +324,12 @@ const KEY_KINDS: [KeyKind; 5] = [
 /// Users and teams by the names a file may give them.
 #[derive(Debug, Clone, Default)]
 struct Directory {
-    /// Lower-cased email → (id, team).
-    by_email: HashMap<String, (i64, Option<i64>)>,
+    /// Lower-cased email → id.
+    by_email: HashMap<String, i64>,
     /// Name → users of that name.
-    by_name: HashMap<String, Vec<(i64, Option<i64>)>>,
+    by_name: HashMap<String, Vec<i64>>,
+    /// Id → team, for the owner a created record gets.
+    team_of: HashMap<i64, Option<i64>>,
     teams: HashMap<String, i64>,
 }
 
@@ -475,11 +477,11 @@ impl Preparer {
         if POOL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
             return Ok(None);
         }
-        if let Some((id, _)) = self.directory.by_email.get(&cell.to_lowercase()) {
+        if let Some(id) = self.directory.by_email.get(&cell.to_lowercase()) {
             return Ok(Some(*id));
         }
         match self.directory.by_name.get(cell).map(Vec::as_slice) {
-            Some([(id, _)]) => Ok(Some(*id)),
+            Some([id]) => Ok(Some(*id)),
             Some([_, _, ..]) => Err(Code::Ambiguous),
             _ => Err(Code::NotFound),
         }
@@ -487,11 +489,7 @@ impl Preparer {
 
     /// The team of an active user; `None` when there is no such user.
     fn team_of(&self, user: i64) -> Option<Option<i64>> {
-        self.directory
-            .by_email
-            .values()
-            .find(|(id, _)| *id == user)
-            .map(|(_, team)| *team)
+        self.directory.team_of.get(&user).copied()
     }
 }
 
@@ -604,13 +602,10 @@ impl Store {
         for user in self.users().await?.into_iter().filter(|u| u.active) {
             directory
                 .by_email
-                .insert(user.email.to_lowercase(), (user.id, user.team_id));
+                .insert(user.email.to_lowercase(), user.id);
+            directory.team_of.insert(user.id, user.team_id);
             if let Some(name) = user.name {
-                directory
-                    .by_name
-                    .entry(name)
-                    .or_default()
-                    .push((user.id, user.team_id));
+                directory.by_name.entry(name).or_default().push(user.id);
             }
         }
         for team in self.teams().await? {
@@ -1258,7 +1253,7 @@ fn create(actor: &Actor, preparer: &Preparer, candidate: &Candidate) -> Decision
     }
     let requested = crate::customers::requested_owner(actor, &candidate.patch, None);
     let owner_team = requested.and_then(|id| preparer.team_of(id));
-    match decide_owner(actor, &candidate.patch, None, owner_team) {
+    match decide_owner(actor, &candidate.patch, None, requested, owner_team) {
         Err(invalid) => Decision::Reject(invalid.0),
         Ok((owner, team)) => {
             let mut c = candidate.clone();

@@ -227,6 +227,8 @@ async fn request_for(
             .await?;
     }
     let mut request = Request::new(&upload.path);
+    // An upload is named by its SHA-256: no need to read it again for it.
+    request.sha256 = Some(upload.id);
     request.file_name = upload.name;
     request.sheet = input.sheet.clone();
     request.kind = input.kind;
@@ -312,49 +314,25 @@ pub async fn start(state: &AppState, ctx: Ctx, input: &ImportInput) -> Result<i6
         return Err(ApiError::Forbidden);
     }
     let request = request_for(state, &ctx, input, false).await?;
-    let sha = {
-        let path = request.path.clone();
-        tokio::task::spawn_blocking(move || job::file_sha256(&path))
-            .await
-            .map_err(|e| ApiError::Internal(Box::new(e)))?
-            .map_err(|e| file_error(e.into()))?
-    };
     let (tx, rx) = tokio::sync::oneshot::channel();
     let store = state.store.clone();
-    let jobs = state.jobs.clone();
+    let mut announce = Announce {
+        tell: Some(tx),
+        jobs: state.jobs.clone(),
+        id: None,
+    };
     tokio::spawn(async move {
-        let mut quiet = ();
-        let run = job::run(&store, &ctx, &request, &mut quiet);
-        tokio::pin!(run);
-        let mut tell = Some(tx);
-        let mut id = None;
-        let result = loop {
-            tokio::select! {
-                result = &mut run => break result,
-                () = tokio::time::sleep(Duration::from_millis(30)), if tell.is_some() => {
-                    if let Ok(Some(batch)) = store.resumable_import(&ctx.actor, &sha).await {
-                        jobs.started(batch.id);
-                        id = Some(batch.id);
-                        if let Some(tx) = tell.take() {
-                            let _ = tx.send(Ok(batch.id));
-                        }
-                    }
-                }
-            }
-        };
-        let batch_id = id.or_else(|| result.as_ref().ok()?.batch.as_ref().map(|b| b.id));
+        let result = job::run(&store, &ctx, &request, &mut announce).await;
         if let Err(e) = &result {
-            tracing::error!(batch = ?batch_id, error = %e, "an import stopped");
+            tracing::error!(batch = ?announce.id, error = %e, "an import stopped");
         }
-        if let Some(id) = batch_id {
-            jobs.ended(id, &result);
+        if let Some(id) = announce.id {
+            announce.jobs.ended(id, &result);
         }
-        if let Some(tx) = tell.take() {
+        // Refused before its batch existed: the caller hears why.
+        if let Some(tx) = announce.tell.take() {
             let _ = tx.send(match result {
-                Ok(report) => report
-                    .batch
-                    .map(|b| b.id)
-                    .ok_or_else(|| ApiError::Internal("an import without a batch".into())),
+                Ok(_) => Err(ApiError::Internal("an import without a batch".into())),
                 Err(e) => Err(import_error(e)),
             });
         }
@@ -362,6 +340,24 @@ pub async fn start(state: &AppState, ctx: Ctx, input: &ImportInput) -> Result<i6
     rx.await
         .map_err(|e| ApiError::Internal(Box::new(e)))
         .and_then(|r| r)
+}
+
+/// Hands a background import's batch id to the request that started it,
+/// as soon as the batch exists.
+struct Announce {
+    tell: Option<tokio::sync::oneshot::Sender<Result<i64, ApiError>>>,
+    jobs: Jobs,
+    id: Option<i64>,
+}
+
+impl Observer for Announce {
+    fn started(&mut self, batch: &Batch) {
+        self.jobs.started(batch.id);
+        self.id = Some(batch.id);
+        if let Some(tx) = self.tell.take() {
+            let _ = tx.send(Ok(batch.id));
+        }
+    }
 }
 
 /// Carries on with an interrupted batch in the background.

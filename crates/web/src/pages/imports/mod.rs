@@ -100,19 +100,7 @@ fn issue_rows(t: T, issues: &[Issue]) -> Vec<IssueRow> {
             } else {
                 t.s("import.skipped")
             },
-            reasons: i
-                .reasons
-                .iter()
-                .map(|r| {
-                    let message = r.message(t.0);
-                    if r.field.is_empty() {
-                        message.to_owned()
-                    } else {
-                        format!("{}: {message}", field_label(t, &r.field))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
+            reasons: kehu_io::export::reasons(i, t.0).join("; "),
             customer: i.match_customer_id,
             match_row: i.match_row,
             cells: i
@@ -127,11 +115,6 @@ fn issue_rows(t: T, issues: &[Issue]) -> Vec<IssueRow> {
 }
 
 /// The label of a field a reason names (`mobile`, `custom.level`).
-fn field_label(t: T, field: &str) -> String {
-    kehu_core::columns::Target::parse(field, &[])
-        .map_or_else(|| field.to_owned(), |target| target.label(t.0, &[]))
-}
-
 /// What to tell the user of a refused step, or an error page for what is
 /// not theirs to fix.
 fn explain(t: T, e: ApiError) -> Result<String, PageError> {
