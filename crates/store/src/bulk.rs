@@ -16,7 +16,7 @@ use kehu_core::{schema, text};
 
 use crate::customers::{sort_key, CUSTOMERS};
 use crate::db::{q, stored_arg, Arg, Tx};
-use crate::search::{terms, Searchable};
+use crate::search::patch_terms;
 use crate::write::{Ctx, HISTORY_COLUMNS};
 use crate::{now_ms, Error, Result, Store};
 
@@ -36,6 +36,9 @@ pub struct BulkCustomer {
     /// When the customer was created, if not now (for migrated data).
     pub created_at: Option<i64>,
     pub author: Option<i64>,
+    /// Its search keys ([`terms`]), when the caller worked them out
+    /// already (on another thread); worked out here otherwise.
+    pub search_terms: Option<Vec<String>>,
 }
 
 /// The tables a bulk load fills, whose indexes it may set aside.
@@ -216,17 +219,11 @@ impl PreparedBulk {
                 created.into(),
                 by.into(),
             ]);
-            search.extend(
-                terms(&Searchable {
-                    name,
-                    company: patch.text("company"),
-                    mobile: patch.text("mobile"),
-                    phone: patch.text("phone"),
-                    email: patch.text("email"),
-                })
-                .into_iter()
-                .map(|t| (t, i)),
-            );
+            let keys = match &row.search_terms {
+                Some(keys) => keys.clone(),
+                None => patch_terms(patch),
+            };
+            search.extend(keys.into_iter().map(|t| (t, i)));
             for tag in row.tags.iter().collect::<BTreeSet<_>>() {
                 if tag.is_empty() || tag.chars().count() > 50 || text::clean(tag) != *tag {
                     return Err(Error::internal(format!(
@@ -287,10 +284,8 @@ impl PreparedBulk {
                 ctx.batch.into(),
             ]);
         }
-        // In key order, the search index is filled page by page instead of
-        // at random places.
-        search.sort_unstable();
-        search.dedup();
+        // In customer order (each customer's keys come sorted and
+        // deduplicated), the search table is appended to page by page.
         for (term, i) in search {
             p.search_rows.args.push(term.into());
             p.search_rows.customer_id(i);

@@ -21,6 +21,18 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The `n`th (1-based) numbered placeholder. SQLite reads `$1` as a
+    /// parameter *named* "$1" and looks every name up in a list as long as
+    /// the statement (quadratic with thousands of them); `?1` is a number.
+    pub(crate) fn param(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => format!("?{n}"),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+}
+
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {

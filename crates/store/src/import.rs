@@ -28,6 +28,7 @@ use crate::customers::{
     check_unique_custom, decide_owner, locked, update_in, visible, Customer, CustomerInput,
 };
 use crate::db::{q, Arg, Tx};
+use crate::search::patch_terms;
 use crate::time::Time;
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
@@ -246,6 +247,8 @@ struct Candidate {
     id: Option<i64>,
     /// Required fields the row leaves empty: fatal only when it creates.
     missing: Vec<FieldError>,
+    /// The search keys of the record it would create.
+    search_terms: Option<Vec<String>>,
 }
 
 impl Candidate {
@@ -341,6 +344,10 @@ pub struct Preparer {
     columns: Vec<Option<Target>>,
     defs: Vec<FieldDef>,
     directory: Directory,
+    /// Rows may create records (an import, not a batch update): their
+    /// search keys are worked out here, on the reader's thread, rather than
+    /// by the writer.
+    creates: bool,
 }
 
 /// Cells that put a record in the shared pool when given as its owner.
@@ -462,12 +469,14 @@ impl Preparer {
                 ));
             }
         }
+        let search_terms = (self.creates && missing.is_empty()).then(|| patch_terms(&patch));
         Ok(Candidate {
             patch,
             custom,
             tags,
             id,
             missing,
+            search_terms,
         })
     }
 
@@ -615,6 +624,7 @@ impl Store {
             columns,
             defs,
             directory,
+            creates: options.kind == BatchKind::Import,
         })
     }
 
@@ -795,12 +805,13 @@ impl Store {
         // Creates first, in one bulk write: a later row of the chunk may
         // update a record an earlier one creates.
         let mut creates = Vec::new();
-        for decision in &decisions {
+        for decision in &mut decisions {
             if let Decision::Create(c) = decision {
                 creates.push(BulkCustomer {
                     patch: c.patch.clone(),
                     tags: c.tags.clone(),
                     custom: c.custom.clone(),
+                    search_terms: c.search_terms.take(),
                     ..BulkCustomer::default()
                 });
             }
@@ -1073,7 +1084,8 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
         values.sort();
         values.dedup();
         for part in values.chunks(1000) {
-            let placeholders: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+            let placeholders: Vec<String> =
+                (1..=part.len()).map(|i| tx.backend().param(i)).collect();
             let key_sql = if kind == KeyKind::Id {
                 "CAST(c.id AS TEXT)".to_owned()
             } else {

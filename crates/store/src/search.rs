@@ -3,6 +3,7 @@
 //! the same on both backends and fast at any size.
 
 use kehu_core::company::company_core;
+use kehu_core::entry::Patch;
 use kehu_core::search::{digits_of, name_keys, query_key};
 use kehu_core::text::{fold_width, match_key};
 
@@ -19,6 +20,17 @@ pub struct Searchable<'a> {
     pub mobile: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub email: Option<&'a str>,
+}
+
+/// The search keys of a customer about to be written from `patch`.
+pub fn patch_terms(patch: &Patch) -> Vec<String> {
+    terms(&Searchable {
+        name: patch.text("name").unwrap_or_default(),
+        company: patch.text("company"),
+        mobile: patch.text("mobile"),
+        phone: patch.text("phone"),
+        email: patch.text("email"),
+    })
 }
 
 /// All search keys of one customer, deduplicated.
