@@ -637,6 +637,23 @@ pub(crate) async fn check_unique_custom(
 
 /// Replaces a customer's tags, creating tags that do not exist yet.
 /// Returns whether anything changed.
+/// A customer's tag names, sorted in Rust's order (the database's
+/// collation may differ).
+pub(crate) async fn tags_of(tx: &mut Tx, id: i64) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = tx
+        .all(
+            q(
+                "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
+               WHERE ct.customer_id = $1",
+            )
+            .bind(id),
+        )
+        .await?;
+    let mut tags: Vec<String> = rows.into_iter().map(|(n,)| n).collect();
+    tags.sort();
+    Ok(tags)
+}
+
 async fn set_tags(
     tx: &mut Tx,
     id: i64,
@@ -659,18 +676,7 @@ async fn set_tags(
         return Err(Invalid::one("tags", Code::TooLong { max: 100 }).into());
     }
     wanted.sort();
-    let old: Vec<(String,)> = tx
-        .all(
-            q(
-                "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
-               WHERE ct.customer_id = $1 ORDER BY t.name",
-            )
-            .bind(id),
-        )
-        .await?;
-    // Compared in Rust's order: the database's collation may differ.
-    let mut old: Vec<String> = old.into_iter().map(|(n,)| n).collect();
-    old.sort();
+    let old = tags_of(tx, id).await?;
     if old == wanted {
         return Ok(false);
     }

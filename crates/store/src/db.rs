@@ -54,6 +54,8 @@ macro_rules! arg_from {
 arg_from! {
     i64 => |v| Arg::Int(Some(v)),
     Option<i64> => |v| Arg::Int(v),
+    f64 => |v| Arg::Float(Some(v)),
+    Option<f64> => |v| Arg::Float(v),
     bool => |v| Arg::Bool(Some(v)),
     String => |v| Arg::Text(Some(v)),
     Option<String> => |v| Arg::Text(v),

@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 
 use crate::bulk::{write_bulk_in, BulkCustomer, PreparedBulk};
 use crate::customers::{
-    check_unique_custom, decide_owner, locked, update_in, visible, Customer, CustomerInput,
+    check_unique_custom, decide_owner, locked, tags_of, update_in, visible, Customer, CustomerInput,
 };
 use crate::db::{q, Arg, Tx};
 use crate::search::patch_terms;
@@ -1329,16 +1329,7 @@ async fn check_unique(tx: &mut Tx, preparer: &Preparer, decisions: &mut [Decisio
 /// transaction on PostgreSQL.
 async fn current_of(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Customer> {
     let mut c = locked(tx, actor, CustomerId(id)).await?;
-    let tags: Vec<(String,)> = tx
-        .all(
-            q(
-                "SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
-               WHERE ct.customer_id = $1 ORDER BY t.name",
-            )
-            .bind(id),
-        )
-        .await?;
-    c.tags = tags.into_iter().map(|(t,)| t).collect();
+    c.tags = tags_of(tx, id).await?;
     Ok(c)
 }
 
@@ -1644,7 +1635,10 @@ ORDER BY h.entity_id";
 
 /// The change that puts back each field's value from before a batch, from
 /// the batch's history rows of one record in order.
-fn previous_values(defs: &[FieldDef], changes: Vec<(String, Option<String>)>) -> CustomerInput {
+pub(crate) fn previous_values(
+    defs: &[FieldDef],
+    changes: Vec<(String, Option<String>)>,
+) -> CustomerInput {
     let mut input = CustomerInput::default();
     let mut done: Vec<String> = Vec::new();
     for (field, old) in changes {

@@ -18,6 +18,7 @@ pub mod history;
 pub mod import;
 pub mod list;
 pub mod mask;
+pub mod merge;
 pub mod records;
 pub mod search;
 pub mod tags;

@@ -1,0 +1,407 @@
+//! Merging duplicates at the storage level: chosen values kept, everything
+//! attached moved, the merged id still leading to the survivor, history
+//! written, and undo back to the exact previous state. Runs on SQLite by
+//! default and on PostgreSQL when KEHU_TEST_DATABASE names a server.
+
+use std::collections::BTreeMap;
+
+use kehu_core::entry::{parse_object, Mode, Patch};
+use kehu_core::{schema, ChangeSource, CustomerId};
+use kehu_store::customers::{Customer, CustomerInput};
+use kehu_store::merge::MergeRequest;
+use kehu_store::testing::TestDb;
+use kehu_store::write::Ctx;
+use kehu_store::{Error, Store};
+use serde_json::{json, Value};
+
+fn patch(specs: &[kehu_core::entry::Spec], v: Value) -> Patch {
+    parse_object(v.as_object().unwrap(), specs, &[], Mode::Create).unwrap()
+}
+
+async fn user(store: &Store, email: &str, role: &str) -> Ctx {
+    let u = store
+        .create_user(
+            None,
+            patch(
+                schema::USER,
+                json!({"email": email, "name": email, "role": role}),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    Ctx::new(u.actor(), ChangeSource::Ui)
+}
+
+async fn customer(store: &Store, ctx: &Ctx, fields: Value, tags: &[&str]) -> Customer {
+    let input = CustomerInput {
+        patch: patch(schema::CUSTOMER, fields),
+        tags: Some(tags.iter().map(|t| t.to_string()).collect()),
+        ..Default::default()
+    };
+    store.create_customer(ctx, input).await.unwrap()
+}
+
+/// A customer as a user sees it, without what any write bumps.
+fn state(c: &Customer) -> Value {
+    let mut v = serde_json::to_value(c).unwrap();
+    let o = v.as_object_mut().unwrap();
+    for bumped in ["version", "updated_at", "updated_by"] {
+        o.remove(bumped);
+    }
+    v
+}
+
+struct Pair {
+    a: Customer,
+    b: Customer,
+    contact: i64,
+    interaction: i64,
+    task: i64,
+}
+
+/// Two records of one person: 张伟 entered by one rep, 章伟 (a homophone)
+/// with the same mobile by another, with a contact, a follow-up and a task
+/// on the second.
+async fn pair(store: &Store, ctx: &Ctx) -> Pair {
+    let a = customer(
+        store,
+        ctx,
+        json!({"name": "张伟", "mobile": "13812345678", "company": "北京某某科技有限公司", "title": "经理"}),
+        &["VIP"],
+    )
+    .await;
+    let b = customer(
+        store,
+        ctx,
+        json!({"name": "章伟", "mobile": "138 1234 5678", "email": "zw@example.com", "city": "北京", "title": "总监"}),
+        &["北京"],
+    )
+    .await;
+    let contact = store
+        .create_contact(
+            ctx,
+            patch(
+                schema::CONTACT,
+                json!({"customer_id": b.id, "name": "李秘书", "mobile": "13900000001"}),
+            ),
+        )
+        .await
+        .unwrap();
+    let interaction = store
+        .create_interaction(
+            ctx,
+            patch(
+                schema::INTERACTION,
+                json!({"customer_id": b.id, "channel": "call", "content": "询价"}),
+            ),
+        )
+        .await
+        .unwrap();
+    let task = store
+        .create_task(
+            ctx,
+            patch(
+                schema::TASK,
+                json!({"customer_id": b.id, "title": "回电", "due_at": "2027-01-15T09:00:00+08:00"}),
+            ),
+        )
+        .await
+        .unwrap();
+    Pair {
+        a,
+        b,
+        contact: contact.id,
+        interaction: interaction.id,
+        task: task.id,
+    }
+}
+
+fn request(survivor: i64, merged: i64, choose: &[(&str, i64)]) -> MergeRequest {
+    MergeRequest {
+        survivor: CustomerId(survivor),
+        merged: vec![CustomerId(merged)],
+        choose: choose
+            .iter()
+            .map(|(f, id)| (f.to_string(), CustomerId(*id)))
+            .collect::<BTreeMap<_, _>>(),
+        score: Some(0.97),
+        reasons: vec!["same_mobile".into(), "name_pinyin_equal".into()],
+        rule: None,
+    }
+}
+
+#[tokio::test]
+async fn a_merge_keeps_chosen_values_moves_everything_attached_and_undo_restores_both_records() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    let p = pair(&store, &ctx).await;
+    let before_a = store
+        .customer(&ctx.actor, CustomerId(p.a.id))
+        .await
+        .unwrap();
+    let before_b = store
+        .customer(&ctx.actor, CustomerId(p.b.id))
+        .await
+        .unwrap();
+
+    // The plan proposes the more complete record's values where they differ.
+    let plan = store
+        .merge_plan(&ctx.actor, &[CustomerId(p.a.id), CustomerId(p.b.id)])
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.survivor, p.b.id,
+        "the more complete record ranks first"
+    );
+    let title = plan.fields.iter().find(|f| f.field == "title").unwrap();
+    assert_eq!(title.chosen, p.b.id);
+    assert!(
+        plan.fields.iter().all(|f| f.field != "mobile"),
+        "same mobile: nothing to choose"
+    );
+
+    // Keep 张伟's record and name, take 章伟's title; the rest by default.
+    let merge = store
+        .merge_customers(
+            &ctx,
+            &request(p.a.id, p.b.id, &[("name", p.a.id), ("title", p.b.id)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merge.survivor_id, p.a.id);
+    assert_eq!(merge.merged_ids, vec![p.b.id]);
+    assert_eq!(merge.moved, 3);
+    let a = store
+        .customer(&ctx.actor, CustomerId(p.a.id))
+        .await
+        .unwrap();
+    assert_eq!(a.name, "张伟");
+    assert_eq!(a.title.as_deref(), Some("总监"));
+    assert_eq!(
+        a.email.as_deref(),
+        Some("zw@example.com"),
+        "filled from the other record"
+    );
+    assert_eq!(a.city.as_deref(), Some("北京"));
+    assert_eq!(a.company.as_deref(), Some("北京某某科技有限公司"));
+    assert_eq!(a.tags, vec!["VIP".to_owned(), "北京".to_owned()]);
+
+    // The merged record is in the bin, and its id leads to the survivor.
+    assert!(matches!(
+        store.customer(&ctx.actor, CustomerId(p.b.id)).await,
+        Err(Error::NotFound)
+    ));
+    assert_eq!(
+        store
+            .merged_into(&ctx.actor, CustomerId(p.b.id))
+            .await
+            .unwrap(),
+        Some(CustomerId(p.a.id))
+    );
+    assert_eq!(
+        store
+            .merged_into(&ctx.actor, CustomerId(p.a.id))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Everything attached moved.
+    let contacts = store.contacts_of(&a).await.unwrap();
+    assert!(contacts.iter().any(|c| c.id == p.contact));
+    let interactions = store.interactions_of(&a).await.unwrap();
+    assert!(interactions.iter().any(|i| i.id == p.interaction));
+    let tasks = store
+        .tasks(&ctx.actor, None, None, Some(CustomerId(p.a.id)), 100)
+        .await
+        .unwrap();
+    assert!(tasks.iter().any(|t| t.id == p.task));
+
+    // History tells the story on both records.
+    let history = store.customer_history(&a, 100).await.unwrap();
+    let merged = history.iter().find(|h| h.field == "merged").unwrap();
+    assert_eq!(merged.source, "merge");
+    assert_eq!(
+        merged.new_value.as_deref(),
+        Some(p.b.id.to_string().as_str())
+    );
+    let title = history.iter().find(|h| h.field == "title").unwrap();
+    assert_eq!(
+        (title.old_value.as_deref(), title.new_value.as_deref()),
+        (Some("经理"), Some("总监"))
+    );
+    let b_history = store.customer_history(&before_b, 100).await.unwrap();
+    assert!(b_history
+        .iter()
+        .any(|h| h.field == "merged_into" && h.new_value == Some(p.a.id.to_string())));
+    assert!(
+        store
+            .merges_into(&ctx.actor, CustomerId(p.a.id))
+            .await
+            .unwrap()[0]
+            .id
+            == merge.id
+    );
+
+    // Undo: both records exactly as they were, everything back in place.
+    let undo = store.undo_merge(&ctx, merge.id, false).await.unwrap();
+    assert!(undo.done, "{:?}", undo.conflicts);
+    assert!(undo.merge.undone_at.is_some());
+    let a = store
+        .customer(&ctx.actor, CustomerId(p.a.id))
+        .await
+        .unwrap();
+    let b = store
+        .customer(&ctx.actor, CustomerId(p.b.id))
+        .await
+        .unwrap();
+    assert_eq!(state(&a), state(&before_a));
+    assert_eq!(state(&b), state(&before_b));
+    assert_eq!(
+        store
+            .merged_into(&ctx.actor, CustomerId(p.b.id))
+            .await
+            .unwrap(),
+        None
+    );
+    let contacts = store.contacts_of(&b).await.unwrap();
+    assert_eq!(
+        contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![p.contact]
+    );
+    assert!(store.contacts_of(&a).await.unwrap().is_empty());
+    assert_eq!(store.interactions_of(&b).await.unwrap().len(), 1);
+    let tasks = store
+        .tasks(&ctx.actor, None, None, Some(CustomerId(p.b.id)), 100)
+        .await
+        .unwrap();
+    assert_eq!(tasks.iter().map(|t| t.id).collect::<Vec<_>>(), vec![p.task]);
+
+    // Once is enough.
+    assert!(matches!(
+        store.undo_merge(&ctx, merge.id, false).await,
+        Err(Error::Conflict("already_undone"))
+    ));
+}
+
+#[tokio::test]
+async fn undo_asks_first_when_the_survivor_changed_after_the_merge() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    let p = pair(&store, &ctx).await;
+    let merge = store
+        .merge_customers(&ctx, &request(p.a.id, p.b.id, &[("title", p.b.id)]))
+        .await
+        .unwrap();
+    let edit = CustomerInput {
+        patch: parse_object(
+            json!({"notes": "合并后补充的备注"}).as_object().unwrap(),
+            schema::CUSTOMER,
+            &[],
+            Mode::Update,
+        )
+        .unwrap(),
+        ..Default::default()
+    };
+    store
+        .update_customer(&ctx, CustomerId(p.a.id), edit, None)
+        .await
+        .unwrap();
+
+    let asked = store.undo_merge(&ctx, merge.id, false).await.unwrap();
+    assert!(!asked.done);
+    assert_eq!(asked.conflicts, vec!["survivor_changed".to_owned()]);
+    assert!(asked.merge.undone_at.is_none(), "nothing changed");
+    assert!(store
+        .customer(&ctx.actor, CustomerId(p.b.id))
+        .await
+        .is_err());
+
+    let forced = store.undo_merge(&ctx, merge.id, true).await.unwrap();
+    assert!(forced.done);
+    let a = store
+        .customer(&ctx.actor, CustomerId(p.a.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        a.title.as_deref(),
+        Some("经理"),
+        "the merge's change is undone"
+    );
+    assert_eq!(
+        a.notes.as_deref(),
+        Some("合并后补充的备注"),
+        "the later edit stays"
+    );
+    store
+        .customer(&ctx.actor, CustomerId(p.b.id))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn only_managers_merge_and_bad_requests_change_nothing() {
+    let (store, _db) = TestDb::create().await;
+    let admin = user(&store, "admin@example.com", "admin").await;
+    let sales = user(&store, "rep@example.com", "sales").await;
+    let p = pair(&store, &admin).await;
+    assert!(matches!(
+        store
+            .merge_customers(&sales, &request(p.a.id, p.b.id, &[]))
+            .await,
+        Err(Error::Forbidden)
+    ));
+    for bad in [
+        request(p.a.id, p.a.id, &[]),
+        request(p.a.id, p.b.id, &[("no_such_field", p.a.id)]),
+        request(p.a.id, p.b.id, &[("title", 999_999)]),
+    ] {
+        assert!(matches!(
+            store.merge_customers(&admin, &bad).await,
+            Err(Error::Invalid(_))
+        ));
+    }
+    assert!(matches!(
+        store
+            .merge_customers(&admin, &request(p.a.id, 999_999, &[]))
+            .await,
+        Err(Error::NotFound)
+    ));
+    // Nothing of any attempt was kept.
+    store
+        .customer(&admin.actor, CustomerId(p.b.id))
+        .await
+        .unwrap();
+    let a = store
+        .customer(&admin.actor, CustomerId(p.a.id))
+        .await
+        .unwrap();
+    assert_eq!(state(&a), state(&p.a));
+}
+
+#[tokio::test]
+async fn a_pair_marked_not_duplicate_is_remembered() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    let p = pair(&store, &ctx).await;
+    store
+        .mark_not_duplicate(&ctx, CustomerId(p.b.id), CustomerId(p.a.id))
+        .await
+        .unwrap();
+    store
+        .mark_not_duplicate(&ctx, CustomerId(p.a.id), CustomerId(p.b.id))
+        .await
+        .unwrap();
+    let pairs = store.not_duplicates().await.unwrap();
+    assert_eq!(
+        pairs.into_iter().collect::<Vec<_>>(),
+        vec![(p.a.id, p.b.id)]
+    );
+    assert!(matches!(
+        store
+            .mark_not_duplicate(&ctx, CustomerId(p.a.id), CustomerId(p.a.id))
+            .await,
+        Err(Error::Invalid(_))
+    ));
+}
