@@ -91,6 +91,8 @@ pub enum Command {
     Import(crate::transfer::ImportArgs),
     /// Export customers (a list's filter, as a user sees them) to CSV or XLSX.
     Export(crate::transfer::ExportArgs),
+    /// Merge duplicate customers into one, or show or undo a merge.
+    Merge(crate::merge::MergeArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -203,6 +205,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => crate::transfer::import(args).await,
         Command::Export(args) => crate::transfer::export(args).await,
+        Command::Merge(args) => crate::merge::run(args).await,
         Command::Demo {
             db,
             customers,

@@ -5,6 +5,7 @@
 mod cli;
 mod demo;
 mod demo_data;
+mod merge;
 mod transfer;
 
 use clap::Parser;

@@ -49,7 +49,7 @@ impl Acting {
     }
 
     /// The database opened for a job, who acts, and the language.
-    async fn open(
+    pub(crate) async fn open(
         &self,
         db: &Database,
         source: ChangeSource,
@@ -59,7 +59,7 @@ impl Acting {
         Ok((store, ctx, self.lang()))
     }
 
-    async fn ctx(&self, store: &Store, source: ChangeSource) -> anyhow::Result<Ctx> {
+    pub(crate) async fn ctx(&self, store: &Store, source: ChangeSource) -> anyhow::Result<Ctx> {
         match &self.as_user {
             None => Ok(Ctx::system(source)),
             Some(email) => {

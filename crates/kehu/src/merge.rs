@@ -1,0 +1,278 @@
+//! `kehu merge`: fold duplicate customers into one, see what a merge would
+//! keep, and undo a merge.
+
+use std::collections::BTreeMap;
+
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+use kehu_core::{ChangeSource, CustomerId, Lang};
+use kehu_store::merge::{Merge, MergeRequest, UndoMerge};
+
+use crate::cli::Database;
+use crate::transfer::Acting;
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct MergeArgs {
+    #[command(subcommand)]
+    pub action: Option<MergeAction>,
+    /// The customers to merge: the first one stays (the survivor), the
+    /// others are folded into it and go to the bin.
+    #[arg(required = true, num_args = 2.., value_name = "ID")]
+    pub ids: Vec<i64>,
+    /// Keep this record's value of a field, as FIELD=ID (title=42,
+    /// custom.level=42); may be repeated. Other fields keep the value of
+    /// the most recently verified record, else the most complete, else the
+    /// newest.
+    #[arg(long = "keep", value_name = "FIELD=ID")]
+    pub keep: Vec<String>,
+    /// Show what the merge would keep, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub db: Database,
+    #[command(flatten)]
+    pub acting: Acting,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MergeAction {
+    /// Take a merge back: both records as they were, everything moved
+    /// returned.
+    Undo {
+        merge: i64,
+        /// Undo even though the survivor was changed after the merge (the
+        /// fields the merge set go back; later edits to others stay).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What a merge did.
+    Show {
+        merge: i64,
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(args: MergeArgs) -> anyhow::Result<()> {
+    match args.action {
+        Some(MergeAction::Undo {
+            merge,
+            force,
+            db,
+            acting,
+            json,
+        }) => {
+            let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
+            let undo = store
+                .undo_merge(&ctx, merge, force)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            print_undo(&undo, lang, json)?;
+            if !undo.done {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Some(MergeAction::Show {
+            merge,
+            db,
+            acting,
+            json,
+        }) => {
+            let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
+            let merge = store
+                .merge(&ctx.actor, merge)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            print_merge(&merge, lang, json)
+        }
+        None => merge(args).await,
+    }
+}
+
+async fn merge(a: MergeArgs) -> anyhow::Result<()> {
+    let (store, ctx, lang) = a.acting.open(&a.db, ChangeSource::Merge).await?;
+    let zh = lang == Lang::ZhCn;
+    let ids: Vec<CustomerId> = a.ids.iter().map(|i| CustomerId(*i)).collect();
+    let mut choose = BTreeMap::new();
+    for keep in &a.keep {
+        let parsed = keep
+            .split_once('=')
+            .and_then(|(f, id)| Some((f.trim(), id.trim().parse::<i64>().ok()?)));
+        let Some((field, id)) = parsed else {
+            return Err(anyhow!(if zh {
+                format!("--keep {keep} 的格式应为 字段=记录编号，如 title=42")
+            } else {
+                format!("--keep {keep}: expected FIELD=ID, e.g. title=42")
+            }));
+        };
+        choose.insert(field.to_owned(), CustomerId(id));
+    }
+    if a.dry_run {
+        let plan = store
+            .merge_plan(&ctx.actor, &ids)
+            .await
+            .map_err(|e| explain(e, lang))?;
+        if a.json {
+            println!("{}", serde_json::to_string(&plan)?);
+            return Ok(());
+        }
+        println!(
+            "{}",
+            if zh {
+                format!("保留记录 {}；各字段取值：", ids[0].get())
+            } else {
+                format!("Record {} stays; field by field:", ids[0].get())
+            }
+        );
+        for f in &plan.fields {
+            let chosen = choose.get(&f.field).map_or(f.chosen, |c| c.get());
+            let values: Vec<String> = f
+                .values
+                .iter()
+                .map(|(id, v)| {
+                    let mark = if *id == chosen { "*" } else { " " };
+                    format!("{mark}#{id} {v}")
+                })
+                .collect();
+            println!("  {:<14} {}", f.field, values.join("   "));
+        }
+        return Ok(());
+    }
+    let request = MergeRequest {
+        survivor: ids[0],
+        merged: ids[1..].to_vec(),
+        choose,
+        score: None,
+        reasons: Vec::new(),
+        rule: None,
+    };
+    let merge = store
+        .merge_customers(&ctx, &request)
+        .await
+        .map_err(|e| explain(e, lang))?;
+    print_merge(&merge, lang, a.json)
+}
+
+fn print_merge(m: &Merge, lang: Lang, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(m)?);
+        return Ok(());
+    }
+    let merged: Vec<String> = m.merged_ids.iter().map(i64::to_string).collect();
+    let fields = m.changed_fields.join(", ");
+    match lang {
+        Lang::ZhCn => {
+            println!(
+                "合并 #{}：客户 {} 并入 {}，移过来 {} 条联系人、跟进和任务，改动的字段：{}。",
+                m.id,
+                merged.join("、"),
+                m.survivor_id,
+                m.moved,
+                if fields.is_empty() { "无" } else { &fields }
+            );
+            if m.undone_at.is_some() {
+                println!("这次合并已撤销。");
+            } else {
+                println!("撤销：kehu merge undo {}", m.id);
+            }
+        }
+        Lang::En => {
+            println!(
+                "Merge #{}: {} folded into {}, {} contacts, follow-ups and tasks moved, fields changed: {}.",
+                m.id,
+                merged.join(", "),
+                m.survivor_id,
+                m.moved,
+                if fields.is_empty() { "none" } else { &fields }
+            );
+            if m.undone_at.is_some() {
+                println!("This merge has been undone.");
+            } else {
+                println!("To undo: kehu merge undo {}", m.id);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_undo(u: &UndoMerge, lang: Lang, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(u)?);
+        return Ok(());
+    }
+    let zh = lang == Lang::ZhCn;
+    if u.done {
+        let merged: Vec<String> = u.merge.merged_ids.iter().map(i64::to_string).collect();
+        println!(
+            "{}",
+            if zh {
+                format!(
+                    "合并 #{} 已撤销：客户 {} 恢复原样，{} 条联系人、跟进和任务已移回。",
+                    u.merge.id,
+                    merged.join("、"),
+                    u.merge.moved
+                )
+            } else {
+                format!(
+                    "Merge #{} undone: {} restored as they were, {} contacts, follow-ups and tasks moved back.",
+                    u.merge.id,
+                    merged.join(", "),
+                    u.merge.moved
+                )
+            }
+        );
+    } else {
+        eprintln!(
+            "{}",
+            if zh {
+                format!(
+                    "未撤销：客户 {} 在合并之后被修改过，撤销会覆盖合并时设置的字段。确认要撤销请加 --force。",
+                    u.merge.survivor_id
+                )
+            } else {
+                format!(
+                    "Not undone: customer {} was changed after the merge, and undoing would overwrite the fields the merge set. Add --force to undo anyway.",
+                    u.merge.survivor_id
+                )
+            }
+        );
+    }
+    Ok(())
+}
+
+/// A refusal from the store in the user's language.
+fn explain(e: kehu_store::Error, lang: Lang) -> anyhow::Error {
+    use kehu_store::Error as E;
+    let zh = lang == Lang::ZhCn;
+    match e {
+        E::NotFound if zh => anyhow!("没有这条记录，或你无权查看"),
+        E::NotFound => anyhow!("no such record, or not one you may see"),
+        E::Forbidden if zh => anyhow!("只有管理员和经理可以合并客户"),
+        E::Forbidden => anyhow!("only administrators and managers may merge customers"),
+        E::Conflict("already_undone") if zh => anyhow!("这次合并已经撤销过了"),
+        E::Conflict("already_undone") => anyhow!("this merge has already been undone"),
+        E::Conflict("survivor_gone") if zh => {
+            anyhow!("保留的记录此后又被合并或删除了：请先撤销那次合并或从回收站恢复它")
+        }
+        E::Conflict("survivor_gone") => anyhow!(
+            "the record that stayed was merged again or deleted since: undo that merge or restore it from the bin first"
+        ),
+        E::Invalid(invalid) => anyhow!("{}", invalid.summary(lang)),
+        other => anyhow::Error::new(other),
+    }
+}
