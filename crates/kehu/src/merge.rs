@@ -153,16 +153,8 @@ async fn merge(a: MergeArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let request = MergeRequest {
-        survivor: ids[0],
-        merged: ids[1..].to_vec(),
-        choose,
-        score: None,
-        reasons: Vec::new(),
-        rule: None,
-    };
     let merge = store
-        .merge_customers(&ctx, &request)
+        .merge_customers(&ctx, &MergeRequest::manual(&ids, choose))
         .await
         .map_err(|e| explain(e, lang))?;
     print_merge(&merge, lang, a.json)

@@ -53,6 +53,20 @@ pub struct MergeRequest {
     pub rule: Option<i64>,
 }
 
+impl MergeRequest {
+    /// A merge a person asked for: the first of `ids` stays.
+    pub fn manual(ids: &[CustomerId], choose: BTreeMap<String, CustomerId>) -> MergeRequest {
+        MergeRequest {
+            survivor: ids.first().copied().unwrap_or(CustomerId(0)),
+            merged: ids.iter().skip(1).copied().collect(),
+            choose,
+            score: None,
+            reasons: Vec::new(),
+            rule: None,
+        }
+    }
+}
+
 /// A merge as kept: who, when, which records, and whether it was undone.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Merge {

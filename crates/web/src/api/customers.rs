@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use kehu_core::entry::{parse_object, parse_value, Mode, Stored};
 use kehu_core::{schema, Code, CustomerId, Invalid, LocalizedFieldError, UserId};
@@ -146,14 +147,26 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
-    params(("id" = i64, Path)), responses((status = 200, body = Customer), (status = 404)))]
+    params(("id" = i64, Path)), responses((status = 200, body = Customer),
+        (status = 307, description = "Merged into another customer: Location is the survivor"), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Customer>> {
-    let c = state.store.customer(&me.actor, CustomerId(id)).await?;
-    shown(&state, &me, c).await
+) -> Result<Response> {
+    let c = match state.store.customer(&me.actor, CustomerId(id)).await {
+        // A merged record's id leads to its survivor.
+        Err(kehu_store::Error::NotFound) => {
+            return match state.store.merged_into(&me.actor, CustomerId(id)).await? {
+                Some(to) => Ok(
+                    Redirect::temporary(&format!("/api/v1/customers/{}", to.get())).into_response(),
+                ),
+                None => Err(ApiError::NotFound),
+            };
+        }
+        found => found?,
+    };
+    Ok(shown(&state, &me, c).await?.into_response())
 }
 
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",

@@ -353,19 +353,7 @@ pub async fn undo(
     Path(id): Path<i64>,
     req: Request,
 ) -> Result<Json<UndoReport>> {
-    // The body may be left out: no force.
-    let mut invalid = Invalid::default();
-    let mut force = false;
-    if req.headers().contains_key(header::CONTENT_TYPE) {
-        let mut body = JsonObject::from_request(req, &state).await?;
-        match body.take("force") {
-            None | Some(Value::Null) => {}
-            Some(Value::Bool(b)) => force = b,
-            Some(_) => invalid.push("force", Code::WrongType),
-        }
-        body.refuse_rest(&mut invalid);
-    }
-    invalid.into_result()?;
+    let force = super::force_flag(req, &state).await?;
     undo_batch(&state, &me, id, force).await.map(Json)
 }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod customers;
 pub mod exports;
 pub mod imports;
+pub mod merges;
 pub mod records;
 pub mod settings;
 pub mod views;
@@ -43,6 +44,27 @@ pub(crate) fn lang_of(me: &CurrentUser, headers: &HeaderMap) -> Lang {
                 .map(Lang::from_accept_language)
                 .unwrap_or_default()
         })
+}
+
+/// The `{"force": true}` body of an undo, which may be left out (no force).
+pub(crate) async fn force_flag(
+    req: axum::extract::Request,
+    state: &AppState,
+) -> crate::error::Result<bool> {
+    use axum::extract::FromRequest;
+    let mut invalid = kehu_core::Invalid::default();
+    let mut force = false;
+    if req.headers().contains_key(header::CONTENT_TYPE) {
+        let mut body = crate::extract::JsonObject::from_request(req, state).await?;
+        match body.take("force") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Bool(b)) => force = b,
+            Some(_) => invalid.push("force", kehu_core::Code::WrongType),
+        }
+        body.refuse_rest(&mut invalid);
+    }
+    invalid.into_result()?;
+    Ok(force)
 }
 
 /// An upload's body may be as large as the largest file, plus the
@@ -88,6 +110,11 @@ pub fn router() -> Router<AppState> {
             "/import-templates/{id}",
             axum::routing::delete(i::delete_template),
         )
+        .route("/merges", post(merges::create))
+        .route("/merges/plan", get(merges::plan))
+        .route("/merges/{id}", get(merges::get))
+        .route("/merges/{id}/undo", post(merges::undo))
+        .route("/not-duplicates", post(merges::not_duplicate))
         .route("/customers/bulk", post(c::bulk))
         .route("/customers/check", post(c::check))
         .route(
@@ -191,6 +218,7 @@ impl Modify for Security {
         imports::upload, imports::file, imports::preview, imports::start, imports::list, imports::get,
         imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
         imports::list_templates, imports::save_template, imports::delete_template,
+        merges::create, merges::plan, merges::get, merges::undo, merges::not_duplicate,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use kehu_core::entry::{parse_object, Mode};
 use kehu_core::field::FieldKind;
 use kehu_core::region::Province;
@@ -1273,7 +1273,16 @@ async fn show_page(
     let t = viewer.t();
     let actor = viewer.me.actor;
     let store = &state.store;
-    let mut c = store.customer(&actor, CustomerId(id)).await?;
+    let mut c = match store.customer(&actor, CustomerId(id)).await {
+        // A merged record's page is its survivor's.
+        Err(kehu_store::Error::NotFound) => {
+            return match store.merged_into(&actor, CustomerId(id)).await? {
+                Some(to) => Ok(Redirect::to(&format!("/customers/{}", to.get())).into_response()),
+                None => Err(kehu_store::Error::NotFound.into()),
+            };
+        }
+        found => found?,
+    };
     let defs = store.field_definitions().await?;
     let users = store.users().await?;
     let people = People::new(&users);

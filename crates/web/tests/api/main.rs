@@ -7,6 +7,7 @@ mod auth;
 mod customers;
 mod entry;
 mod imports;
+mod merges;
 mod pages;
 mod permissions;
 mod records;
