@@ -6,10 +6,10 @@
 //! address when the fields are empty.
 
 use crate::region::Province;
-use crate::search::pinyin_of;
 use crate::text::match_key;
 
 use super::hash::hash32;
+use super::name::sound_of;
 
 /// What an address is compared by; 0 is "not known".
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -207,8 +207,8 @@ pub(crate) fn place(province: &str, city: &str, address: &str) -> Place {
         _ => city_name,
     };
     if !city_name.is_empty() {
-        let py = pinyin_of(&city_name);
-        place.city = hash32(b'c', if py.is_empty() { &city_name } else { &py });
+        let h = sound_of(b'c', &city_name);
+        place.city = ((h >> 32) as u32 ^ h as u32).max(1);
     }
     place
 }

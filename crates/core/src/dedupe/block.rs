@@ -3,10 +3,16 @@
 //!
 //! Keys of a person: each mobile, e-mail and phone; the name (its sorted
 //! near-homophone syllables or words, and the same with one token left out)
-//! combined with the company core; the full name combined with the city;
-//! the full name alone; street and house number. Keys of a company: each
-//! mobile, e-mail and phone; the credit code; the company core; street and
-//! house number.
+//! combined with how the company core sounds; street and house number. Keys
+//! of a company: each mobile, e-mail and phone; the credit code; how the
+//! company core sounds; street and house number.
+//!
+//! A key earns its place only if pairs it alone brings together can reach
+//! the threshold. The name with the city, and the name alone, are keys
+//! only below the default threshold: a name with a city scores 5.5 points
+//! and cannot reach it, and everything that can lift such a pair higher
+//! (a shared contact, the company, the address) has a key of its own. At
+//! the default threshold this halves the pairs compared.
 //!
 //! A block of up to [`BLOCK_CAP`] records is compared pair by pair. A larger
 //! one (a common name, a switchboard number, a big employer) is sorted by
@@ -19,7 +25,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::cluster::{Candidate, NotDuplicates};
-use super::compare::{assess, DEFAULT_THRESHOLD};
+use super::compare::{assess, DEFAULT_THRESHOLD, NAME_AND_CITY, NAME_ONLY, SATURATION};
 use super::hash::combine;
 use super::profile::{address_block, city_block, core_block, Profile};
 use crate::CustomerKind;
@@ -105,7 +111,7 @@ impl Scanner {
     /// Adds a profile. Ids should be unique; pairs are reported by id.
     pub fn push(&mut self, profile: Profile) {
         let index = u32::try_from(self.profiles.len()).expect("at most 4 billion records");
-        for key in blocking_keys(&profile) {
+        for key in blocking_keys(&profile, self.threshold) {
             self.entries.push((key, index));
         }
         self.profiles.push(profile);
@@ -214,7 +220,7 @@ fn pack(x: u32, y: u32) -> u64 {
 }
 
 /// The blocking keys of one profile; see the module documentation.
-fn blocking_keys(p: &Profile) -> Vec<u64> {
+fn blocking_keys(p: &Profile, threshold: f32) -> Vec<u64> {
     let mut keys: Vec<u64> = Vec::with_capacity(12);
     let mut put = |k: u64| {
         if !keys.contains(&k) {
@@ -243,9 +249,11 @@ fn blocking_keys(p: &Profile) -> Vec<u64> {
             let Some(&full) = stems.first() else {
                 return keys;
             };
-            put(combine(b'N', &[full]));
+            if threshold <= NAME_ONLY / SATURATION {
+                put(combine(b'N', &[full]));
+            }
             let city = city_block(p);
-            if city != 0 {
+            if city != 0 && threshold <= NAME_AND_CITY / SATURATION {
                 put(combine(b'T', &[full, city]));
             }
             if core != 0 {
@@ -278,6 +286,16 @@ mod tests {
         let pairs = scanner.candidate_pairs();
         assert!(pairs.len() <= n as usize * WINDOW, "{}", pairs.len());
         assert!(pairs.len() >= (n as usize - WINDOW) * WINDOW);
+    }
+
+    #[test]
+    fn names_with_a_city_are_blocked_only_when_they_can_reach_the_threshold() {
+        let p = Profile::new(&Record {
+            city: Some("北京"),
+            ..Record::new(1, CustomerKind::Individual, "张伟")
+        });
+        let at_default = blocking_keys(&p, DEFAULT_THRESHOLD).len();
+        assert_eq!(blocking_keys(&p, 0.3).len(), at_default + 2);
     }
 
     #[test]
@@ -317,8 +335,12 @@ mod tests {
     #[test]
     fn progress_reaches_the_total() {
         let mut scanner = Scanner::new();
-        scanner.push(person(1, "张伟"));
-        scanner.push(person(2, "张伟"));
+        for id in 1..=2 {
+            scanner.push(Profile::new(&Record {
+                mobiles: &["13812345678"],
+                ..Record::new(id, CustomerKind::Individual, "张伟")
+            }));
+        }
         let last = std::sync::Mutex::new(None);
         scanner.scan_with(|p| *last.lock().unwrap() = Some(p));
         assert_eq!(

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::CustomerKind;
 
+use super::name::unnickname;
 use super::profile::Profile;
 use super::reason::{Reason, ReasonSet};
 
@@ -31,6 +32,11 @@ pub const SATURATION: f32 = 12.0;
 /// equal company core (8 points) is, an equal name in the same city (5.5)
 /// is not.
 pub const DEFAULT_THRESHOLD: f32 = 0.6;
+
+/// Points for an equal name, and for an equal name in the same city: what
+/// the scanner's name blocks alone can bring.
+pub(crate) const NAME_ONLY: f32 = 5.0;
+pub(crate) const NAME_AND_CITY: f32 = 5.5;
 
 /// A scored pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,10 +103,12 @@ pub(crate) fn assess(a: &Profile, b: &Profile) -> Option<Assessment> {
 
 fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
     match names(a, b) {
-        NameMatch::Same => x.add(5.0, Some(Reason::SameName)),
+        NameMatch::Same => x.add(NAME_ONLY, Some(Reason::SameName)),
         NameMatch::Pinyin => x.add(4.5, Some(Reason::NamePinyinEqual)),
         NameMatch::Swapped => x.add(4.5, Some(Reason::NameSwapped)),
         NameMatch::Similar => x.add(3.0, Some(Reason::NameSimilar)),
+        NameMatch::Close => x.add(1.0, Some(Reason::NameSimilar)),
+        NameMatch::Partial => {}
         NameMatch::Different => x.add(-4.0, Some(Reason::NameDifferent)),
         NameMatch::Unknown => {}
     }
@@ -113,6 +121,7 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
     };
     match company {
         CompanyMatch::Same => x.add(3.0, Some(Reason::SameCompanyCore)),
+        CompanyMatch::Pinyin => x.add(2.5, Some(Reason::CompanyPinyinEqual)),
         CompanyMatch::Branch => x.add(2.0, Some(Reason::BranchOfCompany)),
         CompanyMatch::Similar => x.add(1.5, Some(Reason::SimilarCompany)),
         CompanyMatch::Different => x.add(-1.5, None),
@@ -123,11 +132,14 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
 
 fn company(a: &Profile, b: &Profile, x: &mut Assessment) {
     match companies(a, b) {
-        CompanyMatch::Same => x.add(7.5, Some(Reason::SameCompanyCore)),
+        // Trade names recur in other cities: the core alone stays just
+        // below the threshold, one more agreeing field lifts it over.
+        CompanyMatch::Same => x.add(7.0, Some(Reason::SameCompanyCore)),
         CompanyMatch::Branch => {
             x.related_only = true;
-            x.add(7.5, Some(Reason::BranchOfCompany));
+            x.add(7.0, Some(Reason::BranchOfCompany));
         }
+        CompanyMatch::Pinyin => x.add(6.75, Some(Reason::CompanyPinyinEqual)),
         CompanyMatch::Similar => x.add(3.0, Some(Reason::SimilarCompany)),
         CompanyMatch::Different => x.add(-4.0, None),
         CompanyMatch::Unknown => {}
@@ -187,7 +199,7 @@ fn places(a: &Profile, b: &Profile, x: &mut Assessment, address_differs: f32, pl
     }
     if a.city() != 0 && b.city() != 0 {
         if a.city() == b.city() {
-            x.add(0.5, Some(Reason::SameCity));
+            x.add(NAME_AND_CITY - NAME_ONLY, Some(Reason::SameCity));
         } else {
             x.add(place_differs, None);
         }
@@ -203,6 +215,11 @@ pub(crate) enum NameMatch {
     Pinyin,
     Swapped,
     Similar,
+    /// One character off in a two-character Chinese name: a typo when other
+    /// evidence agrees, another person when nothing else does.
+    Close,
+    /// Latin names sharing a word (a surname): neither for nor against.
+    Partial,
     Different,
 }
 
@@ -216,21 +233,27 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
         NameMatch::Pinyin
     } else if a.words() == b.words() {
         NameMatch::Swapped
-    } else if similar_names(a, b) {
+    } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {
         NameMatch::Similar
+    } else if a.han_name() && b.han_name() && within(a.name(), b.name(), 1) {
+        NameMatch::Close
+    } else if !a.han_name() && !b.han_name() && share_a_word(a.spelled(), b.spelled()) {
+        NameMatch::Partial
     } else {
         NameMatch::Different
     }
 }
 
+fn share_a_word(a: &str, b: &str) -> bool {
+    a.split(' ')
+        .any(|w| w.len() > 1 && b.split(' ').any(|v| v == w))
+}
+
 fn similar_names(a: &Profile, b: &Profile) -> bool {
     if a.han_name() && b.han_name() {
-        // Near-homophones (zh/z, n/l, ang/an), or one character off in a
-        // name of three or more; in a two-character name one character off
-        // is another person (张伟, 李伟).
-        if a.fuzzy() == b.fuzzy() {
-            return true;
-        }
+        // One character off in a name of three or more; in a name of two it
+        // is only close (张伟, 李伟). Near-homophones (zh/z, n/l, ang/an)
+        // share the fuzzy fingerprint and are taken before.
         let shorter = a.name().chars().count().min(b.name().chars().count());
         shorter >= 3 && within(a.name(), b.name(), 1)
     } else if !a.han_name() && !b.han_name() {
@@ -238,15 +261,16 @@ fn similar_names(a: &Profile, b: &Profile) -> bool {
         let shorter = sa.len().min(sb.len());
         (shorter >= 4 && within(sa, sb, 1))
             || (shorter >= 9 && within(sa, sb, 2))
-            || initials_agree(sa, sb)
+            || words_agree(sa, sb)
     } else {
         false
     }
 }
 
-/// "j smith" and "john smith": the same number of words, each equal or an
-/// initial of the other, at least one full word equal.
-fn initials_agree(a: &str, b: &str) -> bool {
+/// "j smith" and "john smith", "bob smith" and "robert smith": the same
+/// number of words, each equal, an initial of the other or a short form of
+/// the same name, at least one full word equal.
+fn words_agree(a: &str, b: &str) -> bool {
     let wa: Vec<&str> = a.split(' ').collect();
     let mut wb: Vec<Option<&str>> = b.split(' ').map(Some).collect();
     if wa.len() != wb.len() || wa.len() < 2 {
@@ -256,7 +280,10 @@ fn initials_agree(a: &str, b: &str) -> bool {
     for w in &wa {
         let found = wb.iter_mut().find(|o| {
             o.is_some_and(|v| {
-                v == *w || (v.len() == 1 && w.starts_with(v)) || (w.len() == 1 && v.starts_with(w))
+                v == *w
+                    || (v.len() == 1 && w.starts_with(v))
+                    || (w.len() == 1 && v.starts_with(w))
+                    || unnickname(v) == unnickname(w)
             })
         });
         match found {
@@ -274,6 +301,7 @@ fn initials_agree(a: &str, b: &str) -> bool {
 enum CompanyMatch {
     Unknown,
     Same,
+    Pinyin,
     Branch,
     Similar,
     Different,
@@ -289,6 +317,8 @@ fn companies(a: &Profile, b: &Profile) -> CompanyMatch {
         } else {
             CompanyMatch::Same
         }
+    } else if a.core_sound() == b.core_sound() {
+        CompanyMatch::Pinyin
     } else if similar_cores(ca, cb) {
         CompanyMatch::Similar
     } else {
@@ -311,14 +341,16 @@ fn similar_cores(a: &str, b: &str) -> bool {
 /// is at most `max`. Names are short: longer inputs are compared by their
 /// first [`MAX_CHARS`] characters.
 pub(crate) fn within(a: &str, b: &str, max: usize) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let (a, b) = (&a[..a.len().min(MAX_CHARS)], &b[..b.len().min(MAX_CHARS)]);
+        return a.len().abs_diff(b.len()) <= max && osa(a, b) <= max;
+    }
     let mut ba = ['\0'; MAX_CHARS];
     let mut bb = ['\0'; MAX_CHARS];
     let a = fill(a, &mut ba);
     let b = fill(b, &mut bb);
-    if a.len().abs_diff(b.len()) > max {
-        return false;
-    }
-    osa(a, b) <= max
+    a.len().abs_diff(b.len()) <= max && osa(a, b) <= max
 }
 
 const MAX_CHARS: usize = 48;
@@ -332,24 +364,28 @@ fn fill<'a>(s: &str, buf: &'a mut [char; MAX_CHARS]) -> &'a [char] {
     &buf[..n]
 }
 
-fn osa(a: &[char], b: &[char]) -> usize {
-    let mut prev2 = [0usize; MAX_CHARS + 1];
-    let mut prev: [usize; MAX_CHARS + 1] = std::array::from_fn(|j| j);
-    let mut cur = [0usize; MAX_CHARS + 1];
+/// Three rows of the dynamic programme, each as long as `b`; distances fit
+/// a byte since inputs are at most [`MAX_CHARS`] long.
+fn osa<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let n = b.len();
+    let mut rows = [[0u8; MAX_CHARS + 1]; 3];
+    for (j, cell) in rows[1][..=n].iter_mut().enumerate() {
+        *cell = j as u8;
+    }
     for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+        let [before, prev, cur] = &mut rows;
+        cur[0] = i as u8;
+        for j in 1..=n {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(prev2[j - 2] + 1);
+                d = d.min(before[j - 2] + 1);
             }
             cur[j] = d;
         }
-        prev2 = prev;
-        prev = cur;
+        rows.rotate_left(1);
     }
-    prev[b.len()]
+    usize::from(rows[1][n])
 }
 
 #[cfg(test)]

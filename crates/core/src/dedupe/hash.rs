@@ -29,6 +29,24 @@ fn finish(mut h: u64) -> u64 {
     h.max(1)
 }
 
+/// A fingerprint fed piece by piece; the pieces run together, so "bei" +
+/// "jing" is "beijing".
+pub(crate) struct Fingerprint(u64);
+
+impl Fingerprint {
+    pub(crate) fn new(tag: u8) -> Fingerprint {
+        Fingerprint(fnv(OFFSET, &[tag]))
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv(self.0, bytes);
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        finish(self.0)
+    }
+}
+
 /// The fingerprint of `s` under `tag`, which keeps a mobile number and an
 /// identical-looking phone number or name from meeting.
 pub(crate) fn hash_str(tag: u8, s: &str) -> u64 {
@@ -78,5 +96,8 @@ mod tests {
         assert_ne!(combine(b'x', &[1, 2]), combine(b'x', &[2, 1]));
         assert_ne!(hash_str(b'm', ""), 0);
         assert_ne!(hash32(b'c', ""), 0);
+        let mut f = Fingerprint::new(b'm');
+        f.write(b"abc");
+        assert_eq!(f.finish(), hash_str(b'm', "abc"));
     }
 }

@@ -2,14 +2,81 @@
 //! reading of a polyphonic character), as a bag of words (so "Smith, John"
 //! meets "John Smith"), and as near-homophones for blocking (zh/z, n/l).
 
+use pinyin::ToPinyin;
+
 use crate::search::{combos, reading_options};
 
-use super::hash::{hash_str, hash_tokens};
+use super::hash::{hash_str, hash_tokens, Fingerprint};
 
 /// Politeness words typed after or before a name; they say nothing about who
 /// the person is.
 const CN_HONORIFICS: &[&str] = &["先生", "女士", "小姐"];
 const EN_HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "prof"];
+
+/// Notes people append to a name to tell records apart ("张伟 VIP",
+/// "John Smith - dup"); bracketed notes go with the brackets.
+const NOTE_WORDS: &[&str] = &["vip", "dup", "duplicate", "new", "old"];
+
+/// Common English short forms and the name they stand for. A short form
+/// shared by two names (Sam) is listed for the commoner one.
+const NICKNAMES: &[(&str, &str)] = &[
+    ("al", "albert"),
+    ("alex", "alexander"),
+    ("andy", "andrew"),
+    ("ben", "benjamin"),
+    ("beth", "elizabeth"),
+    ("betty", "elizabeth"),
+    ("bill", "william"),
+    ("billy", "william"),
+    ("bob", "robert"),
+    ("bobby", "robert"),
+    ("cathy", "catherine"),
+    ("chris", "christopher"),
+    ("dan", "daniel"),
+    ("danny", "daniel"),
+    ("dave", "david"),
+    ("debbie", "deborah"),
+    ("ed", "edward"),
+    ("eddie", "edward"),
+    ("geoff", "geoffrey"),
+    ("jen", "jennifer"),
+    ("jenny", "jennifer"),
+    ("jess", "jessica"),
+    ("jim", "james"),
+    ("jimmy", "james"),
+    ("joe", "joseph"),
+    ("jon", "jonathan"),
+    ("kate", "katherine"),
+    ("kathy", "katherine"),
+    ("ken", "kenneth"),
+    ("liz", "elizabeth"),
+    ("maggie", "margaret"),
+    ("matt", "matthew"),
+    ("meg", "margaret"),
+    ("mike", "michael"),
+    ("nick", "nicholas"),
+    ("pat", "patricia"),
+    ("peggy", "margaret"),
+    ("pete", "peter"),
+    ("phil", "philip"),
+    ("rob", "robert"),
+    ("sam", "samuel"),
+    ("steve", "stephen"),
+    ("sue", "susan"),
+    ("ted", "edward"),
+    ("tim", "timothy"),
+    ("tom", "thomas"),
+    ("tony", "anthony"),
+    ("vicky", "victoria"),
+    ("will", "william"),
+];
+
+/// The full name a short form stands for, or the word itself.
+pub(crate) fn unnickname(word: &str) -> &str {
+    NICKNAMES
+        .binary_search_by(|(nick, _)| nick.cmp(&word))
+        .map_or(word, |i| NICKNAMES[i].1)
+}
 
 /// Words of a name beyond this are ignored: no real name has more, and each
 /// word multiplies the blocking keys.
@@ -43,7 +110,8 @@ pub(crate) struct NameForm {
 
 /// `simplified` must already be width-folded, simplified and lower-cased.
 pub(crate) fn name_form(simplified: &str) -> NameForm {
-    let name = strip_honorifics(simplified);
+    let without_notes = strip_notes(simplified);
+    let name = strip_honorifics(&without_notes);
     let key = crate::text::match_key(name);
     if key.is_empty() {
         return NameForm::default();
@@ -78,7 +146,7 @@ pub(crate) fn name_form(simplified: &str) -> NameForm {
     sorted.sort();
     form.words = hash_tokens(b'w', &sorted);
 
-    let mut fuzzy_tokens: Vec<String> = tokens.iter().map(|t| fuzzy(t)).collect();
+    let mut fuzzy_tokens: Vec<String> = tokens.iter().map(|t| fuzzy(unnickname(t))).collect();
     fuzzy_tokens.sort();
     form.fuzzy = hash_tokens(b'f', &fuzzy_tokens);
     form.stems.push(form.fuzzy);
@@ -100,6 +168,37 @@ fn push_unique(list: &mut Vec<u64>, h: u64) {
     if !list.contains(&h) {
         list.push(h);
     }
+}
+
+/// Drops bracketed notes, a " - note" tail, and for a Chinese name
+/// anything after a dash or a space that is a note word ("张伟-展会",
+/// "张伟 VIP").
+fn strip_notes(name: &str) -> String {
+    let mut s = crate::company::drop_brackets(name);
+    if let Some(i) = s.find(" - ") {
+        s.truncate(i);
+    }
+    let han = s.chars().any(|c| ('\u{3400}'..='\u{9FFF}').contains(&c));
+    if han {
+        if let Some(i) = s.find(['-', '—', '_']) {
+            if i > 0 {
+                s.truncate(i);
+            }
+        }
+    }
+    loop {
+        let trimmed = s.trim_end();
+        let last = trimmed
+            .rsplit(|c: char| c.is_whitespace())
+            .next()
+            .unwrap_or("");
+        if last.len() < trimmed.len() && NOTE_WORDS.contains(&last) {
+            s.truncate(trimmed.len() - last.len());
+        } else {
+            break;
+        }
+    }
+    s
 }
 
 fn strip_honorifics(name: &str) -> &str {
@@ -130,6 +229,24 @@ fn latin_words(name: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .take(MAX_TOKENS)
         .collect()
+}
+
+/// How a place or trade name sounds: the everyday reading of each Chinese
+/// character, other letters and digits as they are, with nothing between
+/// them, so 北京 and "Beijing", 华信 and 华新 agree. Unlike a person's name,
+/// one reading is enough here, and this runs for every record without
+/// allocating.
+pub(crate) fn sound_of(tag: u8, simplified: &str) -> u64 {
+    let mut f = Fingerprint::new(tag);
+    let mut buf = [0u8; 4];
+    for c in simplified.chars() {
+        match c.to_pinyin() {
+            Some(p) => f.write(p.plain().as_bytes()),
+            None if c.is_alphanumeric() => f.write(c.encode_utf8(&mut buf).as_bytes()),
+            None => {}
+        }
+    }
+    f.finish()
 }
 
 /// A syllable as speakers of southern Mandarin and careless typists may
@@ -217,6 +334,43 @@ mod tests {
         let a = name_form("john smith");
         let b = name_form("jonh smith");
         assert!(a.stems.iter().any(|s| b.stems.contains(s)));
+    }
+
+    #[test]
+    fn places_and_trade_names_sound_alike_across_scripts_and_homophones() {
+        assert_eq!(sound_of(b'c', "北京"), sound_of(b'c', "beijing"));
+        assert_eq!(sound_of(b'c', "华信科技"), sound_of(b'c', "华新科技"));
+        assert_ne!(sound_of(b'c', "华信科技"), sound_of(b'c', "华信贸易"));
+    }
+
+    #[test]
+    fn notes_after_a_name_are_dropped() {
+        for name in ["张伟（新）", "张伟(老客户)", "张伟 vip", "张伟-展会"] {
+            assert_eq!(name_form(name).key, "张伟", "{name}");
+        }
+        for name in [
+            "john smith (new)",
+            "john smith - dup",
+            "mr john smith (trade fair)",
+        ] {
+            assert_eq!(name_form(name).key, "johnsmith", "{name}");
+        }
+        // A double-barrelled Latin name keeps its dash.
+        assert_eq!(name_form("anna smith-jones").key, "annasmithjones");
+    }
+
+    #[test]
+    fn short_forms_share_a_stem_with_the_full_name() {
+        assert!(
+            NICKNAMES.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted for binary search"
+        );
+        assert_eq!(
+            name_form("bob smith").fuzzy,
+            name_form("robert smith").fuzzy
+        );
+        assert_eq!(unnickname("bill"), "william");
+        assert_eq!(unnickname("william"), "william");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::CustomerKind;
 
 use super::address::{address_parts, place, AddressParts, Place};
 use super::hash::hash_str;
-use super::name::name_form;
+use super::name::{name_form, sound_of};
 
 /// One customer as the store reads it, borrowed so a streaming scan over a
 /// million rows allocates nothing it does not keep.
@@ -93,6 +93,8 @@ pub struct Profile {
     uscc: u64,
     /// The full company name, to tell a branch from its head office.
     company_full: u64,
+    /// How the company core sounds: its pinyin, or itself if Latin.
+    core_sound: u64,
     /// Mobiles, phones, e-mails, name sounds and name stems, one after another.
     keys: Box<[u64]>,
     /// Name key, spelled name and company core, one after another.
@@ -171,6 +173,11 @@ impl Profile {
             &address,
         );
 
+        let core_sound = if core.is_empty() {
+            0
+        } else {
+            sound_of(b'c', core)
+        };
         let mut flags = 0;
         if branch {
             flags |= BRANCH;
@@ -191,6 +198,7 @@ impl Profile {
             fuzzy: name.fuzzy,
             uscc: r.uscc.and_then(uscc_key).unwrap_or(0),
             company_full,
+            core_sound,
             keys: sections.concat().into_boxed_slice(),
             text,
         }
@@ -266,6 +274,10 @@ impl Profile {
 
     pub(crate) fn company_full(&self) -> u64 {
         self.company_full
+    }
+
+    pub(crate) fn core_sound(&self) -> u64 {
+        self.core_sound
     }
 
     pub(crate) fn province(&self) -> u8 {
@@ -371,13 +383,10 @@ pub(crate) fn city_block(p: &Profile) -> u64 {
     }
 }
 
-/// A fingerprint of the company core, for the scanner.
+/// How the company core sounds, for the scanner: records of one company
+/// meet even when its trade name was typed with a homophone.
 pub(crate) fn core_block(p: &Profile) -> u64 {
-    if p.core().is_empty() {
-        0
-    } else {
-        hash_str(b'c', p.core())
-    }
+    p.core_sound
 }
 
 /// Street and number, for the scanner; 0 without both.

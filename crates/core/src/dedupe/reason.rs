@@ -53,6 +53,8 @@ reasons! {
     /// brought the pair up.
     NameDifferent = "name_different", "姓名不同", "different names";
     SameCompanyCore = "same_company_core", "公司名称主体相同", "company core equal";
+    /// Trade names that sound alike (华信科技, 华新科技).
+    CompanyPinyinEqual = "company_pinyin_equal", "公司名称拼音相同", "company name pinyin equal";
     SimilarCompany = "similar_company", "公司名称相近", "similar company name";
     /// One is a branch (分公司, 办事处) of the other's company.
     BranchOfCompany = "branch_of_company", "分支机构与总部", "branch of the same company";

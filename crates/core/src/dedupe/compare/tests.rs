@@ -11,6 +11,15 @@ fn firm<'a>(id: i64, name: &'a str) -> Record<'a> {
     Record::new(id, CustomerKind::Company, name)
 }
 
+/// A company with a known city: a core alone is just short of a duplicate,
+/// since trade names recur in other cities.
+fn firm_in<'a>(id: i64, name: &'a str) -> Record<'a> {
+    Record {
+        city: Some("北京"),
+        ..firm(id, name)
+    }
+}
+
 fn score(a: &Record<'_>, b: &Record<'_>) -> Option<Scored> {
     compare(&Profile::new(a), &Profile::new(b))
 }
@@ -35,16 +44,23 @@ fn company_names_with_region_and_legal_form_have_one_core() {
     for a in names {
         for b in names {
             let (ra, rb) = (firm(1, a), firm(2, b));
-            assert!(is_duplicate(&ra, &rb), "{a} / {b}");
             assert!(reasons(&ra, &rb).contains(&Reason::SameCompanyCore));
+            assert!(!is_duplicate(&ra, &rb), "{a} / {b}: a core alone");
+            assert!(is_duplicate(&firm_in(1, a), &firm_in(2, b)), "{a} / {b}");
         }
     }
+    // The same trade name in another city is another company.
+    let other = Record {
+        city: Some("上海"),
+        ..firm(3, "上海某某科技有限公司")
+    };
+    assert!(!is_duplicate(&firm_in(1, names[0]), &other));
 }
 
 #[test]
 fn a_branch_is_related_to_its_head_office_not_identical() {
-    let head = firm(1, "北京某某科技有限公司");
-    let branch = firm(2, "某某科技有限公司上海分公司");
+    let head = firm_in(1, "北京某某科技有限公司");
+    let branch = firm_in(2, "某某科技有限公司上海分公司");
     let s = score(&head, &branch).unwrap();
     assert!(s.related_only);
     assert!(s.reasons.contains(&Reason::BranchOfCompany));
@@ -65,7 +81,7 @@ fn a_branch_is_related_to_its_head_office_not_identical() {
     // Two entries of the same branch are duplicates.
     assert!(is_duplicate(
         &branch,
-        &firm(3, "某某科技有限公司上海分公司")
+        &firm_in(3, "某某科技有限公司上海分公司")
     ));
 }
 
@@ -158,6 +174,8 @@ fn a_typo_in_a_name_is_still_similar() {
         ("Katherine Johnson", "Katherine Jonhson"),
         ("王小明", "王小朋"),
         ("J. Smith", "John Smith"),
+        ("Bob Smith", "Robert Smith"),
+        ("Sarah Smyth", "Sara Smith"),
     ] {
         let (ra, rb) = (with(1, a), with(2, b));
         assert!(
@@ -166,6 +184,33 @@ fn a_typo_in_a_name_is_still_similar() {
         );
         assert!(is_duplicate(&ra, &rb), "{a} / {b}");
     }
+}
+
+#[test]
+fn homophone_company_names_are_the_same_company() {
+    let a = Record {
+        city: Some("北京"),
+        ..firm(1, "北京华信科技有限公司")
+    };
+    let b = Record {
+        city: Some("北京市"),
+        ..firm(2, "华新科技（北京）有限公司")
+    };
+    assert!(is_duplicate(&a, &b));
+    assert!(reasons(&a, &b).contains(&Reason::CompanyPinyinEqual));
+}
+
+#[test]
+fn one_character_off_in_a_two_character_name_is_a_typo_only_with_other_evidence() {
+    let a = Record {
+        mobiles: MOBILE,
+        ..person(1, "张伟")
+    };
+    let b = Record {
+        mobiles: MOBILE,
+        ..person(2, "涨伟")
+    };
+    assert!(is_duplicate(&a, &b));
 }
 
 #[test]
@@ -179,7 +224,12 @@ fn one_character_off_in_a_two_character_name_is_another_person() {
         ..person(2, "李伟")
     };
     assert!(!is_duplicate(&a, &b));
-    assert!(reasons(&a, &b).contains(&Reason::NameDifferent));
+    assert!(reasons(&a, &b).contains(&Reason::NameSimilar));
+    let c = Record {
+        company: Some("某某科技"),
+        ..person(3, "李娜")
+    };
+    assert!(reasons(&a, &c).contains(&Reason::NameDifferent));
 }
 
 #[test]
@@ -209,8 +259,8 @@ fn traditional_and_simplified_characters_are_the_same() {
         };
         assert!(reasons(&a, &b).contains(&Reason::SameName), "{t}");
     }
-    let a = firm(1, "某某科技集團股份有限公司");
-    let b = firm(2, "某某科技集团");
+    let a = firm_in(1, "某某科技集團股份有限公司");
+    let b = firm_in(2, "某某科技集团");
     assert!(is_duplicate(&a, &b));
 }
 
