@@ -243,31 +243,33 @@ fn trim_noise(s: &str) -> &str {
 
 /// The region names `s` starts with, as the byte length of the longest.
 fn leading_region(s: &str) -> Option<usize> {
-    PROVINCES
-        .iter()
-        .chain(CITIES)
-        .flat_map(|base| {
-            REGION_SUFFIXES.iter().filter_map(move |suffix| {
-                let rest = s.strip_prefix(base)?;
-                rest.strip_prefix(suffix)?;
-                Some(base.len() + suffix.len())
-            })
-        })
-        .max()
+    let mut longest = None;
+    for base in PROVINCES.iter().chain(CITIES) {
+        let Some(rest) = s.strip_prefix(base) else {
+            continue;
+        };
+        for suffix in REGION_SUFFIXES {
+            if rest.starts_with(suffix) {
+                longest = longest.max(Some(base.len() + suffix.len()));
+            }
+        }
+    }
+    longest
 }
 
 fn trailing_region(s: &str) -> Option<usize> {
-    PROVINCES
-        .iter()
-        .chain(CITIES)
-        .flat_map(|base| {
-            REGION_SUFFIXES.iter().filter_map(move |suffix| {
-                let rest = s.strip_suffix(suffix)?;
-                rest.strip_suffix(base)?;
-                Some(base.len() + suffix.len())
-            })
-        })
-        .max()
+    let mut longest = None;
+    for suffix in REGION_SUFFIXES {
+        let Some(rest) = s.strip_suffix(suffix) else {
+            continue;
+        };
+        for base in PROVINCES.iter().chain(CITIES) {
+            if rest.ends_with(base) {
+                longest = longest.max(Some(base.len() + suffix.len()));
+            }
+        }
+    }
+    longest
 }
 
 /// Writes dotted initialisms as one word ("l.l.c." as "llc", "s.a." as

@@ -17,12 +17,16 @@ const EN_HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "prof"];
 /// "John Smith - dup"); bracketed notes go with the brackets.
 const NOTE_WORDS: &[&str] = &["vip", "dup", "duplicate", "new", "old"];
 
-/// Common English short forms and the name they stand for. A short form
-/// shared by two names (Sam) is listed for the commoner one.
-const NICKNAMES: &[(&str, &str)] = &[
+/// Common English short forms and spelling variants, each with one form of
+/// the name it stands for. A short form shared by two names (Sam) is listed
+/// for the commoner one. Sorted, for binary search.
+const NAME_FORMS: &[(&str, &str)] = &[
+    ("abby", "abigail"),
     ("al", "albert"),
     ("alex", "alexander"),
     ("andy", "andrew"),
+    ("becca", "rebecca"),
+    ("becky", "rebecca"),
     ("ben", "benjamin"),
     ("beth", "elizabeth"),
     ("betty", "elizabeth"),
@@ -30,15 +34,26 @@ const NICKNAMES: &[(&str, &str)] = &[
     ("billy", "william"),
     ("bob", "robert"),
     ("bobby", "robert"),
-    ("cathy", "catherine"),
+    ("cath", "katherine"),
+    ("catherine", "katherine"),
+    ("cathy", "katherine"),
+    ("charlie", "charles"),
     ("chris", "christopher"),
     ("dan", "daniel"),
     ("danny", "daniel"),
     ("dave", "david"),
+    ("deb", "deborah"),
     ("debbie", "deborah"),
+    ("dick", "richard"),
+    ("don", "donald"),
     ("ed", "edward"),
     ("eddie", "edward"),
+    ("fred", "frederick"),
     ("geoff", "geoffrey"),
+    ("greg", "gregory"),
+    ("jamie", "james"),
+    ("jeff", "geoffrey"),
+    ("jeffrey", "geoffrey"),
     ("jen", "jennifer"),
     ("jenny", "jennifer"),
     ("jess", "jessica"),
@@ -47,35 +62,53 @@ const NICKNAMES: &[(&str, &str)] = &[
     ("joe", "joseph"),
     ("jon", "jonathan"),
     ("kate", "katherine"),
+    ("kathryn", "katherine"),
     ("kathy", "katherine"),
+    ("katie", "katherine"),
     ("ken", "kenneth"),
+    ("larry", "lawrence"),
     ("liz", "elizabeth"),
+    ("lizzie", "elizabeth"),
+    ("lottie", "charlotte"),
     ("maggie", "margaret"),
+    ("mandy", "amanda"),
     ("matt", "matthew"),
     ("meg", "margaret"),
     ("mike", "michael"),
+    ("nat", "natalie"),
     ("nick", "nicholas"),
     ("pat", "patricia"),
+    ("patty", "patricia"),
     ("peggy", "margaret"),
     ("pete", "peter"),
     ("phil", "philip"),
+    ("rich", "richard"),
+    ("richie", "richard"),
+    ("rick", "richard"),
+    ("ricky", "richard"),
     ("rob", "robert"),
+    ("robbie", "robert"),
+    ("ron", "ronald"),
     ("sam", "samuel"),
+    ("sandy", "sandra"),
     ("steve", "stephen"),
+    ("steven", "stephen"),
     ("sue", "susan"),
     ("ted", "edward"),
     ("tim", "timothy"),
     ("tom", "thomas"),
+    ("tommy", "thomas"),
     ("tony", "anthony"),
+    ("trish", "patricia"),
     ("vicky", "victoria"),
     ("will", "william"),
 ];
 
 /// The full name a short form stands for, or the word itself.
 pub(crate) fn unnickname(word: &str) -> &str {
-    NICKNAMES
+    NAME_FORMS
         .binary_search_by(|(nick, _)| nick.cmp(&word))
-        .map_or(word, |i| NICKNAMES[i].1)
+        .map_or(word, |i| NAME_FORMS[i].1)
 }
 
 /// Words of a name beyond this are ignored: no real name has more, and each
@@ -362,7 +395,7 @@ mod tests {
     #[test]
     fn short_forms_share_a_stem_with_the_full_name() {
         assert!(
-            NICKNAMES.windows(2).all(|w| w[0].0 < w[1].0),
+            NAME_FORMS.windows(2).all(|w| w[0].0 < w[1].0),
             "sorted for binary search"
         );
         assert_eq!(

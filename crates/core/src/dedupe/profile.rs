@@ -138,8 +138,9 @@ impl Profile {
         };
 
         let mut sections: [Vec<u64>; SECTIONS] = Default::default();
-        for value in r.mobiles.iter().chain(r.phones) {
-            match phone_key(value) {
+        let listed = r.mobiles.iter().map(|v| (v, true));
+        for (value, as_mobile) in listed.chain(r.phones.iter().map(|v| (v, false))) {
+            match phone_key(value, as_mobile) {
                 Some(PhoneKey::Mobile(h)) => push_capped(&mut sections[MOBILES], h),
                 Some(PhoneKey::Other(h)) => push_capped(&mut sections[PHONES], h),
                 None => {}
@@ -309,32 +310,44 @@ enum PhoneKey {
     Other(u64),
 }
 
+/// How many trailing digits identify a number that is not a mainland
+/// mobile: enough to tell subscribers apart, few enough that "+44 20 7946
+/// 0958" and "020 7946 0958", or "+1 (212) 555-0100" and "212-555-0100",
+/// agree without knowing every country's trunk prefix.
+const NUMBER_TAIL: usize = 9;
+
 /// Mainland mobiles by their 11 digits however they were prefixed (+86,
-/// 0086) or punctuated; landlines by area code and number without the
-/// extension (one switchboard, many extensions); anything else with at
-/// least seven digits by its digits.
-fn phone_key(s: &str) -> Option<PhoneKey> {
+/// 0086) or punctuated, wherever they were listed. Other numbers by their
+/// last [`NUMBER_TAIL`] digits, a mainland landline without its extension
+/// (one switchboard, many extensions); they count as mobiles when listed as
+/// mobiles (a customer abroad).
+fn phone_key(s: &str, listed_as_mobile: bool) -> Option<PhoneKey> {
     let mobile = |d: &str| PhoneKey::Mobile(hash_str(b'm', d));
-    match Phone::parse(s) {
+    let digits = match Phone::parse(s) {
         Ok(Phone::Mobile(m)) => return Some(mobile(m.as_str())),
-        Ok(Phone::Landline(l)) => {
-            return Some(PhoneKey::Other(hash_str(
-                b'p',
-                &format!("{}{}", l.area(), l.number()),
-            )))
+        Ok(Phone::Landline(l)) => format!("{}{}", l.area(), l.number()),
+        Ok(Phone::Intl(i)) => digits_of(i.as_str()),
+        Err(_) => {
+            let digits = digits_of(s);
+            // Words around the number ("手机 138…") or a stray prefix: the
+            // last eleven digits may still be a mobile.
+            if digits.len() >= 11 {
+                if let Ok(m) = Mobile::parse(&digits[digits.len() - 11..]) {
+                    return Some(mobile(m.as_str()));
+                }
+            }
+            digits
         }
-        Ok(Phone::Intl(i)) => return Some(PhoneKey::Other(hash_str(b'p', &digits_of(i.as_str())))),
-        Err(_) => {}
+    };
+    if digits.len() < 7 {
+        return None;
     }
-    let digits = digits_of(s);
-    if digits.len() >= 11 {
-        // Words around the number ("手机 138…") or a stray prefix: the last
-        // eleven digits may still be a mobile.
-        if let Ok(m) = Mobile::parse(&digits[digits.len() - 11..]) {
-            return Some(mobile(m.as_str()));
-        }
-    }
-    (digits.len() >= 7).then(|| PhoneKey::Other(hash_str(b'p', &digits)))
+    let key = hash_str(b'p', &digits[digits.len().saturating_sub(NUMBER_TAIL)..]);
+    Some(if listed_as_mobile {
+        PhoneKey::Mobile(key)
+    } else {
+        PhoneKey::Other(key)
+    })
 }
 
 /// The address lower-cased whole (mailbox providers ignore case in
@@ -445,6 +458,26 @@ mod tests {
         });
         assert_eq!(a.phones(), b.phones());
         assert!(a.mobiles().is_empty());
+    }
+
+    #[test]
+    fn numbers_abroad_match_with_and_without_their_country_code() {
+        for (a, b) in [
+            ("+44 20 7946 0958", "020 7946 0958"),
+            ("+44 7700 900123", "07700 900123"),
+            ("+1 (212) 555-0100", "212-555-0100"),
+        ] {
+            let pa = Profile::new(&Record {
+                mobiles: &[a],
+                ..person("John Smith")
+            });
+            let pb = Profile::new(&Record {
+                mobiles: &[b],
+                ..person("John Smith")
+            });
+            assert_eq!(pa.mobiles().len(), 1, "{a}");
+            assert_eq!(pa.mobiles(), pb.mobiles(), "{a} / {b}");
+        }
     }
 
     #[test]

@@ -176,6 +176,7 @@ fn a_typo_in_a_name_is_still_similar() {
         ("J. Smith", "John Smith"),
         ("Bob Smith", "Robert Smith"),
         ("Sarah Smyth", "Sara Smith"),
+        ("Kathryn Jones", "Catherine Jones"),
     ] {
         let (ra, rb) = (with(1, a), with(2, b));
         assert!(
