@@ -170,7 +170,7 @@ fn latin_address(s: &str) -> AddressParts {
         })
         .find(|(start, p)| start < p)
     else {
-        return parts;
+        return numbered_segment(s);
     };
     let kind = EN_STREETS
         .iter()
@@ -180,6 +180,28 @@ fn latin_address(s: &str) -> AddressParts {
     parts.road = hash32(b'r', &road);
     if name_start > 0 {
         parts.number = hash32(b'n', &words[name_start - 1]);
+    }
+    parts
+}
+
+/// A street without a type word ("1210 Broadway, Denver"): the first
+/// comma-separated part that is a number followed by words.
+fn numbered_segment(s: &str) -> AddressParts {
+    let mut parts = AddressParts::default();
+    for segment in s.split([',', ';']) {
+        let mut words = segment.split_whitespace();
+        let Some(number) = words
+            .next()
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let name: Vec<String> = words.map(match_key).filter(|w| !w.is_empty()).collect();
+        if name.iter().any(|w| w.chars().any(char::is_alphabetic)) {
+            parts.road = hash32(b'r', &name.join(" "));
+            parts.number = hash32(b'n', &match_key(number));
+            break;
+        }
     }
     parts
 }

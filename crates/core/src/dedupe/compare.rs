@@ -8,7 +8,8 @@
 //! nothing. The sum, divided by [`SATURATION`], is the score.
 //!
 //! What the weights encode:
-//! - same mobile or e-mail and a similar name: near-certain;
+//! - same mobile or e-mail and a similar name: near-certain; a similar name
+//!   with only the company, address and city: a colleague as often as not;
 //! - same mobile and a completely different name: a shared office phone or
 //!   a family number, shown with a low score;
 //! - same name (or pinyin) and same company core, or same name and same
@@ -106,13 +107,17 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
         NameMatch::Same => x.add(NAME_ONLY, Some(Reason::SameName)),
         NameMatch::Pinyin => x.add(4.5, Some(Reason::NamePinyinEqual)),
         NameMatch::Swapped => x.add(4.5, Some(Reason::NameSwapped)),
-        NameMatch::Similar => x.add(3.0, Some(Reason::NameSimilar)),
-        NameMatch::Close => x.add(1.0, Some(Reason::NameSimilar)),
+        // A name one letter off is a typo or a colleague: it counts only
+        // beside a mobile, e-mail or credit code, not beside the company,
+        // the address and the city, which colleagues share.
+        NameMatch::Similar => x.add(1.0, Some(Reason::NameSimilar)),
         NameMatch::Partial => {}
-        NameMatch::Different => x.add(-4.0, Some(Reason::NameDifferent)),
+        // Outweighs a shared workplace with a shared switchboard number.
+        NameMatch::Different => x.add(-7.0, Some(Reason::NameDifferent)),
         NameMatch::Unknown => {}
     }
-    contacts(a, b, x, [7.0, 7.0, 2.5], [-1.5, -1.0]);
+    // People change numbers and mailboxes: another one weighs little.
+    contacts(a, b, x, [7.0, 7.0, 2.5], [-0.5, -0.5]);
     // A person's credit code is their employer's: it confirms the company.
     let company = if a.uscc() != 0 && a.uscc() == b.uscc() {
         CompanyMatch::Same
@@ -139,8 +144,10 @@ fn company(a: &Profile, b: &Profile, x: &mut Assessment) {
             x.related_only = true;
             x.add(7.0, Some(Reason::BranchOfCompany));
         }
-        CompanyMatch::Pinyin => x.add(6.75, Some(Reason::CompanyPinyinEqual)),
-        CompanyMatch::Similar => x.add(3.0, Some(Reason::SimilarCompany)),
+        // Homophone trade names in one city may be two companies: two more
+        // agreeing fields are needed.
+        CompanyMatch::Pinyin => x.add(6.5, Some(Reason::CompanyPinyinEqual)),
+        CompanyMatch::Similar => x.add(4.5, Some(Reason::SimilarCompany)),
         CompanyMatch::Different => x.add(-4.0, None),
         CompanyMatch::Unknown => {}
     }
@@ -156,7 +163,7 @@ fn company(a: &Profile, b: &Profile, x: &mut Assessment) {
     }
     // A company's numbers and addresses are shared by its staff and often
     // its branches, so they weigh less than a person's.
-    contacts(a, b, x, [3.0, 3.0, 3.0], [0.0, 0.0]);
+    contacts(a, b, x, [4.0, 4.0, 4.0], [0.0, 0.0]);
     places(a, b, x, -1.0, -2.0);
 }
 
@@ -215,9 +222,6 @@ pub(crate) enum NameMatch {
     Pinyin,
     Swapped,
     Similar,
-    /// One character off in a two-character Chinese name: a typo when other
-    /// evidence agrees, another person when nothing else does.
-    Close,
     /// Latin names sharing a word (a surname): neither for nor against.
     Partial,
     Different,
@@ -236,7 +240,8 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
     } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {
         NameMatch::Similar
     } else if a.han_name() && b.han_name() && within(a.name(), b.name(), 1) {
-        NameMatch::Close
+        // One character off in a two-character name (张伟, 涨伟).
+        NameMatch::Similar
     } else if !a.han_name() && !b.han_name() && share_a_word(a.spelled(), b.spelled()) {
         NameMatch::Partial
     } else {

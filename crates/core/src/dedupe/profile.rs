@@ -319,12 +319,15 @@ const NUMBER_TAIL: usize = 9;
 /// Mainland mobiles by their 11 digits however they were prefixed (+86,
 /// 0086) or punctuated, wherever they were listed. Other numbers by their
 /// last [`NUMBER_TAIL`] digits, a mainland landline without its extension
-/// (one switchboard, many extensions); they count as mobiles when listed as
-/// mobiles (a customer abroad).
+/// (one switchboard, many extensions). Any number listed as a mobile counts
+/// as one (a customer abroad); a shared office number listed so is kept
+/// from joining colleagues by their different names.
 fn phone_key(s: &str, listed_as_mobile: bool) -> Option<PhoneKey> {
     let mobile = |d: &str| PhoneKey::Mobile(hash_str(b'm', d));
     let digits = match Phone::parse(s) {
         Ok(Phone::Mobile(m)) => return Some(mobile(m.as_str())),
+        // "020 7946 0958" reads as a Guangzhou number and may be a London
+        // one: the tail is what is compared either way.
         Ok(Phone::Landline(l)) => format!("{}{}", l.area(), l.number()),
         Ok(Phone::Intl(i)) => digits_of(i.as_str()),
         Err(_) => {

@@ -165,7 +165,7 @@ fn swapped_latin_names_are_the_same_person() {
 fn a_typo_in_a_name_is_still_similar() {
     let with = |id, name| Record {
         company: Some("Acme Trading Co., Ltd."),
-        address: Some("12 Baker Street"),
+        emails: &["js@acme.com"],
         ..person(id, name)
     };
     for (a, b) in [
@@ -191,13 +191,18 @@ fn a_typo_in_a_name_is_still_similar() {
 fn homophone_company_names_are_the_same_company() {
     let a = Record {
         city: Some("北京"),
+        phones: &["010-62345678"],
         ..firm(1, "北京华信科技有限公司")
     };
     let b = Record {
         city: Some("北京市"),
+        phones: &["(010) 6234 5678"],
         ..firm(2, "华新科技（北京）有限公司")
     };
     assert!(is_duplicate(&a, &b));
+    // Homophone trade names in one city, nothing else shared: two companies.
+    let c = Record { phones: &[], ..b };
+    assert!(!is_duplicate(&a, &c));
     assert!(reasons(&a, &b).contains(&Reason::CompanyPinyinEqual));
 }
 
@@ -335,7 +340,25 @@ fn a_shared_phone_with_a_different_name_scores_low() {
     let s = score(&a, &b).unwrap();
     assert_eq!(s.reasons, vec![Reason::SameMobile, Reason::NameDifferent]);
     assert!(s.score < DEFAULT_THRESHOLD);
-    assert!(s.score > 0.0);
+}
+
+#[test]
+fn colleagues_with_similar_names_are_not_duplicates() {
+    let at_work = |id, name, mobile| Record {
+        company: Some("南京成汇咨询有限公司"),
+        address: Some("江苏省南京市江宁区南京路247号7栋302室"),
+        city: Some("南京"),
+        mobiles: mobile,
+        ..person(id, name)
+    };
+    let a = at_work(1, "陈振磊", &["13655549944"]);
+    let b = at_work(2, "陈欣磊", &["13929389240"]);
+    assert!(reasons(&a, &b).contains(&Reason::NameSimilar));
+    assert!(!is_duplicate(&a, &b));
+    // Nor colleagues with other names sharing the switchboard.
+    let c = at_work(3, "谢新平", &["025-52345678"]);
+    let d = at_work(4, "吴杰", &["025-52345678"]);
+    assert!(!is_duplicate(&c, &d));
 }
 
 #[test]
