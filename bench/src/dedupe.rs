@@ -16,6 +16,7 @@ use std::time::Instant;
 use kehu_core::dedupe::{
     clusters, Cluster, NotDuplicates, Profile, Record, Scanner, DEFAULT_THRESHOLD,
 };
+use kehu_core::phone::Phone;
 use kehu_core::text::match_key;
 use kehu_core::CustomerKind;
 
@@ -23,6 +24,22 @@ type Error = Box<dyn std::error::Error>;
 
 /// Rows profiled together, half on each of two threads.
 const CHUNK: usize = 20_000;
+
+/// Mailboxes that belong to an organisation rather than a person.
+const GENERIC_MAILBOXES: &[&str] = &[
+    "info",
+    "admin",
+    "office",
+    "sales",
+    "contact",
+    "service",
+    "support",
+    "hello",
+    "enquiries",
+    "hr",
+    "marketing",
+    "business",
+];
 
 /// Words that make a name a company's name rather than a person's.
 const COMPANY_WORDS: &[&str] = &[
@@ -134,6 +151,7 @@ fn load(path: &str, scanner: &mut Scanner) -> Result<Vec<String>, Error> {
         mobile: column("mobile")?,
         email: column("email")?,
         company: column("company")?,
+        title: column("title")?,
         province: column("province")?,
         city: column("city")?,
         address: column("address")?,
@@ -168,6 +186,7 @@ struct Columns {
     mobile: usize,
     email: usize,
     company: usize,
+    title: usize,
     province: usize,
     city: usize,
     address: usize,
@@ -200,12 +219,25 @@ fn profile(row: &csv::StringRecord, id: i64, cols: &Columns) -> Profile {
     let get = |i: usize| row.get(i).map(str::trim).filter(|v| !v.is_empty());
     let name = get(cols.name).unwrap_or("");
     let company = get(cols.company);
-    // A row names a company when its name is the company column or reads
-    // like a company; a row without a name is a person whose name is missing.
-    let lower = name.to_lowercase();
+    // The file does not say whether a row is a company or a person (the
+    // store knows), so it is inferred: a company when the name is the
+    // company column, reads like a company, or the row has a credit code;
+    // or, for a row without employer and title, when its mailbox is an
+    // organisation's or its number a mainland landline. A row without a name
+    // is a person whose name is missing.
+    let lower = kehu_core::text::fold_width(name).to_lowercase();
+    let generic_mailbox = get(cols.email).is_some_and(|e| {
+        let local = e.trim().to_lowercase();
+        let local = local.split(['@', '＠']).next().unwrap_or("");
+        GENERIC_MAILBOXES.contains(&local)
+    });
+    let landline =
+        get(cols.mobile).is_some_and(|m| matches!(Phone::parse(m), Ok(Phone::Landline(_))));
     let is_company = !name.is_empty()
         && (company.is_some_and(|c| match_key(name) == match_key(c))
-            || COMPANY_WORDS.iter().any(|w| lower.contains(w)));
+            || COMPANY_WORDS.iter().any(|w| lower.contains(w))
+            || get(cols.uscc).is_some()
+            || (company.is_none() && get(cols.title).is_none() && (generic_mailbox || landline)));
     let kind = if is_company {
         CustomerKind::Company
     } else {
