@@ -234,7 +234,12 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
     } else if na == nb {
         NameMatch::Same
     } else if a.sounds().iter().any(|s| b.sounds().contains(s)) {
-        NameMatch::Pinyin
+        // Two Latin names sound alike only written in the other order.
+        if a.han_name() || b.han_name() {
+            NameMatch::Pinyin
+        } else {
+            NameMatch::Swapped
+        }
     } else if a.words() == b.words() {
         NameMatch::Swapped
     } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {

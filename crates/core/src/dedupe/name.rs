@@ -169,6 +169,10 @@ pub(crate) fn name_form(simplified: &str) -> NameForm {
         None => {
             let words = latin_words(name);
             push_unique(&mut form.sounds, hash_str(b's', &words.concat()));
+            // "Haiying Xia" is 夏海英: pinyin in English order.
+            let mut reversed = words.clone();
+            reversed.reverse();
+            push_unique(&mut form.sounds, hash_str(b's', &reversed.concat()));
             let mut sorted = words;
             sorted.sort();
             sorted

@@ -158,7 +158,16 @@ fn swapped_latin_names_are_the_same_person() {
         mobiles: MOBILE,
         ..person(2, "Wei Zhang")
     };
-    assert!(reasons(&zh, &en).contains(&Reason::NameSwapped));
+    assert!(reasons(&zh, &en).contains(&Reason::NamePinyinEqual));
+    let given_joined = Record {
+        mobiles: MOBILE,
+        ..person(3, "Haiying Xia")
+    };
+    let chars = Record {
+        mobiles: MOBILE,
+        ..person(4, "夏海英")
+    };
+    assert!(reasons(&given_joined, &chars).contains(&Reason::NamePinyinEqual));
 }
 
 #[test]
