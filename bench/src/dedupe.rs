@@ -235,7 +235,7 @@ fn profile(row: &csv::StringRecord, id: i64, cols: &Columns) -> Profile {
         get(cols.mobile).is_some_and(|m| matches!(Phone::parse(m), Ok(Phone::Landline(_))));
     let is_company = !name.is_empty()
         && (company.is_some_and(|c| match_key(name) == match_key(c))
-            || COMPANY_WORDS.iter().any(|w| lower.contains(w))
+            || COMPANY_WORDS.iter().any(|w| has_word(&lower, w))
             || get(cols.uscc).is_some()
             || (company.is_none() && get(cols.title).is_none() && (generic_mailbox || landline)));
     let kind = if is_company {
@@ -258,6 +258,20 @@ fn profile(row: &csv::StringRecord, id: i64, cols: &Columns) -> Profile {
         city: get(cols.city),
         address: get(cols.address),
         ..Record::new(id, kind, name)
+    })
+}
+
+/// Whether `word` stands in `text` on its own (Latin words) or anywhere
+/// (Chinese ones, which are not spaced): "vincent" has no "inc".
+fn has_word(text: &str, word: &str) -> bool {
+    if !word.is_ascii() {
+        return text.contains(word);
+    }
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        let ends = word.ends_with('.') || !after.is_some_and(char::is_alphanumeric);
+        !before.is_some_and(char::is_alphanumeric) && ends
     })
 }
 
