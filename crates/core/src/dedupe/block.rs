@@ -12,7 +12,7 @@
 //! only below the default threshold: a name with a city scores 5.5 points
 //! and cannot reach it, and everything that can lift such a pair higher
 //! (a shared contact, the company, the address) has a key of its own. At
-//! the default threshold this halves the pairs compared.
+//! the default threshold this cuts the pairs compared by four fifths.
 //!
 //! A block of up to [`BLOCK_CAP`] records is compared pair by pair. A larger
 //! one (a common name, a switchboard number, a big employer) is sorted by
