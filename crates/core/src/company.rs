@@ -56,6 +56,10 @@ const EN_FORMS: &[&str] = &[
     "corporation",
     "gmbh",
     "plc",
+    "llp",
+    "lp",
+    // What is left of "Public Limited Company" once the last two are gone.
+    "public",
     "group",
 ];
 
@@ -211,7 +215,7 @@ const MAX_ROUNDS: usize = 8;
 /// (某某科技（北京）有限公司), as are partnership forms (（有限合伙）).
 /// An unclosed bracket keeps its text, since it cannot be told apart from a
 /// typo.
-fn drop_brackets(s: &str) -> String {
+pub(crate) fn drop_brackets(s: &str) -> String {
     let mut out = String::new();
     let mut open: Vec<String> = Vec::new();
     for c in s.chars() {
@@ -239,31 +243,52 @@ fn trim_noise(s: &str) -> &str {
 
 /// The region names `s` starts with, as the byte length of the longest.
 fn leading_region(s: &str) -> Option<usize> {
-    PROVINCES
-        .iter()
-        .chain(CITIES)
-        .flat_map(|base| {
-            REGION_SUFFIXES.iter().filter_map(move |suffix| {
-                let rest = s.strip_prefix(base)?;
-                rest.strip_prefix(suffix)?;
-                Some(base.len() + suffix.len())
-            })
-        })
-        .max()
+    let mut longest = None;
+    for base in PROVINCES.iter().chain(CITIES) {
+        let Some(rest) = s.strip_prefix(base) else {
+            continue;
+        };
+        for suffix in REGION_SUFFIXES {
+            if rest.starts_with(suffix) {
+                longest = longest.max(Some(base.len() + suffix.len()));
+            }
+        }
+    }
+    longest
 }
 
 fn trailing_region(s: &str) -> Option<usize> {
-    PROVINCES
-        .iter()
-        .chain(CITIES)
-        .flat_map(|base| {
-            REGION_SUFFIXES.iter().filter_map(move |suffix| {
-                let rest = s.strip_suffix(suffix)?;
-                rest.strip_suffix(base)?;
-                Some(base.len() + suffix.len())
-            })
-        })
-        .max()
+    let mut longest = None;
+    for suffix in REGION_SUFFIXES {
+        let Some(rest) = s.strip_suffix(suffix) else {
+            continue;
+        };
+        for base in PROVINCES.iter().chain(CITIES) {
+            if rest.ends_with(base) {
+                longest = longest.max(Some(base.len() + suffix.len()));
+            }
+        }
+    }
+    longest
+}
+
+/// Writes dotted initialisms as one word ("l.l.c." as "llc", "s.a." as
+/// "sa"), so the legal-form list needs one spelling of each.
+fn join_initialisms(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let single_letter_before = i >= 1
+            && chars[i - 1].is_ascii_alphabetic()
+            && (i < 2 || !chars[i - 2].is_ascii_alphanumeric());
+        let letter_after = chars.get(i + 1).is_some_and(char::is_ascii_alphabetic)
+            && !chars.get(i + 2).is_some_and(char::is_ascii_alphanumeric);
+        if c == '.' && single_letter_before && letter_after {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Strips one English legal-form word from the end, if it stands as a word.
@@ -331,7 +356,7 @@ fn strip_leading_regions(mut s: &str) -> &str {
 /// qualifiers, no leading region, no legal form, in [`match_key`] form.
 /// Never empty for a name that has any letter or digit.
 pub fn company_core(name: &str) -> String {
-    let folded = fold_width(name).to_lowercase();
+    let folded = join_initialisms(&fold_width(name).to_lowercase());
     let unbracketed = drop_brackets(&folded);
     let core = match_key(strip_leading_regions(strip_forms(&unbracketed)));
     if core.is_empty() {
@@ -413,6 +438,11 @@ mod tests {
         assert_eq!(company_core("Acme GmbH"), "acme");
         assert_eq!(company_core("ACME Corp. (Asia)"), "acme");
         assert_eq!(company_core("Ｂｅｔａ Group PLC"), "beta");
+        assert_eq!(company_core("Beta Public Limited Company"), "beta");
+        assert_eq!(company_core("Acme L.L.C."), "acme");
+        assert_eq!(company_core("Acme LLP"), "acme");
+        assert_eq!(join_initialisms("a.b.c. x.y"), "abc. xy");
+        assert_eq!(join_initialisms("st. john"), "st. john");
         // A form word that is part of another word is kept.
         assert_eq!(company_core("Blimited"), "blimited");
     }

@@ -8,6 +8,7 @@ mod lang;
 pub mod columns;
 pub mod company;
 pub mod date;
+pub mod dedupe;
 pub mod email;
 pub mod entry;
 pub mod field;

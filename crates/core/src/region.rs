@@ -137,6 +137,24 @@ const SUFFIXES: [&str; 9] = [
     "sar",
 ];
 
+/// Every name a province is known by, in [`match_key`] form, built once:
+/// duplicate detection parses the province and city of a million records.
+fn province_keys() -> &'static [(String, Province)] {
+    static KEYS: std::sync::OnceLock<Vec<(String, Province)>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut keys = Vec::new();
+        for i in &TABLE {
+            let names = [i.name, i.short, i.english]
+                .into_iter()
+                .chain(i.aliases.iter().copied())
+                .map(match_key)
+                .chain([i.abbr.to_string()]);
+            keys.extend(names.map(|k| (k, i.province)));
+        }
+        keys
+    })
+}
+
 impl Province {
     pub const ALL: [Province; 34] = {
         let mut all = [Province::Beijing; 34];
@@ -159,20 +177,14 @@ impl Province {
         if key.is_empty() {
             return Err(Code::InvalidRegion);
         }
-        let exact = |k: &str| {
-            TABLE.iter().find(|i| {
-                k == match_key(i.name)
-                    || k == i.short
-                    || k.chars().eq([i.abbr])
-                    || k == match_key(i.english)
-                    || i.aliases.iter().any(|a| k == match_key(a))
+        let keys = province_keys();
+        let exact = |k: &str| keys.iter().find(|(key, _)| key == k).map(|(_, p)| *p);
+        exact(&key)
+            .or_else(|| {
+                let stem = SUFFIXES.iter().find_map(|suf| key.strip_suffix(suf))?;
+                exact(stem)
             })
-        };
-        let found = exact(&key).or_else(|| {
-            let stem = SUFFIXES.iter().find_map(|suf| key.strip_suffix(suf))?;
-            exact(stem)
-        });
-        found.map(|i| i.province).ok_or(Code::InvalidRegion)
+            .ok_or(Code::InvalidRegion)
     }
 
     /// The official full name, e.g. 广西壮族自治区.

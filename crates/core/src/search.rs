@@ -149,7 +149,7 @@ fn parts(name: &str) -> Option<Vec<Part>> {
 /// their first option, so the likeliest reading comes first and every
 /// position's alternatives get a chance before the cap is reached (a plain
 /// odometer would only ever vary the last characters of a long name).
-fn combos(options: &[Vec<String>]) -> Vec<String> {
+pub fn combos(options: &[Vec<String>]) -> Vec<String> {
     let poly: Vec<usize> = (0..options.len())
         .filter(|&i| options[i].len() > 1)
         .collect();
@@ -284,6 +284,14 @@ pub fn name_keys(name: &str) -> Vec<String> {
         }
     }
     keys
+}
+
+/// The toneless readings of each position of a name, likeliest first (a
+/// surname's special reading leads), with runs of Latin letters and digits
+/// as one-option positions; `None` when the name has no Chinese character.
+/// Duplicate detection compares names through these, so 张伟 and 章伟 meet.
+pub fn reading_options(name: &str) -> Option<Vec<Vec<String>>> {
+    parts(name).map(|p| full_options(&p))
 }
 
 /// The likeliest full pinyin of a name, for sorting and display; "" when the

@@ -1,0 +1,345 @@
+//! Addresses and places by their parts. Two entries of one address rarely
+//! agree letter for letter (北京市朝阳区建国路88号 / 朝阳区建国路88号院;
+//! "12 Baker St." / "12 Baker Street, London"), but they agree on the street
+//! and the house number, which is what is compared. Province and city are
+//! compared separately from their own fields, or from the start of the
+//! address when the fields are empty.
+
+use crate::region::Province;
+use crate::text::match_key;
+
+use super::hash::hash32;
+use super::name::sound_of;
+
+/// What an address is compared by; 0 is "not known".
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AddressParts {
+    /// The county-level division by its last two characters and marker
+    /// (朝阳区; county-level cities such as 昆山市 are not recognised).
+    pub district: u32,
+    /// The street, lane or road, without its number.
+    pub road: u32,
+    /// The house number on that street.
+    pub number: u32,
+}
+
+/// Where a record is, as far as its fields tell.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Place {
+    /// GB/T 2260 province code.
+    pub province: u8,
+    /// The city's name in pinyin (or as written, if Latin), so 北京 and
+    /// Beijing agree.
+    pub city: u32,
+}
+
+/// Markers that end a Chinese road name, longest first.
+const CN_ROADS: &[&str] = &["大道", "大街", "胡同", "路", "街", "巷", "弄", "道", "里"];
+
+/// English street types and their abbreviations, each mapped to one form.
+const EN_STREETS: &[(&str, &str)] = &[
+    ("street", "st"),
+    ("st", "st"),
+    ("road", "rd"),
+    ("rd", "rd"),
+    ("avenue", "ave"),
+    ("ave", "ave"),
+    ("av", "ave"),
+    ("lane", "ln"),
+    ("ln", "ln"),
+    ("drive", "dr"),
+    ("dr", "dr"),
+    ("boulevard", "blvd"),
+    ("blvd", "blvd"),
+    ("way", "way"),
+    ("court", "ct"),
+    ("ct", "ct"),
+    ("place", "pl"),
+    ("pl", "pl"),
+    ("square", "sq"),
+    ("sq", "sq"),
+    ("terrace", "ter"),
+    ("highway", "hwy"),
+    ("hwy", "hwy"),
+    ("parkway", "pkwy"),
+];
+
+/// `simplified` must already be width-folded, simplified and lower-cased.
+pub(crate) fn address_parts(simplified: &str) -> AddressParts {
+    if simplified.chars().any(is_han) {
+        chinese_address(&match_key(simplified))
+    } else {
+        latin_address(simplified)
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}')
+}
+
+fn chinese_address(s: &str) -> AddressParts {
+    let mut parts = AddressParts::default();
+    let chars: Vec<char> = s.chars().collect();
+    // The district: the first 区, 县 or 旗 that does not end a province-level
+    // 自治区, named by the two characters before it, so that whatever
+    // province or city is written in front (or not) does not matter.
+    let mut after_district = 0;
+    for (i, &c) in chars.iter().enumerate().skip(2) {
+        if matches!(c, '区' | '县' | '旗') && !(c == '区' && chars[..i].ends_with(&['自', '治']))
+        {
+            let name: String = chars[i - 2..=i].iter().collect();
+            parts.district = hash32(b'd', &name);
+            after_district = i + 1;
+            break;
+        }
+    }
+    let rest: String = chars[after_district..].iter().collect();
+    // The house number: the first digits followed by 号.
+    let (road_text, number) = match find_number(&rest) {
+        Some((at, digits)) => (&rest[..at], Some(digits)),
+        None => (rest.as_str(), None),
+    };
+    // The road: the text up to its last road marker, after any admin
+    // division left in front of it (a town, 镇/乡/街道).
+    let road_end = CN_ROADS
+        .iter()
+        .filter_map(|m| road_text.rfind(m).map(|i| i + m.len()))
+        .max();
+    if let Some(end) = road_end {
+        let road = &road_text[..end];
+        let road = ["街道", "镇", "乡"]
+            .iter()
+            .filter_map(|m| {
+                let i = road.rfind(m)? + m.len();
+                (i < road.len()).then_some(i)
+            })
+            .max()
+            .map_or(road, |i| &road[i..]);
+        if !road.is_empty() {
+            parts.road = hash32(b'r', road);
+        }
+    } else if number.is_some() && !road_text.is_empty() {
+        // A village or compound numbered without a road (某某村18号).
+        parts.road = hash32(b'r', road_text);
+    }
+    if parts.road != 0 {
+        if let Some(n) = number {
+            parts.number = hash32(b'n', n);
+        }
+    }
+    parts
+}
+
+/// The byte offset and the text of the first run of digits (with letters or
+/// a dash inside, 12-3, 5a) that ends in 号.
+fn find_number(s: &str) -> Option<(usize, &str)> {
+    let mut run_start: Option<usize> = None;
+    for (i, c) in s.char_indices() {
+        if c.is_ascii_digit() || (run_start.is_some() && (c == '-' || c.is_ascii_lowercase())) {
+            run_start.get_or_insert(i);
+        } else {
+            if let Some(st) = run_start.take() {
+                if c == '号' {
+                    return Some((st, &s[st..i]));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn latin_address(s: &str) -> AddressParts {
+    let mut parts = AddressParts::default();
+    let words: Vec<String> = s
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    // The first street-type word with a name in front of it, back to the
+    // house number ("12 St Johns Road" is St Johns Road).
+    let is_type = |w: &String| EN_STREETS.iter().any(|(f, _)| f == w);
+    let is_number = |w: &String| w.starts_with(|c: char| c.is_ascii_digit());
+    let Some((name_start, type_at)) = (0..words.len())
+        .filter(|&p| is_type(&words[p]))
+        .map(|p| {
+            let mut start = p;
+            while start > 0 && !is_number(&words[start - 1]) {
+                start -= 1;
+            }
+            (start, p)
+        })
+        .find(|(start, p)| start < p)
+    else {
+        return numbered_segment(s);
+    };
+    let kind = EN_STREETS
+        .iter()
+        .find(|(f, _)| *f == words[type_at])
+        .map_or("", |(_, k)| *k);
+    let road = format!("{} {kind}", words[name_start..type_at].join(" "));
+    parts.road = hash32(b'r', &road);
+    if name_start > 0 {
+        parts.number = hash32(b'n', &words[name_start - 1]);
+    }
+    parts
+}
+
+/// A street without a type word ("1210 Broadway, Denver"): the first
+/// comma-separated part that is a number followed by words.
+fn numbered_segment(s: &str) -> AddressParts {
+    let mut parts = AddressParts::default();
+    for segment in s.split([',', ';']) {
+        let mut words = segment.split_whitespace();
+        let Some(number) = words
+            .next()
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let name: Vec<String> = words.map(match_key).filter(|w| !w.is_empty()).collect();
+        if name.iter().any(|w| w.chars().any(char::is_alphabetic)) {
+            parts.road = hash32(b'r', &name.join(" "));
+            parts.number = hash32(b'n', &match_key(number));
+            break;
+        }
+    }
+    parts
+}
+
+/// `province`, `city` and `address` must already be width-folded,
+/// simplified and lower-cased.
+pub(crate) fn place(province: &str, city: &str, address: &str) -> Place {
+    let mut place = Place::default();
+    let province = Province::parse(province)
+        .ok()
+        .or_else(|| Province::parse(city).ok())
+        .or_else(|| leading_province(address));
+    if let Some(p) = province {
+        place.province = p.code();
+    }
+    let city_name = strip_city_suffix(&match_key(city));
+    let city_name = if city_name.is_empty() {
+        city_from_address(address, province)
+    } else {
+        city_name
+    };
+    let city_name = match (city_name.is_empty(), province) {
+        // Beijing, Shanghai, Tianjin and Chongqing are their own cities.
+        (true, Some(p)) if is_municipality(p) => p.short_name().to_string(),
+        _ => city_name,
+    };
+    if !city_name.is_empty() {
+        let h = sound_of(b'c', &city_name);
+        place.city = ((h >> 32) as u32 ^ h as u32).max(1);
+    }
+    place
+}
+
+fn is_municipality(p: Province) -> bool {
+    matches!(
+        p,
+        Province::Beijing | Province::Shanghai | Province::Tianjin | Province::Chongqing
+    )
+}
+
+fn strip_city_suffix(city: &str) -> String {
+    for suffix in ["市", "地区", "city", "shi"] {
+        if let Some(rest) = city.strip_suffix(suffix) {
+            if !rest.is_empty() {
+                return rest.to_string();
+            }
+        }
+    }
+    city.to_string()
+}
+
+fn leading_province(address: &str) -> Option<Province> {
+    let key = match_key(address);
+    Province::ALL
+        .iter()
+        .copied()
+        .find(|p| key.starts_with(p.short_name()))
+}
+
+/// The city at the start of a Chinese address (after its province), when
+/// written with 市: 广东省深圳市… gives 深圳.
+fn city_from_address(address: &str, province: Option<Province>) -> String {
+    let key = match_key(address);
+    let mut rest = key.as_str();
+    if let Some(p) = province {
+        for name in [p.name(), p.short_name()] {
+            if let Some(r) = rest.strip_prefix(name) {
+                rest = r.strip_prefix('省').unwrap_or(r);
+                break;
+            }
+        }
+    }
+    match rest.find('市') {
+        Some(i) if (2..=4).contains(&rest[..i].chars().count()) => rest[..i].to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_addresses_agree_on_district_street_and_number() {
+        let a = address_parts("北京市朝阳区建国路88号soho现代城a座1201");
+        let b = address_parts("朝阳区建国路88号院3号楼");
+        let c = address_parts("北京 朝阳区 建国路 88 号");
+        assert!(a.district != 0 && a.road != 0 && a.number != 0);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        let other = address_parts("北京市朝阳区建国路90号");
+        assert_eq!(other.road, a.road);
+        assert_ne!(other.number, a.number);
+        let elsewhere = address_parts("北京市海淀区建国路88号");
+        assert_ne!(elsewhere.district, a.district);
+    }
+
+    #[test]
+    fn autonomous_regions_are_not_districts() {
+        let a = address_parts("广西壮族自治区南宁市青秀区民族大道100号");
+        assert_eq!(a.district, address_parts("青秀区民族大道100号").district);
+        assert_eq!(a, address_parts("南宁市青秀区民族大道100号"));
+    }
+
+    #[test]
+    fn towns_before_the_road_are_left_out() {
+        assert_eq!(
+            address_parts("昆山市周市镇青阳北路5号").road,
+            address_parts("青阳北路5号").road
+        );
+    }
+
+    #[test]
+    fn english_street_types_are_abbreviated_alike() {
+        let a = address_parts("12 baker street, london");
+        let b = address_parts("flat 3, 12 baker st.");
+        assert!(a.road != 0 && a.number != 0);
+        assert_eq!(a.road, b.road);
+        assert_eq!(a.number, b.number);
+        assert_ne!(address_parts("14 baker street").number, a.number);
+        assert_eq!(
+            address_parts("somewhere in london"),
+            AddressParts::default()
+        );
+    }
+
+    #[test]
+    fn places_agree_across_scripts_and_suffixes() {
+        let a = place("北京市", "北京", "");
+        let b = place("", "beijing", "");
+        let c = place("", "", "北京市朝阳区建国路88号");
+        assert_eq!(a.city, b.city);
+        assert_eq!(a.city, c.city);
+        assert_eq!(a.province, 11);
+        assert_eq!(c.province, 11);
+        let d = place("广东省", "", "广东省深圳市南山区科技园");
+        assert_eq!(d.city, place("", "深圳市", "").city);
+        assert_eq!(d.province, 44);
+        assert_eq!(place("", "", ""), Place::default());
+    }
+}

@@ -1,0 +1,402 @@
+//! Scoring a pair of profiles.
+//!
+//! Each field adds or takes away points, in the spirit of Fellegi and
+//! Sunter: agreement on a field that rarely agrees by chance (a mobile
+//! number, an e-mail address, a credit code) weighs much more than
+//! agreement on one that often does (a common name, a city), and a clear
+//! disagreement takes points away. A field missing on either side says
+//! nothing. The sum, divided by [`SATURATION`], is the score.
+//!
+//! What the weights encode:
+//! - same mobile or e-mail and a similar name: near-certain; a similar name
+//!   with only the company, address and city: a colleague as often as not;
+//! - same mobile and a completely different name: a shared office phone or
+//!   a family number, shown with a low score;
+//! - same name (or pinyin) and same company core, or same name and same
+//!   street address: a duplicate;
+//! - same name alone, even with the same city: not enough (张伟 is common);
+//! - a company and a person are never duplicates of each other;
+//! - a branch and its head office are related, not identical.
+
+use serde::{Deserialize, Serialize};
+
+use crate::CustomerKind;
+
+use super::name::unnickname;
+use super::profile::Profile;
+use super::reason::{Reason, ReasonSet};
+
+/// Points at which the score reaches 1: an equal name and an equal mobile.
+pub const SATURATION: f32 = 12.0;
+
+/// The score from which a pair is reported by default: an equal name with an
+/// equal company core (8 points) is, an equal name in the same city (5.5)
+/// is not.
+pub const DEFAULT_THRESHOLD: f32 = 0.6;
+
+/// Points for an equal name, and for an equal name in the same city: what
+/// the scanner's name blocks alone can bring.
+pub(crate) const NAME_ONLY: f32 = 5.0;
+pub(crate) const NAME_AND_CITY: f32 = 5.5;
+
+/// A scored pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    /// 0 to 1; pairs from [`DEFAULT_THRESHOLD`] up are likely duplicates.
+    pub score: f32,
+    /// The evidence, positive and negative, in a stable order.
+    pub reasons: Vec<Reason>,
+    /// The two are related (a branch and its head office) rather than one
+    /// and the same: show them, do not merge them.
+    pub related_only: bool,
+}
+
+/// A pair's points and reasons before a [`Scored`] is materialised.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Assessment {
+    pub points: f32,
+    pub reasons: ReasonSet,
+    pub related_only: bool,
+}
+
+impl Assessment {
+    pub(crate) fn score(&self) -> f32 {
+        (self.points / SATURATION).clamp(0.0, 1.0)
+    }
+
+    pub(crate) fn scored(&self) -> Scored {
+        Scored {
+            score: self.score(),
+            reasons: self.reasons.to_vec(),
+            related_only: self.related_only,
+        }
+    }
+
+    fn add(&mut self, points: f32, reason: Option<Reason>) {
+        self.points += points;
+        if let Some(r) = reason {
+            self.reasons.insert(r);
+        }
+    }
+}
+
+/// Scores a pair; `None` when the two cannot be duplicates (a company and a
+/// person) or nothing at all speaks for it.
+pub fn compare(a: &Profile, b: &Profile) -> Option<Scored> {
+    assess(a, b).map(|x| x.scored())
+}
+
+pub(crate) fn assess(a: &Profile, b: &Profile) -> Option<Assessment> {
+    if a.kind() != b.kind() {
+        return None;
+    }
+    let mut x = Assessment::default();
+    match a.kind() {
+        CustomerKind::Individual => person(a, b, &mut x),
+        CustomerKind::Company => company(a, b, &mut x),
+    }
+    let negative_only = [Reason::NameDifferent, Reason::DifferentUscc];
+    let positive = Reason::ALL
+        .iter()
+        .any(|r| !negative_only.contains(r) && x.reasons.contains(*r));
+    positive.then_some(x)
+}
+
+fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
+    match names(a, b) {
+        NameMatch::Same => x.add(NAME_ONLY, Some(Reason::SameName)),
+        NameMatch::Pinyin => x.add(4.5, Some(Reason::NamePinyinEqual)),
+        NameMatch::Swapped => x.add(4.5, Some(Reason::NameSwapped)),
+        // A name one letter off is a typo or a colleague: it counts only
+        // beside a mobile, e-mail or credit code, not beside the company,
+        // the address and the city, which colleagues share.
+        NameMatch::Similar => x.add(1.0, Some(Reason::NameSimilar)),
+        NameMatch::Partial => {}
+        // Outweighs a shared workplace with a shared switchboard number.
+        NameMatch::Different => x.add(-7.0, Some(Reason::NameDifferent)),
+        NameMatch::Unknown => {}
+    }
+    // People change numbers and mailboxes: another one weighs little.
+    contacts(a, b, x, [7.0, 7.0, 2.5], [-0.5, -0.5]);
+    // A person's credit code is their employer's: it confirms the company.
+    let company = if a.uscc() != 0 && a.uscc() == b.uscc() {
+        CompanyMatch::Same
+    } else {
+        companies(a, b)
+    };
+    match company {
+        CompanyMatch::Same => x.add(3.0, Some(Reason::SameCompanyCore)),
+        CompanyMatch::Pinyin => x.add(2.5, Some(Reason::CompanyPinyinEqual)),
+        CompanyMatch::Branch => x.add(2.0, Some(Reason::BranchOfCompany)),
+        CompanyMatch::Similar => x.add(1.5, Some(Reason::SimilarCompany)),
+        CompanyMatch::Different => x.add(-1.5, None),
+        CompanyMatch::Unknown => {}
+    }
+    places(a, b, x, -0.5, -1.5);
+}
+
+fn company(a: &Profile, b: &Profile, x: &mut Assessment) {
+    match companies(a, b) {
+        // Trade names recur in other cities: the core alone stays just
+        // below the threshold, one more agreeing field lifts it over.
+        CompanyMatch::Same => x.add(7.0, Some(Reason::SameCompanyCore)),
+        CompanyMatch::Branch => {
+            x.related_only = true;
+            x.add(7.0, Some(Reason::BranchOfCompany));
+        }
+        // Homophone trade names in one city may be two companies: two more
+        // agreeing fields are needed.
+        CompanyMatch::Pinyin => x.add(6.5, Some(Reason::CompanyPinyinEqual)),
+        CompanyMatch::Similar => x.add(4.5, Some(Reason::SimilarCompany)),
+        CompanyMatch::Different => x.add(-4.0, None),
+        CompanyMatch::Unknown => {}
+    }
+    if a.uscc() != 0 && b.uscc() != 0 {
+        if a.uscc() == b.uscc() {
+            // One legal entity, whatever it is called now.
+            x.add(SATURATION, Some(Reason::SameUscc));
+        } else if !x.related_only {
+            // A branch registers its own code; anyone else with another
+            // code is another legal entity.
+            x.add(-8.0, Some(Reason::DifferentUscc));
+        }
+    }
+    // A company's numbers and addresses are shared by its staff and often
+    // its branches, so they weigh less than a person's.
+    contacts(a, b, x, [4.0, 4.0, 4.0], [0.0, 0.0]);
+    places(a, b, x, -1.0, -2.0);
+}
+
+/// Mobiles, e-mails and phones: `agree` for mobile, e-mail, phone; `differ`
+/// for mobile and e-mail when both sides have some and none is shared.
+fn contacts(a: &Profile, b: &Profile, x: &mut Assessment, agree: [f32; 3], differ: [f32; 2]) {
+    let lists = [
+        (a.mobiles(), b.mobiles(), Reason::SameMobile),
+        (a.emails(), b.emails(), Reason::SameEmail),
+        (a.phones(), b.phones(), Reason::SamePhone),
+    ];
+    for (i, (la, lb, reason)) in lists.into_iter().enumerate() {
+        if la.is_empty() || lb.is_empty() {
+            continue;
+        }
+        if la.iter().any(|k| lb.contains(k)) {
+            x.add(agree[i], Some(reason));
+        } else if let Some(&d) = differ.get(i) {
+            x.add(d, None);
+        }
+    }
+}
+
+/// Street address, then city (or province when a city is missing).
+fn places(a: &Profile, b: &Profile, x: &mut Assessment, address_differs: f32, place_differs: f32) {
+    let (pa, pb) = (a.address(), b.address());
+    if pa.road != 0 && pb.road != 0 {
+        let district_differs = pa.district != 0 && pb.district != 0 && pa.district != pb.district;
+        if district_differs || pa.road != pb.road {
+            x.add(address_differs, None);
+        } else if pa.number != 0 && pb.number != 0 {
+            if pa.number == pb.number {
+                x.add(2.5, Some(Reason::SameAddress));
+            } else {
+                x.add(address_differs, None);
+            }
+        } else {
+            x.add(0.5, Some(Reason::SameStreet));
+        }
+    }
+    if a.city() != 0 && b.city() != 0 {
+        if a.city() == b.city() {
+            x.add(NAME_AND_CITY - NAME_ONLY, Some(Reason::SameCity));
+        } else {
+            x.add(place_differs, None);
+        }
+    } else if a.province() != 0 && b.province() != 0 && a.province() != b.province() {
+        x.add(place_differs, None);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameMatch {
+    Unknown,
+    Same,
+    Pinyin,
+    Swapped,
+    Similar,
+    /// Latin names sharing a word (a surname): neither for nor against.
+    Partial,
+    Different,
+}
+
+pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
+    let (na, nb) = (a.name(), b.name());
+    if na.is_empty() || nb.is_empty() {
+        NameMatch::Unknown
+    } else if na == nb {
+        NameMatch::Same
+    } else if a.sounds().iter().any(|s| b.sounds().contains(s)) {
+        // Two Latin names sound alike only written in the other order.
+        if a.han_name() || b.han_name() {
+            NameMatch::Pinyin
+        } else {
+            NameMatch::Swapped
+        }
+    } else if a.words() == b.words() {
+        NameMatch::Swapped
+    } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {
+        NameMatch::Similar
+    } else if a.han_name() && b.han_name() && within(a.name(), b.name(), 1) {
+        // One character off in a two-character name (张伟, 涨伟).
+        NameMatch::Similar
+    } else if !a.han_name() && !b.han_name() && share_a_word(a.spelled(), b.spelled()) {
+        NameMatch::Partial
+    } else {
+        NameMatch::Different
+    }
+}
+
+fn share_a_word(a: &str, b: &str) -> bool {
+    a.split(' ')
+        .any(|w| w.len() > 1 && b.split(' ').any(|v| v == w))
+}
+
+fn similar_names(a: &Profile, b: &Profile) -> bool {
+    if a.han_name() && b.han_name() {
+        // One character off in a name of three or more; in a name of two it
+        // is only close (张伟, 李伟). Near-homophones (zh/z, n/l, ang/an)
+        // share the fuzzy fingerprint and are taken before.
+        let shorter = a.name().chars().count().min(b.name().chars().count());
+        shorter >= 3 && within(a.name(), b.name(), 1)
+    } else if !a.han_name() && !b.han_name() {
+        let (sa, sb) = (a.spelled(), b.spelled());
+        let shorter = sa.len().min(sb.len());
+        (shorter >= 4 && within(sa, sb, 1))
+            || (shorter >= 9 && within(sa, sb, 2))
+            || words_agree(sa, sb)
+    } else {
+        false
+    }
+}
+
+/// "j smith" and "john smith", "bob smith" and "robert smith": the same
+/// number of words, each equal, an initial of the other or a short form of
+/// the same name, at least one full word equal.
+fn words_agree(a: &str, b: &str) -> bool {
+    let wa: Vec<&str> = a.split(' ').collect();
+    let mut wb: Vec<Option<&str>> = b.split(' ').map(Some).collect();
+    if wa.len() != wb.len() || wa.len() < 2 {
+        return false;
+    }
+    let mut full = false;
+    for w in &wa {
+        let found = wb.iter_mut().find(|o| {
+            o.is_some_and(|v| {
+                v == *w
+                    || (v.len() == 1 && w.starts_with(v))
+                    || (w.len() == 1 && v.starts_with(w))
+                    || unnickname(v) == unnickname(w)
+            })
+        });
+        match found {
+            Some(slot) => {
+                full |= slot.is_some_and(|v| v == *w && v.len() > 1);
+                *slot = None;
+            }
+            None => return false,
+        }
+    }
+    full
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CompanyMatch {
+    Unknown,
+    Same,
+    Pinyin,
+    Branch,
+    Similar,
+    Different,
+}
+
+fn companies(a: &Profile, b: &Profile) -> CompanyMatch {
+    let (ca, cb) = (a.core(), b.core());
+    if ca.is_empty() || cb.is_empty() {
+        CompanyMatch::Unknown
+    } else if ca == cb {
+        if (a.is_branch() || b.is_branch()) && a.company_full() != b.company_full() {
+            CompanyMatch::Branch
+        } else {
+            CompanyMatch::Same
+        }
+    } else if a.core_sound() == b.core_sound() {
+        CompanyMatch::Pinyin
+    } else if similar_cores(ca, cb) {
+        CompanyMatch::Similar
+    } else {
+        CompanyMatch::Different
+    }
+}
+
+/// One character off in a core of four or more, two letters off in a long
+/// Latin one, or one core the start of the other (华为 / 华为技术).
+fn similar_cores(a: &str, b: &str) -> bool {
+    let latin = a.is_ascii() && b.is_ascii();
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let n = short.chars().count();
+    let prefix = long.starts_with(short) && n >= if latin { 4 } else { 2 };
+    prefix || (n >= 4 && within(a, b, 1)) || (latin && n >= 10 && within(a, b, 2))
+}
+
+/// Whether the optimal-string-alignment distance (Levenshtein plus
+/// transposition of neighbours) between `a` and `b`, counted in characters,
+/// is at most `max`. Names are short: longer inputs are compared by their
+/// first [`MAX_CHARS`] characters.
+pub(crate) fn within(a: &str, b: &str, max: usize) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let (a, b) = (&a[..a.len().min(MAX_CHARS)], &b[..b.len().min(MAX_CHARS)]);
+        return a.len().abs_diff(b.len()) <= max && osa(a, b) <= max;
+    }
+    let mut ba = ['\0'; MAX_CHARS];
+    let mut bb = ['\0'; MAX_CHARS];
+    let a = fill(a, &mut ba);
+    let b = fill(b, &mut bb);
+    a.len().abs_diff(b.len()) <= max && osa(a, b) <= max
+}
+
+const MAX_CHARS: usize = 48;
+
+fn fill<'a>(s: &str, buf: &'a mut [char; MAX_CHARS]) -> &'a [char] {
+    let mut n = 0;
+    for c in s.chars().take(MAX_CHARS) {
+        buf[n] = c;
+        n += 1;
+    }
+    &buf[..n]
+}
+
+/// Three rows of the dynamic programme, each as long as `b`; distances fit
+/// a byte since inputs are at most [`MAX_CHARS`] long.
+fn osa<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let n = b.len();
+    let mut rows = [[0u8; MAX_CHARS + 1]; 3];
+    for (j, cell) in rows[1][..=n].iter_mut().enumerate() {
+        *cell = j as u8;
+    }
+    for i in 1..=a.len() {
+        let [before, prev, cur] = &mut rows;
+        cur[0] = i as u8;
+        for j in 1..=n {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        rows.rotate_left(1);
+    }
+    usize::from(rows[1][n])
+}
+
+#[cfg(test)]
+mod tests;
