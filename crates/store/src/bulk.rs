@@ -36,7 +36,7 @@ pub struct BulkCustomer {
     /// When the customer was created, if not now (for migrated data).
     pub created_at: Option<i64>,
     pub author: Option<i64>,
-    /// Its search keys ([`terms`]), when the caller worked them out
+    /// Its search keys ([`crate::search::terms`]), when the caller worked them out
     /// already (on another thread); worked out here otherwise.
     pub search_terms: Option<Vec<String>>,
 }
@@ -197,7 +197,6 @@ impl PreparedBulk {
             task_rows: Rows::default(),
             history_rows: Rows::default(),
         };
-        let mut search: Vec<(String, usize)> = Vec::new();
         for (i, row) in batch.iter().enumerate() {
             let patch = &row.patch;
             let name = patch
@@ -219,11 +218,20 @@ impl PreparedBulk {
                 created.into(),
                 by.into(),
             ]);
+            // In customer order (each customer's keys come sorted and
+            // deduplicated), the search table is appended to page by page.
+            let computed;
             let keys = match &row.search_terms {
-                Some(keys) => keys.clone(),
-                None => patch_terms(patch),
+                Some(keys) => keys,
+                None => {
+                    computed = patch_terms(patch);
+                    &computed
+                }
             };
-            search.extend(keys.into_iter().map(|t| (t, i)));
+            for term in keys {
+                p.search_rows.args.push(term.as_str().into());
+                p.search_rows.customer_id(i);
+            }
             for tag in row.tags.iter().collect::<BTreeSet<_>>() {
                 if tag.is_empty() || tag.chars().count() > 50 || text::clean(tag) != *tag {
                     return Err(Error::internal(format!(
@@ -283,12 +291,6 @@ impl PreparedBulk {
                 now.into(),
                 ctx.batch.into(),
             ]);
-        }
-        // In customer order (each customer's keys come sorted and
-        // deduplicated), the search table is appended to page by page.
-        for (term, i) in search {
-            p.search_rows.args.push(term.into());
-            p.search_rows.customer_id(i);
         }
         Ok(p)
     }
@@ -375,7 +377,7 @@ impl Store {
     /// aside; runs at every start, so a load that was stopped half-way
     /// leaves no table without its indexes.
     pub async fn finish_bulk(&self) -> Result<()> {
-        self.finish_bulk_with_cache(1_048_576).await
+        self.finish_bulk_with_cache(crate::db::BULK_CACHE_KIB).await
     }
 
     /// [`Store::finish_bulk`] with a page cache (and sorter) of `kib` KiB:

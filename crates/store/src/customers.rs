@@ -635,8 +635,6 @@ pub(crate) async fn check_unique_custom(
     invalid.into_result().map_err(Error::from)
 }
 
-/// Replaces a customer's tags, creating tags that do not exist yet.
-/// Returns whether anything changed.
 /// A customer's tag names, sorted in Rust's order (the database's
 /// collation may differ).
 pub(crate) async fn tags_of(tx: &mut Tx, id: i64) -> Result<Vec<String>> {
@@ -654,6 +652,8 @@ pub(crate) async fn tags_of(tx: &mut Tx, id: i64) -> Result<Vec<String>> {
     Ok(tags)
 }
 
+/// Replaces a customer's tags, creating tags that do not exist yet.
+/// Returns whether anything changed.
 async fn set_tags(
     tx: &mut Tx,
     id: i64,

@@ -33,6 +33,9 @@ impl Backend {
     }
 }
 
+/// The page cache of a connection writing in bulk, in KiB (1 GiB).
+pub(crate) const BULK_CACHE_KIB: u64 = 1_048_576;
+
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
@@ -464,7 +467,7 @@ impl Tx {
     /// bulk sizes (1 GiB, 20,000 pages) and everyday ones (64 MiB, 1,000
     /// pages). No-op on PostgreSQL.
     pub async fn set_bulk_cache(&mut self, bulk: bool) -> Result<(), Error> {
-        self.set_cache(bulk, if bulk { 1_048_576 } else { 65_536 })
+        self.set_cache(bulk, if bulk { BULK_CACHE_KIB } else { 65_536 })
             .await
     }
 

@@ -1077,6 +1077,7 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
         }
     }
     let mut found = FoundMap::new();
+    let seen_by = visible(actor.scope(), "c");
     for kind in KEY_KINDS {
         let Some(mut values) = wanted.remove(&kind) else {
             continue;
@@ -1091,7 +1092,6 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
             } else {
                 kind.column().to_owned()
             };
-            let seen_by = visible(actor.scope(), "c");
             let list = placeholders.join(", ");
             // A mobile is also found on a customer's contacts, as the
             // entry check finds it; the customer's own field comes first.

@@ -152,15 +152,18 @@ fn merge_fields(records: &[Customer]) -> Vec<String> {
 /// verified first, then the most complete, then the newest.
 pub fn rank(records: &[Customer]) -> Vec<usize> {
     let fields = merge_fields(records);
-    let filled = |c: &Customer| fields.iter().filter(|f| value_of(c, f).is_some()).count();
+    let filled: Vec<usize> = records
+        .iter()
+        .map(|c| fields.iter().filter(|f| value_of(c, f).is_some()).count())
+        .collect();
     let mut order: Vec<usize> = (0..records.len()).collect();
     order.sort_by(|&a, &b| {
-        let (a, b) = (&records[a], &records[b]);
-        b.verified_at
-            .cmp(&a.verified_at)
-            .then(filled(b).cmp(&filled(a)))
-            .then(b.updated_at.cmp(&a.updated_at))
-            .then(b.id.cmp(&a.id))
+        let (ra, rb) = (&records[a], &records[b]);
+        rb.verified_at
+            .cmp(&ra.verified_at)
+            .then(filled[b].cmp(&filled[a]))
+            .then(rb.updated_at.cmp(&ra.updated_at))
+            .then(rb.id.cmp(&ra.id))
     });
     order
 }
@@ -191,11 +194,9 @@ impl Store {
                 .iter()
                 .filter_map(|c| value_of(c, &field).map(|v| (c.id, v)))
                 .collect();
+            // Nothing to choose: no record has a value, or all the same one.
             let distinct: BTreeSet<&String> = values.iter().map(|(_, v)| v).collect();
-            if distinct.len() < 2 && values.len() == records.len() {
-                continue;
-            }
-            if values.is_empty() {
+            if values.is_empty() || (distinct.len() == 1 && values.len() == records.len()) {
                 continue;
             }
             let chosen = records[default_choice(&records, &order, &field)].id;
@@ -298,7 +299,7 @@ impl Store {
 
         let old_tags = survivor.tags.join(", ");
         let changes = update_in(&mut tx, &ctx, &defs, CustomerId(survivor.id), input, None).await?;
-        let mut before: Vec<(String, Option<String>)> = changes
+        let before: Vec<(String, Option<String>)> = changes
             .into_iter()
             .map(|c| {
                 if c.field == "tags" {
@@ -308,7 +309,6 @@ impl Store {
                 }
             })
             .collect();
-        before.dedup_by(|a, b| a.0 == b.0);
         let merged_list = merged
             .iter()
             .map(i64::to_string)

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use kehu_core::{Actor, ChangeSource, Code, Invalid, Lang};
+use kehu_core::{Actor, ChangeSource, Code, CustomerId, Invalid, Lang};
 use kehu_store::users::User;
 use kehu_store::write::Ctx;
 use serde_json::{Map, Value};
@@ -141,6 +141,25 @@ impl JsonObject {
         match self.take(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                invalid.push(key, Code::WrongType);
+                None
+            }
+        }
+    }
+
+    /// Takes an array of record ids; absent or null is `None`, anything
+    /// but an array of integers is recorded in `invalid`.
+    pub fn take_ids(&mut self, key: &str, invalid: &mut Invalid) -> Option<Vec<CustomerId>> {
+        match self.take(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => invalid.check(
+                key,
+                items
+                    .iter()
+                    .map(|v| v.as_i64().map(CustomerId).ok_or(Code::WrongType))
+                    .collect(),
+            ),
             Some(_) => {
                 invalid.push(key, Code::WrongType);
                 None

@@ -290,20 +290,7 @@ pub async fn tasks(
 /// to do to them (`action` and its one argument).
 pub(crate) fn bulk_input(mut body: JsonObject) -> Result<(Selection, BulkChange)> {
     let mut invalid = Invalid::default();
-    let ids = match body.take("ids") {
-        None => None,
-        Some(Value::Array(items)) => invalid.check(
-            "ids",
-            items
-                .iter()
-                .map(|v| v.as_i64().map(CustomerId).ok_or(Code::WrongType))
-                .collect(),
-        ),
-        Some(_) => {
-            invalid.push("ids", Code::WrongType);
-            None
-        }
-    };
+    let ids = body.take_ids("ids", &mut invalid);
     let filter = body.take_string("filter", &mut invalid);
     let selection = match (ids, filter) {
         (Some(ids), None) => Some(Selection::Ids(ids)),

@@ -15,28 +15,13 @@ use crate::error::{ApiError, Result};
 use crate::extract::{CurrentUser, JsonObject};
 use crate::AppState;
 
-/// Ids of a JSON array, each a positive integer.
-fn ids_of(value: Option<Value>, field: &str, invalid: &mut Invalid) -> Vec<CustomerId> {
-    match value {
-        Some(Value::Array(items)) => {
-            let ids: Option<Vec<CustomerId>> = items
-                .iter()
-                .map(|v| v.as_i64().filter(|i| *i > 0).map(CustomerId))
-                .collect();
-            ids.unwrap_or_else(|| {
-                invalid.push(field, Code::WrongType);
-                Vec::new()
-            })
-        }
-        None | Some(Value::Null) => {
-            invalid.push(field, Code::Required);
-            Vec::new()
-        }
-        Some(_) => {
-            invalid.push(field, Code::WrongType);
-            Vec::new()
-        }
+/// The `ids` every merge request names.
+fn required_ids(body: &mut JsonObject, invalid: &mut Invalid) -> Vec<CustomerId> {
+    let ids = body.take_ids("ids", invalid);
+    if ids.is_none() && invalid.is_empty() {
+        invalid.push("ids", Code::Required);
     }
+    ids.unwrap_or_default()
 }
 
 #[utoipa::path(post, path = "/api/v1/merges", tag = "customers",
@@ -49,7 +34,7 @@ pub async fn create(
     mut body: JsonObject,
 ) -> Result<(StatusCode, Json<Merge>)> {
     let mut invalid = Invalid::default();
-    let ids = ids_of(body.take("ids"), "ids", &mut invalid);
+    let ids = required_ids(&mut body, &mut invalid);
     let mut choose = BTreeMap::new();
     match body.take("keep") {
         None | Some(Value::Null) => {}
@@ -67,9 +52,6 @@ pub async fn create(
     }
     body.refuse_rest(&mut invalid);
     invalid.into_result()?;
-    if ids.len() < 2 {
-        return Err(Invalid::one("ids", Code::TooShort { min: 2 }).into());
-    }
     let merge = state
         .store
         .merge_customers(&me.ctx(), &MergeRequest::manual(&ids, choose))
@@ -148,7 +130,7 @@ pub async fn not_duplicate(
     mut body: JsonObject,
 ) -> Result<StatusCode> {
     let mut invalid = Invalid::default();
-    let ids = ids_of(body.take("ids"), "ids", &mut invalid);
+    let ids = required_ids(&mut body, &mut invalid);
     body.refuse_rest(&mut invalid);
     invalid.into_result()?;
     let [a, b] = ids[..] else {
