@@ -244,9 +244,6 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
         NameMatch::Swapped
     } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {
         NameMatch::Similar
-    } else if a.han_name() && b.han_name() && within(a.name(), b.name(), 1) {
-        // One character off in a two-character name (张伟, 涨伟).
-        NameMatch::Similar
     } else if !a.han_name() && !b.han_name() && share_a_word(a.spelled(), b.spelled()) {
         NameMatch::Partial
     } else {
@@ -261,11 +258,12 @@ fn share_a_word(a: &str, b: &str) -> bool {
 
 fn similar_names(a: &Profile, b: &Profile) -> bool {
     if a.han_name() && b.han_name() {
-        // One character off in a name of three or more; in a name of two it
-        // is only close (张伟, 李伟). Near-homophones (zh/z, n/l, ang/an)
-        // share the fuzzy fingerprint and are taken before.
-        let shorter = a.name().chars().count().min(b.name().chars().count());
-        shorter >= 3 && within(a.name(), b.name(), 1)
+        // One character off, in a name of any length: in one of two it may
+        // be a typo (张伟, 涨伟) or another person (张伟, 李伟), which is why a
+        // similar name counts only beside other evidence. Near-homophones
+        // (zh/z, n/l, ang/an) share the fuzzy fingerprint and are taken
+        // before.
+        within(a.name(), b.name(), 1)
     } else if !a.han_name() && !b.han_name() {
         let (sa, sb) = (a.spelled(), b.spelled());
         let shorter = sa.len().min(sb.len());
