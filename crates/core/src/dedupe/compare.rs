@@ -279,25 +279,26 @@ fn similar_names(a: &Profile, b: &Profile) -> bool {
 /// number of words, each equal, an initial of the other or a short form of
 /// the same name, at least one full word equal.
 fn words_agree(a: &str, b: &str) -> bool {
-    let wa: Vec<&str> = a.split(' ').collect();
-    let mut wb: Vec<Option<&str>> = b.split(' ').map(Some).collect();
-    if wa.len() != wb.len() || wa.len() < 2 {
+    let n = a.split(' ').count();
+    // A spelled name has at most six words, so a bit per word of `b` marks
+    // it as taken without allocating for every pair compared.
+    if n < 2 || n != b.split(' ').count() || n > 64 {
         return false;
     }
+    let mut taken = 0u64;
     let mut full = false;
-    for w in &wa {
-        let found = wb.iter_mut().find(|o| {
-            o.is_some_and(|v| {
-                v == *w
+    for w in a.split(' ') {
+        let found = b.split(' ').enumerate().find(|&(j, v)| {
+            taken & (1 << j) == 0
+                && (v == w
                     || (v.len() == 1 && w.starts_with(v))
                     || (w.len() == 1 && v.starts_with(w))
-                    || unnickname(v) == unnickname(w)
-            })
+                    || unnickname(v) == unnickname(w))
         });
         match found {
-            Some(slot) => {
-                full |= slot.is_some_and(|v| v == *w && v.len() > 1);
-                *slot = None;
+            Some((j, v)) => {
+                full |= v == w && v.len() > 1;
+                taken |= 1 << j;
             }
             None => return false,
         }
