@@ -95,11 +95,11 @@ pub(crate) fn assess(a: &Profile, b: &Profile) -> Option<Assessment> {
         CustomerKind::Individual => person(a, b, &mut x),
         CustomerKind::Company => company(a, b, &mut x),
     }
-    let negative_only = [Reason::NameDifferent, Reason::DifferentUscc];
-    let positive = Reason::ALL
-        .iter()
-        .any(|r| !negative_only.contains(r) && x.reasons.contains(*r));
-    positive.then_some(x)
+    let positive = x
+        .reasons
+        .without(Reason::NameDifferent)
+        .without(Reason::DifferentUscc);
+    (!positive.is_empty()).then_some(x)
 }
 
 fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
