@@ -177,10 +177,11 @@ impl Profile {
         let text = format!("{key}{spelled}{core}").into_boxed_str();
 
         let address = r.address.map(simplify).unwrap_or_default();
+        let address_key = match_key(&address);
         let Place { province, city } = place(
             &r.province.map(simplify).unwrap_or_default(),
             &r.city.map(simplify).unwrap_or_default(),
-            &address,
+            &address_key,
         );
 
         let core_sound = if core.is_empty() {
@@ -203,7 +204,7 @@ impl Profile {
             counts,
             cuts: [key.len() as u16, (key.len() + spelled.len()) as u16],
             place_city: city,
-            address: address_parts(&address),
+            address: address_parts(&address, &address_key),
             words: name.words,
             fuzzy: name.fuzzy,
             uscc: r.uscc.and_then(uscc_key).unwrap_or(0),
