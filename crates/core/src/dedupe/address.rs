@@ -8,7 +8,7 @@
 use crate::region::Province;
 use crate::text::match_key;
 
-use super::hash::hash32;
+use super::hash::{fold32, hash32};
 use super::name::sound_of;
 
 /// What an address is compared by; 0 is "not known".
@@ -230,8 +230,7 @@ pub(crate) fn place(province: &str, city: &str, address_key: &str) -> Place {
         _ => city_name,
     };
     if !city_name.is_empty() {
-        let h = sound_of(b'c', &city_name);
-        place.city = ((h >> 32) as u32 ^ h as u32).max(1);
+        place.city = fold32(sound_of(b'c', &city_name));
     }
     place
 }

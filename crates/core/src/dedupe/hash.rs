@@ -77,7 +77,11 @@ pub(crate) fn combine(tag: u8, parts: &[u64]) -> u64 {
 /// A 32-bit fingerprint for fields compared only pair by pair (city, street),
 /// never looked up among millions.
 pub(crate) fn hash32(tag: u8, s: &str) -> u32 {
-    let h = hash_str(tag, s);
+    fold32(hash_str(tag, s))
+}
+
+/// A fingerprint folded to 32 bits, still never 0.
+pub(crate) fn fold32(h: u64) -> u32 {
     ((h >> 32) as u32 ^ h as u32).max(1)
 }
 
