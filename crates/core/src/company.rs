@@ -356,23 +356,30 @@ fn strip_leading_regions(mut s: &str) -> &str {
 /// qualifiers, no leading region, no legal form, in [`match_key`] form.
 /// Never empty for a name that has any letter or digit.
 pub fn company_core(name: &str) -> String {
-    let folded = join_initialisms(&fold_width(name).to_lowercase());
-    let unbracketed = drop_brackets(&folded);
+    core_of_folded(&fold_width(name).to_lowercase()).unwrap_or_else(|| match_key(name))
+}
+
+/// [`company_core`] of a name already width-folded and lower-cased, as
+/// duplicate detection holds it; `None` where nothing is left, for the
+/// caller to fall back on the whole name.
+pub(crate) fn core_of_folded(folded: &str) -> Option<String> {
+    let unbracketed = drop_brackets(&join_initialisms(folded));
     let core = match_key(strip_leading_regions(strip_forms(&unbracketed)));
-    if core.is_empty() {
-        match_key(name)
-    } else {
-        core
-    }
+    (!core.is_empty()).then_some(core)
 }
 
 /// Whether the name denotes a branch (分公司, 分店, 办事处, "branch"), so
 /// duplicate detection can mark it related to, not identical with, the
 /// company of the same core.
 pub fn is_branch(name: &str) -> bool {
-    let s = fold_width(name).to_lowercase();
-    CN_BRANCHES.iter().any(|b| s.contains(b))
-        || s.split(|c: char| !c.is_ascii_alphanumeric())
+    is_branch_folded(&fold_width(name).to_lowercase())
+}
+
+/// [`is_branch`] of a name already width-folded and lower-cased.
+pub(crate) fn is_branch_folded(folded: &str) -> bool {
+    CN_BRANCHES.iter().any(|b| folded.contains(b))
+        || folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| w == "branch")
 }
 

@@ -8,7 +8,7 @@
 use crate::region::Province;
 use crate::text::match_key;
 
-use super::hash::hash32;
+use super::hash::{fold32, hash32};
 use super::name::sound_of;
 
 /// What an address is compared by; 0 is "not known".
@@ -64,10 +64,11 @@ const EN_STREETS: &[(&str, &str)] = &[
     ("parkway", "pkwy"),
 ];
 
-/// `simplified` must already be width-folded, simplified and lower-cased.
-pub(crate) fn address_parts(simplified: &str) -> AddressParts {
-    if simplified.chars().any(is_han) {
-        chinese_address(&match_key(simplified))
+/// `simplified` must already be width-folded, simplified and lower-cased,
+/// and `key` be its [`match_key`], which a Chinese address is read from.
+pub(crate) fn address_parts(simplified: &str, key: &str) -> AddressParts {
+    if key.chars().any(is_han) {
+        chinese_address(key)
     } else {
         latin_address(simplified)
     }
@@ -206,20 +207,20 @@ fn numbered_segment(s: &str) -> AddressParts {
     parts
 }
 
-/// `province`, `city` and `address` must already be width-folded,
-/// simplified and lower-cased.
-pub(crate) fn place(province: &str, city: &str, address: &str) -> Place {
+/// `province` and `city` must already be width-folded, simplified and
+/// lower-cased, `address_key` be the address in [`match_key`] form.
+pub(crate) fn place(province: &str, city: &str, address_key: &str) -> Place {
     let mut place = Place::default();
     let province = Province::parse(province)
         .ok()
         .or_else(|| Province::parse(city).ok())
-        .or_else(|| leading_province(address));
+        .or_else(|| leading_province(address_key));
     if let Some(p) = province {
         place.province = p.code();
     }
     let city_name = strip_city_suffix(&match_key(city));
     let city_name = if city_name.is_empty() {
-        city_from_address(address, province)
+        city_from_address(address_key, province)
     } else {
         city_name
     };
@@ -229,8 +230,7 @@ pub(crate) fn place(province: &str, city: &str, address: &str) -> Place {
         _ => city_name,
     };
     if !city_name.is_empty() {
-        let h = sound_of(b'c', &city_name);
-        place.city = ((h >> 32) as u32 ^ h as u32).max(1);
+        place.city = fold32(sound_of(b'c', &city_name));
     }
     place
 }
@@ -253,19 +253,17 @@ fn strip_city_suffix(city: &str) -> String {
     city.to_string()
 }
 
-fn leading_province(address: &str) -> Option<Province> {
-    let key = match_key(address);
+fn leading_province(address_key: &str) -> Option<Province> {
     Province::ALL
         .iter()
         .copied()
-        .find(|p| key.starts_with(p.short_name()))
+        .find(|p| address_key.starts_with(p.short_name()))
 }
 
 /// The city at the start of a Chinese address (after its province), when
 /// written with 市: 广东省深圳市… gives 深圳.
-fn city_from_address(address: &str, province: Option<Province>) -> String {
-    let key = match_key(address);
-    let mut rest = key.as_str();
+fn city_from_address(address_key: &str, province: Option<Province>) -> String {
+    let mut rest = address_key;
     if let Some(p) = province {
         for name in [p.name(), p.short_name()] {
             if let Some(r) = rest.strip_prefix(name) {
@@ -283,6 +281,10 @@ fn city_from_address(address: &str, province: Option<Province>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn address_parts(s: &str) -> AddressParts {
+        super::address_parts(s, &match_key(s))
+    }
 
     #[test]
     fn chinese_addresses_agree_on_district_street_and_number() {

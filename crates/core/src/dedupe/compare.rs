@@ -95,11 +95,11 @@ pub(crate) fn assess(a: &Profile, b: &Profile) -> Option<Assessment> {
         CustomerKind::Individual => person(a, b, &mut x),
         CustomerKind::Company => company(a, b, &mut x),
     }
-    let negative_only = [Reason::NameDifferent, Reason::DifferentUscc];
-    let positive = Reason::ALL
-        .iter()
-        .any(|r| !negative_only.contains(r) && x.reasons.contains(*r));
-    positive.then_some(x)
+    let positive = x
+        .reasons
+        .without(Reason::NameDifferent)
+        .without(Reason::DifferentUscc);
+    (!positive.is_empty()).then_some(x)
 }
 
 fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
@@ -244,9 +244,6 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
         NameMatch::Swapped
     } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {
         NameMatch::Similar
-    } else if a.han_name() && b.han_name() && within(a.name(), b.name(), 1) {
-        // One character off in a two-character name (张伟, 涨伟).
-        NameMatch::Similar
     } else if !a.han_name() && !b.han_name() && share_a_word(a.spelled(), b.spelled()) {
         NameMatch::Partial
     } else {
@@ -261,11 +258,12 @@ fn share_a_word(a: &str, b: &str) -> bool {
 
 fn similar_names(a: &Profile, b: &Profile) -> bool {
     if a.han_name() && b.han_name() {
-        // One character off in a name of three or more; in a name of two it
-        // is only close (张伟, 李伟). Near-homophones (zh/z, n/l, ang/an)
-        // share the fuzzy fingerprint and are taken before.
-        let shorter = a.name().chars().count().min(b.name().chars().count());
-        shorter >= 3 && within(a.name(), b.name(), 1)
+        // One character off, in a name of any length: in one of two it may
+        // be a typo (张伟, 涨伟) or another person (张伟, 李伟), which is why a
+        // similar name counts only beside other evidence. Near-homophones
+        // (zh/z, n/l, ang/an) share the fuzzy fingerprint and are taken
+        // before.
+        within(a.name(), b.name(), 1)
     } else if !a.han_name() && !b.han_name() {
         let (sa, sb) = (a.spelled(), b.spelled());
         let shorter = sa.len().min(sb.len());
@@ -281,25 +279,26 @@ fn similar_names(a: &Profile, b: &Profile) -> bool {
 /// number of words, each equal, an initial of the other or a short form of
 /// the same name, at least one full word equal.
 fn words_agree(a: &str, b: &str) -> bool {
-    let wa: Vec<&str> = a.split(' ').collect();
-    let mut wb: Vec<Option<&str>> = b.split(' ').map(Some).collect();
-    if wa.len() != wb.len() || wa.len() < 2 {
+    let n = a.split(' ').count();
+    // A spelled name has at most six words, so a bit per word of `b` marks
+    // it as taken without allocating for every pair compared.
+    if n < 2 || n != b.split(' ').count() || n > 64 {
         return false;
     }
+    let mut taken = 0u64;
     let mut full = false;
-    for w in &wa {
-        let found = wb.iter_mut().find(|o| {
-            o.is_some_and(|v| {
-                v == *w
+    for w in a.split(' ') {
+        let found = b.split(' ').enumerate().find(|&(j, v)| {
+            taken & (1 << j) == 0
+                && (v == w
                     || (v.len() == 1 && w.starts_with(v))
                     || (w.len() == 1 && v.starts_with(w))
-                    || unnickname(v) == unnickname(w)
-            })
+                    || unnickname(v) == unnickname(w))
         });
         match found {
-            Some(slot) => {
-                full |= slot.is_some_and(|v| v == *w && v.len() > 1);
-                *slot = None;
+            Some((j, v)) => {
+                full |= v == w && v.len() > 1;
+                taken |= 1 << j;
             }
             None => return false,
         }

@@ -77,7 +77,11 @@ pub(crate) fn combine(tag: u8, parts: &[u64]) -> u64 {
 /// A 32-bit fingerprint for fields compared only pair by pair (city, street),
 /// never looked up among millions.
 pub(crate) fn hash32(tag: u8, s: &str) -> u32 {
-    let h = hash_str(tag, s);
+    fold32(hash_str(tag, s))
+}
+
+/// A fingerprint folded to 32 bits, still never 0.
+pub(crate) fn fold32(h: u64) -> u32 {
     ((h >> 32) as u32 ^ h as u32).max(1)
 }
 
@@ -88,7 +92,8 @@ mod tests {
     #[test]
     fn tags_and_token_boundaries_keep_values_apart() {
         assert_ne!(hash_str(b'm', "13812345678"), hash_str(b'p', "13812345678"));
-        assert_eq!(hash_str(b'm', "abc"), hash_str(b'm', "abc"));
+        assert_ne!(hash_str(b'm', "abc"), hash_str(b'm', "abd"));
+        assert_ne!(hash_str(b'm', "ab"), hash_str(b'm', "ba"));
         assert_ne!(
             hash_tokens(b'w', &["ab", "c"]),
             hash_tokens(b'w', &["a", "bc"])

@@ -5,7 +5,7 @@
 //! is normalised again here: width, traditional characters, case, phone
 //! prefixes, e-mail tags.
 
-use crate::company::{company_core, is_branch};
+use crate::company::{core_of_folded, is_branch_folded};
 use crate::email::fold_dots;
 use crate::phone::{Mobile, Phone};
 use crate::search::digits_of;
@@ -126,14 +126,23 @@ fn truncate(s: &str) -> &str {
 impl Profile {
     pub fn new(r: &Record<'_>) -> Profile {
         let name = name_form(&simplify(r.name));
-        let company_text = match r.kind {
+        let company = match r.kind {
             CustomerKind::Company => Some(r.name),
             CustomerKind::Individual => r.company,
         }
         .map(simplify)
-        .filter(|c| !match_key(c).is_empty());
-        let (core, company_full, branch) = match &company_text {
-            Some(c) => (company_core(c), hash_str(b'k', &match_key(c)), is_branch(c)),
+        .and_then(|text| {
+            let key = match_key(&text);
+            (!key.is_empty()).then_some((text, key))
+        });
+        // The text is simplified already: the core and the branch test skip
+        // folding it again.
+        let (core, company_full, branch) = match company {
+            Some((text, key)) => (
+                core_of_folded(&text).unwrap_or_else(|| key.clone()),
+                hash_str(b'k', &key),
+                is_branch_folded(&text),
+            ),
             None => (String::new(), 0, false),
         };
 
@@ -168,10 +177,11 @@ impl Profile {
         let text = format!("{key}{spelled}{core}").into_boxed_str();
 
         let address = r.address.map(simplify).unwrap_or_default();
+        let address_key = match_key(&address);
         let Place { province, city } = place(
             &r.province.map(simplify).unwrap_or_default(),
             &r.city.map(simplify).unwrap_or_default(),
-            &address,
+            &address_key,
         );
 
         let core_sound = if core.is_empty() {
@@ -194,7 +204,7 @@ impl Profile {
             counts,
             cuts: [key.len() as u16, (key.len() + spelled.len()) as u16],
             place_city: city,
-            address: address_parts(&address),
+            address: address_parts(&address, &address_key),
             words: name.words,
             fuzzy: name.fuzzy,
             uscc: r.uscc.and_then(uscc_key).unwrap_or(0),
@@ -417,6 +427,7 @@ pub(crate) fn address_block(p: &Profile) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn person<'a>(name: &'a str) -> Record<'a> {
         Record::new(1, CustomerKind::Individual, name)
@@ -516,6 +527,17 @@ mod tests {
             "某某科技集團有限公司",
         ));
         assert_eq!(c.core(), "某某科技");
+    }
+
+    proptest! {
+        /// Company names are cored and branch-tested as simplified, without
+        /// folding them again: that needs simplified text to be folded.
+        #[test]
+        fn simplified_text_needs_no_more_folding(s in any::<String>()) {
+            let simple = simplify(&s);
+            prop_assert_eq!(fold_width(&simple), simple.clone());
+            prop_assert_eq!(simple.to_lowercase(), simple);
+        }
     }
 
     #[test]

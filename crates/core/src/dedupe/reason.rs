@@ -79,6 +79,14 @@ impl ReasonSet {
         self.0 & (1 << (r as u32)) != 0
     }
 
+    pub(crate) fn without(self, r: Reason) -> ReasonSet {
+        ReasonSet(self.0 & !(1 << (r as u32)))
+    }
+
+    pub(crate) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
     /// In declaration order: identifiers first, then name, company, address.
     pub(crate) fn to_vec(self) -> Vec<Reason> {
         Reason::ALL
@@ -116,5 +124,13 @@ mod tests {
             set.to_vec(),
             vec![Reason::SameMobile, Reason::SameCompanyCore]
         );
+        assert_eq!(
+            set.without(Reason::SameMobile).to_vec(),
+            vec![Reason::SameCompanyCore]
+        );
+        assert!(set
+            .without(Reason::SameMobile)
+            .without(Reason::SameCompanyCore)
+            .is_empty());
     }
 }
