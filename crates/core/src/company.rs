@@ -304,6 +304,18 @@ fn strip_en_form(s: &str) -> Option<&str> {
     Some(&s[..start])
 }
 
+/// Where the parent company's legal form ends inside a branch's name with
+/// its designation removed (某某有限公司|浦东), when a place name follows it.
+/// 厂 is left out: as one character it occurs inside trade names.
+fn parent_form_end(rest: &str) -> Option<usize> {
+    CN_FORMS
+        .iter()
+        .filter(|f| f.chars().count() > 1)
+        .filter_map(|f| rest.rfind(f).map(|at| at + f.len()))
+        .filter(|&end| end < rest.len() && !trim_noise(&rest[end..]).is_empty())
+        .max()
+}
+
 /// Strips legal forms and branch designations from the end, repeatedly
 /// (某某集团有限公司 loses 有限公司, then 集团). A branch's own region
 /// (某某有限公司北京分公司) goes with its designation.
@@ -316,8 +328,11 @@ fn strip_forms(mut s: &str) -> &str {
             if rest.is_empty() {
                 break;
             }
-            s = match trailing_region(rest) {
-                Some(len) if !trim_noise(&rest[..rest.len() - len]).is_empty() => {
+            s = match (parent_form_end(rest), trailing_region(rest)) {
+                // 某某有限公司浦东分公司: whatever follows the parent's legal
+                // form names the branch's place.
+                (Some(end), _) => &rest[..end],
+                (None, Some(len)) if !trim_noise(&rest[..rest.len() - len]).is_empty() => {
                     &rest[..rest.len() - len]
                 }
                 _ => rest,
@@ -484,6 +499,9 @@ mod tests {
         assert!(!is_branch("Branchwood Ltd"));
         assert_eq!(company_core("某某科技有限公司北京分公司"), "某某科技");
         assert_eq!(company_core("某某科技有限公司深圳市分公司"), "某某科技");
+        // The branch's place need not be a city the lists know.
+        assert_eq!(company_core("上海华信科技有限公司浦东分公司"), "华信科技");
+        assert_eq!(company_core("某某科技股份有限公司朝阳区营业部"), "某某科技");
         assert_eq!(company_core("中国银行北京分行"), "中国银行");
     }
 

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bulk;
 pub mod bulk_change;
 pub mod customers;
+pub mod dedupe;
 pub mod duplicates;
 pub mod fields;
 pub mod history;

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::customers::{locked, tags_of, update_in, Customer, CustomerInput};
 use crate::db::{q, Arg, Tx};
+use crate::dedupe::not_duplicate_in;
 use crate::import::previous_values;
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx, HISTORY_COLUMNS};
@@ -563,13 +564,27 @@ impl Store {
         self.customer(&ctx.actor, b).await?;
         let (lo, hi) = (a.get().min(b.get()), a.get().max(b.get()));
         let mut tx = self.db.begin().await?;
+        not_duplicate_in(&mut tx, ctx, lo, hi, now_ms()).await?;
+        // Open clusters of the review queue lose the pair; one that was
+        // only these two is dismissed.
+        let both = "SELECT cluster_id FROM duplicate_members WHERE customer_id = $1 \
+                    INTERSECT SELECT cluster_id FROM duplicate_members WHERE customer_id = $2";
         tx.execute(
-            q("INSERT INTO not_duplicates (a_id, b_id, actor_id, created_at) VALUES ($1, $2, $3, $4) \
-               ON CONFLICT DO NOTHING")
+            q(format!(
+                "UPDATE duplicate_clusters SET status = 'dismissed' WHERE status = 'open' \
+                 AND size = 2 AND id IN ({both})"
+            ))
             .bind(lo)
-            .bind(hi)
-            .bind(ctx.by())
-            .bind(now_ms()),
+            .bind(hi),
+        )
+        .await?;
+        tx.execute(
+            q(
+                "DELETE FROM duplicate_pairs WHERE a_id = $1 AND b_id = $2 AND cluster_id IN \
+               (SELECT id FROM duplicate_clusters WHERE status = 'open')",
+            )
+            .bind(lo)
+            .bind(hi),
         )
         .await?;
         tx.commit().await

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use kehu_core::entry::{parse_object, Mode, Patch};
 use kehu_core::{schema, ChangeSource, CustomerId};
 use kehu_store::customers::{Customer, CustomerInput};
+use kehu_store::dedupe::{DedupeRun, QueueCluster, QueueFilter, ScanOptions, ScanProgress};
 use kehu_store::merge::MergeRequest;
 use kehu_store::testing::TestDb;
 use kehu_store::write::Ctx;
@@ -404,4 +405,290 @@ async fn a_pair_marked_not_duplicate_is_remembered() {
             .await,
         Err(Error::Invalid(_))
     ));
+}
+
+fn no_progress(_: ScanProgress) {}
+
+async fn scan(store: &Store, ctx: &Ctx) -> DedupeRun {
+    store
+        .scan_duplicates(ctx, ScanOptions::default(), &no_progress)
+        .await
+        .unwrap()
+}
+
+async fn queue(store: &Store, ctx: &Ctx) -> Vec<QueueCluster> {
+    let filter = QueueFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    store
+        .duplicate_queue(&ctx.actor, &filter)
+        .await
+        .unwrap()
+        .clusters
+}
+
+fn members(c: &QueueCluster) -> Vec<i64> {
+    c.members.iter().map(|m| m.id).collect()
+}
+
+#[tokio::test]
+async fn a_scan_finds_duplicates_among_stored_records_with_their_reasons() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    let p = pair(&store, &ctx).await;
+    // A company entered twice with its name written two ways, and a branch.
+    let head = customer(
+        &store,
+        &ctx,
+        json!({"kind": "company", "name": "上海华信科技有限公司", "uscc": "91310000MA1FL8TQ36", "city": "上海", "phone": "021-58881234"}),
+        &[],
+    )
+    .await;
+    let again = customer(
+        &store,
+        &ctx,
+        json!({"kind": "company", "name": "华信科技（上海）有限公司", "city": "上海"}),
+        &[],
+    )
+    .await;
+    let branch = customer(
+        &store,
+        &ctx,
+        json!({"kind": "company", "name": "上海华信科技有限公司浦东分公司", "city": "上海", "phone": "021-58881234"}),
+        &[],
+    )
+    .await;
+    // Reached through a contact's mobile only.
+    let via_contact = customer(
+        &store,
+        &ctx,
+        json!({"name": "王芳", "company": "杭州某某贸易有限公司"}),
+        &[],
+    )
+    .await;
+    store
+        .create_contact(
+            &ctx,
+            patch(
+                schema::CONTACT,
+                json!({"customer_id": via_contact.id, "name": "王芳", "mobile": "13700001111"}),
+            ),
+        )
+        .await
+        .unwrap();
+    let direct = customer(
+        &store,
+        &ctx,
+        json!({"name": "王芳", "mobile": "+86 137-0000-1111"}),
+        &[],
+    )
+    .await;
+    // Nothing like anyone else.
+    customer(
+        &store,
+        &ctx,
+        json!({"name": "赵六", "mobile": "13511112222"}),
+        &[],
+    )
+    .await;
+
+    let run = scan(&store, &ctx).await;
+    assert_eq!(run.records, 8);
+    assert_eq!(run.clusters, 4);
+    assert!(run.finished_at.is_some());
+    let related = QueueFilter {
+        related: Some(true),
+        limit: 10,
+        ..Default::default()
+    };
+    let page = store.duplicate_queue(&ctx.actor, &related).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert!(page.clusters[0].related);
+    assert!(members(&page.clusters[0]).contains(&branch.id));
+    assert!(page.clusters[0]
+        .reasons
+        .contains(&"branch_of_company".to_string()));
+    let duplicates = QueueFilter {
+        related: Some(false),
+        limit: 10,
+        ..Default::default()
+    };
+    let found = store
+        .duplicate_queue(&ctx.actor, &duplicates)
+        .await
+        .unwrap()
+        .clusters;
+    let mut groups: Vec<Vec<i64>> = found.iter().map(members).collect();
+    groups.sort();
+    let mut expected = vec![
+        vec![p.a.id, p.b.id],
+        vec![head.id, again.id],
+        vec![via_contact.id, direct.id],
+    ];
+    expected.sort();
+    assert_eq!(groups, expected);
+    let people = found
+        .iter()
+        .find(|c| members(c) == [p.a.id, p.b.id])
+        .unwrap();
+    assert!(people.reasons.contains(&"same_mobile".to_string()));
+    assert!(people.reasons.contains(&"name_pinyin_equal".to_string()));
+    assert_eq!(people.status, "open");
+    assert!(!people.related);
+    let companies = found
+        .iter()
+        .find(|c| members(c) == [head.id, again.id])
+        .unwrap();
+    assert!(companies.reasons.contains(&"same_company_core".to_string()));
+    // Strongest first.
+    assert!(found.windows(2).all(|w| w[0].score >= w[1].score));
+
+    // A second scan replaces the queue instead of adding to it.
+    let second = scan(&store, &ctx).await;
+    assert_eq!(second.clusters, 4);
+    assert_eq!(queue(&store, &ctx).await.len(), 4);
+    assert_eq!(store.dedupe_runs(10).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn merging_a_cluster_settles_it_and_the_merged_record_is_not_scanned_again() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    let p = pair(&store, &ctx).await;
+    scan(&store, &ctx).await;
+    let cluster = queue(&store, &ctx).await.remove(0);
+    let merge = store
+        .merge_customers(&ctx, &request(p.a.id, p.b.id, &[("title", p.b.id)]))
+        .await
+        .unwrap();
+    let settled = store
+        .duplicate_cluster(&ctx.actor, cluster.id)
+        .await
+        .unwrap();
+    assert_eq!(settled.status, "merged");
+    assert_eq!(settled.merge_id, Some(merge.id));
+    assert!(queue(&store, &ctx).await.is_empty());
+    let merged_list = QueueFilter {
+        status: Some("merged".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let page = store
+        .duplicate_queue(&ctx.actor, &merged_list)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    let run = scan(&store, &ctx).await;
+    assert_eq!((run.records, run.clusters), (1, 0));
+    // The settled cluster stays for the audit report.
+    let page = store
+        .duplicate_queue(&ctx.actor, &merged_list)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+}
+
+#[tokio::test]
+async fn not_a_duplicate_takes_a_record_out_of_its_cluster_for_good() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    let p = pair(&store, &ctx).await;
+    let third = customer(
+        &store,
+        &ctx,
+        json!({"name": "张伟", "mobile": "13812345678"}),
+        &[],
+    )
+    .await;
+    scan(&store, &ctx).await;
+    let cluster = queue(&store, &ctx).await.remove(0);
+    assert_eq!(members(&cluster), vec![p.a.id, p.b.id, third.id]);
+
+    let left = store
+        .dismiss_cluster(&ctx, cluster.id, Some(CustomerId(third.id)))
+        .await
+        .unwrap();
+    assert_eq!(members(&left), vec![p.a.id, p.b.id]);
+    assert_eq!(left.status, "open");
+    assert!(left
+        .pairs
+        .iter()
+        .all(|x| x.a != third.id && x.b != third.id));
+    let marked = store.not_duplicates().await.unwrap();
+    assert!(marked.contains(&(p.a.id, third.id)) && marked.contains(&(p.b.id, third.id)));
+
+    // Never proposed again, neither as a pair nor through the others.
+    let run = scan(&store, &ctx).await;
+    assert_eq!(run.clusters, 1);
+    let cluster = queue(&store, &ctx).await.remove(0);
+    assert_eq!(members(&cluster), vec![p.a.id, p.b.id]);
+
+    // Dismissing the whole cluster dismisses it and remembers the pair.
+    let dismissed = store.dismiss_cluster(&ctx, cluster.id, None).await.unwrap();
+    assert_eq!(dismissed.status, "dismissed");
+    assert!(matches!(
+        store.dismiss_cluster(&ctx, cluster.id, None).await,
+        Err(Error::Conflict("cluster_closed"))
+    ));
+    assert_eq!(scan(&store, &ctx).await.clusters, 0);
+    assert!(queue(&store, &ctx).await.is_empty());
+}
+
+#[tokio::test]
+async fn only_managers_scan_and_reps_see_only_clusters_of_records_they_may_see() {
+    let (store, _db) = TestDb::create().await;
+    let admin = user(&store, "admin@example.com", "admin").await;
+    let rep = user(&store, "rep@example.com", "sales").await;
+    let other = user(&store, "other@example.com", "sales").await;
+    customer(
+        &store,
+        &rep,
+        json!({"name": "张伟", "mobile": "13812345678"}),
+        &[],
+    )
+    .await;
+    customer(
+        &store,
+        &rep,
+        json!({"name": "章伟", "mobile": "13812345678"}),
+        &[],
+    )
+    .await;
+    customer(
+        &store,
+        &rep,
+        json!({"name": "李雷", "mobile": "13900001111"}),
+        &[],
+    )
+    .await;
+    customer(
+        &store,
+        &other,
+        json!({"name": "李雷", "mobile": "13900001111"}),
+        &[],
+    )
+    .await;
+
+    assert!(matches!(
+        store
+            .scan_duplicates(&rep, ScanOptions::default(), &no_progress)
+            .await,
+        Err(Error::Forbidden)
+    ));
+    let bad = ScanOptions {
+        threshold: 1.5,
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.scan_duplicates(&admin, bad, &no_progress).await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(store.dedupe_runs(10).await.unwrap().is_empty());
+
+    assert_eq!(scan(&store, &admin).await.clusters, 2);
+    assert_eq!(queue(&store, &admin).await.len(), 2);
+    let mine = queue(&store, &rep).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].members[0].name, "张伟");
 }
