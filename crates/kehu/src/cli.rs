@@ -91,6 +91,9 @@ pub enum Command {
     Import(crate::transfer::ImportArgs),
     /// Export customers (a list's filter, as a user sees them) to CSV or XLSX.
     Export(crate::transfer::ExportArgs),
+    /// Scan every customer for duplicates: fills the review queue and
+    /// prints the clusters found.
+    Dedupe(crate::dedupe::DedupeArgs),
     /// Merge duplicate customers into one, or show or undo a merge.
     Merge(crate::merge::MergeArgs),
     /// Fill the database with realistic sample customers.
@@ -205,6 +208,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => crate::transfer::import(args).await,
         Command::Export(args) => crate::transfer::export(args).await,
+        Command::Dedupe(args) => crate::dedupe::run(args).await,
         Command::Merge(args) => crate::merge::run(args).await,
         Command::Demo {
             db,

@@ -3,6 +3,7 @@
 //! the other subcommands do the work people script.
 
 mod cli;
+mod dedupe;
 mod demo;
 mod demo_data;
 mod merge;

@@ -248,7 +248,7 @@ fn print_undo(u: &UndoMerge, lang: Lang, json: bool) -> anyhow::Result<()> {
 }
 
 /// A refusal from the store in the user's language.
-fn explain(e: kehu_store::Error, lang: Lang) -> anyhow::Error {
+pub(crate) fn explain(e: kehu_store::Error, lang: Lang) -> anyhow::Error {
     use kehu_store::Error as E;
     let zh = lang == Lang::ZhCn;
     match e {

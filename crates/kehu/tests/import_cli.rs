@@ -215,3 +215,106 @@ async fn an_import_killed_half_way_is_finished_by_running_it_again_with_every_ro
     assert_eq!(third["resumed"], false);
     assert_eq!(third["created"].as_i64(), Some(0));
 }
+
+/// Every line of standard output as JSON.
+fn json_lines(out: &Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "kehu failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn duplicates_imported_from_a_file_are_found_by_dedupe_and_merged_and_unmerged_from_the_command_line(
+) {
+    let (_store, db) = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Two pairs of one person each, entered the ways people do; the import
+    // itself cannot tell (no shared mobile, e-mail or credit code).
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "外部编号,姓名,手机,邮箱,公司,城市\n\
+         E1,张伟,13812345678,,北京某某科技有限公司,北京\n\
+         E2,章伟,,zhang.wei@example.com,某某科技（北京）有限公司,北京\n\
+         E3,李娜,13900001111,li.na@example.com,上海华联商贸有限公司,上海\n\
+         E4,王强,13700002222,,杭州华信贸易有限公司,杭州\n\
+         E5,李娜,,,华联商贸（上海）有限公司,上海\n",
+    )
+    .unwrap();
+    let import = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &["import", csv.to_str().unwrap(), "--json"],
+    ));
+    assert_eq!(import["created"], 5);
+
+    let clusters = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
+    let mut found: Vec<Vec<String>> = clusters
+        .iter()
+        .map(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["external_id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, vec![vec!["E1", "E2"], vec!["E3", "E5"]]);
+    let li_na = clusters
+        .iter()
+        .find(|c| c["members"][0]["external_id"] == "E3")
+        .unwrap();
+    assert!(li_na["score"].as_f64().unwrap() >= 0.6);
+    assert!(li_na["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("same_company_core")));
+
+    // Text output names the records and the reasons in words.
+    let text = kehu(&db.url, dir.path(), &["dedupe", "--quiet"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("company core equal"), "{text}");
+    assert!(text.contains("ext:E5"), "{text}");
+    assert!(text.contains("2 clusters of likely duplicates"), "{text}");
+
+    let id = |ext: &str| {
+        li_na["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["external_id"] == ext)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    let merge = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &["merge", &id("E3"), &id("E5"), "--json"],
+    ));
+    let after = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
+    assert_eq!(after.len(), 1);
+    let merge_id = merge["id"].as_i64().unwrap().to_string();
+    let undo = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &["merge", "undo", &merge_id, "--json"],
+    ));
+    assert_eq!(undo["done"], true);
+    let again = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
+    assert_eq!(again.len(), 2);
+
+    // A bad threshold is refused in words.
+    let bad = kehu(&db.url, dir.path(), &["dedupe", "--threshold", "2"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("threshold"));
+}
