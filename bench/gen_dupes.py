@@ -459,6 +459,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--en-share", type=float, default=0.3)
     ap.add_argument("--dup-share", type=float, default=0.1, help="share of rows that are extra copies")
+    ap.add_argument("--kind-column", action="store_true",
+                    help="add a last column kind (company or individual), as a store knows it")
     args = ap.parse_args()
     if args.rows < 1 or not 0 <= args.en_share <= 1 or not 0 <= args.dup_share < 0.9:
         ap.error("ROWS must be positive, --en-share in [0, 1] and --dup-share in [0, 0.9)")
@@ -470,7 +472,7 @@ def main():
     # Chance that an entity has copies, so that copies make up dup-share of the rows.
     p_dup = args.dup_share / (1 - args.dup_share) / MEAN_EXTRA
 
-    rows = []  # (csv line without id, entity number, lang)
+    rows = []  # (csv line without id, entity number, lang, kind)
     group_sizes = Counter()
     names = Counter()
     per = {lang: dict.fromkeys(("rows", "entities", "duplicate_rows", "person_entities", "company_entities"), 0)
@@ -479,13 +481,14 @@ def main():
     while len(rows) < args.rows:
         e = gen.entity()
         n_entities += 1
-        rows.append((csv_line(render(e, clean_view(e))), n_entities, e.lang))
+        kind = "company" if e.kind == "company" else "individual"
+        rows.append((csv_line(render(e, clean_view(e))), n_entities, e.lang, kind))
         if e.kind == "person":
             names[(e.lang, "".join(e.np) if e.lang == "zh" else " ".join(e.np))] += 1
         size = 1
         if rng.random() < p_dup:
             for _ in range(min(EXTRA_COPIES(rng), args.rows - len(rows))):
-                rows.append((csv_line(render(e, corrupt.copy(e))), n_entities, e.lang))
+                rows.append((csv_line(render(e, corrupt.copy(e))), n_entities, e.lang, kind))
                 size += 1
         group_sizes[size] += 1
         stats = per[e.lang]
@@ -499,11 +502,11 @@ def main():
     ewidth = max(7, len(str(n_entities)))
     with open(args.records, "w", encoding="utf-8", newline="") as rec, \
             open(args.truth, "w", encoding="utf-8", newline="") as truth:
-        rec.write(HEADER)
+        rec.write(HEADER.replace("\n", ",kind\n") if args.kind_column else HEADER)
         truth.write("external_id,entity,lang\n")
-        for i, (line, ent, lang) in enumerate(rows, 1):
+        for i, (line, ent, lang, kind) in enumerate(rows, 1):
             rid = f"R{i:0{width}d}"
-            rec.write(f"{rid},{line}\n")
+            rec.write(f"{rid},{line},{kind}\n" if args.kind_column else f"{rid},{line}\n")
             truth.write(f"{rid},E{ent:0{ewidth}d},{lang}\n")
 
     shared = [(n, k) for (lang, n), k in names.items() if k > 1]

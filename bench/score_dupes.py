@@ -9,7 +9,8 @@ Usage:
 CLUSTERS.jsonl has one JSON object per line with a key "external_ids" (a
 list of strings), one object per predicted cluster, as `kehu dedupe --json`
 prints; other keys and blank lines are ignored, records in no cluster are
-singletons. TRUTH.csv has the header external_id,entity,lang.
+singletons. Clusters with "related": true (branches of one company, not
+duplicates) are skipped. TRUTH.csv has the header external_id,entity,lang.
 
 A pair is two records; it is true when both share an entity and predicted
 when both are in one cluster. Precision = correct / predicted pairs, recall
@@ -74,6 +75,9 @@ def score(clusters_path, index, entity, lang, n_langs):
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
                 sys.exit(f"{clusters_path}:{line_no}: not JSON: {err}")
+            if isinstance(obj, dict) and obj.get("related") is True:
+                stats["related clusters skipped"] += 1
+                continue
             ids = obj.get("external_ids") if isinstance(obj, dict) else None
             if ids is None:
                 stats["lines without external_ids"] += 1
@@ -125,7 +129,7 @@ def main():
     lines = [("all", true_all, predicted, correct)]
     lines += [(name, true_lang[i], predicted_lang[i], correct_lang[i]) for i, name in enumerate(lang_names)]
     print(f"{len(entity):,} records, {stats['clusters']:,} clusters holding {stats['records in clusters']:,} of them")
-    for what in ("lines without external_ids", "ids not in the truth",
+    for what in ("related clusters skipped", "lines without external_ids", "ids not in the truth",
                  "ids in more than one cluster (or twice in one)"):
         if stats[what]:
             print(f"warning: {stats[what]:,} {what}")

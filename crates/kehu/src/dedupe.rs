@@ -84,7 +84,7 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
         for cluster in &page {
             related += usize::from(cluster.related);
             if a.json {
-                println!("{}", serde_json::to_string(cluster)?);
+                println!("{}", serde_json::to_string(&json_line(cluster)?)?);
             } else {
                 print_cluster(cluster, lang);
             }
@@ -112,6 +112,23 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
         println!("{summary}");
     }
     Ok(())
+}
+
+/// A cluster with its record ids and external ids at the top, for
+/// scripts (bench/score_dupes.py reads `external_ids`).
+fn json_line(c: &QueueCluster) -> anyhow::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(c)?;
+    let ids: Vec<i64> = c.members.iter().map(|m| m.id).collect();
+    let external: Vec<&str> = c
+        .members
+        .iter()
+        .filter_map(|m| m.external_id.as_deref())
+        .collect();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("ids".into(), ids.into());
+        o.insert("external_ids".into(), external.into());
+    }
+    Ok(v)
 }
 
 fn print_cluster(c: &QueueCluster, lang: Lang) {

@@ -257,14 +257,7 @@ async fn duplicates_imported_from_a_file_are_found_by_dedupe_and_merged_and_unme
     let clusters = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
     let mut found: Vec<Vec<String>> = clusters
         .iter()
-        .map(|c| {
-            c["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["external_id"].as_str().unwrap().to_owned())
-                .collect()
-        })
+        .map(|c| serde_json::from_value(c["external_ids"].clone()).unwrap())
         .collect();
     found.sort();
     assert_eq!(found, vec![vec!["E1", "E2"], vec!["E3", "E5"]]);

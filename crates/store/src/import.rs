@@ -18,6 +18,7 @@ use std::hash::{Hash, Hasher};
 use kehu_core::columns::{choice_value, split_list, Target};
 use kehu_core::entry::{parse_object, Kind, Mode, Patch, Stored};
 use kehu_core::field::{FieldDef, FieldKind};
+use kehu_core::phone::{Mobile, Phone};
 use kehu_core::{schema, Actor, Code, CustomerId, FieldError, Invalid, Lang};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -379,6 +380,9 @@ impl Preparer {
         let mut id = None;
         let mut owner: Option<Option<i64>> = None;
         let mut team = None;
+        // A landline or foreign number in the mobile column (手机 columns
+        // often hold the switchboard) is a phone number.
+        let mut phone_in_mobile = None;
         for (target, cell) in self.columns.iter().zip(cells) {
             let Some(target) = target else { continue };
             let cell = cell.trim();
@@ -386,6 +390,9 @@ impl Preparer {
                 continue;
             }
             match target {
+                Target::Field("mobile") if Mobile::parse(cell).is_err() && Phone::parse(cell).is_ok() => {
+                    phone_in_mobile = Some(cell);
+                }
                 Target::Field(name) => {
                     let spec = schema::CUSTOMER.iter().find(|s| s.name == *name);
                     let value = match spec.map(|s| s.kind) {
@@ -439,6 +446,13 @@ impl Preparer {
                     Ok(i) if i > 0 => id = Some(i),
                     _ => errors.push("id", Code::WrongType),
                 },
+            }
+        }
+        if let Some(phone) = phone_in_mobile {
+            if object.contains_key("phone") {
+                errors.push("mobile", Code::InvalidMobile);
+            } else {
+                object.insert("phone".to_owned(), Value::from(phone));
             }
         }
         let mut patch = match parse_object(&object, schema::CUSTOMER, &[], Mode::Update) {

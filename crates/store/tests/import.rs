@@ -724,3 +724,33 @@ async fn a_rep_imports_records_as_their_own_and_may_not_give_them_to_others() {
         .unwrap();
     assert_eq!(mine.owner_id, Some(rep.actor.user_id.get()));
 }
+
+#[tokio::test]
+async fn a_landline_in_the_mobile_column_is_kept_as_the_phone_number() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = admin(&store).await;
+    let options = options(BatchKind::Import, Policy::Skip);
+    let file = [
+        ["北京某某科技有限公司", "010-6234 5678", "", "", "", "", "", ""],
+        ["Catalyst Ltd", "+44 121 250 7768", "", "", "", "", "", ""],
+        ["李四", "1381234", "", "", "", "", "", ""],
+    ];
+    let (_, counts, issues) = import(&store, &ctx, &options, &rows(&file), 10, false).await;
+    assert_eq!((counts.created, counts.rejected), (2, 1));
+    assert_eq!(
+        codes(&issues[0]),
+        vec![("mobile".into(), "invalid_mobile".into())]
+    );
+    let created = all_customers(&store, &ctx).await;
+    let phones: Vec<(&str, Option<&str>, Option<&str>)> = created
+        .iter()
+        .map(|c| (c.name.as_str(), c.phone.as_deref(), c.mobile.as_deref()))
+        .collect();
+    assert_eq!(
+        phones,
+        vec![
+            ("北京某某科技有限公司", Some("010-62345678"), None),
+            ("Catalyst Ltd", Some("+441212507768"), None)
+        ]
+    );
+}
