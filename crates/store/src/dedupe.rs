@@ -272,12 +272,28 @@ impl Store {
         options: ScanOptions,
         progress: &(dyn Fn(ScanProgress) + Sync),
     ) -> Result<DedupeRun> {
-        let run = self.start_scan(ctx, options).await?;
+        let run = self.begin_scan(ctx, options).await?;
+        self.run_scan(run.id, options, progress).await
+    }
+
+    /// Records a scan as started, for [`Store::run_scan`] to carry out
+    /// (in the background, say): the checks of [`Store::scan_duplicates`].
+    pub async fn begin_scan(&self, ctx: &Ctx, options: ScanOptions) -> Result<DedupeRun> {
+        let id = self.start_scan(ctx, options).await?;
+        self.dedupe_run(id).await
+    }
+
+    /// Carries out a scan [`Store::begin_scan`] recorded. A scan that fails
+    /// is removed, so the next may start at once.
+    pub async fn run_scan(
+        &self,
+        run: i64,
+        options: ScanOptions,
+        progress: &(dyn Fn(ScanProgress) + Sync),
+    ) -> Result<DedupeRun> {
         match self.scan_into(run, options, progress).await {
             Ok(()) => self.dedupe_run(run).await,
             Err(e) => {
-                // The run found nothing a person could use; it goes, so the
-                // next scan may start at once.
                 let _ = self
                     .db
                     .execute(q("DELETE FROM dedupe_runs WHERE id = $1").bind(run))

@@ -390,7 +390,9 @@ impl Preparer {
                 continue;
             }
             match target {
-                Target::Field("mobile") if Mobile::parse(cell).is_err() && Phone::parse(cell).is_ok() => {
+                Target::Field("mobile")
+                    if Mobile::parse(cell).is_err() && Phone::parse(cell).is_ok() =>
+                {
                     phone_in_mobile = Some(cell);
                 }
                 Target::Field(name) => {

@@ -731,7 +731,16 @@ async fn a_landline_in_the_mobile_column_is_kept_as_the_phone_number() {
     let ctx = admin(&store).await;
     let options = options(BatchKind::Import, Policy::Skip);
     let file = [
-        ["北京某某科技有限公司", "010-6234 5678", "", "", "", "", "", ""],
+        [
+            "北京某某科技有限公司",
+            "010-6234 5678",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
         ["Catalyst Ltd", "+44 121 250 7768", "", "", "", "", "", ""],
         ["李四", "1381234", "", "", "", "", "", ""],
     ];

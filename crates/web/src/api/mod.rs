@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod customers;
+pub mod duplicates;
 pub mod exports;
 pub mod imports;
 pub mod merges;
@@ -115,6 +116,14 @@ pub fn router() -> Router<AppState> {
         .route("/merges/{id}", get(merges::get))
         .route("/merges/{id}/undo", post(merges::undo))
         .route("/not-duplicates", post(merges::not_duplicate))
+        .route(
+            "/duplicate-scans",
+            get(duplicates::list_scans).post(duplicates::start),
+        )
+        .route("/duplicate-scans/{id}", get(duplicates::get_scan))
+        .route("/duplicates", get(duplicates::queue))
+        .route("/duplicates/{id}", get(duplicates::get))
+        .route("/duplicates/{id}/dismiss", post(duplicates::dismiss))
         .route("/customers/bulk", post(c::bulk))
         .route("/customers/check", post(c::check))
         .route(
@@ -219,6 +228,8 @@ impl Modify for Security {
         imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
         imports::list_templates, imports::save_template, imports::delete_template,
         merges::create, merges::plan, merges::get, merges::undo, merges::not_duplicate,
+        duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
+        duplicates::get, duplicates::dismiss,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -227,6 +238,7 @@ impl Modify for Security {
         (name = "interactions", description = "Follow-ups (跟进记录)"),
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
+        (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
     )
 )]

@@ -116,3 +116,126 @@ async fn bad_merge_requests_are_refused_and_change_nothing() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.customer_count().await, 2);
 }
+
+#[tokio::test]
+async fn a_scan_over_the_api_fills_the_review_queue_and_its_clusters_are_dismissed_or_merged() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for fields in [
+        json!({"name": "张伟", "mobile": "13812345678"}),
+        json!({"name": "章伟", "mobile": "138 1234 5678"}),
+        json!({"name": "李娜", "email": "li.na@example.com", "city": "上海"}),
+        json!({"name": "李娜", "email": "LI.NA@example.com"}),
+        json!({"name": "王强", "mobile": "13900001111"}),
+    ] {
+        ids.push(
+            app.customer(&app.admin, fields).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+
+    let (_, rep) = app.user("rep@example.com", "sales", None).await;
+    let r = app.post("/api/v1/duplicate-scans", &rep, json!({})).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            "/api/v1/duplicate-scans",
+            &app.admin,
+            json!({"threshold": "high"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_errors(&body(r).await),
+        vec![("threshold".to_string(), "wrong_type".to_string())]
+    );
+
+    let r = app
+        .post("/api/v1/duplicate-scans", &app.admin, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let run = body(r).await;
+    let path = format!("/api/v1/duplicate-scans/{}", run["id"]);
+    let mut finished = run;
+    for _ in 0..100 {
+        if !finished["finished_at"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        finished = body(app.get(&path, &app.admin).await).await;
+    }
+    assert_eq!(finished["records"], 5, "{finished}");
+    assert_eq!(finished["clusters"], 2, "{finished}");
+
+    let page = body(app.get("/api/v1/duplicates", &app.admin).await).await;
+    assert_eq!(page["total"], 2, "{page}");
+    let clusters = page["clusters"].as_array().unwrap();
+    let members = |c: &serde_json::Value| -> Vec<i64> {
+        c["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect()
+    };
+    let people = clusters
+        .iter()
+        .find(|c| members(c) == [ids[0], ids[1]])
+        .unwrap();
+    let li_na = clusters
+        .iter()
+        .find(|c| members(c) == [ids[2], ids[3]])
+        .unwrap();
+    assert!(people["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("same_mobile")));
+
+    // Not a duplicate: the cluster leaves the queue, for good.
+    let r = app
+        .post(
+            &format!("/api/v1/duplicates/{}/dismiss", li_na["id"]),
+            &app.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(body(r).await["status"], "dismissed");
+    let r = app
+        .post(
+            &format!("/api/v1/duplicates/{}/dismiss", people["id"]),
+            &app.admin,
+            json!({"member": 999_999}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Merged: the cluster is settled and names its merge.
+    let r = app
+        .post(
+            "/api/v1/merges",
+            &app.admin,
+            json!({"ids": [ids[0], ids[1]]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let merge = body(r).await;
+    let settled = body(
+        app.get(&format!("/api/v1/duplicates/{}", people["id"]), &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(settled["status"], "merged");
+    assert_eq!(settled["merge_id"], merge["id"]);
+    let page = body(app.get("/api/v1/duplicates", &app.admin).await).await;
+    assert_eq!(page["total"], 0, "{page}");
+    let page = body(
+        app.get("/api/v1/duplicates?status=merged", &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(page["total"], 1, "{page}");
+    let r = app.get("/api/v1/duplicates?status=later", &app.admin).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
