@@ -14,6 +14,7 @@ use crate::AppState;
 pub enum Section {
     Customers,
     Imports,
+    Duplicates,
     Tasks,
     Settings,
     Account,

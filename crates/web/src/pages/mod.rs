@@ -10,6 +10,7 @@
 mod account;
 mod assets;
 mod customers;
+mod duplicates;
 mod form;
 mod frame;
 mod i18n;
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/reschedule", post(tasks::reschedule))
         .merge(settings::router())
         .merge(imports::router())
+        .merge(duplicates::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
 }

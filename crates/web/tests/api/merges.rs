@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{body, field_errors, TestApp};
+use crate::pages::Browser;
 
 #[tokio::test]
 async fn customers_merge_and_the_merge_is_undone_over_the_api() {
@@ -238,4 +239,118 @@ async fn a_scan_over_the_api_fills_the_review_queue_and_its_clusters_are_dismiss
     assert_eq!(page["total"], 1, "{page}");
     let r = app.get("/api/v1/duplicates?status=later", &app.admin).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Waits for the scan the page started, through the API.
+async fn scan_finished(app: &TestApp) -> serde_json::Value {
+    for _ in 0..200 {
+        let runs = body(app.get("/api/v1/duplicate-scans", &app.admin).await).await;
+        if runs[0]["finished_at"].is_string() {
+            return runs[0].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the scan did not finish");
+}
+
+#[tokio::test]
+async fn the_review_page_merges_a_cluster_with_chosen_values_and_undoes_it() {
+    let app = TestApp::spawn().await;
+    let a = app
+        .customer(
+            &app.admin,
+            json!({"name": "张伟", "mobile": "13812345678", "title": "经理"}),
+        )
+        .await;
+    let b = app
+        .customer(
+            &app.admin,
+            json!({"name": "章伟", "mobile": "13812345678", "title": "总监", "city": "北京"}),
+        )
+        .await;
+    let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    let admin = Browser::login(&app, "admin@example.com").await;
+    let page = admin.get("/duplicates").await;
+    assert!(page.html.contains(r#"id="scan""#));
+    let done = admin.post("/duplicates/scan", &[]).await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/duplicates?flash=scan_started")
+    );
+    assert_eq!(scan_finished(&app).await["clusters"], 1);
+
+    let page = admin.get("/duplicates").await;
+    let marker = r#"<li class="card" id="cluster-"#;
+    let at = page.html.find(marker).expect("a cluster in the queue") + marker.len();
+    let cluster: i64 = page.html[at..at + page.html[at..].find('"').unwrap()]
+        .parse()
+        .unwrap();
+    assert!(page.html.contains("same mobile") || page.html.contains("手机号相同"));
+
+    // Side by side: the differing title offered from both records.
+    let page = admin.get(&format!("/duplicates/{cluster}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains(&format!(r#"id="keep-title-{a}""#)));
+    assert!(page.html.contains(&format!(r#"id="keep-title-{b}""#)));
+    let (sa, sb) = (a.to_string(), b.to_string());
+    let merged = admin
+        .post(
+            &format!("/duplicates/{cluster}/merge"),
+            &[
+                ("survivor", &sa),
+                ("include", &sa),
+                ("include", &sb),
+                ("keep.title", &sb),
+            ],
+        )
+        .await;
+    assert_eq!(
+        merged.location.as_deref(),
+        Some(format!("/duplicates/{cluster}?flash=merged").as_str())
+    );
+    let survivor = body(app.get(&format!("/api/v1/customers/{a}"), &app.admin).await).await;
+    assert_eq!(survivor["title"], "总监");
+    assert_eq!(survivor["city"], "北京");
+    // The merged record's page leads to the survivor.
+    let old = admin.get(&format!("/customers/{b}")).await;
+    assert_eq!(
+        old.location.as_deref(),
+        Some(format!("/customers/{a}").as_str())
+    );
+
+    let page = admin.get(&format!("/duplicates/{cluster}")).await;
+    assert!(page.html.contains(r#"id="undo""#));
+    let undone = admin
+        .post(&format!("/duplicates/{cluster}/undo"), &[])
+        .await;
+    assert_eq!(
+        undone.location.as_deref(),
+        Some(format!("/duplicates/{cluster}?flash=merge_undone").as_str())
+    );
+    let back = body(app.get(&format!("/api/v1/customers/{b}"), &app.admin).await).await;
+    assert_eq!(back["title"], "总监");
+    let survivor = body(app.get(&format!("/api/v1/customers/{a}"), &app.admin).await).await;
+    assert_eq!(survivor["title"], "经理");
+    // Back in the queue, to be reviewed again.
+    let page = admin.get("/duplicates").await;
+    assert!(page.html.contains(&format!(r#"id="cluster-{cluster}""#)));
+
+    // A sales rep neither scans nor sees clusters of records not theirs.
+    app.user("rep@example.com", "sales", None).await;
+    let rep = Browser::login(&app, "rep@example.com").await;
+    let page = rep.get("/duplicates").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.html.contains(r#"id="scan""#));
+    assert_eq!(
+        rep.post("/duplicates/scan", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = rep
+        .post(
+            &format!("/duplicates/{cluster}/merge"),
+            &[("survivor", &sa), ("include", &sb)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(rep.get("/duplicates").await.html.contains(r#"id="no-clusters""#));
 }
