@@ -20,6 +20,7 @@ pub mod import;
 pub mod list;
 pub mod mask;
 pub mod merge;
+pub mod merge_rules;
 pub mod records;
 pub mod search;
 pub mod tags;

@@ -10,6 +10,7 @@ use kehu_core::{schema, ChangeSource, CustomerId};
 use kehu_store::customers::{Customer, CustomerInput};
 use kehu_store::dedupe::{DedupeRun, QueueCluster, QueueFilter, ScanOptions, ScanProgress};
 use kehu_store::merge::MergeRequest;
+use kehu_store::merge_rules::MergeRuleInput;
 use kehu_store::testing::TestDb;
 use kehu_store::write::Ctx;
 use kehu_store::{Error, Store};
@@ -691,4 +692,126 @@ async fn only_managers_scan_and_reps_see_only_clusters_of_records_they_may_see()
     let mine = queue(&store, &rep).await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].members[0].name, "张伟");
+}
+
+#[tokio::test]
+async fn a_merge_rule_merges_only_the_clusters_it_covers_and_each_merge_is_undone_alone() {
+    let (store, _db) = TestDb::create().await;
+    let admin = user(&store, "admin@example.com", "admin").await;
+    let manager = user(&store, "boss@example.com", "manager").await;
+    // Same mobile and same name: the rule's case.
+    let a = customer(
+        &store,
+        &admin,
+        json!({"name": "李娜", "mobile": "13900001111"}),
+        &[],
+    )
+    .await;
+    let b = customer(
+        &store,
+        &admin,
+        json!({"name": "李娜", "mobile": "139 0000 1111", "city": "上海"}),
+        &[],
+    )
+    .await;
+    // Same mobile, homophone name: left for a person.
+    let p = pair(&store, &admin).await;
+
+    let strict = MergeRuleInput {
+        name: Some("同手机同姓名".into()),
+        require: Some(vec!["same_mobile".into(), "same_name".into()]),
+        min_score: Some(0.8),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.create_merge_rule(&manager, strict.clone()).await,
+        Err(Error::Forbidden)
+    ));
+    for bad in [
+        MergeRuleInput {
+            require: Some(vec!["different_uscc".into()]),
+            ..strict.clone()
+        },
+        MergeRuleInput {
+            min_score: Some(1.5),
+            ..strict.clone()
+        },
+        MergeRuleInput {
+            require: Some(vec![]),
+            min_score: Some(0.5),
+            ..strict.clone()
+        },
+        MergeRuleInput {
+            schedule: Some("hourly".into()),
+            ..strict.clone()
+        },
+    ] {
+        assert!(matches!(
+            store.create_merge_rule(&admin, bad).await,
+            Err(Error::Invalid(_))
+        ));
+    }
+    assert!(store.merge_rules().await.unwrap().is_empty());
+    let rule = store
+        .create_merge_rule(&admin, strict.clone())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_merge_rule(&admin, strict).await,
+        Err(Error::Invalid(_))
+    ));
+
+    scan(&store, &admin).await;
+    let report = store
+        .run_merge_rules(&Ctx::system(ChangeSource::Rule), None)
+        .await
+        .unwrap();
+    assert_eq!(report.clusters, 2);
+    assert_eq!(report.merges.len(), 1);
+    let merge = store.merge(&admin.actor, report.merges[0]).await.unwrap();
+    assert_eq!(merge.source, "rule");
+    assert_eq!(merge.rule_id, Some(rule.id));
+    let mut both = vec![merge.survivor_id, merge.merged_ids[0]];
+    both.sort();
+    assert_eq!(both, vec![a.id, b.id]);
+    // The homophones wait in the queue.
+    let left = queue(&store, &admin).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(members(&left[0]), vec![p.a.id, p.b.id]);
+    assert_eq!(store.dedupe_runs(1).await.unwrap()[0].auto_merged, 1);
+    assert!(store
+        .merge_rule(rule.id)
+        .await
+        .unwrap()
+        .last_run_at
+        .is_some());
+
+    // A rule that merged something stays, disabled if need be.
+    assert!(matches!(
+        store.delete_merge_rule(&admin, rule.id).await,
+        Err(Error::Conflict("rule_in_use"))
+    ));
+    let off = MergeRuleInput {
+        enabled: Some(false),
+        ..Default::default()
+    };
+    assert!(
+        !store
+            .update_merge_rule(&admin, rule.id, off)
+            .await
+            .unwrap()
+            .enabled
+    );
+
+    let undo = store.undo_merge(&admin, merge.id, false).await.unwrap();
+    assert!(undo.done);
+    assert!(store.customer(&admin.actor, CustomerId(a.id)).await.is_ok());
+    assert!(store.customer(&admin.actor, CustomerId(b.id)).await.is_ok());
+    // A disabled rule does not run with the others.
+    assert!(store
+        .run_merge_rules(&admin, None)
+        .await
+        .unwrap()
+        .merges
+        .is_empty());
 }

@@ -123,6 +123,11 @@ async fn a_csv_is_uploaded_mapped_previewed_imported_and_undone_in_the_wizard() 
 }
 
 #[tokio::test]
+async fn duplicates_are_reviewed_merged_and_the_merge_undone_in_the_review_queue() {
+    run(scenarios::review_and_merge_duplicates).await;
+}
+
+#[tokio::test]
 #[ignore = "writes docs/screenshots/*.png for the README: KEHU_SCREENSHOTS=1 cargo test -p kehu --test browser -- --ignored"]
 async fn screenshots_of_the_main_pages_in_both_languages() {
     run(scenarios::screenshots).await;

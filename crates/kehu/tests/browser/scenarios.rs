@@ -561,3 +561,60 @@ pub async fn screenshots(h: &Harness) -> Result<()> {
     }
     Ok(())
 }
+
+/// The review queue: a scan started from the page finds two entries of one
+/// person, the reviewer keeps the second record's title, merges, follows
+/// the merged record's old link to the survivor, and undoes the merge.
+pub async fn review_and_merge_duplicates(h: &Harness) -> Result<()> {
+    let a = h
+        .server
+        .add_customer(json!({"name": "张伟", "mobile": "13812345678", "title": "经理"}))
+        .await?;
+    let b = h
+        .server
+        .add_customer(json!({"name": "章伟", "mobile": "138 1234 5678", "title": "总监"}))
+        .await?;
+    let br = &h.browser;
+    sign_in(br, &h.url(""), ADMIN_EMAIL).await?;
+    br.goto(&h.url("/duplicates")).await?;
+    br.find("form#scan button").await?.click().await?;
+    br.wait_for(".flash", WAIT).await?;
+    until("the scan to find the pair", async || {
+        br.goto(&h.url("/duplicates")).await?;
+        Ok(!br.find_all("#clusters li.card").await?.is_empty())
+    })
+    .await?;
+    br.find("#clusters li.card a.button").await?.click().await?;
+    br.wait_for("form#merge", WAIT).await?;
+    let cluster = br.current_url().await?;
+    br.find(&format!("#keep-title-{b}")).await?.click().await?;
+    br.find(&format!("#survivor-{a}")).await?.click().await?;
+    br.find("#merge-button").await?.click().await?;
+    br.wait_for("form#undo", WAIT).await?;
+    let survivor = h.server.customer(a).await?;
+    ensure!(
+        survivor["title"] == "总监",
+        "kept title: {}",
+        survivor["title"]
+    );
+
+    // The merged record's old address leads to the survivor.
+    br.goto(&h.url(&customer_path(b))).await?;
+    br.wait_for_path(&customer_path(a), WAIT).await?;
+
+    br.goto(&cluster).await?;
+    br.find("form#undo button").await?.click().await?;
+    br.wait_for("form#merge", WAIT).await?;
+    let back = h.server.customer(b).await?;
+    ensure!(
+        back["title"] == "总监" && back["id"] == b,
+        "restored: {back}"
+    );
+    let survivor = h.server.customer(a).await?;
+    ensure!(
+        survivor["title"] == "经理",
+        "survivor title: {}",
+        survivor["title"]
+    );
+    Ok(())
+}

@@ -352,5 +352,9 @@ async fn the_review_page_merges_a_cluster_with_chosen_values_and_undoes_it() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
-    assert!(rep.get("/duplicates").await.html.contains(r#"id="no-clusters""#));
+    assert!(rep
+        .get("/duplicates")
+        .await
+        .html
+        .contains(r#"id="no-clusters""#));
 }
