@@ -33,8 +33,8 @@ pub struct MergeRule {
     pub id: i64,
     pub name: String,
     /// Reason codes every pair of a cluster must have (`same_mobile`, …).
-    #[sqlx(json)]
-    pub require: Vec<String>,
+    #[sqlx(try_from = "String")]
+    pub require: Codes,
     /// Every pair of a cluster must score at least this.
     pub min_score: f64,
     pub enabled: bool,
@@ -43,6 +43,18 @@ pub struct MergeRule {
     pub last_run_at: Option<Time>,
     pub created_at: Time,
     pub updated_at: Time,
+}
+
+/// A JSON array of reason codes in a TEXT column (both backends).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(transparent)]
+pub struct Codes(pub Vec<String>);
+
+impl TryFrom<String> for Codes {
+    type Error = serde_json::Error;
+    fn try_from(s: String) -> std::result::Result<Self, Self::Error> {
+        serde_json::from_str(&s).map(Codes)
+    }
 }
 
 /// A rule as an administrator writes it; on update, `None` keeps a value.
@@ -77,7 +89,7 @@ impl MergeRule {
             && cluster.pairs.iter().all(|p| {
                 p.score >= self.min_score - 1e-9
                     && !p.related
-                    && self.require.iter().all(|r| p.reasons.contains(r))
+                    && self.require.0.iter().all(|r| p.reasons.contains(r))
             })
     }
 }
@@ -214,7 +226,7 @@ impl Store {
                 q("UPDATE merge_rules SET name = $1, require = $2, min_score = $3, enabled = $4, \
                    schedule = $5, updated_at = $6 WHERE id = $7")
                 .bind(name)
-                .bind(json(&input.require.unwrap_or(old.require))?)
+                .bind(json(&input.require.unwrap_or(old.require.0))?)
                 .bind(input.min_score.unwrap_or(old.min_score))
                 .bind(input.enabled.unwrap_or(old.enabled))
                 .bind(input.schedule.unwrap_or(old.schedule))
