@@ -254,6 +254,8 @@ async fn serve(
     };
     // Long jobs resume: imports a stopped server left half-way go on.
     kehu_web::imports::resume_interrupted(&state);
+    // Duplicates are merged daily where an administrator set a rule so.
+    kehu_web::api::duplicates::run_daily_rules(&state);
     kehu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

@@ -761,6 +761,16 @@ async fn a_merge_rule_merges_only_the_clusters_it_covers_and_each_merge_is_undon
         Err(Error::Invalid(_))
     ));
 
+    let daily = MergeRuleInput {
+        schedule: Some("daily".into()),
+        ..Default::default()
+    };
+    store
+        .update_merge_rule(&admin, rule.id, daily)
+        .await
+        .unwrap();
+    assert_eq!(store.due_merge_rules().await.unwrap().len(), 1);
+
     scan(&store, &admin).await;
     let report = store
         .run_merge_rules(&Ctx::system(ChangeSource::Rule), None)

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use kehu_core::{Code, CustomerId, Invalid};
 use kehu_store::dedupe::{DedupeRun, QueueCluster, QueueFilter, QueuePage, ScanOptions};
+use kehu_store::merge_rules::{AutoMerge, MergeRule, MergeRuleInput};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -146,4 +147,169 @@ pub async fn dismiss(
     Ok(Json(
         state.store.dismiss_cluster(&me.ctx(), id, member).await?,
     ))
+}
+
+/// A merge rule's fields from a JSON body.
+fn rule_input(body: &mut JsonObject, invalid: &mut Invalid) -> MergeRuleInput {
+    let mut input = MergeRuleInput {
+        name: body.take_string("name", invalid),
+        schedule: body.take_string("schedule", invalid),
+        ..Default::default()
+    };
+    match body.take("require") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(codes)) => {
+            let codes: Option<Vec<String>> = codes
+                .into_iter()
+                .map(|c| c.as_str().map(str::to_owned))
+                .collect();
+            match codes {
+                Some(codes) => input.require = Some(codes),
+                None => invalid.push("require", Code::WrongType),
+            }
+        }
+        Some(_) => invalid.push("require", Code::WrongType),
+    }
+    match body.take("min_score") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) => input.min_score = n.as_f64(),
+        Some(_) => invalid.push("min_score", Code::WrongType),
+    }
+    match body.take("enabled") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(b)) => input.enabled = Some(b),
+        Some(_) => invalid.push("enabled", Code::WrongType),
+    }
+    body.refuse_rest(invalid);
+    input
+}
+
+#[utoipa::path(get, path = "/api/v1/merge-rules", tag = "duplicates",
+    responses((status = 200, body = [MergeRule]), (status = 403)))]
+/// Rules under which duplicates are merged without review.
+pub async fn list_rules(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<Vec<MergeRule>>> {
+    if !me.actor.may_assign_owner() {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(state.store.merge_rules().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/merge-rules", tag = "duplicates",
+    request_body(content = Object, description = "`{\"name\": \"同手机同姓名\", \"require\": [\"same_mobile\", \"same_name\"], \"min_score\": 0.9, \"schedule\": \"manual\"|\"daily\", \"enabled\": true}`: a cluster is merged when every pair in it scores at least min_score with every required reason"),
+    responses((status = 201, body = MergeRule), (status = 403), (status = 422)))]
+/// Administrators.
+pub async fn create_rule(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    mut body: JsonObject,
+) -> Result<(StatusCode, Json<MergeRule>)> {
+    let mut invalid = Invalid::default();
+    let input = rule_input(&mut body, &mut invalid);
+    invalid.into_result()?;
+    let rule = state.store.create_merge_rule(&me.ctx(), input).await?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/merge-rules/{id}", tag = "duplicates",
+    params(("id" = i64, Path)),
+    request_body(content = Object, description = "Any of the fields of POST /api/v1/merge-rules"),
+    responses((status = 200, body = MergeRule), (status = 403), (status = 404), (status = 422)))]
+pub async fn update_rule(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    mut body: JsonObject,
+) -> Result<Json<MergeRule>> {
+    let mut invalid = Invalid::default();
+    let input = rule_input(&mut body, &mut invalid);
+    invalid.into_result()?;
+    Ok(Json(
+        state.store.update_merge_rule(&me.ctx(), id, input).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/merge-rules/{id}", tag = "duplicates",
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 403), (status = 404),
+              (status = 409, description = "`rule_in_use`: the rule merged records; disable it instead")))]
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state.store.delete_merge_rule(&me.ctx(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/merge-rules/run", tag = "duplicates",
+    request_body(content = Object, description = "`{}` runs every enabled rule over the review queue's open clusters; `{\"rule\": 3}` runs that one"),
+    responses((status = 200, body = AutoMerge, description = "The merges made, each undoable with POST /api/v1/merges/{id}/undo"),
+              (status = 403), (status = 404)))]
+/// Merges the queue's clusters the rules cover. Administrators.
+pub async fn run_rules(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    mut body: JsonObject,
+) -> Result<Json<AutoMerge>> {
+    let mut invalid = Invalid::default();
+    let rule = match body.take("rule") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(id) => Some(id),
+            None => {
+                invalid.push("rule", Code::WrongType);
+                None
+            }
+        },
+    };
+    body.refuse_rest(&mut invalid);
+    invalid.into_result()?;
+    let ctx = kehu_store::write::Ctx {
+        source: kehu_core::ChangeSource::Rule,
+        ..me.ctx()
+    };
+    Ok(Json(state.store.run_merge_rules(&ctx, rule).await?))
+}
+
+/// The daily part of duplicate cleanup: when a daily merge rule is due, a
+/// fresh scan, then the due rules over its clusters, as kehu itself.
+pub async fn daily(state: &AppState) -> kehu_store::Result<()> {
+    let due = state.store.due_merge_rules().await?;
+    if due.is_empty() {
+        return Ok(());
+    }
+    let ctx = kehu_store::write::Ctx::system(kehu_core::ChangeSource::Rule);
+    let options = ScanOptions::default();
+    match state.store.scan_duplicates(&ctx, options, &|_| {}).await {
+        Ok(_) => {}
+        // Someone's scan is running: its queue will do.
+        Err(kehu_store::Error::Conflict(_)) => {}
+        Err(e) => return Err(e),
+    }
+    for rule in due {
+        let report = state.store.run_merge_rules(&ctx, Some(rule.id)).await?;
+        tracing::info!(
+            rule = rule.id,
+            merged = report.merges.len(),
+            "daily merge rule ran"
+        );
+    }
+    Ok(())
+}
+
+/// Checks hourly for daily merge rules that are due, for as long as the
+/// server runs.
+pub fn run_daily_rules(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = daily(&state).await {
+                tracing::error!(error = %e, "daily merge rules failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
 }

@@ -124,6 +124,15 @@ pub fn router() -> Router<AppState> {
         .route("/duplicates", get(duplicates::queue))
         .route("/duplicates/{id}", get(duplicates::get))
         .route("/duplicates/{id}/dismiss", post(duplicates::dismiss))
+        .route(
+            "/merge-rules",
+            get(duplicates::list_rules).post(duplicates::create_rule),
+        )
+        .route("/merge-rules/run", post(duplicates::run_rules))
+        .route(
+            "/merge-rules/{id}",
+            axum::routing::patch(duplicates::update_rule).delete(duplicates::delete_rule),
+        )
         .route("/customers/bulk", post(c::bulk))
         .route("/customers/check", post(c::check))
         .route(
@@ -229,7 +238,8 @@ impl Modify for Security {
         imports::list_templates, imports::save_template, imports::delete_template,
         merges::create, merges::plan, merges::get, merges::undo, merges::not_duplicate,
         duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
-        duplicates::get, duplicates::dismiss,
+        duplicates::get, duplicates::dismiss, duplicates::list_rules, duplicates::create_rule,
+        duplicates::update_rule, duplicates::delete_rule, duplicates::run_rules,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),

@@ -358,3 +358,71 @@ async fn the_review_page_merges_a_cluster_with_chosen_values_and_undoes_it() {
         .html
         .contains(r#"id="no-clusters""#));
 }
+
+#[tokio::test]
+async fn an_administrators_merge_rule_merges_what_it_covers_over_the_api() {
+    let app = TestApp::spawn().await;
+    let a = app
+        .customer(&app.admin, json!({"name": "李娜", "mobile": "13900001111"}))
+        .await;
+    let b = app
+        .customer(&app.admin, json!({"name": "李娜", "mobile": "13900001111"}))
+        .await;
+    let (_, manager) = app.user("boss@example.com", "manager", None).await;
+    let rule = json!({"name": "同手机同姓名", "require": ["same_mobile", "same_name"], "min_score": 0.9, "schedule": "daily"});
+    let r = app
+        .post("/api/v1/merge-rules", &manager, rule.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            "/api/v1/merge-rules",
+            &app.admin,
+            json!({"name": "x", "require": ["same_vibes"], "min_score": 2}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = field_errors(&body(r).await)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(fields, vec!["min_score", "require.0"]);
+    let r = app.post("/api/v1/merge-rules", &app.admin, rule).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let rule = body(r).await;
+    assert_eq!(rule["schedule"], "daily");
+    assert_eq!(rule["require"], json!(["same_mobile", "same_name"]));
+
+    let r = app
+        .post("/api/v1/duplicate-scans", &app.admin, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    scan_finished(&app).await;
+    let r = app
+        .post("/api/v1/merge-rules/run", &app.admin, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let report = body(r).await;
+    assert_eq!(report["merges"].as_array().unwrap().len(), 1, "{report}");
+    let merge = body(
+        app.get(
+            &format!("/api/v1/merges/{}", report["merges"][0]),
+            &app.admin,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(merge["source"], "rule");
+    assert_eq!(merge["rule_id"], rule["id"]);
+    let mut both = vec![merge["survivor_id"].clone(), merge["merged_ids"][0].clone()];
+    both.sort_by_key(|v| v.as_i64());
+    assert_eq!(both, vec![a["id"].clone(), b["id"].clone()]);
+
+    let path = format!("/api/v1/merge-rules/{}", rule["id"]);
+    let r = app.delete(&path, &app.admin).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = app
+        .patch(&path, &app.admin, json!({"enabled": false}))
+        .await;
+    assert_eq!(body(r).await["enabled"], false);
+}
