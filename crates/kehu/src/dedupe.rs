@@ -26,6 +26,10 @@ pub struct DedupeArgs {
     /// score, reasons.
     #[arg(long)]
     pub json: bool,
+    /// After the scan, merge the clusters the administrators' enabled
+    /// merge rules cover (each merge undoable with kehu merge undo).
+    #[arg(long)]
+    pub merge_rules: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -71,6 +75,19 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
         .map_err(|e| explain(e, lang))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
+    let auto = if a.merge_rules {
+        let rule_ctx = kehu_store::write::Ctx {
+            source: ChangeSource::Rule,
+            ..ctx
+        };
+        let report = store
+            .run_merge_rules(&rule_ctx, None)
+            .await
+            .map_err(|e| explain(e, lang))?;
+        Some(report.merges.len())
+    } else {
+        None
+    };
 
     let mut related = 0usize;
     let mut after = 0;
@@ -104,6 +121,13 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
             run.records,
             run.clusters as usize - related,
         )
+    };
+    let summary = match (auto, zh) {
+        (None, _) => summary,
+        (Some(n), true) => format!("{summary}\n按合并规则自动合并了 {n} 组（每次合并都可用 kehu merge undo 撤销）。"),
+        (Some(n), false) => format!(
+            "{summary}\nMerge rules merged {n} clusters (each can be undone with kehu merge undo)."
+        ),
     };
     // With --json, standard output carries only the clusters.
     if a.json {
