@@ -124,7 +124,9 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
     };
     let summary = match (auto, zh) {
         (None, _) => summary,
-        (Some(n), true) => format!("{summary}\n按合并规则自动合并了 {n} 组（每次合并都可用 kehu merge undo 撤销）。"),
+        (Some(n), true) => format!(
+            "{summary}\n按合并规则自动合并了 {n} 组（每次合并都可用 kehu merge undo 撤销）。"
+        ),
         (Some(n), false) => format!(
             "{summary}\nMerge rules merged {n} clusters (each can be undone with kehu merge undo)."
         ),

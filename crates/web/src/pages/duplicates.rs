@@ -13,6 +13,7 @@ use kehu_core::dedupe::Reason;
 use kehu_core::{CustomerId, Lang};
 use kehu_store::dedupe::{DedupeRun, QueueCluster, QueueFilter, QueueMember, ScanOptions};
 use kehu_store::merge::{MergePlan, MergeRequest};
+use kehu_store::merge_rules::{MergeRule, MergeRuleInput};
 
 use super::customers::flash;
 use super::frame::{Frame, Section};
@@ -27,6 +28,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/duplicates", get(queue))
         .route("/duplicates/scan", post(scan))
+        .route("/duplicates/rules", post(create_rule))
+        .route("/duplicates/rules/run", post(run_rules))
+        .route("/duplicates/rules/{id}/toggle", post(toggle_rule))
+        .route("/duplicates/rules/{id}/delete", post(delete_rule))
         .route("/duplicates/{id}", get(show))
         .route("/duplicates/{id}/merge", post(merge))
         .route("/duplicates/{id}/dismiss", post(dismiss))
@@ -125,6 +130,39 @@ struct QueuePage {
     scan: Option<String>,
     running: bool,
     may_scan: bool,
+    /// The merge rules, for administrators.
+    rules: Option<Vec<RuleView>>,
+    /// Evidence a rule may require: (code, label).
+    evidence: Vec<(&'static str, &'static str)>,
+}
+
+pub struct RuleView {
+    pub id: i64,
+    pub name: String,
+    pub require: String,
+    pub min_score: String,
+    pub daily: bool,
+    pub enabled: bool,
+    pub last_run: String,
+}
+
+fn rule_view(r: &MergeRule, t: T) -> RuleView {
+    let sep = if t.is_zh() { "，" } else { ", " };
+    RuleView {
+        id: r.id,
+        name: r.name.clone(),
+        require: r
+            .require
+            .0
+            .iter()
+            .map(|c| reason_label(c, t.0))
+            .collect::<Vec<_>>()
+            .join(sep),
+        min_score: format!("{:.2}", r.min_score),
+        daily: r.schedule == "daily",
+        enabled: r.enabled,
+        last_run: r.last_run_at.map(|at| t.time(at.0)).unwrap_or_default(),
+    }
 }
 
 impl QueuePage {
@@ -185,6 +223,24 @@ pub async fn queue(
         running: latest.as_ref().is_some_and(|r| r.finished_at.is_none()),
         scan: latest.as_ref().map(|r| scan_line(t, r)),
         may_scan,
+        rules: if viewer.me.actor.is_admin() {
+            Some(
+                state
+                    .store
+                    .merge_rules()
+                    .await?
+                    .iter()
+                    .map(|r| rule_view(r, t))
+                    .collect(),
+            )
+        } else {
+            None
+        },
+        evidence: Reason::ALL
+            .iter()
+            .filter(|r| !matches!(r, Reason::DifferentUscc | Reason::NameDifferent))
+            .map(|r| (r.as_str(), r.label(t.0)))
+            .collect(),
     };
     render(&view)
 }
@@ -429,4 +485,79 @@ pub async fn undo(
     } else {
         see_other(&format!("/duplicates/{id}?flash=undo_conflict"))
     })
+}
+
+pub async fn create_rule(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    let f = &posted.fields;
+    let input = MergeRuleInput {
+        name: Some(f.get("name").unwrap_or_default().to_owned()),
+        require: Some(f.all("require").map(str::to_owned).collect()),
+        min_score: Some(
+            f.get("min_score")
+                .and_then(|s| s.parse::<f64>().ok())
+                .unwrap_or(f64::NAN),
+        ),
+        enabled: Some(true),
+        schedule: Some(f.get("schedule").unwrap_or("manual").to_owned()),
+    };
+    match state
+        .store
+        .create_merge_rule(&posted.viewer.me.ctx(), input)
+        .await
+    {
+        Ok(_) => Ok(see_other("/duplicates?flash=rule_saved#rules")),
+        Err(kehu_store::Error::Invalid(_)) => Ok(see_other("/duplicates?flash=rule_invalid#rules")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn toggle_rule(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    let rule = state.store.merge_rule(id).await?;
+    let input = MergeRuleInput {
+        enabled: Some(!rule.enabled),
+        ..Default::default()
+    };
+    state
+        .store
+        .update_merge_rule(&posted.viewer.me.ctx(), id, input)
+        .await?;
+    Ok(see_other("/duplicates?flash=saved#rules"))
+}
+
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    match state
+        .store
+        .delete_merge_rule(&posted.viewer.me.ctx(), id)
+        .await
+    {
+        Ok(()) => Ok(see_other("/duplicates?flash=rule_deleted#rules")),
+        Err(kehu_store::Error::Conflict(_)) => Ok(see_other("/duplicates?flash=rule_in_use#rules")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn run_rules(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    let ctx = kehu_store::write::Ctx {
+        source: kehu_core::ChangeSource::Rule,
+        ..posted.viewer.me.ctx()
+    };
+    let report = state.store.run_merge_rules(&ctx, None).await?;
+    Ok(see_other(&format!(
+        "/duplicates?flash=rules_ran&n={}#rules",
+        report.merges.len()
+    )))
 }

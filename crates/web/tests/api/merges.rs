@@ -426,3 +426,65 @@ async fn an_administrators_merge_rule_merges_what_it_covers_over_the_api() {
         .await;
     assert_eq!(body(r).await["enabled"], false);
 }
+
+#[tokio::test]
+async fn an_administrator_sets_a_merge_rule_on_the_page_and_runs_it() {
+    let app = TestApp::spawn().await;
+    for _ in 0..2 {
+        app.customer(&app.admin, json!({"name": "李娜", "mobile": "13900001111"}))
+            .await;
+    }
+    let admin = Browser::login(&app, "admin@example.com").await;
+    let refused = admin
+        .post(
+            "/duplicates/rules",
+            &[
+                ("name", "宽松"),
+                ("min_score", "0.5"),
+                ("schedule", "manual"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.location.as_deref(),
+        Some("/duplicates?flash=rule_invalid#rules")
+    );
+    let saved = admin
+        .post(
+            "/duplicates/rules",
+            &[
+                ("name", "同手机同姓名"),
+                ("require", "same_mobile"),
+                ("require", "same_name"),
+                ("min_score", "0.9"),
+                ("schedule", "daily"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/duplicates?flash=rule_saved#rules")
+    );
+    let page = admin.get("/duplicates").await;
+    assert!(page.html.contains("同手机同姓名"));
+    let rules = body(app.get("/api/v1/merge-rules", &app.admin).await).await;
+    assert_eq!(rules.as_array().unwrap().len(), 1);
+
+    admin.post("/duplicates/scan", &[]).await;
+    scan_finished(&app).await;
+    let ran = admin.post("/duplicates/rules/run", &[]).await;
+    assert_eq!(
+        ran.location.as_deref(),
+        Some("/duplicates?flash=rules_ran&n=1#rules")
+    );
+    assert_eq!(app.customer_count().await, 1);
+
+    // Not for managers.
+    app.user("boss@example.com", "manager", None).await;
+    let boss = Browser::login(&app, "boss@example.com").await;
+    assert!(!boss.get("/duplicates").await.html.contains(r#"id="rules""#));
+    assert_eq!(
+        boss.post("/duplicates/rules/run", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
