@@ -9,13 +9,13 @@
 //! dismissed stay for the audit report. Pairs a person marked as not
 //! duplicates are never proposed again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use kehu_core::dedupe::{clusters, Cluster, NotDuplicates, Profile, Record, Scanner};
-use kehu_core::{Actor, Code, CustomerId, CustomerKind, Invalid};
+use kehu_core::{Actor, Code, CustomerKind, Invalid};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -94,6 +94,8 @@ pub struct DedupeRun {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QueueCluster {
     pub id: i64,
+    /// `customer` or `contact`: what the members are.
+    pub entity: String,
     pub run_id: i64,
     /// `open`, `merged` or `dismissed`.
     pub status: String,
@@ -125,6 +127,8 @@ pub struct QueueMember {
     pub updated_at: Time,
     /// Set once the record was merged into another or deleted.
     pub deleted_at: Option<Time>,
+    /// A contact's customer.
+    pub customer_id: Option<i64>,
     #[serde(skip)]
     #[sqlx(default)]
     cluster_id: i64,
@@ -144,6 +148,8 @@ pub struct QueuePair {
 pub struct QueueFilter {
     /// `open` (the default), `merged` or `dismissed`.
     pub status: Option<String>,
+    /// `customer` (the default) or `contact`.
+    pub entity: Option<String>,
     /// Only related (`Some(true)`) or only duplicate (`Some(false)`) clusters.
     pub related: Option<bool>,
     pub limit: usize,
@@ -183,6 +189,40 @@ struct ContactRow {
     mobile: Option<String>,
     phone: Option<String>,
     email: Option<String>,
+}
+
+/// A contact as the contact scan reads it, with its customer's name.
+#[derive(sqlx::FromRow)]
+struct ContactScanRow {
+    id: i64,
+    customer_id: i64,
+    name: String,
+    mobile: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    kind: String,
+    customer_name: String,
+    company: Option<String>,
+}
+
+impl ContactScanRow {
+    fn profile(&self) -> Profile {
+        let employer = if self.kind == "company" {
+            Some(self.customer_name.as_str())
+        } else {
+            self.company.as_deref()
+        };
+        let mobiles: Vec<&str> = self.mobile.as_deref().into_iter().collect();
+        let phones: Vec<&str> = self.phone.as_deref().into_iter().collect();
+        let emails: Vec<&str> = self.email.as_deref().into_iter().collect();
+        Profile::new(&Record {
+            company: employer,
+            mobiles: &mobiles,
+            phones: &phones,
+            emails: &emails,
+            ..Record::new(self.id, CustomerKind::Individual, &self.name)
+        })
+    }
 }
 
 /// Profiles of one page of customers; `contacts` sorted by customer.
@@ -255,6 +295,18 @@ fn profile_parallel(rows: Vec<ScanRow>, contacts: Vec<ContactRow>, threads: usiz
 
 fn json(v: &impl Serialize) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
+}
+
+/// SQL true when the actor may see every record of cluster `k`.
+fn all_visible(actor: &Actor) -> String {
+    let vis = visible(actor.scope(), "c");
+    format!(
+        "((k.entity = 'customer' AND NOT EXISTS (SELECT 1 FROM duplicate_members vm \
+         JOIN customers c ON c.id = vm.customer_id WHERE vm.cluster_id = k.id AND NOT {vis})) \
+         OR (k.entity = 'contact' AND NOT EXISTS (SELECT 1 FROM contact_duplicate_members vm \
+         JOIN contacts x ON x.id = vm.contact_id JOIN customers c ON c.id = x.customer_id \
+         WHERE vm.cluster_id = k.id AND NOT {vis})))"
+    )
 }
 
 /// Whether a cluster's every pair is only related: the SQL of
@@ -436,12 +488,69 @@ impl Store {
                 }),
             }
         };
+        let (contact_pairs, contact_found) = self.scan_contacts(options).await?;
         progress(ScanProgress {
             step: ScanStep::Saving,
             done: 0,
-            total: found.len() as u64,
+            total: (found.len() + contact_found.len()) as u64,
         });
-        self.save_clusters(run, records, pairs as i64, &found).await
+        let found = [("customer", found), ("contact", contact_found)];
+        self.save_clusters(run, records, (pairs + contact_pairs) as i64, &found)
+            .await
+    }
+
+    /// Duplicate contacts: the same person twice among one customer's
+    /// contacts. Pairs across customers are left to the customers' own
+    /// scan (two customers sharing a contact are likely one customer).
+    async fn scan_contacts(&self, options: ScanOptions) -> Result<(usize, Vec<Cluster>)> {
+        let marked: Vec<(i64, i64)> = self
+            .db
+            .all(q("SELECT a_id, b_id FROM contact_not_duplicates"))
+            .await?;
+        let excluded: NotDuplicates = marked.into_iter().collect();
+        let mut scanner = Scanner::new()
+            .threshold(options.threshold)
+            .threads(options.threads.max(1))
+            .excluding(excluded.clone());
+        let mut customer_of: HashMap<i64, i64> = HashMap::new();
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<ContactScanRow> = self
+                .db
+                .all(
+                    q(
+                        "SELECT x.id, x.customer_id, x.name, x.mobile, x.phone, x.email, c.kind, \
+                       c.name AS customer_name, c.company FROM contacts x \
+                       JOIN customers c ON c.id = x.customer_id \
+                       WHERE x.deleted_at IS NULL AND c.deleted_at IS NULL AND x.id > $1 \
+                       ORDER BY x.id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(PAGE as i64),
+                )
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            customer_of.extend(rows.iter().map(|r| (r.id, r.customer_id)));
+            let profiles = tokio::task::spawn_blocking(move || {
+                rows.iter().map(ContactScanRow::profile).collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| Error::internal(e.to_string()))?;
+            for profile in profiles {
+                scanner.push(profile);
+            }
+        }
+        tokio::task::spawn_blocking(move || {
+            let candidates: Vec<_> = scanner
+                .scan()
+                .into_iter()
+                .filter(|c| customer_of.get(&c.a) == customer_of.get(&c.b))
+                .collect();
+            (candidates.len(), clusters(candidates, &excluded))
+        })
+        .await
+        .map_err(|e| Error::internal(e.to_string()))
     }
 
     /// Writes a scan's clusters and retires the open clusters of earlier
@@ -451,11 +560,15 @@ impl Store {
         run: i64,
         records: i64,
         pairs: i64,
-        found: &[Cluster],
+        found: &[(&str, Vec<Cluster>)],
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let stale = "SELECT id FROM duplicate_clusters WHERE status = 'open' AND run_id <> $1";
-        for table in ["duplicate_pairs", "duplicate_members"] {
+        for table in [
+            "duplicate_pairs",
+            "duplicate_members",
+            "contact_duplicate_members",
+        ] {
             tx.execute(q(format!("DELETE FROM {table} WHERE cluster_id IN ({stale})")).bind(run))
                 .await?;
         }
@@ -464,56 +577,63 @@ impl Store {
         )
         .await?;
 
-        let ids = tx.reserve_ids("duplicate_clusters", found.len()).await?;
-        let (mut heads, mut members, mut links) = (Vec::new(), Vec::new(), Vec::new());
-        for (cluster, id) in found.iter().zip(&ids) {
-            let score = cluster
-                .pairs
-                .iter()
-                .map(|p| p.scored.score)
-                .fold(0.0f32, f32::max);
-            heads.extend([
-                Arg::from(*id),
-                Arg::from(run),
-                Arg::from(f64::from(score)),
-                Arg::from(cluster.members.len() as i64),
-            ]);
-            for m in &cluster.members {
-                members.extend([Arg::from(*id), Arg::from(*m)]);
-            }
-            for p in &cluster.pairs {
-                let reasons: Vec<&str> = p.scored.reasons.iter().map(|r| r.as_str()).collect();
-                links.extend([
-                    Arg::from(*id),
-                    Arg::from(p.a),
-                    Arg::from(p.b),
-                    Arg::from(f64::from(p.scored.score)),
-                    Arg::from(json(&reasons)?),
-                    Arg::from(p.scored.related_only),
+        let total: usize = found.iter().map(|(_, f)| f.len()).sum();
+        let mut ids = tx
+            .reserve_ids("duplicate_clusters", total)
+            .await?
+            .into_iter();
+        for (entity, clusters) in found {
+            let (mut heads, mut members, mut links) = (Vec::new(), Vec::new(), Vec::new());
+            for (cluster, id) in clusters.iter().zip(ids.by_ref()) {
+                let score = cluster
+                    .pairs
+                    .iter()
+                    .map(|p| p.scored.score)
+                    .fold(0.0f32, f32::max);
+                heads.extend([
+                    Arg::from(id),
+                    Arg::from(run),
+                    Arg::from(*entity),
+                    Arg::from(f64::from(score)),
+                    Arg::from(cluster.members.len() as i64),
                 ]);
+                for m in &cluster.members {
+                    members.extend([Arg::from(id), Arg::from(*m)]);
+                }
+                for p in &cluster.pairs {
+                    let reasons: Vec<&str> = p.scored.reasons.iter().map(|r| r.as_str()).collect();
+                    links.extend([
+                        Arg::from(id),
+                        Arg::from(p.a),
+                        Arg::from(p.b),
+                        Arg::from(f64::from(p.scored.score)),
+                        Arg::from(json(&reasons)?),
+                        Arg::from(p.scored.related_only),
+                    ]);
+                }
             }
+            tx.insert_rows(
+                "duplicate_clusters",
+                &["id", "run_id", "entity", "score", "size"],
+                heads,
+                false,
+            )
+            .await?;
+            let (table, column) = if *entity == "contact" {
+                ("contact_duplicate_members", "contact_id")
+            } else {
+                ("duplicate_members", "customer_id")
+            };
+            tx.insert_rows(table, &["cluster_id", column], members, false)
+                .await?;
+            tx.insert_rows(
+                "duplicate_pairs",
+                &["cluster_id", "a_id", "b_id", "score", "reasons", "related"],
+                links,
+                false,
+            )
+            .await?;
         }
-        tx.insert_rows(
-            "duplicate_clusters",
-            &["id", "run_id", "score", "size"],
-            heads,
-            false,
-        )
-        .await?;
-        tx.insert_rows(
-            "duplicate_members",
-            &["cluster_id", "customer_id"],
-            members,
-            false,
-        )
-        .await?;
-        tx.insert_rows(
-            "duplicate_pairs",
-            &["cluster_id", "a_id", "b_id", "score", "reasons", "related"],
-            links,
-            false,
-        )
-        .await?;
         tx.execute(
             q(
                 "UPDATE dedupe_runs SET records = $1, pairs = $2, clusters = $3, finished_at = $4 \
@@ -521,7 +641,7 @@ impl Store {
             )
             .bind(records)
             .bind(pairs)
-            .bind(found.len() as i64)
+            .bind(total as i64)
             .bind(now_ms())
             .bind(run),
         )
@@ -564,11 +684,14 @@ impl Store {
         if !["open", "merged", "dismissed"].contains(&status) {
             return Err(Invalid::one("status", Code::InvalidChoice).into());
         }
+        let entity = filter.entity.as_deref().unwrap_or("customer");
+        if !["customer", "contact"].contains(&entity) {
+            return Err(Invalid::one("entity", Code::InvalidChoice).into());
+        }
+        // Both are from fixed lists, checked above.
         let mut cond = format!(
-            "k.status = $1 AND NOT EXISTS (SELECT 1 FROM duplicate_members vm \
-             JOIN customers c ON c.id = vm.customer_id \
-             WHERE vm.cluster_id = k.id AND NOT {})",
-            visible(actor.scope(), "c")
+            "k.status = '{status}' AND k.entity = '{entity}' AND {}",
+            all_visible(actor)
         );
         match filter.related {
             Some(true) => cond.push_str(&format!(" AND {RELATED}")),
@@ -581,7 +704,7 @@ impl Store {
                 q(format!(
                     "SELECT COUNT(*) FROM duplicate_clusters k WHERE {cond}"
                 ))
-                .bind(status),
+                .once(),
             )
             .await?;
         let order = if status == "open" {
@@ -594,9 +717,9 @@ impl Store {
             .all(
                 q(format!(
                     "SELECT {HEAD_COLUMNS}, {RELATED} AS related FROM duplicate_clusters k WHERE {cond} \
-                     ORDER BY {order} LIMIT $2 OFFSET $3"
+                     ORDER BY {order} LIMIT $1 OFFSET $2"
                 ))
-                .bind(status)
+                .once()
                 .bind(filter.limit.clamp(1, MAX_PAGE) as i64)
                 .bind(filter.offset as i64),
             )
@@ -653,10 +776,8 @@ impl Store {
             .optional(
                 q(format!(
                     "SELECT {HEAD_COLUMNS}, {RELATED} AS related FROM duplicate_clusters k WHERE k.id = $1 \
-                     AND NOT EXISTS (SELECT 1 FROM duplicate_members vm \
-                     JOIN customers c ON c.id = vm.customer_id \
-                     WHERE vm.cluster_id = k.id AND NOT {})",
-                    visible(actor.scope(), "c")
+                     AND {}",
+                    all_visible(actor)
                 ))
                 .bind(id),
             )
@@ -674,7 +795,7 @@ impl Store {
         &self,
         ctx: &Ctx,
         id: i64,
-        member: Option<CustomerId>,
+        member: Option<i64>,
     ) -> Result<QueueCluster> {
         if !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
@@ -684,8 +805,9 @@ impl Store {
             return Err(Error::Conflict("cluster_closed"));
         }
         let ids: Vec<i64> = cluster.members.iter().map(|m| m.id).collect();
+        let contacts = cluster.entity == "contact";
         let leaving: Vec<i64> = match member {
-            Some(m) if ids.contains(&m.get()) => vec![m.get()],
+            Some(m) if ids.contains(&m) => vec![m],
             Some(_) => return Err(Invalid::one("member", Code::NotFound).into()),
             None => ids.clone(),
         };
@@ -695,7 +817,11 @@ impl Store {
         for &x in &leaving {
             for &y in &ids {
                 if x != y && marked.insert((x.min(y), x.max(y))) {
-                    not_duplicate_in(&mut tx, ctx, x, y, now).await?;
+                    if contacts {
+                        contact_not_duplicate_in(&mut tx, ctx, x, y, now).await?;
+                    } else {
+                        not_duplicate_in(&mut tx, ctx, x, y, now).await?;
+                    }
                 }
             }
         }
@@ -713,12 +839,13 @@ impl Store {
                     .bind(gone),
             )
             .await?;
-            tx.execute(
-                q("DELETE FROM duplicate_members WHERE cluster_id = $1 AND customer_id = $2")
-                    .bind(id)
-                    .bind(gone),
-            )
-            .await?;
+            let members = if contacts {
+                "contact_duplicate_members WHERE cluster_id = $1 AND contact_id = $2"
+            } else {
+                "duplicate_members WHERE cluster_id = $1 AND customer_id = $2"
+            };
+            tx.execute(q(format!("DELETE FROM {members}")).bind(id).bind(gone))
+                .await?;
             tx.execute(
                 q("UPDATE duplicate_clusters SET size = size - 1, score = COALESCE((SELECT MAX(score) \
                    FROM duplicate_pairs WHERE cluster_id = $1), score) WHERE id = $1")
@@ -744,9 +871,16 @@ impl Store {
             .all(
                 q(format!(
                     "SELECT m.cluster_id, c.id, c.kind, c.name, c.company, c.mobile, c.email, \
-                     c.city, c.external_id, c.owner_id, c.created_at, c.updated_at, c.deleted_at \
+                     c.city, c.external_id, c.owner_id, c.created_at, c.updated_at, c.deleted_at, \
+                     CAST(NULL AS BIGINT) AS customer_id \
                      FROM duplicate_members m JOIN customers c ON c.id = m.customer_id \
-                     WHERE m.cluster_id IN ({list}) ORDER BY m.cluster_id, c.id"
+                     WHERE m.cluster_id IN ({list}) \
+                     UNION ALL \
+                     SELECT m.cluster_id, x.id, 'contact', x.name, c.name, x.mobile, x.email, \
+                     c.city, CAST(NULL AS TEXT), c.owner_id, x.created_at, x.updated_at, x.deleted_at, \
+                     x.customer_id FROM contact_duplicate_members m JOIN contacts x ON x.id = m.contact_id \
+                     JOIN customers c ON c.id = x.customer_id \
+                     WHERE m.cluster_id IN ({list}) ORDER BY 1, 2"
                 ))
                 .once(),
             )
@@ -783,12 +917,13 @@ impl Store {
                 });
             }
             out.push(QueueCluster {
+                entity: head.entity,
                 id: head.id,
                 run_id: head.run_id,
                 status: head.status,
                 score: head.score,
                 related: head.related,
-                merge_id: head.merge_id,
+                merge_id: head.merge_id.or(head.contact_merge_id),
                 reasons: reasons.into_iter().collect(),
                 members,
                 pairs: links,
@@ -796,6 +931,28 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Remembers that contacts `x` and `y` are two people, inside `tx`.
+pub(crate) async fn contact_not_duplicate_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    x: i64,
+    y: i64,
+    now: i64,
+) -> Result<()> {
+    tx.execute(
+        q(
+            "INSERT INTO contact_not_duplicates (a_id, b_id, actor_id, created_at) \
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(x.min(y))
+        .bind(x.max(y))
+        .bind(ctx.by())
+        .bind(now),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Remembers that `x` and `y` are not duplicates, inside `tx`.
@@ -821,12 +978,15 @@ pub(crate) async fn not_duplicate_in(
 const RUN_COLUMNS: &str = "id, actor_id, threshold, records, pairs, clusters, auto_merged, \
                            started_at, finished_at";
 
-const HEAD_COLUMNS: &str = "k.id, k.run_id, k.status, k.score, k.merge_id";
+const HEAD_COLUMNS: &str =
+    "k.id, k.run_id, k.entity, k.status, k.score, k.merge_id, k.contact_merge_id";
 
 #[derive(sqlx::FromRow)]
 struct ClusterHead {
     id: i64,
     run_id: i64,
+    entity: String,
+    contact_merge_id: Option<i64>,
     status: String,
     score: f64,
     merge_id: Option<i64>,

@@ -11,6 +11,7 @@ pub mod agenda;
 pub mod auth;
 pub mod bulk;
 pub mod bulk_change;
+pub mod contact_merge;
 pub mod customers;
 pub mod dedupe;
 pub mod duplicates;

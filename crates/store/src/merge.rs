@@ -462,6 +462,7 @@ impl Store {
                 push_history(
                     &mut history,
                     entity,
+                    "customer_id",
                     *entity_id,
                     survivor.id,
                     *from,
@@ -702,7 +703,16 @@ async fn move_attached(
                 id.into(),
                 from.into(),
             ]);
-            push_history(&mut history, entity, id, from, survivor, ctx, now);
+            push_history(
+                &mut history,
+                entity,
+                "customer_id",
+                id,
+                from,
+                survivor,
+                ctx,
+                now,
+            );
         }
     }
     tx.insert_rows(
@@ -716,10 +726,13 @@ async fn move_attached(
         .await
 }
 
-/// A history row for a record moved from one customer to another.
-fn push_history(
+/// A history row for a record moved from one record to another (its
+/// `field`, e.g. `customer_id`, changed from `from` to `to`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn push_history(
     rows: &mut Vec<Arg>,
     entity: &str,
+    field: &str,
     id: i64,
     from: i64,
     to: i64,
@@ -729,7 +742,7 @@ fn push_history(
     rows.extend([
         Arg::from(entity),
         id.into(),
-        "customer_id".into(),
+        field.into(),
         Some(from.to_string()).into(),
         Some(to.to_string()).into(),
         ctx.source.as_str().into(),

@@ -82,6 +82,7 @@ impl MergeRule {
     /// the rule requires.
     pub fn covers(&self, cluster: &QueueCluster) -> bool {
         !cluster.related
+            && cluster.entity == "customer"
             && cluster.status == "open"
             && (2..=MAX_MERGE).contains(&cluster.members.len())
             && cluster.members.iter().all(|m| m.deleted_at.is_none())
@@ -284,7 +285,7 @@ impl Store {
                 .db
                 .all(
                     q(
-                        "SELECT id FROM duplicate_clusters WHERE status = 'open' AND id > $1 \
+                        "SELECT id FROM duplicate_clusters WHERE status = 'open' AND entity = 'customer' AND id > $1 \
                        ORDER BY id LIMIT $2",
                     )
                     .bind(after)

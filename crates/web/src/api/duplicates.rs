@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use kehu_core::{Code, CustomerId, Invalid};
+use kehu_core::{Code, Invalid};
 use kehu_store::dedupe::{DedupeRun, QueueCluster, QueueFilter, QueuePage, ScanOptions};
 use kehu_store::merge_rules::{AutoMerge, MergeRule, MergeRuleInput};
 use serde::Deserialize;
@@ -81,6 +81,7 @@ pub async fn get_scan(
 #[derive(Deserialize)]
 pub struct QueueQuery {
     status: Option<String>,
+    entity: Option<String>,
     related: Option<bool>,
     limit: Option<usize>,
     offset: Option<usize>,
@@ -88,6 +89,7 @@ pub struct QueueQuery {
 
 #[utoipa::path(get, path = "/api/v1/duplicates", tag = "duplicates",
     params(("status" = Option<String>, Query, description = "`open` (default), `merged` or `dismissed`"),
+           ("entity" = Option<String>, Query, description = "`customer` (default) or `contact`"),
            ("related" = Option<bool>, Query, description = "Only branches of one company (true) or only duplicates (false)"),
            ("limit" = Option<usize>, Query, description = "At most 200; 50 by default"),
            ("offset" = Option<usize>, Query)),
@@ -102,6 +104,7 @@ pub async fn queue(
 ) -> Result<Json<QueuePage>> {
     let filter = QueueFilter {
         status: query.status,
+        entity: query.entity,
         related: query.related,
         limit: query.limit.unwrap_or(50),
         offset: query.offset.unwrap_or(0),
@@ -135,7 +138,7 @@ pub async fn dismiss(
     let member = match body.take("member") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_i64() {
-            Some(m) if m > 0 => Some(CustomerId(m)),
+            Some(m) if m > 0 => Some(m),
             _ => {
                 invalid.push("member", Code::WrongType);
                 None

@@ -451,7 +451,7 @@ pub async fn dismiss(
     posted: Posted,
 ) -> Result<Response, PageError> {
     let member = match posted.fields.get("member") {
-        Some(m) => Some(CustomerId(m.parse().map_err(|_| PageError::BadRequest)?)),
+        Some(m) => Some(m.parse().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
     let left = state
