@@ -89,7 +89,7 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
         None
     };
 
-    let mut related = 0usize;
+    let (mut related, mut contacts) = (0usize, 0usize);
     let mut after = 0;
     loop {
         let page = store
@@ -100,6 +100,7 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
         after = last.id;
         for cluster in &page {
             related += usize::from(cluster.related);
+            contacts += usize::from(cluster.entity == "contact");
             if a.json {
                 println!("{}", serde_json::to_string(&json_line(cluster)?)?);
             } else {
@@ -109,17 +110,18 @@ pub async fn run(a: DedupeArgs) -> anyhow::Result<()> {
     }
     let summary = if zh {
         format!(
-            "扫描 {} 条客户，用时 {elapsed:.1} 秒：{} 组疑似重复，另有 {related} 组为同一公司的分支机构。\
-             在“查重”页面逐组核对合并，或用 kehu merge 合并。",
+            "扫描 {} 条客户，用时 {elapsed:.1} 秒：{} 组疑似重复客户，{related} 组为同一公司的分支机构，\
+             {contacts} 组重复联系人。在“查重合并”页面逐组核对合并，或用 kehu merge 合并客户。",
             run.records,
-            run.clusters as usize - related,
+            run.clusters as usize - related - contacts,
         )
     } else {
         format!(
-            "Scanned {} customers in {elapsed:.1} s: {} clusters of likely duplicates, and {related} of \
-             branches of one company. Review and merge them on the Duplicates page, or with kehu merge.",
+            "Scanned {} customers in {elapsed:.1} s: {} clusters of likely duplicates, {related} of \
+             branches of one company and {contacts} of duplicate contacts. Review and merge them on the \
+             Duplicates page, or merge customers with kehu merge.",
             run.records,
-            run.clusters as usize - related,
+            run.clusters as usize - related - contacts,
         )
     };
     let summary = match (auto, zh) {

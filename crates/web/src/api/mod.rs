@@ -116,6 +116,12 @@ pub fn router() -> Router<AppState> {
         .route("/merges/{id}", get(merges::get))
         .route("/merges/{id}/undo", post(merges::undo))
         .route("/not-duplicates", post(merges::not_duplicate))
+        .route("/contact-merges", post(merges::create_contact_merge))
+        .route("/contact-merges/{id}", get(merges::get_contact_merge))
+        .route(
+            "/contact-merges/{id}/undo",
+            post(merges::undo_contact_merge),
+        )
         .route(
             "/duplicate-scans",
             get(duplicates::list_scans).post(duplicates::start),
@@ -237,6 +243,7 @@ impl Modify for Security {
         imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
         imports::list_templates, imports::save_template, imports::delete_template,
         merges::create, merges::plan, merges::get, merges::undo, merges::not_duplicate,
+        merges::create_contact_merge, merges::get_contact_merge, merges::undo_contact_merge,
         duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
         duplicates::get, duplicates::dismiss, duplicates::list_rules, duplicates::create_rule,
         duplicates::update_rule, duplicates::delete_rule, duplicates::run_rules,

@@ -10,9 +10,10 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kehu_core::dedupe::Reason;
-use kehu_core::{CustomerId, Lang};
+use kehu_core::{ContactId, CustomerId, Lang};
+use kehu_store::contact_merge::ContactMergeRequest;
 use kehu_store::dedupe::{DedupeRun, QueueCluster, QueueFilter, QueueMember, ScanOptions};
-use kehu_store::merge::{MergePlan, MergeRequest};
+use kehu_store::merge::{FieldChoice, MergePlan, MergeRequest};
 use kehu_store::merge_rules::{MergeRule, MergeRuleInput};
 
 use super::customers::flash;
@@ -41,6 +42,8 @@ pub fn router() -> Router<AppState> {
 /// A record of a cluster in a line.
 pub struct MemberView {
     pub id: i64,
+    /// Where the record is shown: the customer, or a contact's customer.
+    pub href: String,
     pub name: String,
     /// Company, mobile, e-mail, city and external id, as known.
     pub details: String,
@@ -76,6 +79,7 @@ fn member_view(m: &QueueMember) -> MemberView {
     }
     MemberView {
         id: m.id,
+        href: format!("/customers/{}", m.customer_id.unwrap_or(m.id)),
         name: m.name.clone(),
         details: parts.join(" · "),
         gone: m.deleted_at.is_some(),
@@ -123,6 +127,8 @@ fn scan_line(t: T, run: &DedupeRun) -> String {
 struct QueuePage {
     f: Frame,
     status: String,
+    /// `customer` or `contact`.
+    entity: String,
     clusters: Vec<ClusterCard>,
     total: i64,
     page: usize,
@@ -166,6 +172,10 @@ fn rule_view(r: &MergeRule, t: T) -> RuleView {
 }
 
 impl QueuePage {
+    fn entities(&self) -> [(&'static str, &'static str); 2] {
+        [("customer", "dup.customers"), ("contact", "dup.contacts")]
+    }
+
     fn tabs(&self) -> [(&'static str, &'static str); 3] {
         [
             ("open", "dup.open"),
@@ -191,12 +201,17 @@ pub async fn queue(
         Some(s @ ("merged" | "dismissed")) => s,
         _ => "open",
     };
+    let entity = match get("entity") {
+        Some("contact") => "contact",
+        _ => "customer",
+    };
     let page = get("page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .max(1);
     let filter = QueueFilter {
         status: Some(status.to_owned()),
+        entity: Some(entity.to_owned()),
         related: None,
         limit: PER_PAGE,
         offset: (page - 1) * PER_PAGE,
@@ -216,6 +231,7 @@ pub async fn queue(
             .await?
             .with_flash(flash(t, &params)),
         status: status.to_owned(),
+        entity: entity.to_owned(),
         clusters: found.clusters.iter().map(|c| card(c, t)).collect(),
         total: found.total,
         page,
@@ -272,6 +288,7 @@ pub struct FieldRow {
 
 pub struct RecordColumn {
     pub id: i64,
+    pub href: String,
     pub name: String,
     pub created: String,
     pub updated: String,
@@ -303,6 +320,7 @@ fn columns_and_rows(
         .iter()
         .map(|c| RecordColumn {
             id: c.id,
+            href: format!("/customers/{}", c.id),
             name: c.name.clone(),
             created: t.time(c.created_at.0),
             updated: t.time(c.updated_at.0),
@@ -311,14 +329,25 @@ fn columns_and_rows(
                 .map_or_else(|| never.to_owned(), |v| t.time(v.0)),
         })
         .collect::<Vec<_>>();
-    let rows = plan
-        .fields
+    let rows = field_rows(&plan.fields, &columns, |f| {
+        match f.strip_prefix("custom.") {
+            Some(key) => labels.get(key).cloned().unwrap_or_else(|| key.to_owned()),
+            None => t.field(f).to_owned(),
+        }
+    });
+    (columns, rows)
+}
+
+/// The rows of the comparison: each field's value per column.
+fn field_rows(
+    fields: &[FieldChoice],
+    columns: &[RecordColumn],
+    label: impl Fn(&str) -> String,
+) -> Vec<FieldRow> {
+    fields
         .iter()
         .map(|f| FieldRow {
-            label: match f.field.strip_prefix("custom.") {
-                Some(key) => labels.get(key).cloned().unwrap_or_else(|| key.to_owned()),
-                None => t.field(&f.field).to_owned(),
-            },
+            label: label(&f.field),
             cells: columns
                 .iter()
                 .map(|col| {
@@ -334,8 +363,7 @@ fn columns_and_rows(
             chosen: f.chosen,
             field: f.field.clone(),
         })
-        .collect();
-    (columns, rows)
+        .collect()
 }
 
 pub async fn show(
@@ -352,7 +380,28 @@ pub async fn show(
         .filter(|m| m.deleted_at.is_none())
         .map(|m| CustomerId(m.id))
         .collect();
-    let (columns, rows, survivor) = if cluster.status == "open" && live.len() >= 2 {
+    let contacts = cluster.entity == "contact";
+    let (columns, rows, survivor) = if cluster.status == "open" && live.len() >= 2 && contacts {
+        let ids: Vec<ContactId> = live.iter().map(|c| ContactId(c.get())).collect();
+        let plan = state
+            .store
+            .contact_merge_plan(&viewer.me.ctx(), &ids)
+            .await?;
+        let columns = plan
+            .records
+            .iter()
+            .map(|c| RecordColumn {
+                id: c.id,
+                href: format!("/customers/{}", c.customer_id),
+                name: c.name.clone(),
+                created: t.time(c.created_at.0),
+                updated: t.time(c.updated_at.0),
+                verified: String::new(),
+            })
+            .collect::<Vec<_>>();
+        let rows = field_rows(&plan.fields, &columns, |f| t.field(f).to_owned());
+        (columns, rows, plan.survivor)
+    } else if cluster.status == "open" && live.len() >= 2 {
         let plan = state.store.merge_plan(&viewer.me.actor, &live).await?;
         let labels: BTreeMap<String, String> = state
             .store
@@ -370,6 +419,10 @@ pub async fn show(
         (Vec::new(), Vec::new(), 0)
     };
     let merge_id = match cluster.merge_id {
+        Some(m) if contacts => {
+            let merge = state.store.contact_merge(&viewer.me.ctx(), m).await?;
+            merge.undone_at.is_none().then_some(m)
+        }
         Some(m) => {
             let merge = state.store.merge(&viewer.me.actor, m).await?;
             merge.undone_at.is_none().then_some(m)
@@ -430,6 +483,21 @@ pub async fn merge(
             choose.insert(field.to_owned(), CustomerId(from));
         }
     }
+    if cluster.entity == "contact" {
+        let request = ContactMergeRequest {
+            survivor: ContactId(ids[0]),
+            merged: ids[1..].iter().map(|i| ContactId(*i)).collect(),
+            choose: choose
+                .into_iter()
+                .map(|(f, c): (String, CustomerId)| (f, ContactId(c.get())))
+                .collect(),
+        };
+        state
+            .store
+            .merge_contacts(&posted.viewer.me.ctx(), &request)
+            .await?;
+        return Ok(see_other(&format!("/duplicates/{id}?flash=merged")));
+    }
     let request = MergeRequest {
         score: Some(cluster.score),
         reasons: cluster.reasons.clone(),
@@ -476,11 +544,20 @@ pub async fn undo(
         .await?;
     let merge = cluster.merge_id.ok_or(PageError::Conflict)?;
     let force = posted.fields.get("force").is_some();
-    let undo = state
-        .store
-        .undo_merge(&posted.viewer.me.ctx(), merge, force)
-        .await?;
-    Ok(if undo.done {
+    let done = if cluster.entity == "contact" {
+        state
+            .store
+            .undo_contact_merge(&posted.viewer.me.ctx(), merge, force)
+            .await?
+            .done
+    } else {
+        state
+            .store
+            .undo_merge(&posted.viewer.me.ctx(), merge, force)
+            .await?
+            .done
+    };
+    Ok(if done {
         see_other(&format!("/duplicates/{id}?flash=merge_undone"))
     } else {
         see_other(&format!("/duplicates/{id}?flash=undo_conflict"))

@@ -488,3 +488,110 @@ async fn an_administrator_sets_a_merge_rule_on_the_page_and_runs_it() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn duplicate_contacts_are_reviewed_merged_and_unmerged_on_the_page_and_over_the_api() {
+    let app = TestApp::spawn().await;
+    let firm = app
+        .customer(
+            &app.admin,
+            json!({"kind": "company", "name": "杭州某某贸易有限公司"}),
+        )
+        .await;
+    let mut contacts = Vec::new();
+    for fields in [
+        json!({"name": "王芳", "mobile": "13700001111", "title": "采购"}),
+        json!({"name": "王芳", "mobile": "13700001111", "email": "wf@example.com"}),
+    ] {
+        let mut fields = fields;
+        fields["customer_id"] = firm["id"].clone();
+        let r = app.post("/api/v1/contacts", &app.admin, fields).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        contacts.push(body(r).await["id"].as_i64().unwrap());
+    }
+    let admin = Browser::login(&app, "admin@example.com").await;
+    admin.post("/duplicates/scan", &[]).await;
+    scan_finished(&app).await;
+    let queue = body(
+        app.get("/api/v1/duplicates?entity=contact", &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(queue["total"], 1, "{queue}");
+    let cluster = queue["clusters"][0]["id"].as_i64().unwrap();
+    assert_eq!(queue["clusters"][0]["entity"], "contact");
+    let page = admin.get("/duplicates?entity=contact").await;
+    assert!(page.html.contains(&format!(r#"id="cluster-{cluster}""#)));
+    assert!(page
+        .html
+        .contains(&format!(r#"href="/customers/{}""#, firm["id"])));
+
+    let page = admin.get(&format!("/duplicates/{cluster}")).await;
+    let (a, b) = (contacts[0].to_string(), contacts[1].to_string());
+    assert!(
+        page.html.contains(&format!(r#"id="keep-title-{a}""#)),
+        "{}",
+        page.html
+    );
+    let merged = admin
+        .post(
+            &format!("/duplicates/{cluster}/merge"),
+            &[("survivor", &a), ("include", &a), ("include", &b)],
+        )
+        .await;
+    assert_eq!(
+        merged.location.as_deref(),
+        Some(format!("/duplicates/{cluster}?flash=merged").as_str())
+    );
+    let kept = body(app.get(&format!("/api/v1/contacts/{a}"), &app.admin).await).await;
+    assert_eq!(kept["email"], "wf@example.com");
+    assert_eq!(kept["title"], "采购");
+    let gone = app.get(&format!("/api/v1/contacts/{b}"), &app.admin).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+
+    let undone = admin
+        .post(&format!("/duplicates/{cluster}/undo"), &[])
+        .await;
+    assert_eq!(
+        undone.location.as_deref(),
+        Some(format!("/duplicates/{cluster}?flash=merge_undone").as_str())
+    );
+    let kept = body(app.get(&format!("/api/v1/contacts/{a}"), &app.admin).await).await;
+    assert_eq!(kept["email"], serde_json::Value::Null);
+
+    // The same over the API, and undo asks first after a later edit.
+    let r = app
+        .post(
+            "/api/v1/contact-merges",
+            &app.admin,
+            json!({"ids": [contacts[1], contacts[0]], "keep": {"title": contacts[0]}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let merge = body(r).await;
+    let kept = body(app.get(&format!("/api/v1/contacts/{b}"), &app.admin).await).await;
+    assert_eq!(kept["title"], "采购");
+    let r = app
+        .patch(
+            &format!("/api/v1/contacts/{b}"),
+            &app.admin,
+            json!({"title": "采购总监"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let undo = format!("/api/v1/contact-merges/{}/undo", merge["id"]);
+    let r = app.post(&undo, &app.admin, json!({})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = app.post(&undo, &app.admin, json!({"force": true})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let back = app.get(&format!("/api/v1/contacts/{a}"), &app.admin).await;
+    assert_eq!(back.status(), StatusCode::OK);
+    let r = app
+        .post(
+            "/api/v1/contact-merges",
+            &app.admin,
+            json!({"ids": [contacts[0], contacts[0]]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
