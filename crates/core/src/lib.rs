@@ -18,6 +18,7 @@ pub mod phone;
 pub mod record;
 pub mod region;
 pub mod resident_id;
+pub mod quality;
 pub mod schema;
 pub mod search;
 pub mod text;
