@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{schema, Code, Invalid};
 
 /// The kinds of record the entry standards distinguish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordType {
     /// A customer that is a company (`kind = company`).
@@ -196,12 +196,7 @@ impl QualityRules {
             );
         }
         if self.incomplete_below > 100 {
-            invalid.push(
-                "incomplete_below",
-                Code::AboveMax {
-                    max: "100".into(),
-                },
-            );
+            invalid.push("incomplete_below", Code::AboveMax { max: "100".into() });
         }
         invalid.into_result()
     }
@@ -358,10 +353,16 @@ mod tests {
     #[test]
     fn settings_with_unknown_fields_or_wild_numbers_are_refused() {
         let mut rules = QualityRules::default();
-        rules.company.push(FieldRule::new(&["shoe_size"], Level::Required, 5));
+        rules
+            .company
+            .push(FieldRule::new(&["shoe_size"], Level::Required, 5));
         rules.contact[0].weight = 101;
-        rules.individual.push(FieldRule::new(&["custom.level"], Level::Recommended, 5));
-        rules.individual.push(FieldRule::new(&["email"], Level::Recommended, 5));
+        rules
+            .individual
+            .push(FieldRule::new(&["custom.level"], Level::Recommended, 5));
+        rules
+            .individual
+            .push(FieldRule::new(&["email"], Level::Recommended, 5));
         rules.stale_days = 0;
         let err = rules.check(&["level"]).unwrap_err();
         let mut found: Vec<(String, &str)> = err
@@ -381,7 +382,9 @@ mod tests {
         );
         // The same custom field is unknown when no such field is defined.
         let mut custom = QualityRules::default();
-        custom.company.push(FieldRule::new(&["custom.level"], Level::Required, 5));
+        custom
+            .company
+            .push(FieldRule::new(&["custom.level"], Level::Required, 5));
         assert!(custom.check(&[]).is_err());
         assert!(custom.check(&["level"]).is_ok());
     }
@@ -392,9 +395,14 @@ mod tests {
         let mut after = before.clone();
         after.company[2].level = Level::Required; // uscc
         after.company[0].weight = 50; // name: still required
-        after.contact.push(FieldRule::new(&["notes"], Level::Required, 1));
+        after
+            .contact
+            .push(FieldRule::new(&["notes"], Level::Required, 1));
         assert_eq!(after.newly_required(&before, RecordType::Company), vec![2]);
-        assert_eq!(after.newly_required(&before, RecordType::Individual), Vec::<usize>::new());
+        assert_eq!(
+            after.newly_required(&before, RecordType::Individual),
+            Vec::<usize>::new()
+        );
         assert_eq!(after.newly_required(&before, RecordType::Contact), vec![4]);
     }
 

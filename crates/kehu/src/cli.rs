@@ -93,6 +93,10 @@ pub enum Command {
     Export(crate::transfer::ExportArgs),
     /// Merge duplicate customers into one, or show or undo a merge.
     Merge(crate::merge::MergeArgs),
+    /// The data quality report (核对报告): invalid, incomplete, duplicate
+    /// and stale records, per owner and team; stale records get a
+    /// verification task for their owner.
+    Check(crate::check::CheckArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -206,6 +210,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => crate::transfer::import(args).await,
         Command::Export(args) => crate::transfer::export(args).await,
         Command::Merge(args) => crate::merge::run(args).await,
+        Command::Check(args) => crate::check::run(args).await,
         Command::Demo {
             db,
             customers,
@@ -250,6 +255,8 @@ async fn serve(
     };
     // Long jobs resume: imports a stopped server left half-way go on.
     kehu_web::imports::resume_interrupted(&state);
+    // Stale records get their verification tasks, once a day.
+    kehu_web::maintenance::start_daily(&state);
     kehu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

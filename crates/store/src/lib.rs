@@ -19,6 +19,7 @@ pub mod import;
 pub mod list;
 pub mod mask;
 pub mod merge;
+pub mod quality;
 pub mod records;
 pub mod search;
 pub mod tags;

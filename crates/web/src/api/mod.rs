@@ -5,6 +5,7 @@ pub mod customers;
 pub mod exports;
 pub mod imports;
 pub mod merges;
+pub mod quality;
 pub mod records;
 pub mod settings;
 pub mod views;
@@ -115,6 +116,19 @@ pub fn router() -> Router<AppState> {
         .route("/merges/{id}", get(merges::get))
         .route("/merges/{id}/undo", post(merges::undo))
         .route("/not-duplicates", post(merges::not_duplicate))
+        .route(
+            "/quality/rules",
+            get(quality::rules).patch(quality::update_rules),
+        )
+        .route("/quality/revalidations", get(quality::revalidations))
+        .route(
+            "/quality/revalidations/{id}/failures",
+            get(quality::failures),
+        )
+        .route("/quality/check", post(quality::run_check))
+        .route("/quality/check-runs", get(quality::check_runs))
+        .route("/quality/check-runs/{id}", get(quality::check_run))
+        .route("/customers/{id}/quality", get(quality::customer_quality))
         .route("/customers/bulk", post(c::bulk))
         .route("/customers/check", post(c::check))
         .route(
@@ -219,6 +233,8 @@ impl Modify for Security {
         imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
         imports::list_templates, imports::save_template, imports::delete_template,
         merges::create, merges::plan, merges::get, merges::undo, merges::not_duplicate,
+        quality::rules, quality::update_rules, quality::revalidations, quality::failures,
+        quality::run_check, quality::check_runs, quality::check_run, quality::customer_quality,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -227,6 +243,7 @@ impl Modify for Security {
         (name = "interactions", description = "Follow-ups (跟进记录)"),
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
+        (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
     )
 )]

@@ -15,6 +15,7 @@ pub enum Section {
     Customers,
     Imports,
     Tasks,
+    Quality,
     Settings,
     Account,
 }
@@ -25,6 +26,8 @@ pub struct Frame {
     pub section: Section,
     pub user_name: String,
     pub is_admin: bool,
+    /// Whether the user sees the data quality report (managers, admins).
+    pub sees_quality: bool,
     /// Whether the user may import (any role that may write records).
     pub may_import: bool,
     pub csrf: String,
@@ -54,6 +57,10 @@ impl Frame {
             section,
             user_name: user.name.clone().unwrap_or_else(|| user.email.clone()),
             is_admin: viewer.me.actor.is_admin(),
+            sees_quality: matches!(
+                viewer.me.actor.role,
+                kehu_core::Role::Admin | kehu_core::Role::Manager
+            ),
             may_import: viewer.me.actor.may_write_records(),
             csrf: viewer.csrf.clone(),
             tasks_due: counts.overdue + counts.today,

@@ -15,6 +15,7 @@ mod frame;
 mod i18n;
 mod imports;
 mod login;
+mod quality;
 mod settings;
 mod tasks;
 
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/reschedule", post(tasks::reschedule))
         .merge(settings::router())
         .merge(imports::router())
+        .merge(quality::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
 }

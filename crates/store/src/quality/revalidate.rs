@@ -1,0 +1,280 @@
+//! Re-validation: after an administrator tightens a rule (a field made
+//! required, a custom field's pattern or options changed), every record is
+//! checked against what changed, and those that now break it are listed
+//! for people to fix. Nothing in the records changes.
+
+use kehu_core::field::FieldDef;
+use kehu_core::quality::{QualityRules, RecordType};
+use kehu_core::{Code, Scope};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{custom_failures, customer_filled, manager_or_admin};
+use crate::db::{q, Arg};
+use crate::time::Time;
+use crate::write::Ctx;
+use crate::{now_ms, Error, Result, Store};
+
+/// One re-validation: what caused it and how many records now fail.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Revalidation {
+    pub id: i64,
+    /// `quality_rules`, or `field:KEY` for a custom field's rules.
+    pub cause: String,
+    pub actor_id: Option<i64>,
+    /// Records looked at.
+    pub checked: i64,
+    /// Records that break a changed rule (a record breaking two counts
+    /// once).
+    pub failing: i64,
+    pub created_at: Time,
+}
+
+/// A record that breaks a changed rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ToSchema)]
+pub struct RevalidationFailure {
+    /// `customer` or `contact`.
+    pub entity: String,
+    pub record_id: i64,
+    /// The rule's fields (`mobile|phone`) or `custom.KEY`.
+    pub field: String,
+    pub code: String,
+}
+
+/// Most failures one page returns.
+pub const MAX_FAILURE_PAGE: i64 = 1000;
+
+/// What a re-validation checks.
+enum Target<'a> {
+    /// The quality rules of each type that became required.
+    Rules {
+        rules: &'a QualityRules,
+        company: Vec<usize>,
+        individual: Vec<usize>,
+        contact: Vec<usize>,
+    },
+    /// One custom field, under its new definition.
+    Field(&'a FieldDef),
+}
+
+impl Store {
+    pub(super) async fn revalidate_rules(
+        &self,
+        ctx: &Ctx,
+        before: &QualityRules,
+        after: &QualityRules,
+    ) -> Result<Revalidation> {
+        let target = Target::Rules {
+            rules: after,
+            company: after.newly_required(before, RecordType::Company),
+            individual: after.newly_required(before, RecordType::Individual),
+            contact: after.newly_required(before, RecordType::Contact),
+        };
+        self.revalidate(ctx, "quality_rules", target).await
+    }
+
+    /// Re-validates the customers' values of a custom field whose
+    /// definition just changed.
+    pub(crate) async fn revalidate_field(&self, ctx: &Ctx, def: &FieldDef) -> Result<Revalidation> {
+        let cause = format!("field:{}", def.key);
+        self.revalidate(ctx, &cause, Target::Field(def)).await
+    }
+
+    async fn revalidate(&self, ctx: &Ctx, cause: &str, target: Target<'_>) -> Result<Revalidation> {
+        let now = now_ms();
+        let id = {
+            let mut tx = self.db.begin().await?;
+            let id = tx
+                .insert(
+                    q("INSERT INTO revalidations (cause, actor_id, created_at) VALUES ($1, $2, $3) RETURNING id")
+                        .bind(cause)
+                        .bind(ctx.by())
+                        .bind(now),
+                )
+                .await?;
+            tx.commit().await?;
+            id
+        };
+        let mut checked = 0i64;
+        let mut failing = 0i64;
+        let wants_customers = match &target {
+            Target::Rules {
+                company,
+                individual,
+                ..
+            } => !company.is_empty() || !individual.is_empty(),
+            Target::Field(_) => true,
+        };
+        if wants_customers {
+            let mut after = 0;
+            loop {
+                let page = self.customers_after(Scope::All, after).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                let mut rows: Vec<Arg> = Vec::new();
+                for c in &page {
+                    checked += 1;
+                    let found = match &target {
+                        Target::Rules {
+                            rules,
+                            company,
+                            individual,
+                            ..
+                        } => {
+                            let record = RecordType::of_customer(&c.kind);
+                            let indexes = if record == RecordType::Company {
+                                company
+                            } else {
+                                individual
+                            };
+                            let list = rules.of(record);
+                            indexes
+                                .iter()
+                                .filter(|&&i| !list[i].is_met(&|f: &str| customer_filled(c, f)))
+                                .map(|&i| (list[i].label(), Code::Required))
+                                .collect::<Vec<_>>()
+                        }
+                        Target::Field(def) => custom_failures(std::slice::from_ref(*def), c),
+                    };
+                    if !found.is_empty() {
+                        failing += 1;
+                    }
+                    for (field, code) in found {
+                        push_failure(&mut rows, id, "customer", c.id, field, &code);
+                    }
+                }
+                self.write_failures(rows).await?;
+            }
+        }
+        if let Target::Rules { rules, contact, .. } = &target {
+            if !contact.is_empty() {
+                let list = rules.of(RecordType::Contact);
+                let mut after = 0;
+                loop {
+                    let page = self.contacts_after(Scope::All, after).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.id;
+                    let mut rows: Vec<Arg> = Vec::new();
+                    for c in &page {
+                        checked += 1;
+                        let mut fails = false;
+                        for &i in contact {
+                            if !list[i].is_met(&|f: &str| c.filled(f)) {
+                                fails = true;
+                                push_failure(
+                                    &mut rows,
+                                    id,
+                                    "contact",
+                                    c.id,
+                                    list[i].label(),
+                                    &Code::Required,
+                                );
+                            }
+                        }
+                        failing += i64::from(fails);
+                    }
+                    self.write_failures(rows).await?;
+                }
+            }
+        }
+        self.db
+            .execute(
+                q("UPDATE revalidations SET checked = $1, failing = $2 WHERE id = $3")
+                    .bind(checked)
+                    .bind(failing)
+                    .bind(id),
+            )
+            .await?;
+        self.revalidation_by_id(id).await
+    }
+
+    async fn write_failures(&self, rows: Vec<Arg>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        tx.insert_rows(
+            "revalidation_failures",
+            &["revalidation_id", "entity", "record_id", "field", "code"],
+            rows,
+            false,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn revalidation_by_id(&self, id: i64) -> Result<Revalidation> {
+        self.db
+            .optional(
+                q("SELECT id, cause, actor_id, checked, failing, created_at FROM revalidations WHERE id = $1")
+                    .bind(id),
+            )
+            .await?
+            .ok_or(Error::NotFound)
+    }
+
+    /// A re-validation (managers and administrators).
+    pub async fn revalidation(&self, actor: &kehu_core::Actor, id: i64) -> Result<Revalidation> {
+        manager_or_admin(actor)?;
+        self.revalidation_by_id(id).await
+    }
+
+    /// The latest re-validations, newest first (managers and
+    /// administrators).
+    pub async fn revalidations(
+        &self,
+        actor: &kehu_core::Actor,
+        limit: i64,
+    ) -> Result<Vec<Revalidation>> {
+        manager_or_admin(actor)?;
+        self.db
+            .all(
+                q(
+                    "SELECT id, cause, actor_id, checked, failing, created_at FROM revalidations \
+                   ORDER BY id DESC LIMIT $1",
+                )
+                .bind(limit.clamp(1, 1000)),
+            )
+            .await
+    }
+
+    /// A page of the records a re-validation listed: customers first, then
+    /// contacts, each by id.
+    pub async fn revalidation_failures(
+        &self,
+        actor: &kehu_core::Actor,
+        id: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<RevalidationFailure>> {
+        manager_or_admin(actor)?;
+        if !(1..=MAX_FAILURE_PAGE).contains(&limit) {
+            return Err(super::bad_limit());
+        }
+        self.revalidation_by_id(id).await?;
+        self.db
+            .all(
+                q("SELECT entity, record_id, field, code FROM revalidation_failures \
+                   WHERE revalidation_id = $1 ORDER BY entity DESC, record_id, field LIMIT $2 OFFSET $3")
+                .bind(id)
+                .bind(limit)
+                .bind(offset.max(0)),
+            )
+            .await
+    }
+}
+
+fn push_failure(
+    rows: &mut Vec<Arg>,
+    id: i64,
+    entity: &str,
+    record: i64,
+    field: String,
+    code: &Code,
+) {
+    rows.push(id.into());
+    rows.push(entity.into());
+    rows.push(record.into());
+    rows.push(field.into());
+    rows.push(code.as_str().into());
+}

@@ -1,0 +1,100 @@
+//! Stale records: customers nobody verified or updated for the period the
+//! administrator set. Each owned one gets one open verification task for
+//! its owner; "mark verified" resets the clock and completes the task.
+
+use kehu_core::quality::stale_cutoff;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{q, Tx};
+use crate::time::Time;
+use crate::write::{write_history, Change, Ctx};
+use crate::Result;
+use crate::Store;
+
+/// A verification task is due this long after the sweep that made it.
+const TASK_DUE_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StaleSweep {
+    /// Verification tasks created (records already holding an open one,
+    /// and records in the shared pool, get none).
+    pub tasks_created: i64,
+}
+
+impl Store {
+    /// Gives the owner of every stale customer a verification task, unless
+    /// one is open already. `now` is the sweep's clock (tests move it).
+    /// Safe to run twice and from several processes at once: a unique
+    /// index admits one open verification task per record.
+    pub async fn sweep_stale(&self, now: Time) -> Result<StaleSweep> {
+        let rules = self.quality_rules().await?;
+        let cutoff = stale_cutoff(now.0, rules.stale_days);
+        let mut tx = self.db.begin().await?;
+        let created = tx
+            .execute(
+                q("INSERT INTO tasks (customer_id, title, due_at, assignee_id, status, purpose, \
+                   version, created_at, updated_at) \
+                   SELECT c.id, CASE WHEN u.lang = 'en' THEN 'Verify customer details: ' ELSE '核对客户资料：' END \
+                   || SUBSTR(c.name, 1, 150), $1, c.owner_id, 'open', 'verify', 1, $2, $2 \
+                   FROM customers c JOIN users u ON u.id = c.owner_id \
+                   WHERE c.deleted_at IS NULL AND c.owner_id IS NOT NULL AND c.updated_at < $3 \
+                   AND (c.verified_at IS NULL OR c.verified_at < $3) \
+                   AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.customer_id = c.id AND t.purpose = 'verify' \
+                   AND t.status = 'open' AND t.deleted_at IS NULL) \
+                   ON CONFLICT DO NOTHING")
+                .bind(now.0 + TASK_DUE_MS)
+                .bind(now.0)
+                .bind(cutoff),
+            )
+            .await?;
+        // The tasks' history, as any created record has: by kehu's rules.
+        tx.execute(
+            q("INSERT INTO history (entity, entity_id, field, old_value, new_value, source, actor_id, at) \
+               SELECT 'task', t.id, 'title', NULL, t.title, 'rule', NULL, $1 FROM tasks t \
+               WHERE t.purpose = 'verify' AND t.created_at = $1 AND t.created_by IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM history h WHERE h.entity = 'task' AND h.entity_id = t.id)")
+            .bind(now.0),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(StaleSweep {
+            tasks_created: i64::try_from(created).unwrap_or(i64::MAX),
+        })
+    }
+}
+
+/// Completes the open verification task of a customer just verified, in
+/// the verifying transaction.
+pub(crate) async fn complete_verification(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    customer_id: i64,
+    now: i64,
+) -> Result<()> {
+    let open: Vec<(i64,)> = tx
+        .all(
+            q("SELECT id FROM tasks WHERE customer_id = $1 AND purpose = 'verify' AND status = 'open' \
+               AND deleted_at IS NULL")
+            .bind(customer_id),
+        )
+        .await?;
+    for (task,) in open {
+        tx.execute(
+            q("UPDATE tasks SET status = 'done', completed_at = $1, updated_at = $1, updated_by = $2, \
+               version = version + 1 WHERE id = $3")
+            .bind(now)
+            .bind(ctx.by())
+            .bind(task),
+        )
+        .await?;
+        let change = Change {
+            field: "status".into(),
+            old: Some("open".into()),
+            new: Some("done".into()),
+        };
+        write_history(tx, "task", task, &[change], ctx, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! Daily maintenance of `kehu serve`: work that keeps the data trustworthy
+//! without anyone asking. Each step is safe to run in several processes at
+//! once (the stale sweep admits one open verification task per record),
+//! so every server runs the loop.
+
+use std::time::Duration;
+
+use kehu_store::quality::StaleSweep;
+use kehu_store::time::Time;
+use kehu_store::Store;
+use serde::Serialize;
+
+use crate::AppState;
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+/// The first run waits a little, so a starting server serves first.
+const FIRST_RUN: Duration = Duration::from_secs(60);
+
+/// What one day's maintenance did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Maintenance {
+    pub stale: StaleSweep,
+}
+
+/// Everything the daily loop does, once, at `now`: stale records get a
+/// verification task for their owner. Further daily steps (merge rules
+/// with a daily schedule) belong here.
+pub async fn run_daily(store: &Store, now: Time) -> Result<Maintenance, kehu_store::Error> {
+    let stale = store.sweep_stale(now).await?;
+    Ok(Maintenance { stale })
+}
+
+/// Runs [`run_daily`] a minute after start and then once a day.
+pub fn start_daily(state: &AppState) {
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let waits = std::iter::once(FIRST_RUN).chain(std::iter::repeat(DAY));
+        for wait in waits {
+            tokio::time::sleep(wait).await;
+            match run_daily(&store, Time::now()).await {
+                Ok(done) => tracing::info!(
+                    verification_tasks = done.stale.tasks_created,
+                    "daily maintenance done"
+                ),
+                Err(e) => tracing::error!(error = %e, "daily maintenance failed"),
+            }
+        }
+    });
+}
