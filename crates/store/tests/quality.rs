@@ -134,11 +134,7 @@ async fn tightening_a_rule_lists_exactly_the_records_that_now_break_it_and_chang
     let mut rules = store.quality_rules().await.unwrap();
     assert_eq!(rules, QualityRules::default());
     rules.company[2].level = Level::Required; // uscc
-    rules.contact.push(FieldRule {
-        fields: vec!["email".into()],
-        level: Level::Required,
-        weight: 10,
-    });
+    rules.contact[2].level = Level::Required; // email
     rules.stale_days = 90;
     let (saved, revalidation) = store
         .set_quality_rules(&admin, rules.clone())
@@ -299,10 +295,15 @@ async fn a_stale_record_gets_one_verification_task_for_its_owner_and_verifying_c
     assert_eq!(store.sweep_stale(now).await.unwrap().tasks_created, 1);
     assert_eq!(store.sweep_stale(now).await.unwrap().tasks_created, 0);
     let tasks = store
-        .tasks(&admin.actor, None, Some("open"), None, 100)
+        .tasks(&admin.actor, Some(rep.actor.user_id.get()), Some("open"), None, 100)
         .await
         .unwrap();
     assert_eq!(tasks.len(), 1);
+    let pool_tasks = store
+        .tasks(&admin.actor, None, None, Some(CustomerId(pool.id)), 10)
+        .await
+        .unwrap();
+    assert!(pool_tasks.is_empty(), "a pool record got a task");
     let task = &tasks[0];
     assert_eq!(task.customer_id, Some(stale.id));
     assert_eq!(task.assignee_id, Some(rep.actor.user_id.get()));
