@@ -269,7 +269,7 @@ pub fn assess(rules: &[FieldRule], filled: impl Fn(&str) -> bool) -> Assessment 
             missing_recommended.push(i);
         }
     }
-    let score = if total == 0 { 100 } else { met * 100 / total };
+    let score = (met * 100).checked_div(total).unwrap_or(100);
     Assessment {
         score: u32::try_from(score).unwrap_or(100),
         missing_required,

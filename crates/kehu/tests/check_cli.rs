@@ -47,7 +47,10 @@ async fn kehu_check_json_prints_the_report_and_creates_verification_tasks_once()
     let rep = store
         .create_user(
             None,
-            patch(schema::USER, json!({"email": "rep@example.com", "role": "sales"})),
+            patch(
+                schema::USER,
+                json!({"email": "rep@example.com", "role": "sales"}),
+            ),
             None,
         )
         .await

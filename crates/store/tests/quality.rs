@@ -295,7 +295,13 @@ async fn a_stale_record_gets_one_verification_task_for_its_owner_and_verifying_c
     assert_eq!(store.sweep_stale(now).await.unwrap().tasks_created, 1);
     assert_eq!(store.sweep_stale(now).await.unwrap().tasks_created, 0);
     let tasks = store
-        .tasks(&admin.actor, Some(rep.actor.user_id.get()), Some("open"), None, 100)
+        .tasks(
+            &admin.actor,
+            Some(rep.actor.user_id.get()),
+            Some("open"),
+            None,
+            100,
+        )
         .await
         .unwrap();
     assert_eq!(tasks.len(), 1);
