@@ -163,6 +163,20 @@ fn add(figures: &mut EntityFigures, sum: &mut i64, score: u32, m: Marks) {
     *sum += i64::from(score);
 }
 
+/// The table's lines with the names `name_of` gives their ids.
+fn named(
+    rows: BTreeMap<Option<i64>, QualityRow>,
+    name_of: impl Fn(i64) -> Option<String>,
+) -> Vec<QualityRow> {
+    rows.into_iter()
+        .map(|(id, row)| QualityRow {
+            id,
+            name: id.and_then(&name_of),
+            ..row
+        })
+        .collect()
+}
+
 fn scope_of(actor: &Actor) -> (&'static str, Option<i64>) {
     match actor.scope() {
         Scope::All => ("all", None),
@@ -376,19 +390,10 @@ impl Store {
         rows: BTreeMap<Option<i64>, QualityRow>,
     ) -> Result<Vec<QualityRow>> {
         let users = self.users().await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, row)| QualityRow {
-                id,
-                name: id.and_then(|id| {
-                    users
-                        .iter()
-                        .find(|u| u.id == id)
-                        .map(|u| u.name.clone().unwrap_or_else(|| u.email.clone()))
-                }),
-                ..row
-            })
-            .collect())
+        Ok(named(rows, |id| {
+            let u = users.iter().find(|u| u.id == id)?;
+            Some(u.name.clone().unwrap_or_else(|| u.email.clone()))
+        }))
     }
 
     async fn named_teams(
@@ -396,14 +401,9 @@ impl Store {
         rows: BTreeMap<Option<i64>, QualityRow>,
     ) -> Result<Vec<QualityRow>> {
         let teams = self.teams().await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, row)| QualityRow {
-                id,
-                name: id.and_then(|id| teams.iter().find(|t| t.id == id).map(|t| t.name.clone())),
-                ..row
-            })
-            .collect())
+        Ok(named(rows, |id| {
+            teams.iter().find(|t| t.id == id).map(|t| t.name.clone())
+        }))
     }
 
     async fn keep_check_run(&self, actor: &Actor, report: &CheckReport) -> Result<i64> {

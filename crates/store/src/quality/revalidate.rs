@@ -4,12 +4,13 @@
 //! for people to fix. Nothing in the records changes.
 
 use kehu_core::field::FieldDef;
-use kehu_core::quality::{QualityRules, RecordType};
+use kehu_core::quality::{FieldRule, QualityRules, RecordType};
 use kehu_core::{Code, Scope};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{custom_failures, customer_filled, manager_or_admin};
+use super::{custom_failures, customer_filled, manager_or_admin, ContactRow};
+use crate::customers::Customer;
 use crate::db::{q, Arg};
 use crate::time::Time;
 use crate::write::Ctx;
@@ -57,6 +58,94 @@ enum Target<'a> {
     Field(&'a FieldDef),
 }
 
+impl Target<'_> {
+    fn looks_at_customers(&self) -> bool {
+        match self {
+            Target::Rules {
+                company,
+                individual,
+                ..
+            } => !company.is_empty() || !individual.is_empty(),
+            Target::Field(_) => true,
+        }
+    }
+
+    fn looks_at_contacts(&self) -> bool {
+        matches!(self, Target::Rules { contact, .. } if !contact.is_empty())
+    }
+
+    /// The changed rules a customer breaks: (field, code).
+    fn customer(&self, c: &Customer) -> Vec<(String, Code)> {
+        match self {
+            Target::Rules {
+                rules,
+                company,
+                individual,
+                ..
+            } => {
+                let record = RecordType::of_customer(&c.kind);
+                let indexes = if record == RecordType::Company {
+                    company
+                } else {
+                    individual
+                };
+                broken(rules.of(record), indexes, |f| customer_filled(c, f))
+            }
+            Target::Field(def) => custom_failures(std::slice::from_ref(*def), c),
+        }
+    }
+
+    fn contact(&self, c: &ContactRow) -> Vec<(String, Code)> {
+        match self {
+            Target::Rules { rules, contact, .. } => {
+                broken(rules.of(RecordType::Contact), contact, |f| c.filled(f))
+            }
+            Target::Field(_) => Vec::new(),
+        }
+    }
+}
+
+/// The rules at `indexes` of `list` a record does not meet.
+fn broken(
+    list: &[FieldRule],
+    indexes: &[usize],
+    filled: impl Fn(&str) -> bool,
+) -> Vec<(String, Code)> {
+    indexes
+        .iter()
+        .filter(|&&i| !list[i].is_met(&filled))
+        .map(|&i| (list[i].label(), Code::Required))
+        .collect()
+}
+
+/// Counts of a re-validation as it goes.
+struct Tally {
+    id: i64,
+    checked: i64,
+    failing: i64,
+}
+
+impl Tally {
+    /// Counts one record and queues a row for each rule it breaks.
+    fn record(
+        &mut self,
+        rows: &mut Vec<Arg>,
+        entity: &str,
+        record: i64,
+        found: Vec<(String, Code)>,
+    ) {
+        self.checked += 1;
+        self.failing += i64::from(!found.is_empty());
+        for (field, code) in found {
+            rows.push(self.id.into());
+            rows.push(entity.into());
+            rows.push(record.into());
+            rows.push(field.into());
+            rows.push(code.as_str().into());
+        }
+    }
+}
+
 impl Store {
     pub(super) async fn revalidate_rules(
         &self,
@@ -81,7 +170,6 @@ impl Store {
     }
 
     async fn revalidate(&self, ctx: &Ctx, cause: &str, target: Target<'_>) -> Result<Revalidation> {
-        let now = now_ms();
         let id = {
             let mut tx = self.db.begin().await?;
             let id = tx
@@ -89,99 +177,48 @@ impl Store {
                     q("INSERT INTO revalidations (cause, actor_id, created_at) VALUES ($1, $2, $3) RETURNING id")
                         .bind(cause)
                         .bind(ctx.by())
-                        .bind(now),
+                        .bind(now_ms()),
                 )
                 .await?;
             tx.commit().await?;
             id
         };
-        let mut checked = 0i64;
-        let mut failing = 0i64;
-        let wants_customers = match &target {
-            Target::Rules {
-                company,
-                individual,
-                ..
-            } => !company.is_empty() || !individual.is_empty(),
-            Target::Field(_) => true,
+        let mut tally = Tally {
+            id,
+            checked: 0,
+            failing: 0,
         };
-        if wants_customers {
+        if target.looks_at_customers() {
             let mut after = 0;
             loop {
                 let page = self.customers_after(Scope::All, after).await?;
                 let Some(last) = page.last() else { break };
                 after = last.id;
-                let mut rows: Vec<Arg> = Vec::new();
+                let mut rows = Vec::new();
                 for c in &page {
-                    checked += 1;
-                    let found = match &target {
-                        Target::Rules {
-                            rules,
-                            company,
-                            individual,
-                            ..
-                        } => {
-                            let record = RecordType::of_customer(&c.kind);
-                            let indexes = if record == RecordType::Company {
-                                company
-                            } else {
-                                individual
-                            };
-                            let list = rules.of(record);
-                            indexes
-                                .iter()
-                                .filter(|&&i| !list[i].is_met(&|f: &str| customer_filled(c, f)))
-                                .map(|&i| (list[i].label(), Code::Required))
-                                .collect::<Vec<_>>()
-                        }
-                        Target::Field(def) => custom_failures(std::slice::from_ref(*def), c),
-                    };
-                    if !found.is_empty() {
-                        failing += 1;
-                    }
-                    for (field, code) in found {
-                        push_failure(&mut rows, id, "customer", c.id, field, &code);
-                    }
+                    tally.record(&mut rows, "customer", c.id, target.customer(c));
                 }
                 self.write_failures(rows).await?;
             }
         }
-        if let Target::Rules { rules, contact, .. } = &target {
-            if !contact.is_empty() {
-                let list = rules.of(RecordType::Contact);
-                let mut after = 0;
-                loop {
-                    let page = self.contacts_after(Scope::All, after).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.id;
-                    let mut rows: Vec<Arg> = Vec::new();
-                    for c in &page {
-                        checked += 1;
-                        let mut fails = false;
-                        for &i in contact {
-                            if !list[i].is_met(&|f: &str| c.filled(f)) {
-                                fails = true;
-                                push_failure(
-                                    &mut rows,
-                                    id,
-                                    "contact",
-                                    c.id,
-                                    list[i].label(),
-                                    &Code::Required,
-                                );
-                            }
-                        }
-                        failing += i64::from(fails);
-                    }
-                    self.write_failures(rows).await?;
+        if target.looks_at_contacts() {
+            let mut after = 0;
+            loop {
+                let page = self.contacts_after(Scope::All, after).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                let mut rows = Vec::new();
+                for c in &page {
+                    tally.record(&mut rows, "contact", c.id, target.contact(c));
                 }
+                self.write_failures(rows).await?;
             }
         }
         self.db
             .execute(
                 q("UPDATE revalidations SET checked = $1, failing = $2 WHERE id = $3")
-                    .bind(checked)
-                    .bind(failing)
+                    .bind(tally.checked)
+                    .bind(tally.failing)
                     .bind(id),
             )
             .await?;
@@ -262,19 +299,4 @@ impl Store {
             )
             .await
     }
-}
-
-fn push_failure(
-    rows: &mut Vec<Arg>,
-    id: i64,
-    entity: &str,
-    record: i64,
-    field: String,
-    code: &Code,
-) {
-    rows.push(id.into());
-    rows.push(entity.into());
-    rows.push(record.into());
-    rows.push(field.into());
-    rows.push(code.as_str().into());
 }
