@@ -3,8 +3,7 @@
 //! the report's figures, verification tasks created once, the run kept,
 //! and the report written to a file on request.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use kehu_core::entry::{parse_object, Mode, Patch};
 use kehu_core::{schema, ChangeSource};
@@ -13,18 +12,8 @@ use kehu_store::testing::TestDb;
 use kehu_store::write::Ctx;
 use serde_json::{json, Value};
 
-const KEHU: &str = env!("CARGO_BIN_EXE_kehu");
-
-fn kehu(db: &str, dir: &Path, args: &[&str]) -> Output {
-    Command::new(KEHU)
-        .args(args)
-        .current_dir(dir)
-        .env("KEHU_DATABASE_URL", db)
-        .env("KEHU_LANG", "en")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+mod common;
+use common::kehu;
 
 fn patch(specs: &[kehu_core::entry::Spec], v: Value) -> Patch {
     parse_object(v.as_object().unwrap(), specs, &[], Mode::Create).unwrap()

@@ -11,18 +11,10 @@ use std::time::{Duration, Instant};
 use kehu_store::testing::TestDb;
 use serde_json::Value;
 
-const KEHU: &str = env!("CARGO_BIN_EXE_kehu");
+mod common;
+use common::kehu;
 
-fn kehu(db: &str, dir: &Path, args: &[&str]) -> Output {
-    Command::new(KEHU)
-        .args(args)
-        .current_dir(dir)
-        .env("KEHU_DATABASE_URL", db)
-        .env("KEHU_LANG", "en")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+const KEHU: &str = env!("CARGO_BIN_EXE_kehu");
 
 fn json_of(out: &Output) -> Value {
     assert!(
