@@ -4,7 +4,7 @@
 
 use kehu_core::quality::BUCKETS;
 use kehu_core::Lang;
-use kehu_store::quality::{CheckReport, EntityFigures, QualityRow};
+use kehu_store::quality::{CheckReport, EntityFigures, QualityRow, RevalidationFailure};
 
 use crate::export::{ExportError, ExportFormat, Sheet};
 
@@ -169,9 +169,46 @@ pub fn write_report(
     format: ExportFormat,
     lang: Lang,
 ) -> Result<Vec<u8>, ExportError> {
-    let sheet_name = tr(lang, "核对报告", "Data quality");
-    let mut sheet = Sheet::new(format, &sheet_name, Vec::new());
-    for row in report_rows(report, lang) {
+    write_rows(
+        report_rows(report, lang),
+        format,
+        &tr(lang, "核对报告", "Data quality"),
+    )
+}
+
+/// The header of a re-validation's list of failing records.
+pub fn failure_header(lang: Lang) -> Vec<String> {
+    vec![
+        tr(lang, "记录类型", "Record type"),
+        tr(lang, "记录编号", "Record id"),
+        tr(lang, "规则", "Rule"),
+        tr(lang, "问题代码", "Problem code"),
+    ]
+}
+
+/// One failing record of a re-validation as cells, the problem as its
+/// stable code (`required`, `pattern_mismatch`).
+pub fn failure_row(f: &RevalidationFailure, lang: Lang) -> Vec<String> {
+    let entity = match f.entity.as_str() {
+        "contact" => tr(lang, "联系人", "contact"),
+        _ => tr(lang, "客户", "customer"),
+    };
+    vec![
+        entity,
+        f.record_id.to_string(),
+        f.field.clone(),
+        f.code.clone(),
+    ]
+}
+
+/// Writes rows (the first one a header) as CSV or XLSX.
+pub fn write_rows(
+    rows: impl IntoIterator<Item = Vec<String>>,
+    format: ExportFormat,
+    sheet_name: &str,
+) -> Result<Vec<u8>, ExportError> {
+    let mut sheet = Sheet::new(format, sheet_name, Vec::new());
+    for row in rows {
         sheet.write_row(&row.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
     sheet.finish()

@@ -14,7 +14,7 @@ mod stale;
 pub use report::{
     CheckReport, CheckRunSummary, DuplicateFigures, EntityFigures, QualityRow, RuleFigure,
 };
-pub use revalidate::{Revalidation, RevalidationFailure};
+pub use revalidate::{Revalidation, RevalidationFailure, MAX_FAILURE_PAGE};
 pub(crate) use stale::complete_verification;
 pub use stale::StaleSweep;
 

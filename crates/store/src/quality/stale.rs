@@ -32,6 +32,9 @@ impl Store {
         let rules = self.quality_rules().await?;
         let cutoff = stale_cutoff(now.0, rules.stale_days);
         let mut tx = self.db.begin().await?;
+        // Tasks made from here on are this sweep's: their history is found
+        // by id, not by scanning every task.
+        let (before,): (i64,) = tx.one(q("SELECT COALESCE(MAX(id), 0) FROM tasks")).await?;
         let created = tx
             .execute(
                 q("INSERT INTO tasks (customer_id, title, due_at, assignee_id, status, purpose, \
@@ -53,9 +56,9 @@ impl Store {
         tx.execute(
             q("INSERT INTO history (entity, entity_id, field, old_value, new_value, source, actor_id, at) \
                SELECT 'task', t.id, 'title', NULL, t.title, 'rule', NULL, $1 FROM tasks t \
-               WHERE t.purpose = 'verify' AND t.created_at = $1 AND t.created_by IS NULL \
-               AND NOT EXISTS (SELECT 1 FROM history h WHERE h.entity = 'task' AND h.entity_id = t.id)")
-            .bind(now.0),
+               WHERE t.id > $2 AND t.purpose = 'verify' AND t.created_at = $1 AND t.created_by IS NULL")
+            .bind(now.0)
+            .bind(before),
         )
         .await?;
         tx.commit().await?;

@@ -9,8 +9,10 @@ use axum::Json;
 use kehu_core::quality::{FieldRule, QualityRules};
 use kehu_core::{Code, CustomerId, Invalid};
 use kehu_io::export::ExportFormat;
+use kehu_io::quality_report;
 use kehu_store::quality::{
     CheckReport, CheckRunSummary, RecordQuality, Revalidation, RevalidationFailure,
+    MAX_FAILURE_PAGE,
 };
 use kehu_store::time::Time;
 use serde::{Deserialize, Serialize};
@@ -115,6 +117,7 @@ pub struct PageQuery {
     offset: i64,
     #[serde(default = "default_limit")]
     limit: i64,
+    format: Option<String>,
 }
 
 fn default_limit() -> i64 {
@@ -122,22 +125,80 @@ fn default_limit() -> i64 {
 }
 
 #[utoipa::path(get, path = "/api/v1/quality/revalidations/{id}/failures", tag = "quality",
-    params(("id" = i64, Path), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "1–1000, default 100")),
+    params(("id" = i64, Path), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "1–1000, default 100"),
+           ("format" = Option<String>, Query, description = "json (default, one page), csv or xlsx (every failing record)")),
     responses((status = 200, body = Vec<RevalidationFailure>), (status = 404), (status = 422)))]
 /// The records a re-validation found breaking a changed rule: customers
-/// first, then contacts, each by id.
+/// first, then contacts, each by id; a page as JSON, or all as a file.
 pub async fn failures(
     State(state): State<AppState>,
     me: CurrentUser,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(page): Query<PageQuery>,
-) -> Result<Json<Vec<RevalidationFailure>>> {
-    Ok(Json(
-        state
+) -> Result<Response> {
+    let format = match page.format.as_deref() {
+        None | Some("json") => {
+            let list = state
+                .store
+                .revalidation_failures(&me.actor, id, page.offset, page.limit)
+                .await?;
+            return Ok(Json(list).into_response());
+        }
+        Some(other) => file_format(other)?,
+    };
+    let lang = super::lang_of(&me, &headers);
+    let mut rows = vec![quality_report::failure_header(lang)];
+    let mut offset = 0;
+    loop {
+        let list = state
             .store
-            .revalidation_failures(&me.actor, id, page.offset, page.limit)
-            .await?,
-    ))
+            .revalidation_failures(&me.actor, id, offset, MAX_FAILURE_PAGE)
+            .await?;
+        rows.extend(list.iter().map(|f| quality_report::failure_row(f, lang)));
+        if (list.len() as i64) < MAX_FAILURE_PAGE {
+            break;
+        }
+        offset += MAX_FAILURE_PAGE;
+    }
+    let (stem, sheet) = match lang {
+        kehu_core::Lang::ZhCn => ("规则复核", "复核"),
+        kehu_core::Lang::En => ("revalidation", "Re-validation"),
+    };
+    let bytes = quality_report::write_rows(rows, format, sheet).map_err(internal)?;
+    download(
+        bytes,
+        format,
+        &format!("{stem}-{id}.{}", format.extension()),
+    )
+}
+
+/// The file format a `format` parameter names.
+fn file_format(name: &str) -> Result<ExportFormat> {
+    match name {
+        "csv" => Ok(ExportFormat::Csv),
+        "xlsx" => Ok(ExportFormat::Xlsx),
+        _ => Err(Invalid::one("format", Code::InvalidChoice).into()),
+    }
+}
+
+fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::Internal(Box::new(e))
+}
+
+/// A file to download, named `name`.
+fn download(bytes: Vec<u8>, format: ExportFormat, name: &str) -> Result<Response> {
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                format.content_type().parse().map_err(internal)?,
+            ),
+            (header::CONTENT_DISPOSITION, attachment(name)),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/quality/check", tag = "quality",
@@ -176,46 +237,24 @@ pub async fn check_run(
     let report = state.store.check_run(&me.actor, id).await?;
     let format = match query.format.as_deref() {
         None | Some("json") => return Ok(Json(report).into_response()),
-        Some("csv") => ExportFormat::Csv,
-        Some("xlsx") => ExportFormat::Xlsx,
-        Some(_) => return Err(Invalid::one("format", Code::InvalidChoice).into()),
+        Some(other) => file_format(other)?,
     };
     let lang = super::lang_of(&me, &headers);
-    report_file(&report, format, lang)
+    let bytes = quality_report::write_report(&report, format, lang).map_err(internal)?;
+    let stem = match lang {
+        kehu_core::Lang::ZhCn => "核对报告",
+        kehu_core::Lang::En => "data-quality",
+    };
+    download(
+        bytes,
+        format,
+        &format!("{stem}-{}.{}", report.run_id, format.extension()),
+    )
 }
 
 #[derive(Deserialize)]
 pub struct FormatQuery {
     format: Option<String>,
-}
-
-/// The report as a download named like 核对报告-12.xlsx.
-pub fn report_file(
-    report: &CheckReport,
-    format: ExportFormat,
-    lang: kehu_core::Lang,
-) -> Result<Response> {
-    let bytes = kehu_io::quality_report::write_report(report, format, lang)
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let stem = match lang {
-        kehu_core::Lang::ZhCn => "核对报告",
-        kehu_core::Lang::En => "data-quality",
-    };
-    let name = format!("{stem}-{}.{}", report.run_id, format.extension());
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                format
-                    .content_type()
-                    .parse()
-                    .map_err(|e| ApiError::Internal(Box::new(e)))?,
-            ),
-            (header::CONTENT_DISPOSITION, attachment(&name)),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/quality", tag = "quality",

@@ -53,6 +53,19 @@ async fn an_admin_makes_a_field_required_and_sees_exactly_the_records_that_now_b
         listed,
         json!([{"entity": "customer", "record_id": without["id"], "field": "uscc", "code": "required"}])
     );
+    let csv = app
+        .get(
+            &format!("/api/v1/quality/revalidations/{id}/failures?format=csv"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(
+        csv.contains(&format!(",{},uscc,required", without["id"])),
+        "{csv}"
+    );
     // Listed, not changed.
     let after = body(
         app.get(&format!("/api/v1/customers/{}", without["id"]), &app.admin)
@@ -208,7 +221,29 @@ async fn the_report_page_shows_a_manager_the_figures_and_refuses_a_rep() {
                 .contains("<th scope=\"row\">Customers</th><td>1</td>")
     );
 
+    // A re-validation a rule change left, paged on its own page.
+    let r = app
+        .patch(
+            "/api/v1/quality/rules",
+            &app.admin,
+            json!({"individual": [{"fields": ["email"], "level": "required", "weight": 1}]}),
+        )
+        .await;
+    let reval = body(r).await["revalidation"]["id"].as_i64().unwrap();
+    let listed = boss.get(&format!("/quality/revalidations/{reval}")).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(
+        listed.html.contains("href=\"/customers/"),
+        "the failing pool record is not linked"
+    );
+
     let rep = Browser::login(&app, "rep@example.com").await;
     assert_eq!(rep.get("/quality").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        rep.get(&format!("/quality/revalidations/{reval}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     assert!(!rep.get("/tasks").await.html.contains("href=\"/quality\""));
 }
