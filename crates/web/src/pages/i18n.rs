@@ -144,6 +144,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("quality.previous", "上一页", "Previous"),
     ("quality.next", "下一页", "Next"),
     ("flash.check_done", "核对完成", "Check done"),
+    ("flash.rules_saved", "规则已保存：{n} 条记录不符合新规则", "Rules saved: {n} records break the new rules"),
+    ("settings.quality", "数据质量", "Data quality"),
+    ("quality.rules_help", "每种记录的必填与建议字段及其权重。多个字段用 | 分隔表示任填其一（如 mobile|phone）；自定义字段写作 custom.键名；清空一行即删除该规则。保存后会复核现有记录，列出不符合新规则的记录，但不会修改它们。", "Required and recommended fields of each kind of record, with their weights. Fields separated by | mean any one of them (mobile|phone); custom fields are custom.KEY; clear a line to remove its rule. Saving re-checks existing records and lists those that break the new rules, without changing them."),
+    ("quality.weight", "权重", "Weight"),
+    ("quality.stale_days", "多少天未核对或更新算过期", "Days without verification or update before a record is stale"),
+    ("quality.incomplete_threshold", "完整度低于多少算不完整（0–100）", "Completeness below which a record is incomplete (0–100)"),
     ("app.name", "客户", "kehu"),
     // Frame and navigation
     ("nav.customers", "客户", "Customers"),

@@ -16,6 +16,7 @@ mod i18n;
 mod imports;
 mod login;
 mod quality;
+mod quality_rules;
 mod settings;
 mod tasks;
 
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(imports::router())
         .merge(quality::router())
+        .merge(quality_rules::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
 }

@@ -247,3 +247,73 @@ async fn the_report_page_shows_a_manager_the_figures_and_refuses_a_rep() {
     );
     assert!(!rep.get("/tasks").await.html.contains("href=\"/quality\""));
 }
+
+#[tokio::test]
+async fn an_admin_edits_the_rules_in_settings_and_is_led_to_the_records_that_now_fail() {
+    let app = TestApp::spawn().await;
+    app.customer(
+        &app.admin,
+        json!({"kind": "company", "name": "乙公司", "mobile": "13812345679"}),
+    )
+    .await;
+    let admin = Browser::login(&app, "admin@example.com").await;
+    let form = admin.get("/settings/quality").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form
+        .html
+        .contains("name=\"company.fields\" value=\"mobile|phone\""));
+
+    let bad = admin
+        .post(
+            "/settings/quality",
+            &[
+                ("company.fields", "name"),
+                ("company.level", "required"),
+                ("company.weight", "x"),
+                ("stale_days", "90"),
+                ("incomplete_below", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rules = body(app.get("/api/v1/quality/rules", &app.admin).await).await;
+    assert_eq!(rules["stale_days"], 180, "a refused form changed the rules");
+
+    let saved = admin
+        .post(
+            "/settings/quality",
+            &[
+                ("company.fields", "name"),
+                ("company.level", "required"),
+                ("company.weight", "50"),
+                ("company.fields", "uscc"),
+                ("company.level", "required"),
+                ("company.weight", "50"),
+                ("company.fields", ""),
+                ("company.level", "recommended"),
+                ("company.weight", ""),
+                ("individual.fields", "name"),
+                ("individual.level", "required"),
+                ("individual.weight", "100"),
+                ("stale_days", "90"),
+                ("incomplete_below", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let location = saved.location.unwrap();
+    assert!(location.contains("flash=rules_saved&n=1"), "{location}");
+    let rules = body(app.get("/api/v1/quality/rules", &app.admin).await).await;
+    assert_eq!(rules["stale_days"], 90);
+    assert_eq!(rules["company"].as_array().unwrap().len(), 2);
+    assert_eq!(rules["contact"], json!([]));
+    let listed = admin.get(&location).await;
+    assert!(listed.html.contains("uscc"));
+
+    app.user("rep@example.com", "sales", None).await;
+    let rep = Browser::login(&app, "rep@example.com").await;
+    assert_eq!(
+        rep.get("/settings/quality").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
