@@ -15,7 +15,7 @@ mod frame;
 mod i18n;
 mod imports;
 mod login;
-mod quality;
+pub(crate) mod quality;
 mod quality_rules;
 mod settings;
 mod tasks;

@@ -9,8 +9,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use kehu_core::quality::BUCKETS;
 use kehu_core::Role;
+use kehu_store::fields::FieldDefinition;
 use kehu_store::quality::{
-    CheckReport, CheckRunSummary, QualityRow, Revalidation, RevalidationFailure,
+    CheckReport, CheckRunSummary, QualityRow, RecordQuality, Revalidation, RevalidationFailure,
 };
 use kehu_store::time::Time;
 
@@ -28,6 +29,45 @@ pub fn router() -> Router<AppState> {
         .route("/quality", get(page))
         .route("/quality/check", post(run))
         .route("/quality/revalidations/{id}", get(revalidation))
+}
+
+/// A customer's completeness in one line for its page: the score, the
+/// required and recommended fields missing, and whether it is stale.
+pub fn record_summary(t: T, q: &RecordQuality, defs: &[FieldDefinition]) -> String {
+    let label = |rule: &String| {
+        rule.split('|')
+            .map(|field| match field.strip_prefix("custom.") {
+                Some(key) => defs
+                    .iter()
+                    .find(|d| d.key == key)
+                    .map_or(key, |d| if t.is_zh() { &d.label_zh } else { &d.label_en })
+                    .to_owned(),
+                None => t.field(field).to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(t.s("quality.or"))
+    };
+    let mut parts = vec![t.count("quality.score_of", q.score)];
+    if !q.missing_required.is_empty() {
+        let missing: Vec<String> = q.missing_required.iter().map(label).collect();
+        parts.push(format!(
+            "{}: {}",
+            t.s("quality.missing_required"),
+            missing.join(", ")
+        ));
+    }
+    if !q.missing_recommended.is_empty() {
+        let missing: Vec<String> = q.missing_recommended.iter().map(label).collect();
+        parts.push(format!(
+            "{}: {}",
+            t.s("quality.missing_recommended"),
+            missing.join(", ")
+        ));
+    }
+    if q.stale {
+        parts.push(t.s("quality.is_stale").to_owned());
+    }
+    parts.join(" · ")
 }
 
 /// The report is for the people who train and assess staff.
