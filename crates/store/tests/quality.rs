@@ -151,8 +151,8 @@ async fn tightening_a_rule_lists_exactly_the_records_that_now_break_it_and_chang
     assert_eq!(
         listed,
         vec![
-            failure("customer", without_code.id, "uscc", "required"),
             failure("contact", contact.id, "email", "required"),
+            failure("customer", without_code.id, "uscc", "required"),
         ]
     );
     let after = customers_now(&store, &admin, &[with_code.id, without_code.id, person.id]).await;

@@ -275,8 +275,8 @@ impl Store {
             .await
     }
 
-    /// A page of the records a re-validation listed: customers first, then
-    /// contacts, each by id.
+    /// A page of the records a re-validation listed, in the order of the
+    /// table's key (contacts, then customers, each by id) so no page sorts.
     pub async fn revalidation_failures(
         &self,
         actor: &kehu_core::Actor,
@@ -291,8 +291,10 @@ impl Store {
         self.revalidation_by_id(id).await?;
         self.db
             .all(
-                q("SELECT entity, record_id, field, code FROM revalidation_failures \
-                   WHERE revalidation_id = $1 ORDER BY entity DESC, record_id, field LIMIT $2 OFFSET $3")
+                q(
+                    "SELECT entity, record_id, field, code FROM revalidation_failures \
+                   WHERE revalidation_id = $1 ORDER BY entity, record_id, field LIMIT $2 OFFSET $3",
+                )
                 .bind(id)
                 .bind(limit)
                 .bind(offset.max(0)),

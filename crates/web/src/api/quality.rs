@@ -128,8 +128,8 @@ fn default_limit() -> i64 {
     params(("id" = i64, Path), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "1–1000, default 100"),
            ("format" = Option<String>, Query, description = "json (default, one page), csv or xlsx (every failing record)")),
     responses((status = 200, body = Vec<RevalidationFailure>), (status = 404), (status = 422)))]
-/// The records a re-validation found breaking a changed rule: customers
-/// first, then contacts, each by id; a page as JSON, or all as a file.
+/// The records a re-validation found breaking a changed rule (contacts,
+/// then customers, each by id): a page as JSON, or all as a file.
 pub async fn failures(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -317,3 +317,42 @@ async fn an_admin_edits_the_rules_in_settings_and_is_led_to_the_records_that_now
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_daily_maintenance_gives_stale_records_of_owners_a_verification_task() {
+    let app = TestApp::spawn().await;
+    let (rep_id, rep) = app.user("rep@example.com", "sales", None).await;
+    let c = app.customer(&rep, json!({"name": "老客户"})).await;
+    let later = kehu_store::time::Time(kehu_store::now_ms() + 181 * 24 * 3600 * 1000);
+    let done = kehu_web::maintenance::run_daily(&app.store, later)
+        .await
+        .unwrap();
+    assert_eq!(done.stale.tasks_created, 1);
+    let again = kehu_web::maintenance::run_daily(&app.store, later)
+        .await
+        .unwrap();
+    assert_eq!(again.stale.tasks_created, 0);
+    let tasks = body(
+        app.get(&format!("/api/v1/customers/{}/tasks", c["id"]), &rep)
+            .await,
+    )
+    .await;
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+    assert_eq!(tasks[0]["assignee_id"], rep_id);
+    assert_eq!(tasks[0]["status"], "open");
+    // Marking the record verified completes the task.
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{}/verify", c["id"]),
+            &rep,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let tasks = body(
+        app.get(&format!("/api/v1/customers/{}/tasks", c["id"]), &rep)
+            .await,
+    )
+    .await;
+    assert_eq!(tasks[0]["status"], "done");
+}
