@@ -84,6 +84,39 @@ pub struct Figure {
     pub value: i64,
 }
 
+/// One bar of the completeness chart, in SVG user units.
+pub struct Bar {
+    pub x: i64,
+    pub y: i64,
+    pub height: i64,
+    pub label: &'static str,
+    pub count: i64,
+}
+
+/// Chart size: a bar per bucket, the tallest reaching the top.
+const CHART_HEIGHT: i64 = 120;
+const BAR_STEP: i64 = 80;
+const BAR_WIDTH: i64 = 56;
+
+/// The customers' completeness distribution as bars.
+fn bars(distribution: &[(&'static str, i64, i64)]) -> Vec<Bar> {
+    let most = distribution.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+    distribution
+        .iter()
+        .enumerate()
+        .map(|(i, &(label, count, _))| {
+            let height = count * CHART_HEIGHT / most;
+            Bar {
+                x: i as i64 * BAR_STEP + (BAR_STEP - BAR_WIDTH) / 2,
+                y: 20 + CHART_HEIGHT - height,
+                height,
+                label,
+                count,
+            }
+        })
+        .collect()
+}
+
 pub struct RuleLine {
     pub field: String,
     pub record_type: &'static str,
@@ -111,6 +144,7 @@ struct QualityPage {
     at: String,
     totals: Vec<Figure>,
     distribution: Vec<(&'static str, i64, i64)>,
+    bars: Vec<Bar>,
     rules: Vec<RuleLine>,
     duplicates: Vec<Figure>,
     owners: Vec<PersonLine>,
@@ -219,6 +253,7 @@ pub async fn page(
             .with_flash(flash(t, &params)),
         totals: Vec::new(),
         distribution: Vec::new(),
+        bars: Vec::new(),
         rules: Vec::new(),
         duplicates: Vec::new(),
         owners: Vec::new(),
@@ -250,6 +285,7 @@ pub async fn page(
                 )
             })
             .collect();
+        page.bars = bars(&page.distribution);
         page.owners = people(&r.owners, t.s("quality.pool"));
         page.teams = people(&r.teams, t.s("quality.no_team"));
         page.at = t.time(r.at.0);

@@ -213,6 +213,7 @@ async fn the_report_page_shows_a_manager_the_figures_and_refuses_a_rep() {
     let page = boss.get(&location).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("id=\"owners\""));
+    assert!(page.html.contains("<svg id=\"distribution-chart\""));
     // The pool customer the manager sees: one record, invalid (no phone).
     assert!(
         page.html.contains("<th scope=\"row\">客户</th><td>1</td>")
