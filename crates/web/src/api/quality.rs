@@ -103,7 +103,7 @@ pub async fn update_rules(
 
 #[utoipa::path(get, path = "/api/v1/quality/revalidations", tag = "quality",
     responses((status = 200, body = Vec<Revalidation>), (status = 403)))]
-/// The latest re-validations, newest first (managers and administrators).
+/// The latest re-validations, newest first (administrators).
 pub async fn revalidations(
     State(state): State<AppState>,
     me: CurrentUser,

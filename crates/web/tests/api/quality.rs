@@ -231,7 +231,15 @@ async fn the_report_page_shows_a_manager_the_figures_and_refuses_a_rep() {
         )
         .await;
     let reval = body(r).await["revalidation"]["id"].as_i64().unwrap();
-    let listed = boss.get(&format!("/quality/revalidations/{reval}")).await;
+    // It lists records of every team: administrators only.
+    assert_eq!(
+        boss.get(&format!("/quality/revalidations/{reval}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let admin = Browser::login(&app, "admin@example.com").await;
+    let listed = admin.get(&format!("/quality/revalidations/{reval}")).await;
     assert_eq!(listed.status, StatusCode::OK);
     assert!(
         listed.html.contains("href=\"/customers/"),
