@@ -19,15 +19,11 @@ fn patch(specs: &[kehu_core::entry::Spec], v: Value) -> Patch {
     parse_object(v.as_object().unwrap(), specs, &[], Mode::Create).unwrap()
 }
 
+/// The one JSON object `kehu check --json` prints.
 fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "kehu failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 1, "more than one line: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    common::json_of(out)
 }
 
 #[tokio::test]

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use serde_json::Value;
+
 const KEHU: &str = env!("CARGO_BIN_EXE_kehu");
 
 /// Runs `kehu ARGS` in `dir` on the database `db` and waits for it.
@@ -16,4 +18,16 @@ pub fn kehu(db: &str, dir: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// The JSON object on the last line of a successful run's output.
+pub fn json_of(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "kehu failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
