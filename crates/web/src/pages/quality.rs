@@ -362,3 +362,22 @@ pub async fn revalidation(
         next,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fullest_bucket_reaches_the_top_of_the_chart_and_empty_ones_are_flat() {
+        let bars = bars(&[("0-19", 0, 0), ("20-39", 5, 0), ("40-59", 10, 3)]);
+        assert_eq!(
+            bars.iter().map(|b| b.height).collect::<Vec<_>>(),
+            vec![0, CHART_HEIGHT / 2, CHART_HEIGHT]
+        );
+        // Every bar stands on the same baseline.
+        assert!(bars.iter().all(|b| b.y + b.height == 20 + CHART_HEIGHT));
+        assert!(bars.windows(2).all(|w| w[1].x - w[0].x == BAR_STEP));
+        // Nothing to show: no division by zero, no bars.
+        assert!(super::bars(&[("0-19", 0, 0)]).iter().all(|b| b.height == 0));
+    }
+}
