@@ -1,7 +1,8 @@
 //! Daily maintenance of `kehu serve`: work that keeps the data trustworthy
 //! without anyone asking. Each step is safe to run in several processes at
-//! once (the stale sweep admits one open verification task per record),
-//! so every server runs the loop.
+//! once (stale sweeps take turns through a database lock and skip records
+//! that already have an open verification task), so every server runs the
+//! loop.
 
 use std::time::Duration;
 

@@ -12,11 +12,13 @@ CREATE TABLE quality_settings (
     updated_at  BIGINT NOT NULL
 );
 
--- Why kehu made a task: 'verify' for the check of a stale record. A
--- record has at most one open verification task, so a sweep that runs
--- twice (or in two processes at once) creates nothing new.
+-- Why kehu made a task: 'verify' for the check of a stale record. The
+-- sweep gives a record a verification task only when it has no open one
+-- (sweeps are serialised, so running twice creates nothing new). Not a
+-- unique index: a merge moves the merged record's open tasks to the
+-- survivor, which may then hold two until it is verified.
 ALTER TABLE tasks ADD COLUMN purpose TEXT CHECK (purpose IN ('verify'));
-CREATE UNIQUE INDEX tasks_open_verification ON tasks (customer_id)
+CREATE INDEX tasks_open_verification ON tasks (customer_id)
     WHERE purpose = 'verify' AND status = 'open' AND deleted_at IS NULL;
 
 -- After a rule changed, the records that now break it: listed for the

@@ -6,11 +6,14 @@ use kehu_core::quality::stale_cutoff;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{q, Tx};
+use crate::db::{q, Backend, Tx};
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx};
 use crate::Result;
 use crate::Store;
+
+/// The PostgreSQL advisory lock that serialises sweeps ("kehu" 核对).
+const SWEEP_LOCK: i64 = 0x6b65_6875_0001;
 
 /// A verification task is due this long after the sweep that made it.
 const TASK_DUE_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -26,12 +29,19 @@ pub struct StaleSweep {
 impl Store {
     /// Gives the owner of every stale customer a verification task, unless
     /// one is open already. `now` is the sweep's clock (tests move it).
-    /// Safe to run twice and from several processes at once: a unique
-    /// index admits one open verification task per record.
+    /// Safe to run twice and from several processes at once: sweeps take
+    /// turns, and a record with an open verification task gets no other.
     pub async fn sweep_stale(&self, now: Time) -> Result<StaleSweep> {
         let rules = self.quality_rules().await?;
         let cutoff = stale_cutoff(now.0, rules.stale_days);
         let mut tx = self.db.begin().await?;
+        // One sweep at a time, whichever process runs it: SQLite's write
+        // transaction is exclusive already; PostgreSQL takes a lock that the
+        // transaction's end releases.
+        if tx.backend() == Backend::Postgres {
+            tx.execute(q("SELECT pg_advisory_xact_lock($1)").bind(SWEEP_LOCK))
+                .await?;
+        }
         // Tasks made from here on are this sweep's: their history is found
         // by id, not by scanning every task.
         let (before,): (i64,) = tx.one(q("SELECT COALESCE(MAX(id), 0) FROM tasks")).await?;
@@ -45,8 +55,7 @@ impl Store {
                    WHERE c.deleted_at IS NULL AND c.owner_id IS NOT NULL AND c.updated_at < $3 \
                    AND (c.verified_at IS NULL OR c.verified_at < $3) \
                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.customer_id = c.id AND t.purpose = 'verify' \
-                   AND t.status = 'open' AND t.deleted_at IS NULL) \
-                   ON CONFLICT DO NOTHING")
+                   AND t.status = 'open' AND t.deleted_at IS NULL)")
                 .bind(now.0 + TASK_DUE_MS)
                 .bind(now.0)
                 .bind(cutoff),
