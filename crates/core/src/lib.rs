@@ -15,6 +15,7 @@ pub mod field;
 pub mod ids;
 pub mod money;
 pub mod phone;
+pub mod quality;
 pub mod record;
 pub mod region;
 pub mod resident_id;

@@ -21,6 +21,7 @@ pub mod import;
 mod json_order;
 mod jsonl;
 mod neutral;
+pub mod quality_report;
 mod sheet;
 mod table;
 mod text;

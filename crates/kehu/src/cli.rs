@@ -96,6 +96,10 @@ pub enum Command {
     Dedupe(crate::dedupe::DedupeArgs),
     /// Merge duplicate customers into one, or show or undo a merge.
     Merge(crate::merge::MergeArgs),
+    /// The data quality report (核对报告): invalid, incomplete, duplicate
+    /// and stale records, per owner and team; stale records get a
+    /// verification task for their owner.
+    Check(crate::check::CheckArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -210,6 +214,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => crate::transfer::export(args).await,
         Command::Dedupe(args) => crate::dedupe::run(args).await,
         Command::Merge(args) => crate::merge::run(args).await,
+        Command::Check(args) => crate::check::run(args).await,
         Command::Demo {
             db,
             customers,
@@ -254,8 +259,9 @@ async fn serve(
     };
     // Long jobs resume: imports a stopped server left half-way go on.
     kehu_web::imports::resume_interrupted(&state);
-    // Duplicates are merged daily where an administrator set a rule so.
-    kehu_web::api::duplicates::run_daily_rules(&state);
+    // Stale records get their verification tasks, and duplicates are
+    // merged where an administrator set a daily rule, once a day.
+    kehu_web::maintenance::start_daily(&state);
     kehu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

@@ -11,29 +11,10 @@ use std::time::{Duration, Instant};
 use kehu_store::testing::TestDb;
 use serde_json::Value;
 
+mod common;
+use common::{json_of, kehu};
+
 const KEHU: &str = env!("CARGO_BIN_EXE_kehu");
-
-fn kehu(db: &str, dir: &Path, args: &[&str]) -> Output {
-    Command::new(KEHU)
-        .args(args)
-        .current_dir(dir)
-        .env("KEHU_DATABASE_URL", db)
-        .env("KEHU_LANG", "en")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "kehu failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
 
 /// A CSV of `n` customers: every 50th row has a broken mobile, every 20th
 /// repeats the mobile of the row ten before it. Returns the path and the

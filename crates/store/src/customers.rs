@@ -278,7 +278,8 @@ impl Store {
         self.customer(&ctx.actor, id).await
     }
 
-    /// Stamps the customer as verified (核对) now, by the actor.
+    /// Stamps the customer as verified (核对) now, by the actor: the stale
+    /// clock starts again and its open verification task is done.
     pub async fn verify_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<Customer> {
         if !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
@@ -300,6 +301,7 @@ impl Store {
             new: Some(Time(now).to_rfc3339()),
         };
         crate::write::write_history(&mut tx, "customer", id.get(), &[change], ctx, now).await?;
+        crate::quality::complete_verification(&mut tx, ctx, id.get(), now).await?;
         tx.commit().await?;
         self.customer(&ctx.actor, id).await
     }

@@ -151,11 +151,16 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
+        // A new required field is missing from every record there already.
+        if def.rules.required {
+            self.revalidate_field(ctx, &def).await?;
+        }
         self.field_definition(FieldDefId(id)).await
     }
 
     /// Changes labels, options or rules. The key and type stay: values
-    /// already stored were checked against them.
+    /// already stored were checked against them. Changed rules or options
+    /// re-validate the stored values and list those that now break them.
     pub async fn update_field_definition(
         &self,
         ctx: &Ctx,
@@ -174,6 +179,7 @@ impl Store {
             return Err(Invalid::one("kind", Code::ReadOnly).into());
         }
         check_def(&def)?;
+        let tightened = current.rules != def.rules || current.kind != def.kind;
         let mut tx = self.db.begin().await?;
         tx.execute(
             q("UPDATE field_defs SET label_zh = $1, label_en = $2, kind = $3, rules = $4, sensitive = $5, \
@@ -189,6 +195,11 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Values stored under the old rules may break the new ones: list
+        // them for the administrator (see Store::revalidations).
+        if tightened {
+            self.revalidate_field(ctx, &def).await?;
+        }
         self.field_definition(id).await
     }
 

@@ -112,3 +112,58 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Moves a customer's last update (and verification, if any) `days`
+    /// into the past, as if nobody had touched it since. Tests only.
+    pub async fn backdate_customer(&self, id: i64, days: i64) -> crate::Result<()> {
+        let ms = days * 24 * 3600 * 1000;
+        self.db
+            .execute(
+                crate::db::q(
+                    "UPDATE customers SET updated_at = updated_at - $1, created_at = created_at - $1, \
+                     verified_at = verified_at - $1 WHERE id = $2",
+                )
+                .bind(ms)
+                .bind(id),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Records a duplicate cluster of `members` with `status` (open,
+    /// merged, dismissed), as a duplicate scan would. Tests only.
+    pub async fn add_duplicate_cluster(&self, members: &[i64], status: &str) -> crate::Result<i64> {
+        let mut tx = self.db.begin().await?;
+        let run = tx
+            .insert(
+                crate::db::q(
+                    "INSERT INTO dedupe_runs (threshold, started_at, finished_at) VALUES (0.8, $1, $1) RETURNING id",
+                )
+                .bind(crate::now_ms()),
+            )
+            .await?;
+        let cluster = tx
+            .insert(
+                crate::db::q(
+                    "INSERT INTO duplicate_clusters (run_id, status, score, size) VALUES ($1, $2, 0.9, $3) RETURNING id",
+                )
+                .bind(run)
+                .bind(status)
+                .bind(members.len() as i64),
+            )
+            .await?;
+        for member in members {
+            tx.execute(
+                crate::db::q(
+                    "INSERT INTO duplicate_members (cluster_id, customer_id) VALUES ($1, $2)",
+                )
+                .bind(cluster)
+                .bind(*member),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(cluster)
+    }
+}

@@ -2,7 +2,7 @@
 //! shown (RFC 3339, UTC).
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 
@@ -28,6 +28,16 @@ impl Serialize for Time {
     }
 }
 
+/// Reads back what [`Serialize`] wrote (kept reports are stored as JSON).
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Time(t.timestamp_millis()))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 impl utoipa::PartialSchema for Time {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
@@ -50,5 +60,7 @@ mod tests {
             Time(1_700_000_000_123).to_rfc3339(),
             "2023-11-14T22:13:20.123Z"
         );
+        let back: Time = serde_json::from_str("\"2023-11-14T22:13:20.123Z\"").unwrap();
+        assert_eq!(back, Time(1_700_000_000_123));
     }
 }

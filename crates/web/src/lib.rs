@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod imports;
+pub mod maintenance;
 use kehu_store::mask;
 pub mod pages;
 

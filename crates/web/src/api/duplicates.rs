@@ -279,40 +279,29 @@ pub async fn run_rules(
 
 /// The daily part of duplicate cleanup: when a daily merge rule is due, a
 /// fresh scan, then the due rules over its clusters, as kehu itself.
-pub async fn daily(state: &AppState) -> kehu_store::Result<()> {
-    let due = state.store.due_merge_rules().await?;
+/// Returns the merges made.
+pub async fn daily(store: &kehu_store::Store) -> kehu_store::Result<usize> {
+    let due = store.due_merge_rules().await?;
     if due.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let ctx = kehu_store::write::Ctx::system(kehu_core::ChangeSource::Rule);
-    let options = ScanOptions::default();
-    match state.store.scan_duplicates(&ctx, options, &|_| {}).await {
+    match store
+        .scan_duplicates(&ctx, ScanOptions::default(), &|_| {})
+        .await
+    {
         Ok(_) => {}
         // Someone's scan is running: its queue will do.
         Err(kehu_store::Error::Conflict(_)) => {}
         Err(e) => return Err(e),
     }
+    let mut merged = 0;
     for rule in due {
-        let report = state.store.run_merge_rules(&ctx, Some(rule.id)).await?;
-        tracing::info!(
-            rule = rule.id,
-            merged = report.merges.len(),
-            "daily merge rule ran"
-        );
+        merged += store
+            .run_merge_rules(&ctx, Some(rule.id))
+            .await?
+            .merges
+            .len();
     }
-    Ok(())
-}
-
-/// Checks hourly for daily merge rules that are due, for as long as the
-/// server runs.
-pub fn run_daily_rules(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = daily(&state).await {
-                tracing::error!(error = %e, "daily merge rules failed");
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-        }
-    });
+    Ok(merged)
 }

@@ -6,6 +6,7 @@ pub mod duplicates;
 pub mod exports;
 pub mod imports;
 pub mod merges;
+pub mod quality;
 pub mod records;
 pub mod settings;
 pub mod views;
@@ -139,6 +140,19 @@ pub fn router() -> Router<AppState> {
             "/merge-rules/{id}",
             axum::routing::patch(duplicates::update_rule).delete(duplicates::delete_rule),
         )
+        .route(
+            "/quality/rules",
+            get(quality::rules).patch(quality::update_rules),
+        )
+        .route("/quality/revalidations", get(quality::revalidations))
+        .route(
+            "/quality/revalidations/{id}/failures",
+            get(quality::failures),
+        )
+        .route("/quality/check", post(quality::run_check))
+        .route("/quality/check-runs", get(quality::check_runs))
+        .route("/quality/check-runs/{id}", get(quality::check_run))
+        .route("/customers/{id}/quality", get(quality::customer_quality))
         .route("/customers/bulk", post(c::bulk))
         .route("/customers/check", post(c::check))
         .route(
@@ -247,6 +261,8 @@ impl Modify for Security {
         duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
         duplicates::get, duplicates::dismiss, duplicates::list_rules, duplicates::create_rule,
         duplicates::update_rule, duplicates::delete_rule, duplicates::run_rules,
+        quality::rules, quality::update_rules, quality::revalidations, quality::failures,
+        quality::run_check, quality::check_runs, quality::check_run, quality::customer_quality,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -256,6 +272,7 @@ impl Modify for Security {
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
+        (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
     )
 )]

@@ -1056,6 +1056,8 @@ struct ShowPage {
     values: Values,
     errors: Errors,
     verified: Option<String>,
+    /// Completeness and what is missing (核对).
+    quality: String,
     may_write: bool,
 }
 
@@ -1284,6 +1286,8 @@ async fn show_page(
         found => found?,
     };
     let defs = store.field_definitions().await?;
+    let quality = store.customer_quality(&actor, CustomerId(id)).await?;
+    let quality = super::quality::record_summary(t, &quality, &defs);
     let users = store.users().await?;
     let people = People::new(&users);
     let teams: HashMap<i64, String> = store
@@ -1359,6 +1363,7 @@ async fn show_page(
         posted,
         values,
         verified,
+        quality,
         may_write: actor.may_write_records(),
         c,
     };

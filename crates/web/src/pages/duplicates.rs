@@ -227,7 +227,7 @@ pub async fn queue(
         found.run.clone()
     };
     let view = QueuePage {
-        f: Frame::new(&state, &viewer, Section::Duplicates, t.s("dup.title"))
+        f: Frame::new(&state, &viewer, Section::Duplicates, t.s("dup.queue_title"))
             .await?
             .with_flash(flash(t, &params)),
         status: status.to_owned(),
@@ -430,7 +430,7 @@ pub async fn show(
         None => None,
     };
     let view = ClusterPage {
-        f: Frame::new(&state, &viewer, Section::Duplicates, t.s("dup.title"))
+        f: Frame::new(&state, &viewer, Section::Duplicates, t.s("dup.queue_title"))
             .await?
             .with_flash(flash(t, &params)),
         c: card(&cluster, t),

@@ -16,6 +16,7 @@ pub enum Section {
     Imports,
     Duplicates,
     Tasks,
+    Quality,
     Settings,
     Account,
 }
@@ -26,6 +27,8 @@ pub struct Frame {
     pub section: Section,
     pub user_name: String,
     pub is_admin: bool,
+    /// Whether the user sees the data quality report (managers, admins).
+    pub sees_quality: bool,
     /// Whether the user may import (any role that may write records).
     pub may_import: bool,
     pub csrf: String,
@@ -55,6 +58,10 @@ impl Frame {
             section,
             user_name: user.name.clone().unwrap_or_else(|| user.email.clone()),
             is_admin: viewer.me.actor.is_admin(),
+            sees_quality: matches!(
+                viewer.me.actor.role,
+                kehu_core::Role::Admin | kehu_core::Role::Manager
+            ),
             may_import: viewer.me.actor.may_write_records(),
             csrf: viewer.csrf.clone(),
             tasks_due: counts.overdue + counts.today,

@@ -16,6 +16,8 @@ mod frame;
 mod i18n;
 mod imports;
 mod login;
+pub(crate) mod quality;
+mod quality_rules;
 mod settings;
 mod tasks;
 
@@ -67,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(imports::router())
         .merge(duplicates::router())
+        .merge(quality::router())
+        .merge(quality_rules::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
 }

@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Settings are for administrators only; others get 403 on every page.
-fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
+pub(super) fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
     if viewer.me.actor.is_admin() {
         Ok(())
     } else {
@@ -48,7 +48,7 @@ fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
     }
 }
 
-async fn frame(
+pub(super) async fn frame(
     state: &AppState,
     viewer: &Viewer,
     title_key: &str,

@@ -1,0 +1,57 @@
+//! Daily maintenance of `kehu serve`: work that keeps the data trustworthy
+//! without anyone asking. Each step is safe to run in several processes at
+//! once (stale sweeps take turns through a database lock and skip records
+//! that already have an open verification task), so every server runs the
+//! loop.
+
+use std::time::Duration;
+
+use kehu_store::quality::StaleSweep;
+use kehu_store::time::Time;
+use kehu_store::Store;
+use serde::Serialize;
+
+use crate::AppState;
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+/// The first run waits a little, so a starting server serves first.
+const FIRST_RUN: Duration = Duration::from_secs(60);
+
+/// What one day's maintenance did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Maintenance {
+    pub stale: StaleSweep,
+    /// Merges made by merge rules with a daily schedule.
+    pub merged_by_rules: usize,
+}
+
+/// Everything the daily loop does, once, at `now`: stale records get a
+/// verification task for their owner; where a merge rule runs daily, a
+/// fresh duplicate scan and the rule over it.
+pub async fn run_daily(store: &Store, now: Time) -> Result<Maintenance, kehu_store::Error> {
+    let stale = store.sweep_stale(now).await?;
+    let merged_by_rules = crate::api::duplicates::daily(store).await?;
+    Ok(Maintenance {
+        stale,
+        merged_by_rules,
+    })
+}
+
+/// Runs [`run_daily`] a minute after start and then once a day.
+pub fn start_daily(state: &AppState) {
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let waits = std::iter::once(FIRST_RUN).chain(std::iter::repeat(DAY));
+        for wait in waits {
+            tokio::time::sleep(wait).await;
+            match run_daily(&store, Time::now()).await {
+                Ok(done) => tracing::info!(
+                    verification_tasks = done.stale.tasks_created,
+                    merged_by_rules = done.merged_by_rules,
+                    "daily maintenance done"
+                ),
+                Err(e) => tracing::error!(error = %e, "daily maintenance failed"),
+            }
+        }
+    });
+}
