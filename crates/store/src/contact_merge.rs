@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::{q, Arg, Tx};
-use crate::merge::{push_history, FieldChoice, MAX_MERGE};
+use crate::merge::{check_id_list, id_list, push_history, FieldChoice};
 use crate::records::Contact;
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx, HISTORY_COLUMNS};
@@ -102,28 +102,26 @@ fn default_choice(records: &[Contact], order: &[usize], field: &str) -> usize {
 }
 
 fn check_ids(ids: &[ContactId]) -> Result<()> {
-    let distinct: BTreeSet<i64> = ids.iter().map(|c| c.get()).collect();
-    if ids.len() < 2 {
-        return Err(Invalid::one("ids", Code::TooShort { min: 2 }).into());
-    }
-    if ids.len() > MAX_MERGE {
-        return Err(Invalid::one("ids", Code::TooLong { max: MAX_MERGE }).into());
-    }
-    if distinct.len() != ids.len() {
-        return Err(Invalid::one("ids", Code::NotUnique).into());
-    }
-    Ok(())
-}
-
-fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    check_id_list(&ids.iter().map(|c| c.get()).collect::<Vec<_>>())
 }
 
 fn json(v: &impl Serialize) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
+}
+
+/// A new version of a contact, by the actor, now.
+async fn touch(tx: &mut Tx, ctx: &Ctx, id: i64, now: i64) -> Result<()> {
+    tx.execute(
+        q(
+            "UPDATE contacts SET version = version + 1, updated_at = $1, updated_by = $2 \
+           WHERE id = $3",
+        )
+        .bind(now)
+        .bind(ctx.by())
+        .bind(id),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Live contacts of live customers the actor may see, in the order asked.
@@ -332,16 +330,7 @@ impl Store {
             )
             .await?;
         }
-        tx.execute(
-            q(
-                "UPDATE contacts SET version = version + 1, updated_at = $1, updated_by = $2 \
-               WHERE id = $3",
-            )
-            .bind(now)
-            .bind(ctx.by())
-            .bind(survivor.id),
-        )
-        .await?;
+        touch(&mut tx, &ctx, survivor.id, now).await?;
         let mut all = changes.clone();
         all.push(Change {
             field: "merged".into(),
@@ -490,16 +479,7 @@ impl Store {
                 new: old.clone(),
             });
         }
-        tx.execute(
-            q(
-                "UPDATE contacts SET version = version + 1, updated_at = $1, updated_by = $2 \
-               WHERE id = $3",
-            )
-            .bind(now)
-            .bind(ctx.by())
-            .bind(merge.survivor_id),
-        )
-        .await?;
+        touch(&mut tx, &ctx, merge.survivor_id, now).await?;
         history.push(Change {
             field: "merged".into(),
             old: Some(id_list(&merge.merged_ids)),

@@ -242,25 +242,23 @@ fn profile_page(rows: &[ScanRow], contacts: &[ContactRow]) -> Vec<Profile> {
     out
 }
 
+/// A customer's own value of a kind (mobile, phone, e-mail) and its
+/// contacts' values.
+fn own_and_contacts<'a>(
+    own: &'a Option<String>,
+    contacts: &'a [ContactRow],
+    pick: impl Fn(&'a ContactRow) -> &'a Option<String>,
+) -> Vec<&'a str> {
+    own.as_deref()
+        .into_iter()
+        .chain(contacts.iter().filter_map(|c| pick(c).as_deref()))
+        .collect()
+}
+
 fn profile_of(row: &ScanRow, contacts: &[ContactRow]) -> Profile {
-    let mobiles: Vec<&str> = row
-        .mobile
-        .as_deref()
-        .into_iter()
-        .chain(contacts.iter().filter_map(|c| c.mobile.as_deref()))
-        .collect();
-    let phones: Vec<&str> = row
-        .phone
-        .as_deref()
-        .into_iter()
-        .chain(contacts.iter().filter_map(|c| c.phone.as_deref()))
-        .collect();
-    let emails: Vec<&str> = row
-        .email
-        .as_deref()
-        .into_iter()
-        .chain(contacts.iter().filter_map(|c| c.email.as_deref()))
-        .collect();
+    let mobiles = own_and_contacts(&row.mobile, contacts, |c| &c.mobile);
+    let phones = own_and_contacts(&row.phone, contacts, |c| &c.phone);
+    let emails = own_and_contacts(&row.email, contacts, |c| &c.email);
     let kind = CustomerKind::parse(&row.kind).unwrap_or(CustomerKind::Individual);
     Profile::new(&Record {
         company: row.company.as_deref(),
@@ -663,15 +661,14 @@ impl Store {
 
     /// The latest scans, newest first.
     pub async fn dedupe_runs(&self, limit: usize) -> Result<Vec<DedupeRun>> {
-        Ok(self
-            .db
+        self.db
             .all(
                 q(format!(
                     "SELECT {RUN_COLUMNS} FROM dedupe_runs ORDER BY id DESC LIMIT $1"
                 ))
                 .bind(limit.clamp(1, MAX_PAGE) as i64),
             )
-            .await?)
+            .await
     }
 
     /// A page of the review queue, strongest clusters first. A cluster is

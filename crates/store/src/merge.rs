@@ -603,7 +603,12 @@ impl Store {
 
 /// Two to [`MAX_MERGE`] distinct ids.
 fn check_ids(ids: &[CustomerId]) -> Result<()> {
-    let distinct: BTreeSet<i64> = ids.iter().map(|c| c.get()).collect();
+    check_id_list(&ids.iter().map(|c| c.get()).collect::<Vec<_>>())
+}
+
+/// Two to [`MAX_MERGE`] distinct ids of records of any kind.
+pub(crate) fn check_id_list(ids: &[i64]) -> Result<()> {
+    let distinct: BTreeSet<i64> = ids.iter().copied().collect();
     if ids.len() < 2 {
         return Err(Invalid::one("ids", Code::TooShort { min: 2 }).into());
     }
@@ -752,7 +757,7 @@ pub(crate) fn push_history(
     ]);
 }
 
-fn id_list(ids: &[i64]) -> String {
+pub(crate) fn id_list(ids: &[i64]) -> String {
     ids.iter()
         .map(i64::to_string)
         .collect::<Vec<_>>()

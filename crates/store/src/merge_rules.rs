@@ -152,10 +152,9 @@ const COLUMNS: &str =
 impl Store {
     /// Every rule, by id.
     pub async fn merge_rules(&self) -> Result<Vec<MergeRule>> {
-        Ok(self
-            .db
+        self.db
             .all(q(format!("SELECT {COLUMNS} FROM merge_rules ORDER BY id")))
-            .await?)
+            .await
     }
 
     pub async fn merge_rule(&self, id: i64) -> Result<MergeRule> {

@@ -197,14 +197,12 @@ pub async fn queue(
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     };
-    let status = match get("status") {
-        Some(s @ ("merged" | "dismissed")) => s,
-        _ => "open",
-    };
-    let entity = match get("entity") {
-        Some("contact") => "contact",
-        _ => "customer",
-    };
+    let status = get("status")
+        .filter(|s| ["merged", "dismissed"].contains(s))
+        .unwrap_or("open");
+    let entity = get("entity")
+        .filter(|e| *e == "contact")
+        .unwrap_or("customer");
     let page = get("page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
