@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
-use kehu_core::{ChangeSource, CustomerId, Lang};
+use kehu_core::{ChangeSource, ContactId, CustomerId, Lang};
+use kehu_store::contact_merge::{ContactMerge, ContactMergeRequest};
 use kehu_store::merge::{Merge, MergeRequest, UndoMerge};
 
 use crate::cli::Database;
@@ -29,6 +30,9 @@ pub struct MergeArgs {
     /// Show what the merge would keep, changing nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The ids are contacts of one customer, not customers.
+    #[arg(long)]
+    pub contacts: bool,
     #[command(flatten)]
     pub db: Database,
     #[command(flatten)]
@@ -48,6 +52,9 @@ pub enum MergeAction {
         /// fields the merge set go back; later edits to others stay).
         #[arg(long)]
         force: bool,
+        /// A merge of contacts.
+        #[arg(long)]
+        contacts: bool,
         #[command(flatten)]
         db: Database,
         #[command(flatten)]
@@ -58,6 +65,9 @@ pub enum MergeAction {
     /// What a merge did.
     Show {
         merge: i64,
+        /// A merge of contacts.
+        #[arg(long)]
+        contacts: bool,
         #[command(flatten)]
         db: Database,
         #[command(flatten)]
@@ -72,6 +82,31 @@ pub async fn run(args: MergeArgs) -> anyhow::Result<()> {
         Some(MergeAction::Undo {
             merge,
             force,
+            contacts: true,
+            db,
+            acting,
+            json,
+        }) => {
+            let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
+            let undo = store
+                .undo_contact_merge(&ctx, merge, force)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            if json {
+                println!("{}", serde_json::to_string(&undo)?);
+            } else if undo.done {
+                print_contact_merge(&undo.merge, lang);
+            }
+            if !undo.done {
+                eprintln!("{}", survivor_changed(lang, undo.merge.survivor_id));
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Some(MergeAction::Undo {
+            merge,
+            force,
+            contacts: false,
             db,
             acting,
             json,
@@ -89,6 +124,26 @@ pub async fn run(args: MergeArgs) -> anyhow::Result<()> {
         }
         Some(MergeAction::Show {
             merge,
+            contacts: true,
+            db,
+            acting,
+            json,
+        }) => {
+            let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
+            let merge = store
+                .contact_merge(&ctx, merge)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            if json {
+                println!("{}", serde_json::to_string(&merge)?);
+            } else {
+                print_contact_merge(&merge, lang);
+            }
+            Ok(())
+        }
+        Some(MergeAction::Show {
+            merge,
+            contacts: false,
             db,
             acting,
             json,
@@ -121,6 +176,35 @@ async fn merge(a: MergeArgs) -> anyhow::Result<()> {
             }));
         };
         choose.insert(field.to_owned(), CustomerId(id));
+    }
+    if a.contacts {
+        let ids: Vec<ContactId> = a.ids.iter().map(|i| ContactId(*i)).collect();
+        if a.dry_run {
+            let plan = store
+                .contact_merge_plan(&ctx, &ids)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            println!("{}", serde_json::to_string(&plan)?);
+            return Ok(());
+        }
+        let request = ContactMergeRequest {
+            survivor: ids[0],
+            merged: ids[1..].to_vec(),
+            choose: choose
+                .into_iter()
+                .map(|(f, c)| (f, ContactId(c.get())))
+                .collect(),
+        };
+        let merge = store
+            .merge_contacts(&ctx, &request)
+            .await
+            .map_err(|e| explain(e, lang))?;
+        if a.json {
+            println!("{}", serde_json::to_string(&merge)?);
+        } else {
+            print_contact_merge(&merge, lang);
+        }
+        return Ok(());
     }
     if a.dry_run {
         let plan = store
@@ -229,22 +313,59 @@ fn print_undo(u: &UndoMerge, lang: Lang, json: bool) -> anyhow::Result<()> {
             }
         );
     } else {
-        eprintln!(
-            "{}",
-            if zh {
-                format!(
-                    "未撤销：客户 {} 在合并之后被修改过，撤销会覆盖合并时设置的字段。确认要撤销请加 --force。",
-                    u.merge.survivor_id
-                )
-            } else {
-                format!(
-                    "Not undone: customer {} was changed after the merge, and undoing would overwrite the fields the merge set. Add --force to undo anyway.",
-                    u.merge.survivor_id
-                )
-            }
-        );
+        eprintln!("{}", survivor_changed(lang, u.merge.survivor_id));
     }
     Ok(())
+}
+
+/// Why undo asks first, in the user's language.
+fn survivor_changed(lang: Lang, survivor: i64) -> String {
+    match lang {
+        Lang::ZhCn => format!(
+            "未撤销：记录 {survivor} 在合并之后被修改过，撤销会覆盖合并时设置的字段。确认要撤销请加 --force。"
+        ),
+        Lang::En => format!(
+            "Not undone: record {survivor} was changed after the merge, and undoing would overwrite the fields the merge set. Add --force to undo anyway."
+        ),
+    }
+}
+
+fn print_contact_merge(m: &ContactMerge, lang: Lang) {
+    let merged: Vec<String> = m.merged_ids.iter().map(i64::to_string).collect();
+    let fields = m.changed_fields.join(", ");
+    let undone = m.undone_at.is_some();
+    match lang {
+        Lang::ZhCn => {
+            println!(
+                "联系人合并 #{}：联系人 {} 并入 {}，移过来 {} 条跟进，改动的字段：{}。",
+                m.id,
+                merged.join("、"),
+                m.survivor_id,
+                m.moved,
+                if fields.is_empty() { "无" } else { &fields }
+            );
+            if undone {
+                println!("这次合并已撤销。");
+            } else {
+                println!("撤销：kehu merge undo {} --contacts", m.id);
+            }
+        }
+        Lang::En => {
+            println!(
+                "Contact merge #{}: {} folded into {}, {} follow-ups moved, fields changed: {}.",
+                m.id,
+                merged.join(", "),
+                m.survivor_id,
+                m.moved,
+                if fields.is_empty() { "none" } else { &fields }
+            );
+            if undone {
+                println!("This merge has been undone.");
+            } else {
+                println!("To undo: kehu merge undo {} --contacts", m.id);
+            }
+        }
+    }
 }
 
 /// A refusal from the store in the user's language.

@@ -292,3 +292,78 @@ async fn duplicates_imported_from_a_file_are_found_by_dedupe_and_merged_and_unme
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("threshold"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn duplicate_contacts_are_merged_and_unmerged_from_the_command_line() {
+    use kehu_core::entry::{parse_object, Mode};
+    use kehu_core::{schema, ChangeSource, ContactId};
+    use kehu_store::customers::CustomerInput;
+    use kehu_store::write::Ctx;
+
+    let (store, db) = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = Ctx::system(ChangeSource::Api);
+    let patch =
+        |specs, v: Value| parse_object(v.as_object().unwrap(), specs, &[], Mode::Create).unwrap();
+    let firm = store
+        .create_customer(
+            &ctx,
+            CustomerInput {
+                patch: patch(
+                    schema::CUSTOMER,
+                    serde_json::json!({"kind": "company", "name": "杭州某某贸易有限公司"}),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for fields in [
+        serde_json::json!({"name": "王芳", "mobile": "13700001111", "title": "采购"}),
+        serde_json::json!({"name": "王芳", "email": "wf@example.com"}),
+    ] {
+        let mut fields = fields;
+        fields["customer_id"] = firm.id.into();
+        ids.push(
+            store
+                .create_contact(&ctx, patch(schema::CONTACT, fields))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+
+    let merge = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &["merge", &a, &b, "--contacts", "--json"],
+    ));
+    assert_eq!(merge["survivor_id"], ids[0]);
+    let kept = store.contact(&ctx.actor, ContactId(ids[0])).await.unwrap();
+    assert_eq!(kept.email.as_deref(), Some("wf@example.com"));
+    assert!(store.contact(&ctx.actor, ContactId(ids[1])).await.is_err());
+
+    let text = kehu(
+        &db.url,
+        dir.path(),
+        &["merge", "show", &merge["id"].to_string(), "--contacts"],
+    );
+    assert!(String::from_utf8_lossy(&text.stdout).contains("kehu merge undo"));
+    let undo = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &[
+            "merge",
+            "undo",
+            &merge["id"].to_string(),
+            "--contacts",
+            "--json",
+        ],
+    ));
+    assert_eq!(undo["done"], true);
+    let back = store.contact(&ctx.actor, ContactId(ids[0])).await.unwrap();
+    assert_eq!(back.email, None);
+    assert!(store.contact(&ctx.actor, ContactId(ids[1])).await.is_ok());
+}
