@@ -73,7 +73,7 @@ fn print_text(r: &CheckReport, tasks_created: i64, lang: Lang) {
     let zh = lang == Lang::ZhCn;
     let c = &r.customers;
     if zh {
-        println!("核对报告 #{}（{}）", r.run_id, r.at.to_rfc3339());
+        println!("核对报告 #{}（{}，北京时间）", r.run_id, r.at.to_china());
         println!(
             "客户 {} 个：不合规 {}，不完整 {}，超过 {} 天未核对 {}，平均完整度 {}。",
             c.records, c.invalid, c.incomplete, r.stale_days, c.stale, c.average_score
@@ -93,7 +93,11 @@ fn print_text(r: &CheckReport, tasks_created: i64, lang: Lang) {
         println!("新建核对任务 {tasks_created} 个。");
         println!("完整度分布：");
     } else {
-        println!("Data quality report #{} ({})", r.run_id, r.at.to_rfc3339());
+        println!(
+            "Data quality report #{} ({} China time)",
+            r.run_id,
+            r.at.to_china()
+        );
         println!(
             "{} customers: {} invalid, {} incomplete, {} not verified in {} days, average completeness {}.",
             c.records, c.invalid, c.incomplete, c.stale, r.stale_days, c.average_score
@@ -119,9 +123,9 @@ fn print_text(r: &CheckReport, tasks_created: i64, lang: Lang) {
     println!(
         "{}",
         if zh {
-            "按负责人（记录/不合规/不完整/重复录入/待核对）："
+            "按负责人（客户与联系人/不合规/不完整/重复录入/待核对）："
         } else {
-            "By owner (records/invalid/incomplete/duplicates/stale):"
+            "By owner (customers and contacts/invalid/incomplete/duplicates entered/stale):"
         }
     );
     for o in &r.owners {

@@ -15,6 +15,17 @@ impl Time {
         Time(crate::now_ms())
     }
 
+    /// As people in China read it: `2026-12-01 03:51` (UTC+8).
+    pub fn to_china(self) -> String {
+        let china = chrono::FixedOffset::east_opt(kehu_core::date::CHINA_OFFSET_SECS)
+            .expect("UTC+8 is a valid offset");
+        DateTime::<Utc>::from_timestamp_millis(self.0)
+            .unwrap_or_default()
+            .with_timezone(&china)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
     pub fn to_rfc3339(self) -> String {
         DateTime::<Utc>::from_timestamp_millis(self.0)
             .unwrap_or_default()
@@ -60,6 +71,7 @@ mod tests {
             Time(1_700_000_000_123).to_rfc3339(),
             "2023-11-14T22:13:20.123Z"
         );
+        assert_eq!(Time(1_700_000_000_123).to_china(), "2023-11-15 06:13");
         let back: Time = serde_json::from_str("\"2023-11-14T22:13:20.123Z\"").unwrap();
         assert_eq!(back, Time(1_700_000_000_123));
     }
