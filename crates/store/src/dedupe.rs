@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kehu_core::dedupe::{clusters, Cluster, NotDuplicates, Profile, Record, Scanner};
+use kehu_core::dedupe::{clusters, Cluster, NotDuplicates, Profile, Reason, Record, Scanner};
 use kehu_core::{Actor, Code, CustomerKind, Invalid};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -921,13 +921,27 @@ impl Store {
                 score: head.score,
                 related: head.related,
                 merge_id: head.merge_id.or(head.contact_merge_id),
-                reasons: reasons.into_iter().collect(),
+                reasons: in_reason_order(reasons),
                 members,
                 pairs: links,
             });
         }
         Ok(out)
     }
+}
+
+/// Reason codes in the order the reasons are declared (strongest
+/// evidence first), unknown ones last.
+fn in_reason_order(codes: BTreeSet<String>) -> Vec<String> {
+    let mut codes: Vec<String> = codes.into_iter().collect();
+    let rank = |c: &String| {
+        Reason::ALL
+            .iter()
+            .position(|r| r.as_str() == c)
+            .unwrap_or(usize::MAX)
+    };
+    codes.sort_by_key(rank);
+    codes
 }
 
 /// Remembers that contacts `x` and `y` are two people, inside `tx`.

@@ -532,11 +532,35 @@ pub async fn screenshots(h: &Harness) -> Result<()> {
             json!({"stage": "customer"}),
         )
         .await?;
+    // A second entry of 张伟, for the review queue.
+    h.server
+        .add_customer(
+            json!({"name": "章伟", "mobile": "138-1234-5678", "company": "云帆科技（北京）有限公司",
+            "title": "采购总监", "city": "北京"}),
+        )
+        .await?;
+    h.server
+        .api(Method::POST, "/api/v1/duplicate-scans", json!({}))
+        .await?;
+    until("the duplicate scan", async || {
+        let runs = h
+            .server
+            .api(Method::GET, "/api/v1/duplicate-scans", json!(null))
+            .await?;
+        Ok(runs[0]["finished_at"].is_string())
+    })
+    .await?;
     for lang in ["zh-CN", "en"] {
         let b = h.another_browser(lang).await?;
         sign_in(&b, &h.url(""), ADMIN_EMAIL).await?;
         b.wait_for("table#customers tbody tr", WAIT).await?;
         h.screenshot(&b, &format!("list-{lang}")).await?;
+        b.goto(&h.url("/duplicates")).await?;
+        b.wait_for("#clusters li.card", WAIT).await?;
+        h.screenshot(&b, &format!("duplicates-{lang}")).await?;
+        b.find("#clusters li.card a.button").await?.click().await?;
+        b.wait_for("form#merge", WAIT).await?;
+        h.screenshot(&b, &format!("review-{lang}")).await?;
         b.goto(&h.url(&customer_path(id))).await?;
         b.wait_for("ol#timeline li", WAIT).await?;
         h.screenshot(&b, &format!("customer-{lang}")).await?;

@@ -114,7 +114,7 @@ fn scan_line(t: T, run: &DedupeRun) -> String {
             run.clusters
         ),
         (Some(at), Lang::En) => format!(
-            "Last scan {}: {} customers, {} clusters found.",
+            "Last scan {}: {} customers; clusters found: {}.",
             t.time(at.0),
             run.records,
             run.clusters
@@ -327,7 +327,7 @@ fn columns_and_rows(
                 .map_or_else(|| never.to_owned(), |v| t.time(v.0)),
         })
         .collect::<Vec<_>>();
-    let rows = field_rows(&plan.fields, &columns, |f| {
+    let rows = field_rows(t, &plan.fields, &columns, |f| {
         match f.strip_prefix("custom.") {
             Some(key) => labels.get(key).cloned().unwrap_or_else(|| key.to_owned()),
             None => t.field(f).to_owned(),
@@ -338,6 +338,7 @@ fn columns_and_rows(
 
 /// The rows of the comparison: each field's value per column.
 fn field_rows(
+    t: T,
     fields: &[FieldChoice],
     columns: &[RecordColumn],
     label: impl Fn(&str) -> String,
@@ -353,7 +354,8 @@ fn field_rows(
                         .values
                         .iter()
                         .find(|(id, _)| *id == col.id)
-                        .map(|(_, v)| v.clone())
+                        // A value from a list by its label (阶段: 客户).
+                        .map(|(_, v)| t.choice(&f.field, v))
                         .unwrap_or_default();
                     (col.id, value)
                 })
@@ -397,7 +399,7 @@ pub async fn show(
                 verified: String::new(),
             })
             .collect::<Vec<_>>();
-        let rows = field_rows(&plan.fields, &columns, |f| t.field(f).to_owned());
+        let rows = field_rows(t, &plan.fields, &columns, |f| t.field(f).to_owned());
         (columns, rows, plan.survivor)
     } else if cluster.status == "open" && live.len() >= 2 {
         let plan = state.store.merge_plan(&viewer.me.actor, &live).await?;

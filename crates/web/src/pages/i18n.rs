@@ -296,7 +296,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("dup.merged", "已合并", "Merged"),
     ("dup.dismissed", "不是重复", "Not duplicates"),
     ("dup.none", "这里没有重复客户。", "Nothing here."),
-    ("dup.total", "共 {n} 组", "{n} clusters"),
+    ("dup.total", "共 {n} 组", "Clusters: {n}"),
     ("dup.score", "相似度", "Score"),
     ("dup.related", "分支机构", "Branches"),
     ("dup.related_note", "这些记录是同一公司的总部与分支机构：相关，但不是同一条记录。一般不应合并。", "These are a company's head office and branches: related, not the same record. They should not usually be merged."),
