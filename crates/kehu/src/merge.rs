@@ -62,6 +62,18 @@ pub enum MergeAction {
         #[arg(long)]
         json: bool,
     },
+    /// Two records are not duplicates: never proposed as such again.
+    NotDuplicate {
+        a: i64,
+        b: i64,
+        /// The ids are contacts.
+        #[arg(long)]
+        contacts: bool,
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        acting: Acting,
+    },
     /// What a merge did.
     Show {
         merge: i64,
@@ -154,6 +166,35 @@ pub async fn run(args: MergeArgs) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| explain(e, lang))?;
             print_merge(&merge, lang, json)
+        }
+        Some(MergeAction::NotDuplicate {
+            a,
+            b,
+            contacts,
+            db,
+            acting,
+        }) => {
+            let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
+            let marked = if contacts {
+                store
+                    .mark_contacts_not_duplicate(&ctx, ContactId(a), ContactId(b))
+                    .await
+            } else {
+                store
+                    .mark_not_duplicate(&ctx, CustomerId(a), CustomerId(b))
+                    .await
+            };
+            marked.map_err(|e| explain(e, lang))?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::ZhCn => format!("已记下 {a} 和 {b} 不是重复，不会再提示。"),
+                    Lang::En => format!(
+                        "Noted: {a} and {b} are not duplicates; they will not be proposed again."
+                    ),
+                }
+            );
+            Ok(())
         }
         None => merge(args).await,
     }

@@ -287,6 +287,20 @@ async fn duplicates_imported_from_a_file_are_found_by_dedupe_and_merged_and_unme
     let again = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
     assert_eq!(again.len(), 2);
 
+    // Two people after all: never proposed again.
+    let marked = kehu(
+        &db.url,
+        dir.path(),
+        &["merge", "not-duplicate", &id("E3"), &id("E5")],
+    );
+    assert!(
+        marked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&marked.stderr)
+    );
+    let left = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
+    assert_eq!(left.len(), 1);
+
     // A bad threshold is refused in words.
     let bad = kehu(&db.url, dir.path(), &["dedupe", "--threshold", "2"]);
     assert!(!bad.status.success());
@@ -366,4 +380,20 @@ async fn duplicate_contacts_are_merged_and_unmerged_from_the_command_line() {
     let back = store.contact(&ctx.actor, ContactId(ids[0])).await.unwrap();
     assert_eq!(back.email, None);
     assert!(store.contact(&ctx.actor, ContactId(ids[1])).await.is_ok());
+
+    let clusters = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["entity"], "contact");
+    let marked = kehu(
+        &db.url,
+        dir.path(),
+        &["merge", "not-duplicate", &a, &b, "--contacts"],
+    );
+    assert!(
+        marked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&marked.stderr)
+    );
+    let clusters = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
+    assert!(clusters.is_empty());
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::{q, Arg, Tx};
+use crate::dedupe::contact_not_duplicate_in;
 use crate::merge::{check_id_list, id_list, push_history, FieldChoice};
 use crate::records::Contact;
 use crate::time::Time;
@@ -364,6 +365,39 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.contact_merge(&ctx, merge_id).await
+    }
+
+    /// Records that contacts `a` and `b` are two people: never proposed as
+    /// duplicates again; an open cluster of just these two is dismissed.
+    pub async fn mark_contacts_not_duplicate(
+        &self,
+        ctx: &Ctx,
+        a: ContactId,
+        b: ContactId,
+    ) -> Result<()> {
+        if !ctx.actor.may_write_records() {
+            return Err(Error::Forbidden);
+        }
+        if a == b {
+            return Err(Invalid::one("ids", Code::NotUnique).into());
+        }
+        self.contact(&ctx.actor, a).await?;
+        self.contact(&ctx.actor, b).await?;
+        let (lo, hi) = (a.get().min(b.get()), a.get().max(b.get()));
+        let mut tx = self.db.begin().await?;
+        contact_not_duplicate_in(&mut tx, ctx, lo, hi, now_ms()).await?;
+        let both = "SELECT cluster_id FROM contact_duplicate_members WHERE contact_id = $1 \
+                    INTERSECT SELECT cluster_id FROM contact_duplicate_members WHERE contact_id = $2";
+        tx.execute(
+            q(format!(
+                "UPDATE duplicate_clusters SET status = 'dismissed' WHERE status = 'open' \
+                 AND entity = 'contact' AND size = 2 AND id IN ({both})"
+            ))
+            .bind(lo)
+            .bind(hi),
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// A contact merge whose survivor's customer the actor may see.
