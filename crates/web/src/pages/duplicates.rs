@@ -102,9 +102,25 @@ fn card(c: &QueueCluster, t: T) -> ClusterCard {
     }
 }
 
+/// Whether a scan is still going: unfinished, and not past the time after
+/// which another may start.
+fn is_running(run: &DedupeRun) -> bool {
+    run.finished_at.is_none()
+        && run.started_at.0 >= kehu_store::now_ms() - kehu_store::dedupe::SCAN_LEASE_MS
+}
+
 /// The latest scan in a sentence.
 fn scan_line(t: T, run: &DedupeRun) -> String {
+    let died = run.finished_at.is_none() && !is_running(run);
     match (run.finished_at, t.0) {
+        (None, Lang::ZhCn) if died => format!(
+            "{} 开始的扫描没有完成（服务可能重启过），请重新扫描。",
+            t.time(run.started_at.0)
+        ),
+        (None, Lang::En) if died => format!(
+            "The scan started {} did not finish (the server may have restarted): scan again.",
+            t.time(run.started_at.0)
+        ),
         (None, Lang::ZhCn) => format!("扫描进行中，开始于 {}。", t.time(run.started_at.0)),
         (None, Lang::En) => format!("A scan is running, started {}.", t.time(run.started_at.0)),
         (Some(at), Lang::ZhCn) => format!(
@@ -234,7 +250,7 @@ pub async fn queue(
         total: found.total,
         page,
         pages: (found.total.max(0) as usize).div_ceil(PER_PAGE).max(1),
-        running: latest.as_ref().is_some_and(|r| r.finished_at.is_none()),
+        running: latest.as_ref().is_some_and(is_running),
         scan: latest.as_ref().map(|r| scan_line(t, r)),
         may_scan,
         rules: if viewer.me.actor.is_admin() {
