@@ -149,11 +149,17 @@ async fn a_merge_keeps_chosen_values_moves_everything_attached_and_undo_restores
         .await
         .unwrap();
 
+    // Detection finds the two as one person.
+    scan(&store, &ctx).await;
+    let found = queue(&store, &ctx).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(members(&found[0]), vec![p.a.id, p.b.id]);
+    assert!(found[0].reasons.contains(&"same_mobile".to_string()));
+    assert!(found[0].reasons.contains(&"name_pinyin_equal".to_string()));
+    let ids: Vec<CustomerId> = members(&found[0]).into_iter().map(CustomerId).collect();
+
     // The plan proposes the more complete record's values where they differ.
-    let plan = store
-        .merge_plan(&ctx.actor, &[CustomerId(p.a.id), CustomerId(p.b.id)])
-        .await
-        .unwrap();
+    let plan = store.merge_plan(&ctx.actor, &ids).await.unwrap();
     assert_eq!(
         plan.survivor, p.b.id,
         "the more complete record ranks first"
