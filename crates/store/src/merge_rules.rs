@@ -343,10 +343,10 @@ impl Store {
         Ok(report)
     }
 
-    /// Enabled daily rules not run in the last day, for the daily
+    /// Enabled daily rules not run in the day before `now`, for the daily
     /// maintenance to scan and run.
-    pub async fn due_merge_rules(&self) -> Result<Vec<MergeRule>> {
-        let cutoff = now_ms() - DAY_MS + 60_000;
+    pub async fn due_merge_rules(&self, now: Time) -> Result<Vec<MergeRule>> {
+        let cutoff = now.0 - DAY_MS + 60_000;
         Ok(self
             .merge_rules()
             .await?

@@ -14,6 +14,7 @@ use kehu_store::merge::MergeRequest;
 use kehu_store::merge_rules::MergeRuleInput;
 use kehu_store::records::Contact;
 use kehu_store::testing::TestDb;
+use kehu_store::time::Time;
 use kehu_store::write::Ctx;
 use kehu_store::{Error, Store};
 use serde_json::{json, Value};
@@ -777,7 +778,7 @@ async fn a_merge_rule_merges_only_the_clusters_it_covers_and_each_merge_is_undon
         .update_merge_rule(&admin, rule.id, daily)
         .await
         .unwrap();
-    assert_eq!(store.due_merge_rules().await.unwrap().len(), 1);
+    assert_eq!(store.due_merge_rules(Time::now()).await.unwrap().len(), 1);
 
     scan(&store, &admin).await;
     let report = store

@@ -30,7 +30,7 @@ pub struct Maintenance {
 /// fresh duplicate scan and the rule over it.
 pub async fn run_daily(store: &Store, now: Time) -> Result<Maintenance, kehu_store::Error> {
     let stale = store.sweep_stale(now).await?;
-    let merged_by_rules = crate::api::duplicates::daily(store).await?;
+    let merged_by_rules = crate::api::duplicates::daily(store, now).await?;
     Ok(Maintenance {
         stale,
         merged_by_rules,

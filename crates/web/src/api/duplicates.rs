@@ -280,8 +280,11 @@ pub async fn run_rules(
 /// The daily part of duplicate cleanup: when a daily merge rule is due, a
 /// fresh scan, then the due rules over its clusters, as kehu itself.
 /// Returns the merges made.
-pub async fn daily(store: &kehu_store::Store) -> kehu_store::Result<usize> {
-    let due = store.due_merge_rules().await?;
+pub async fn daily(
+    store: &kehu_store::Store,
+    now: kehu_store::time::Time,
+) -> kehu_store::Result<usize> {
+    let due = store.due_merge_rules(now).await?;
     if due.is_empty() {
         return Ok(0);
     }

@@ -595,3 +595,52 @@ async fn duplicate_contacts_are_reviewed_merged_and_unmerged_on_the_page_and_ove
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_daily_maintenance_scans_and_runs_a_daily_merge_rule_once_a_day() {
+    let app = TestApp::spawn().await;
+    for _ in 0..2 {
+        app.customer(&app.admin, json!({"name": "李娜", "mobile": "13900001111"}))
+            .await;
+    }
+    let now = kehu_store::time::Time::now();
+    // A rule run by hand only is left alone.
+    let manual = json!({"name": "手动", "require": ["same_mobile", "same_name"], "min_score": 0.9});
+    let r = app.post("/api/v1/merge-rules", &app.admin, manual).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let done = kehu_web::maintenance::run_daily(&app.store, now)
+        .await
+        .unwrap();
+    assert_eq!(done.merged_by_rules, 0);
+    assert_eq!(app.customer_count().await, 2);
+
+    let daily = json!({"name": "每天", "require": ["same_mobile", "same_name"], "min_score": 0.9, "schedule": "daily"});
+    let r = app.post("/api/v1/merge-rules", &app.admin, daily).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let done = kehu_web::maintenance::run_daily(&app.store, now)
+        .await
+        .unwrap();
+    assert_eq!(done.merged_by_rules, 1);
+    assert_eq!(app.customer_count().await, 1);
+    let runs = body(app.get("/api/v1/duplicate-scans", &app.admin).await).await;
+    assert_eq!(runs[0]["auto_merged"], 1, "{runs}");
+    // Ran today: the next run of the loop leaves it until tomorrow.
+    let again = kehu_web::maintenance::run_daily(&app.store, now)
+        .await
+        .unwrap();
+    assert_eq!(again.merged_by_rules, 0);
+    let tomorrow = kehu_store::time::Time(now.0 + 24 * 3600 * 1000);
+    let next = kehu_web::maintenance::run_daily(&app.store, tomorrow)
+        .await
+        .unwrap();
+    assert_eq!(next.merged_by_rules, 0, "nothing left to merge");
+    assert_eq!(
+        body(app.get("/api/v1/duplicate-scans", &app.admin).await)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "a scan today and one tomorrow"
+    );
+}
