@@ -326,6 +326,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("dup.none_duplicates", "这些记录都不是重复", "None of these are duplicates"),
     ("dup.merged_note", "这组记录已合并。撤销合并会恢复两条记录以及移动过的联系人、跟进和任务。", "These records were merged. Undoing the merge restores the records and the contacts, follow-ups and tasks it moved."),
     ("dup.merged_away", "已并入", "merged"),
+    ("dup.changed_since", "扫描之后这组记录已被合并或删除，只剩一条：无需再合并。重新扫描会更新查重列表。", "Since the scan, records of this cluster were merged or deleted and only one is left: nothing to merge. A new scan updates the queue."),
     ("dup.dismissed_note", "这组记录已标记为不是重复。", "These records were marked as not duplicates."),
     ("dup.undo", "撤销合并", "Undo the merge"),
     ("dup.undo_force", "仍然撤销", "Undo anyway"),

@@ -644,3 +644,33 @@ async fn the_daily_maintenance_scans_and_runs_a_daily_merge_rule_once_a_day() {
         "a scan today and one tomorrow"
     );
 }
+
+#[tokio::test]
+async fn a_cluster_whose_records_were_deleted_since_the_scan_offers_no_merge() {
+    let app = TestApp::spawn().await;
+    app.customer(&app.admin, json!({"name": "张伟", "mobile": "13812345678"}))
+        .await;
+    let b = app
+        .customer(&app.admin, json!({"name": "章伟", "mobile": "13812345678"}))
+        .await;
+    let admin = Browser::login(&app, "admin@example.com").await;
+    admin.post("/duplicates/scan", &[]).await;
+    scan_finished(&app).await;
+    let queue = body(app.get("/api/v1/duplicates", &app.admin).await).await;
+    let cluster = queue["clusters"][0]["id"].as_i64().unwrap();
+    let r = app
+        .delete(&format!("/api/v1/customers/{}", b["id"]), &app.admin)
+        .await;
+    assert!(r.status().is_success());
+    let page = admin.get(&format!("/duplicates/{cluster}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains(r#"id="changed""#));
+    assert!(!page.html.contains(r#"id="merge""#));
+    let dismissed = admin
+        .post(&format!("/duplicates/{cluster}/dismiss"), &[])
+        .await;
+    assert_eq!(
+        dismissed.location.as_deref(),
+        Some("/duplicates?flash=dismissed")
+    );
+}
