@@ -87,6 +87,10 @@ pub struct Task {
     pub assignee_id: Option<i64>,
     pub status: String,
     pub completed_at: Option<Time>,
+    /// `verify`: a verification task the stale-record sweep gave the owner
+    /// (marking the customer verified completes it); `None` for tasks
+    /// people create.
+    pub purpose: Option<String>,
     pub version: i64,
     pub created_at: Time,
     pub created_by: Option<i64>,
@@ -95,8 +99,8 @@ pub struct Task {
 }
 
 const TASK_COLUMNS: &str = "x.id, x.customer_id, x.interaction_id, x.title, x.notes, x.due_at, \
-    x.remind_at, x.assignee_id, x.status, x.completed_at, x.version, x.created_at, x.created_by, \
-    x.updated_at, x.updated_by";
+    x.remind_at, x.assignee_id, x.status, x.completed_at, x.purpose, x.version, x.created_at, \
+    x.created_by, x.updated_at, x.updated_by";
 
 /// Records of `table` (aliased `x`) whose customer the actor may see.
 fn through_customer(table: &str, columns: &str, actor: &Actor, condition: &str) -> String {

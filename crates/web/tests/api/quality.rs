@@ -349,6 +349,7 @@ async fn the_daily_maintenance_gives_stale_records_of_owners_a_verification_task
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
     assert_eq!(tasks[0]["assignee_id"], rep_id);
     assert_eq!(tasks[0]["status"], "open");
+    assert_eq!(tasks[0]["purpose"], "verify");
     // Marking the record verified completes the task.
     let r = app
         .post(
