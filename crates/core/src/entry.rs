@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::date::{parse_date, parse_datetime};
 use crate::email::Email;
+use crate::money::Money;
 use crate::phone::{Mobile, Phone};
 use crate::region::{PostalCode, Province};
 use crate::url::WebUrl;
@@ -36,6 +37,9 @@ pub enum Kind {
     DateTime,
     /// A reference to another record by id.
     Id,
+    /// An amount of money, not negative ("1,200.50", "¥1200", "100 USD",
+    /// or `{"amount": "100", "currency": "USD"}`), stored as `1200.50 CNY`.
+    Money,
     Bool,
 }
 
@@ -200,11 +204,21 @@ pub fn parse_value(kind: Kind, value: &Value) -> Result<Option<Stored>, Code> {
             Value::Bool(b) => Ok(Some(Stored::Bool(*b))),
             _ => Err(Code::WrongType),
         },
+        Kind::Money if value.is_object() => {
+            let money: Money =
+                serde_json::from_value(value.clone()).map_err(|_| Code::InvalidMoney)?;
+            money_text(money).map(Some)
+        }
         _ => {
             let raw = match value {
                 Value::String(s) => text::clean(s),
                 // Spreadsheets and scripts send phone numbers as numbers.
-                Value::Number(n) if matches!(kind, Kind::Mobile | Kind::Phone | Kind::Text(_)) => {
+                Value::Number(n)
+                    if matches!(
+                        kind,
+                        Kind::Mobile | Kind::Phone | Kind::Text(_) | Kind::Money
+                    ) =>
+                {
                     n.to_string()
                 }
                 _ => return Err(Code::WrongType),
@@ -215,6 +229,14 @@ pub fn parse_value(kind: Kind, value: &Value) -> Result<Option<Stored>, Code> {
             parse_text(kind, &raw).map(Some)
         }
     }
+}
+
+/// A price or amount as stored: never negative, `1200.50 CNY`.
+fn money_text(money: Money) -> Result<Stored, Code> {
+    if money.amount().is_sign_negative() {
+        return Err(Code::BelowMin { min: "0".into() });
+    }
+    Ok(Stored::Text(money.to_string()))
 }
 
 fn parse_text(kind: Kind, raw: &str) -> Result<Stored, Code> {
@@ -239,6 +261,7 @@ fn parse_text(kind: Kind, raw: &str) -> Result<Stored, Code> {
             .ok_or(Code::InvalidChoice)?,
         Kind::Date => parse_date(raw)?.format("%Y-%m-%d").to_string(),
         Kind::DateTime => return Ok(Stored::Int(parse_datetime(raw)?.timestamp_millis())),
+        Kind::Money => return money_text(Money::parse(raw)?),
         Kind::Id | Kind::Bool => return Err(Code::WrongType),
     };
     Ok(Stored::Text(text))
@@ -258,6 +281,26 @@ mod tests {
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn money_is_exact_never_negative_and_keeps_its_currency() {
+        let price = |v: Value| parse_value(Kind::Money, &v);
+        let text = |s: &str| Ok(Some(Stored::Text(s.to_owned())));
+        assert_eq!(price(json!("1,200.5")), text("1200.50 CNY"));
+        assert_eq!(price(json!("¥ 99")), text("99.00 CNY"));
+        assert_eq!(price(json!("100 USD")), text("100.00 USD"));
+        assert_eq!(price(json!(0.1)), text("0.10 CNY"));
+        assert_eq!(
+            price(json!({"amount": "12.3456", "currency": "HKD"})),
+            text("12.3456 HKD")
+        );
+        assert_eq!(price(json!("")), Ok(None));
+        assert_eq!(price(json!("-5")), Err(Code::BelowMin { min: "0".into() }));
+        assert_eq!(price(json!("12.34567")), Err(Code::InvalidMoney));
+        assert_eq!(price(json!("十块")), Err(Code::InvalidMoney));
+        assert_eq!(price(json!({"amount": 12})), Err(Code::InvalidMoney));
+        assert_eq!(price(json!([1])), Err(Code::WrongType));
     }
 
     #[test]

@@ -42,4 +42,5 @@ ids! {
     FieldDefId,
     TokenId,
     SavedViewId,
+    ProductId,
 }

@@ -62,6 +62,21 @@ pub const CONTACT: &[Spec] = &[
     Spec::new("is_primary", Kind::Bool).defaulted(),
 ];
 
+/// A product or service in the catalogue (产品目录) that opportunities and
+/// orders are made of.
+pub const PRODUCT: &[Spec] = &[
+    // The code people and finance systems know it by (SKU, 物料编码):
+    // unique in the catalogue.
+    Spec::new("code", Kind::Text(50)).required(),
+    Spec::new("name", Kind::Text(200)).required(),
+    // 个, 台, 套, 小时, …
+    Spec::new("unit", Kind::Text(20)),
+    Spec::new("price", Kind::Money).required(),
+    Spec::new("description", Kind::Text(5000)),
+    // Inactive products stay on old orders but are not offered for new ones.
+    Spec::new("active", Kind::Bool).defaulted(),
+];
+
 pub const INTERACTION: &[Spec] = &[
     Spec::new("customer_id", Kind::Id).required(),
     Spec::new("contact_id", Kind::Id),

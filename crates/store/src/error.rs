@@ -46,6 +46,7 @@ impl Error {
 /// Unique constraints by name (PostgreSQL) and the field each protects.
 const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("users_email_key", "email"),
+    ("products_code_key", "code"),
     ("teams_name_key", "name"),
     ("tags_name_key", "name"),
     ("field_defs_key", "key"),

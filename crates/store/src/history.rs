@@ -1,6 +1,7 @@
 //! Reading field history.
 
 use crate::customers::Customer;
+use kehu_core::ProductId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,11 +29,21 @@ impl Store {
         customer: &Customer,
         limit: i64,
     ) -> Result<Vec<HistoryEntry>> {
+        self.history_of("customer", customer.id, limit).await
+    }
+
+    /// The history of a product of the catalogue, newest first.
+    pub async fn product_history(&self, id: ProductId, limit: i64) -> Result<Vec<HistoryEntry>> {
+        self.history_of("product", id.get(), limit).await
+    }
+
+    async fn history_of(&self, entity: &str, id: i64, limit: i64) -> Result<Vec<HistoryEntry>> {
         self.db
             .all(
                 q("SELECT id, entity, entity_id, field, old_value, new_value, source, actor_id, at \
-                   FROM history WHERE entity = 'customer' AND entity_id = $1 ORDER BY id DESC LIMIT $2")
-                .bind(customer.id)
+                   FROM history WHERE entity = $1 AND entity_id = $2 ORDER BY id DESC LIMIT $3")
+                .bind(entity)
+                .bind(id)
                 .bind(limit.clamp(1, 1000)),
             )
             .await

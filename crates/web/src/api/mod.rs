@@ -6,6 +6,7 @@ pub mod duplicates;
 pub mod exports;
 pub mod imports;
 pub mod merges;
+pub mod products;
 pub mod quality;
 pub mod records;
 pub mod settings;
@@ -186,6 +187,9 @@ pub fn router() -> Router<AppState> {
                 .patch(r::update_task)
                 .delete(r::delete_task),
         )
+        .route("/products", get(products::list).post(products::create))
+        .route("/products/{id}", get(products::get).patch(products::update))
+        .route("/products/{id}/history", get(products::history))
         .route("/tags", get(s::list_tags).post(s::create_tag))
         .route(
             "/tags/{id}",
@@ -257,6 +261,7 @@ impl Modify for Security {
         imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
         imports::list_templates, imports::save_template, imports::delete_template,
         merges::create, merges::plan, merges::get, merges::undo, merges::not_duplicate,
+        products::list, products::create, products::get, products::update, products::history,
         merges::create_contact_merge, merges::get_contact_merge, merges::undo_contact_merge,
         duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
         duplicates::get, duplicates::dismiss, duplicates::list_rules, duplicates::create_rule,
@@ -271,6 +276,7 @@ impl Modify for Security {
         (name = "interactions", description = "Follow-ups (跟进记录)"),
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
+        (name = "products", description = "The product catalogue (产品目录)"),
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
         (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),

@@ -244,6 +244,7 @@ fn builtin(t: T, name: &str, kind: Kind) -> Input {
             i.input_type = "url";
             i.inputmode = "url";
         }
+        Kind::Money => i.inputmode = "decimal",
         Kind::Province => i = i.select(province_choices(t, ""), Some("—")),
         Kind::Choice(values) => {
             let options = values

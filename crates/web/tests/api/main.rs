@@ -10,6 +10,7 @@ mod imports;
 mod merges;
 mod pages;
 mod permissions;
+mod products;
 mod quality;
 mod records;
 mod robustness;
