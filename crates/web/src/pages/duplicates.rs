@@ -207,12 +207,7 @@ pub async fn queue(
     QueryPairs(params): QueryPairs,
 ) -> Result<Response, PageError> {
     let t = viewer.t();
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |k: &str| super::param(&params, k);
     let status = get("status")
         .filter(|s| ["merged", "dismissed"].contains(s))
         .unwrap_or("open");

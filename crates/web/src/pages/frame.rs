@@ -15,6 +15,7 @@ pub enum Section {
     Customers,
     Imports,
     Duplicates,
+    Products,
     Tasks,
     Quality,
     Settings,

@@ -16,6 +16,7 @@ mod frame;
 mod i18n;
 mod imports;
 mod login;
+mod products;
 pub(crate) mod quality;
 mod quality_rules;
 mod settings;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(imports::router())
         .merge(duplicates::router())
+        .merge(products::router())
         .merge(quality::router())
         .merge(quality_rules::router())
         .layer(middleware::from_fn(page_headers))
@@ -370,6 +372,14 @@ pub fn invalid_of(e: ApiError) -> Result<Vec<kehu_core::FieldError>, PageError> 
         ApiError::Invalid(invalid) => Ok(invalid.0),
         e => Err(e.into()),
     }
+}
+
+/// The first value of a query parameter.
+pub fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Renders a template into a page response.

@@ -667,6 +667,7 @@ async fn every_control_on_every_page_has_a_label() {
         format!("/customers/{}/edit", c["id"]),
         "/tasks".to_owned(),
         "/duplicates".to_owned(),
+        "/products".to_owned(),
         "/settings/fields".to_owned(),
         "/settings/users".to_owned(),
         "/settings/teams".to_owned(),
