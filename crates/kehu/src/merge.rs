@@ -94,54 +94,53 @@ pub async fn run(args: MergeArgs) -> anyhow::Result<()> {
         Some(MergeAction::Undo {
             merge,
             force,
-            contacts: true,
+            contacts,
             db,
             acting,
             json,
         }) => {
             let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
-            let undo = store
-                .undo_contact_merge(&ctx, merge, force)
-                .await
-                .map_err(|e| explain(e, lang))?;
-            if json {
-                println!("{}", serde_json::to_string(&undo)?);
-            } else if undo.done {
-                print_contact_merge(&undo.merge, lang);
-            }
-            if !undo.done {
-                eprintln!("{}", survivor_changed(lang, undo.merge.survivor_id));
-                std::process::exit(2);
-            }
-            Ok(())
-        }
-        Some(MergeAction::Undo {
-            merge,
-            force,
-            contacts: false,
-            db,
-            acting,
-            json,
-        }) => {
-            let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
-            let undo = store
-                .undo_merge(&ctx, merge, force)
-                .await
-                .map_err(|e| explain(e, lang))?;
-            print_undo(&undo, lang, json)?;
-            if !undo.done {
+            let done = if contacts {
+                let undo = store
+                    .undo_contact_merge(&ctx, merge, force)
+                    .await
+                    .map_err(|e| explain(e, lang))?;
+                if json {
+                    println!("{}", serde_json::to_string(&undo)?);
+                } else if undo.done {
+                    print_contact_merge(&undo.merge, lang);
+                } else {
+                    eprintln!("{}", survivor_changed(lang, undo.merge.survivor_id));
+                }
+                undo.done
+            } else {
+                let undo = store
+                    .undo_merge(&ctx, merge, force)
+                    .await
+                    .map_err(|e| explain(e, lang))?;
+                print_undo(&undo, lang, json)?;
+                undo.done
+            };
+            if !done {
                 std::process::exit(2);
             }
             Ok(())
         }
         Some(MergeAction::Show {
             merge,
-            contacts: true,
+            contacts,
             db,
             acting,
             json,
         }) => {
             let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
+            if !contacts {
+                let merge = store
+                    .merge(&ctx.actor, merge)
+                    .await
+                    .map_err(|e| explain(e, lang))?;
+                return print_merge(&merge, lang, json);
+            }
             let merge = store
                 .contact_merge(&ctx, merge)
                 .await
@@ -152,20 +151,6 @@ pub async fn run(args: MergeArgs) -> anyhow::Result<()> {
                 print_contact_merge(&merge, lang);
             }
             Ok(())
-        }
-        Some(MergeAction::Show {
-            merge,
-            contacts: false,
-            db,
-            acting,
-            json,
-        }) => {
-            let (store, ctx, lang) = acting.open(&db, ChangeSource::Merge).await?;
-            let merge = store
-                .merge(&ctx.actor, merge)
-                .await
-                .map_err(|e| explain(e, lang))?;
-            print_merge(&merge, lang, json)
         }
         Some(MergeAction::NotDuplicate {
             a,

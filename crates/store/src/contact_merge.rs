@@ -6,15 +6,17 @@
 //! follow-ups that named the others to it, and puts the others in the bin;
 //! what it changed is kept so undo restores all of it exactly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use kehu_core::{ChangeSource, Code, ContactId, Invalid};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{q, Arg, Tx};
-use crate::dedupe::contact_not_duplicate_in;
-use crate::merge::{check_id_list, id_list, push_history, FieldChoice};
+use crate::db::{json, q, Arg, Tx};
+use crate::dedupe::{mark_not_duplicate_in, Entity};
+use crate::merge::{
+    check_id_list, field_choices, first_having, id_list, push_history, FieldChoice,
+};
 use crate::records::Contact;
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx, HISTORY_COLUMNS};
@@ -95,19 +97,11 @@ fn rank(records: &[Contact]) -> Vec<usize> {
 }
 
 fn default_choice(records: &[Contact], order: &[usize], field: &str) -> usize {
-    order
-        .iter()
-        .copied()
-        .find(|&i| value_of(&records[i], field).is_some())
-        .unwrap_or(order[0])
+    first_having(order, |i| value_of(&records[i], field).is_some())
 }
 
 fn check_ids(ids: &[ContactId]) -> Result<()> {
     check_id_list(&ids.iter().map(|c| c.get()).collect::<Vec<_>>())
-}
-
-fn json(v: &impl Serialize) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
 }
 
 /// A new version of a contact, by the actor, now.
@@ -159,22 +153,13 @@ impl Store {
         let records = read(&mut tx, ctx, ids).await?;
         tx.commit().await?;
         let order = rank(&records);
-        let mut fields = Vec::new();
-        for field in FIELDS {
-            let values: Vec<(i64, String)> = records
-                .iter()
-                .filter_map(|c| value_of(c, field).map(|v| (c.id, v.to_owned())))
-                .collect();
-            let distinct: BTreeSet<&String> = values.iter().map(|(_, v)| v).collect();
-            if values.is_empty() || (distinct.len() == 1 && values.len() == records.len()) {
-                continue;
-            }
-            fields.push(FieldChoice {
-                field: (*field).to_owned(),
-                values,
-                chosen: records[default_choice(&records, &order, field)].id,
-            });
-        }
+        let fields = field_choices(
+            &records,
+            &order,
+            FIELDS.iter().map(|f| (*f).to_owned()),
+            |c| c.id,
+            |c, f| value_of(c, f).map(str::to_owned),
+        );
         let records: Vec<Contact> = order.iter().map(|&i| records[i].clone()).collect();
         Ok(ContactMergePlan {
             survivor: records[0].id,
@@ -368,7 +353,7 @@ impl Store {
     }
 
     /// Records that contacts `a` and `b` are two people: never proposed as
-    /// duplicates again; an open cluster of just these two is dismissed.
+    /// duplicates again, and out of the review queue.
     pub async fn mark_contacts_not_duplicate(
         &self,
         ctx: &Ctx,
@@ -383,20 +368,8 @@ impl Store {
         }
         self.contact(&ctx.actor, a).await?;
         self.contact(&ctx.actor, b).await?;
-        let (lo, hi) = (a.get().min(b.get()), a.get().max(b.get()));
         let mut tx = self.db.begin().await?;
-        contact_not_duplicate_in(&mut tx, ctx, lo, hi, now_ms()).await?;
-        let both = "SELECT cluster_id FROM contact_duplicate_members WHERE contact_id = $1 \
-                    INTERSECT SELECT cluster_id FROM contact_duplicate_members WHERE contact_id = $2";
-        tx.execute(
-            q(format!(
-                "UPDATE duplicate_clusters SET status = 'dismissed' WHERE status = 'open' \
-                 AND entity = 'contact' AND size = 2 AND id IN ({both})"
-            ))
-            .bind(lo)
-            .bind(hi),
-        )
-        .await?;
+        mark_not_duplicate_in(&mut tx, ctx, Entity::Contact, a.get(), b.get()).await?;
         tx.commit().await
     }
 

@@ -329,6 +329,11 @@ impl Tx {
     }
 }
 
+/// A value as the JSON text a TEXT column holds.
+pub(crate) fn json(v: &impl serde::Serialize) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
+}
+
 /// Milliseconds since the Unix epoch: how kehu stores time.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

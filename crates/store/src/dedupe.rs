@@ -20,7 +20,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::customers::visible;
-use crate::db::{q, Arg, Tx};
+use crate::db::{json, q, Arg, Tx};
 use crate::time::Time;
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
@@ -228,19 +228,13 @@ impl ContactScanRow {
 
 /// Profiles of one page of customers; `contacts` sorted by customer.
 fn profile_page(rows: &[ScanRow], contacts: &[ContactRow]) -> Vec<Profile> {
-    let mut out = Vec::with_capacity(rows.len());
-    let mut at = 0;
-    for row in rows {
-        while at < contacts.len() && contacts[at].customer_id < row.id {
-            at += 1;
-        }
-        let start = at;
-        while at < contacts.len() && contacts[at].customer_id == row.id {
-            at += 1;
-        }
-        out.push(profile_of(row, &contacts[start..at]));
-    }
-    out
+    rows.iter()
+        .map(|row| {
+            let start = contacts.partition_point(|c| c.customer_id < row.id);
+            let len = contacts[start..].partition_point(|c| c.customer_id == row.id);
+            profile_of(row, &contacts[start..start + len])
+        })
+        .collect()
 }
 
 /// A customer's own value of a kind (mobile, phone, e-mail) and its
@@ -292,8 +286,16 @@ fn profile_parallel(rows: Vec<ScanRow>, contacts: Vec<ContactRow>, threads: usiz
     })
 }
 
-fn json(v: &impl Serialize) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
+/// Why a score threshold (0 < x ≤ 1) is refused, if it is.
+pub(crate) fn score_out_of_range(x: f64) -> Option<Code> {
+    if x > 1.0 {
+        Some(Code::AboveMax { max: "1".into() })
+    } else if x > 0.0 {
+        None
+    } else {
+        // Zero, negative or not a number.
+        Some(Code::BelowMin { min: "0".into() })
+    }
 }
 
 /// SQL true when the actor may see every record of cluster `k`.
@@ -330,40 +332,10 @@ impl Store {
     /// Records a scan as started, for [`Store::run_scan`] to carry out
     /// (in the background, say): the checks of [`Store::scan_duplicates`].
     pub async fn begin_scan(&self, ctx: &Ctx, options: ScanOptions) -> Result<DedupeRun> {
-        let id = self.start_scan(ctx, options).await?;
-        self.dedupe_run(id).await
-    }
-
-    /// Carries out a scan [`Store::begin_scan`] recorded. A scan that fails
-    /// is removed, so the next may start at once.
-    pub async fn run_scan(
-        &self,
-        run: i64,
-        options: ScanOptions,
-        progress: &(dyn Fn(ScanProgress) + Sync),
-    ) -> Result<DedupeRun> {
-        match self.scan_into(run, options, progress).await {
-            Ok(()) => self.dedupe_run(run).await,
-            Err(e) => {
-                let _ = self
-                    .db
-                    .execute(q("DELETE FROM dedupe_runs WHERE id = $1").bind(run))
-                    .await;
-                Err(e)
-            }
-        }
-    }
-
-    async fn start_scan(&self, ctx: &Ctx, options: ScanOptions) -> Result<i64> {
         if !ctx.actor.may_assign_owner() {
             return Err(Error::Forbidden);
         }
-        if !(options.threshold > 0.0 && options.threshold <= 1.0) {
-            let code = if options.threshold > 1.0 {
-                Code::AboveMax { max: "1".into() }
-            } else {
-                Code::BelowMin { min: "0".into() }
-            };
+        if let Some(code) = score_out_of_range(f64::from(options.threshold)) {
             return Err(Invalid::one("threshold", code).into());
         }
         let now = now_ms();
@@ -387,7 +359,27 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
-        Ok(id)
+        self.dedupe_run(id).await
+    }
+
+    /// Carries out a scan [`Store::begin_scan`] recorded. A scan that fails
+    /// is removed, so the next may start at once.
+    pub async fn run_scan(
+        &self,
+        run: i64,
+        options: ScanOptions,
+        progress: &(dyn Fn(ScanProgress) + Sync),
+    ) -> Result<DedupeRun> {
+        match self.scan_into(run, options, progress).await {
+            Ok(()) => self.dedupe_run(run).await,
+            Err(e) => {
+                let _ = self
+                    .db
+                    .execute(q("DELETE FROM dedupe_runs WHERE id = $1").bind(run))
+                    .await;
+                Err(e)
+            }
+        }
     }
 
     async fn scan_into(
@@ -803,7 +795,7 @@ impl Store {
             return Err(Error::Conflict("cluster_closed"));
         }
         let ids: Vec<i64> = cluster.members.iter().map(|m| m.id).collect();
-        let contacts = cluster.entity == "contact";
+        let entity = Entity::of(&cluster);
         let leaving: Vec<i64> = match member {
             Some(m) if ids.contains(&m) => vec![m],
             Some(_) => return Err(Invalid::one("member", Code::NotFound).into()),
@@ -815,11 +807,7 @@ impl Store {
         for &x in &leaving {
             for &y in &ids {
                 if x != y && marked.insert((x.min(y), x.max(y))) {
-                    if contacts {
-                        contact_not_duplicate_in(&mut tx, ctx, x, y, now).await?;
-                    } else {
-                        not_duplicate_in(&mut tx, ctx, x, y, now).await?;
-                    }
+                    not_duplicate_in(&mut tx, ctx, entity, x, y, now).await?;
                 }
             }
         }
@@ -837,13 +825,15 @@ impl Store {
                     .bind(gone),
             )
             .await?;
-            let members = if contacts {
-                "contact_duplicate_members WHERE cluster_id = $1 AND contact_id = $2"
-            } else {
-                "duplicate_members WHERE cluster_id = $1 AND customer_id = $2"
-            };
-            tx.execute(q(format!("DELETE FROM {members}")).bind(id).bind(gone))
-                .await?;
+            let (members, column) = entity.members();
+            tx.execute(
+                q(format!(
+                    "DELETE FROM {members} WHERE cluster_id = $1 AND {column} = $2"
+                ))
+                .bind(id)
+                .bind(gone),
+            )
+            .await?;
             tx.execute(
                 q("UPDATE duplicate_clusters SET size = size - 1, score = COALESCE((SELECT MAX(score) \
                    FROM duplicate_pairs WHERE cluster_id = $1), score) WHERE id = $1")
@@ -945,19 +935,61 @@ fn in_reason_order(codes: BTreeSet<String>) -> Vec<String> {
     codes
 }
 
-/// Remembers that contacts `x` and `y` are two people, inside `tx`.
-pub(crate) async fn contact_not_duplicate_in(
+/// What the members of a cluster are: customers or contacts, each with
+/// its own tables of members and of pairs marked as not duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Entity {
+    Customer,
+    Contact,
+}
+
+impl Entity {
+    fn of(cluster: &QueueCluster) -> Entity {
+        if cluster.entity == "contact" {
+            Entity::Contact
+        } else {
+            Entity::Customer
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Entity::Customer => "customer",
+            Entity::Contact => "contact",
+        }
+    }
+
+    /// The members table and its record column.
+    fn members(self) -> (&'static str, &'static str) {
+        match self {
+            Entity::Customer => ("duplicate_members", "customer_id"),
+            Entity::Contact => ("contact_duplicate_members", "contact_id"),
+        }
+    }
+
+    fn not_duplicates(self) -> &'static str {
+        match self {
+            Entity::Customer => "not_duplicates",
+            Entity::Contact => "contact_not_duplicates",
+        }
+    }
+}
+
+/// Remembers that records `x` and `y` are not duplicates, inside `tx`.
+async fn not_duplicate_in(
     tx: &mut Tx,
     ctx: &Ctx,
+    entity: Entity,
     x: i64,
     y: i64,
     now: i64,
 ) -> Result<()> {
     tx.execute(
-        q(
-            "INSERT INTO contact_not_duplicates (a_id, b_id, actor_id, created_at) \
-           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
+        q(format!(
+            "INSERT INTO {} (a_id, b_id, actor_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+            entity.not_duplicates()
+        ))
         .bind(x.min(y))
         .bind(x.max(y))
         .bind(ctx.by())
@@ -967,21 +999,41 @@ pub(crate) async fn contact_not_duplicate_in(
     Ok(())
 }
 
-/// Remembers that `x` and `y` are not duplicates, inside `tx`.
-pub(crate) async fn not_duplicate_in(
+/// Remembers that two records are not duplicates, and takes the pair out
+/// of the review queue: an open cluster of just these two is dismissed,
+/// a larger one loses the pair.
+pub(crate) async fn mark_not_duplicate_in(
     tx: &mut Tx,
     ctx: &Ctx,
-    x: i64,
-    y: i64,
-    now: i64,
+    entity: Entity,
+    a: i64,
+    b: i64,
 ) -> Result<()> {
+    let (lo, hi) = (a.min(b), a.max(b));
+    not_duplicate_in(tx, ctx, entity, lo, hi, now_ms()).await?;
+    let (members, column) = entity.members();
+    let open_with_both = format!(
+        "SELECT id FROM duplicate_clusters WHERE status = 'open' AND entity = '{}' AND id IN \
+         (SELECT cluster_id FROM {members} WHERE {column} = $1 \
+          INTERSECT SELECT cluster_id FROM {members} WHERE {column} = $2)",
+        entity.name()
+    );
     tx.execute(
-        q("INSERT INTO not_duplicates (a_id, b_id, actor_id, created_at) VALUES ($1, $2, $3, $4) \
-           ON CONFLICT DO NOTHING")
-        .bind(x.min(y))
-        .bind(x.max(y))
-        .bind(ctx.by())
-        .bind(now),
+        q(format!(
+            "UPDATE duplicate_clusters SET status = 'dismissed' WHERE size = 2 \
+             AND id IN ({open_with_both})"
+        ))
+        .bind(lo)
+        .bind(hi),
+    )
+    .await?;
+    tx.execute(
+        q(format!(
+            "DELETE FROM duplicate_pairs WHERE a_id = $1 AND b_id = $2 \
+             AND cluster_id IN ({open_with_both})"
+        ))
+        .bind(lo)
+        .bind(hi),
     )
     .await?;
     Ok(())

@@ -5,7 +5,7 @@ use kehu_core::{Code, FieldDefId, Invalid};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::q;
+use crate::db::{json, q};
 use crate::time::Time;
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
@@ -89,10 +89,6 @@ fn check_def(def: &FieldDef) -> Result<(), Invalid> {
         invalid.push("rules", code);
     }
     invalid.into_result()
-}
-
-fn json(v: &impl Serialize) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
 }
 
 impl Store {

@@ -18,8 +18,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::customers::{locked, tags_of, update_in, Customer, CustomerInput};
-use crate::db::{q, Arg, Tx};
-use crate::dedupe::not_duplicate_in;
+use crate::db::{json, q, Arg, Tx};
+use crate::dedupe::{mark_not_duplicate_in, Entity};
 use crate::import::previous_values;
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx, HISTORY_COLUMNS};
@@ -172,11 +172,42 @@ pub fn rank(records: &[Customer]) -> Vec<usize> {
 /// The record whose value of `field` is kept by default: the first in
 /// `order` that has one (the survivor's when none has).
 pub fn default_choice(records: &[Customer], order: &[usize], field: &str) -> usize {
-    order
-        .iter()
-        .copied()
-        .find(|&i| value_of(&records[i], field).is_some())
-        .unwrap_or(order[0])
+    first_having(order, |i| value_of(&records[i], field).is_some())
+}
+
+/// The first record in `order` for which `has` holds, else the first.
+pub(crate) fn first_having(order: &[usize], has: impl Fn(usize) -> bool) -> usize {
+    order.iter().copied().find(|&i| has(i)).unwrap_or(order[0])
+}
+
+/// Per field, the records' values where they differ (a field no record
+/// has, or all have alike, offers no choice) and the record whose value is
+/// kept by default: the first in `order` that has one.
+pub(crate) fn field_choices<T>(
+    records: &[T],
+    order: &[usize],
+    fields: impl IntoIterator<Item = String>,
+    id: impl Fn(&T) -> i64,
+    value: impl Fn(&T, &str) -> Option<String>,
+) -> Vec<FieldChoice> {
+    let mut out = Vec::new();
+    for field in fields {
+        let values: Vec<(i64, String)> = records
+            .iter()
+            .filter_map(|r| value(r, &field).map(|v| (id(r), v)))
+            .collect();
+        let distinct: BTreeSet<&String> = values.iter().map(|(_, v)| v).collect();
+        if values.is_empty() || (distinct.len() == 1 && values.len() == records.len()) {
+            continue;
+        }
+        let chosen = id(&records[first_having(order, |i| value(&records[i], &field).is_some())]);
+        out.push(FieldChoice {
+            field,
+            values,
+            chosen,
+        });
+    }
+    out
 }
 
 impl Store {
@@ -189,24 +220,7 @@ impl Store {
             records.push(self.customer(actor, *id).await?);
         }
         let order = rank(&records);
-        let mut fields = Vec::new();
-        for field in merge_fields(&records) {
-            let values: Vec<(i64, String)> = records
-                .iter()
-                .filter_map(|c| value_of(c, &field).map(|v| (c.id, v)))
-                .collect();
-            // Nothing to choose: no record has a value, or all the same one.
-            let distinct: BTreeSet<&String> = values.iter().map(|(_, v)| v).collect();
-            if values.is_empty() || (distinct.len() == 1 && values.len() == records.len()) {
-                continue;
-            }
-            let chosen = records[default_choice(&records, &order, &field)].id;
-            fields.push(FieldChoice {
-                field,
-                values,
-                chosen,
-            });
-        }
+        let fields = field_choices(&records, &order, merge_fields(&records), |c| c.id, value_of);
         let records: Vec<Customer> = order.iter().map(|&i| records[i].clone()).collect();
         Ok(MergePlan {
             survivor: records[0].id,
@@ -262,7 +276,7 @@ impl Store {
                 .bind(if req.rule.is_some() { "rule" } else { "manual" })
                 .bind(req.rule)
                 .bind(req.score)
-                .bind(serde_json::to_string(&req.reasons).map_err(|e| Error::internal(e.to_string()))?)
+                .bind(json(&req.reasons)?)
                 .bind(ctx.by())
                 .bind(now),
             )
@@ -326,7 +340,7 @@ impl Store {
             .await?;
         tx.execute(
             q("UPDATE merges SET survivor_changes = $1, survivor_version = $2 WHERE id = $3")
-                .bind(serde_json::to_string(&before).map_err(|e| Error::internal(e.to_string()))?)
+                .bind(json(&before)?)
                 .bind(version)
                 .bind(merge_id),
         )
@@ -563,31 +577,8 @@ impl Store {
         }
         self.customer(&ctx.actor, a).await?;
         self.customer(&ctx.actor, b).await?;
-        let (lo, hi) = (a.get().min(b.get()), a.get().max(b.get()));
         let mut tx = self.db.begin().await?;
-        not_duplicate_in(&mut tx, ctx, lo, hi, now_ms()).await?;
-        // Open clusters of the review queue lose the pair; one that was
-        // only these two is dismissed.
-        let both = "SELECT cluster_id FROM duplicate_members WHERE customer_id = $1 \
-                    INTERSECT SELECT cluster_id FROM duplicate_members WHERE customer_id = $2";
-        tx.execute(
-            q(format!(
-                "UPDATE duplicate_clusters SET status = 'dismissed' WHERE status = 'open' \
-                 AND size = 2 AND id IN ({both})"
-            ))
-            .bind(lo)
-            .bind(hi),
-        )
-        .await?;
-        tx.execute(
-            q(
-                "DELETE FROM duplicate_pairs WHERE a_id = $1 AND b_id = $2 AND cluster_id IN \
-               (SELECT id FROM duplicate_clusters WHERE status = 'open')",
-            )
-            .bind(lo)
-            .bind(hi),
-        )
-        .await?;
+        mark_not_duplicate_in(&mut tx, ctx, Entity::Customer, a.get(), b.get()).await?;
         tx.commit().await
     }
 

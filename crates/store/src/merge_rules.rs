@@ -9,8 +9,8 @@ use kehu_core::{Code, CustomerId, Invalid};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::q;
-use crate::dedupe::QueueCluster;
+use crate::db::{json, q};
+use crate::dedupe::{score_out_of_range, QueueCluster};
 use crate::merge::{MergeRequest, MAX_MERGE};
 use crate::time::Time;
 use crate::write::Ctx;
@@ -114,15 +114,8 @@ fn check(input: &MergeRuleInput, creating: bool) -> Result<()> {
             }
         }
     }
-    match input.min_score {
-        Some(s) if !(s > 0.0 && s <= 1.0) => invalid.push(
-            "min_score",
-            if s > 1.0 {
-                Code::AboveMax { max: "1".into() }
-            } else {
-                Code::BelowMin { min: "0".into() }
-            },
-        ),
+    match input.min_score.map(score_out_of_range) {
+        Some(Some(code)) => invalid.push("min_score", code),
         None if creating => invalid.push("min_score", Code::Required),
         _ => {}
     }
@@ -140,10 +133,6 @@ fn check(input: &MergeRuleInput, creating: bool) -> Result<()> {
         invalid.push("require", Code::Required);
     }
     Ok(invalid.into_result()?)
-}
-
-fn json(v: &impl Serialize) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
 }
 
 const COLUMNS: &str =

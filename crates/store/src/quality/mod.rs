@@ -26,7 +26,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::customers::{visible, Customer, CUSTOMER_COLUMNS};
-use crate::db::q;
+use crate::db::{json, q};
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
 
@@ -144,10 +144,6 @@ impl Judge {
             self.rules.stale_days,
         )
     }
-}
-
-fn json(v: &impl Serialize) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::internal(e.to_string()))
 }
 
 impl Store {
