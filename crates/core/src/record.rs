@@ -140,9 +140,15 @@ impl Actor {
         self.role != Role::Viewer
     }
 
+    /// Managers and administrators: who assign owners, merge records and
+    /// read the team's figures.
+    pub fn is_manager_or_admin(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Manager)
+    }
+
     /// Assigning owners across the team is a manager's decision.
     pub fn may_assign_owner(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Manager)
+        self.is_manager_or_admin()
     }
 
     pub fn is_admin(&self) -> bool {

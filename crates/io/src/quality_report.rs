@@ -77,7 +77,7 @@ pub fn report_rows(report: &CheckReport, lang: Lang) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = vec![
         vec![
             tr(lang, "核对报告", "Data quality report"),
-            report.at.to_rfc3339(),
+            report.at.to_china(),
         ],
         vec![
             tr(lang, "多久未核对算过期（天）", "Stale after (days)"),

@@ -191,7 +191,8 @@ async fn a_custom_fields_new_pattern_lists_the_values_it_refuses() {
         .create_field_definition(&admin, def(None), 0)
         .await
         .unwrap();
-    let good = customer_with(
+    // Meets the new pattern: not listed.
+    customer_with(
         &store,
         &admin,
         json!({"name": "甲"}),
@@ -234,7 +235,6 @@ async fn a_custom_fields_new_pattern_lists_the_values_it_refuses() {
         .await
         .unwrap();
     assert_eq!(kept.custom.0.get("level"), Some(&json!("B2")));
-    let _ = good;
 
     // Only administrators change rules; reps cannot read the lists.
     let rep = user(&store, "rep@example.com", "sales", None).await;
@@ -280,7 +280,8 @@ async fn a_stale_record_gets_one_verification_task_for_its_owner_and_verifying_c
     let admin = user(&store, "admin@example.com", "admin", None).await;
     let rep = user(&store, "rep@example.com", "sales", None).await;
     let stale = customer(&store, &rep, json!({"name": "老客户"})).await;
-    let fresh = customer(&store, &rep, json!({"name": "新客户"})).await;
+    // Updated just now: not stale, no task.
+    customer(&store, &rep, json!({"name": "新客户"})).await;
     let pool = customer(
         &store,
         &admin,
@@ -316,7 +317,6 @@ async fn a_stale_record_gets_one_verification_task_for_its_owner_and_verifying_c
     assert_eq!(task.customer_id, Some(stale.id));
     assert_eq!(task.assignee_id, Some(rep.actor.user_id.get()));
     assert_eq!(task.title, "核对客户资料：老客户");
-    let _ = fresh;
 
     let verified = store
         .verify_customer(&rep, CustomerId(stale.id))

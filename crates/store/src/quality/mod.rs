@@ -259,9 +259,10 @@ impl Store {
 
 /// Refuses what only managers and administrators may do.
 pub(crate) fn manager_or_admin(actor: &Actor) -> Result<()> {
-    match actor.role {
-        kehu_core::Role::Admin | kehu_core::Role::Manager => Ok(()),
-        _ => Err(Error::Forbidden),
+    if actor.is_manager_or_admin() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
     }
 }
 

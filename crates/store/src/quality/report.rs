@@ -6,7 +6,7 @@
 //! Records are judged in one pass a page at a time (their rules may hold
 //! patterns SQL cannot check); duplicate figures are SQL aggregates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use kehu_core::quality::{bucket, Level, RecordType, BUCKETS};
 use kehu_core::{Actor, Scope};
@@ -389,21 +389,26 @@ impl Store {
         &self,
         rows: BTreeMap<Option<i64>, QualityRow>,
     ) -> Result<Vec<QualityRow>> {
-        let users = self.users().await?;
-        Ok(named(rows, |id| {
-            let u = users.iter().find(|u| u.id == id)?;
-            Some(u.name.clone().unwrap_or_else(|| u.email.clone()))
-        }))
+        let names: HashMap<i64, String> = self
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name.unwrap_or(u.email)))
+            .collect();
+        Ok(named(rows, |id| names.get(&id).cloned()))
     }
 
     async fn named_teams(
         &self,
         rows: BTreeMap<Option<i64>, QualityRow>,
     ) -> Result<Vec<QualityRow>> {
-        let teams = self.teams().await?;
-        Ok(named(rows, |id| {
-            teams.iter().find(|t| t.id == id).map(|t| t.name.clone())
-        }))
+        let names: HashMap<i64, String> = self
+            .teams()
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        Ok(named(rows, |id| names.get(&id).cloned()))
     }
 
     async fn keep_check_run(&self, actor: &Actor, report: &CheckReport) -> Result<i64> {

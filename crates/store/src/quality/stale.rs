@@ -61,10 +61,11 @@ impl Store {
                 .bind(cutoff),
             )
             .await?;
-        // The tasks' history, as any created record has: by kehu's rules.
+        // The tasks' history, a `created` row as every created record has,
+        // by kehu's rules.
         tx.execute(
             q("INSERT INTO history (entity, entity_id, field, old_value, new_value, source, actor_id, at) \
-               SELECT 'task', t.id, 'title', NULL, t.title, 'rule', NULL, $1 FROM tasks t \
+               SELECT 'task', t.id, 'created', NULL, NULL, 'rule', NULL, $1 FROM tasks t \
                WHERE t.id > $2 AND t.purpose = 'verify' AND t.created_at = $1 AND t.created_by IS NULL")
             .bind(now.0)
             .bind(before),

@@ -175,11 +175,7 @@ pub async fn failures(
 
 /// The file format a `format` parameter names.
 fn file_format(name: &str) -> Result<ExportFormat> {
-    match name {
-        "csv" => Ok(ExportFormat::Csv),
-        "xlsx" => Ok(ExportFormat::Xlsx),
-        _ => Err(Invalid::one("format", Code::InvalidChoice).into()),
-    }
+    ExportFormat::parse(name).ok_or_else(|| Invalid::one("format", Code::InvalidChoice).into())
 }
 
 fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {

@@ -8,7 +8,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kehu_core::quality::BUCKETS;
-use kehu_core::Role;
 use kehu_store::fields::FieldDefinition;
 use kehu_store::quality::{
     CheckReport, CheckRunSummary, QualityRow, RecordQuality, Revalidation, RevalidationFailure,
@@ -72,9 +71,10 @@ pub fn record_summary(t: T, q: &RecordQuality, defs: &[FieldDefinition]) -> Stri
 
 /// The report is for the people who train and assess staff.
 fn managers_only(viewer: &Viewer) -> Result<(), PageError> {
-    match viewer.me.actor.role {
-        Role::Admin | Role::Manager => Ok(()),
-        _ => Err(PageError::Forbidden),
+    if viewer.me.actor.is_manager_or_admin() {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden)
     }
 }
 
@@ -227,10 +227,8 @@ pub async fn page(
     let t = viewer.t();
     let actor = &viewer.me.actor;
     let runs = state.store.check_runs(actor, 30).await?;
-    let wanted = params
-        .iter()
-        .find(|(k, _)| k == "run")
-        .map(|(_, v)| v.parse::<i64>().map_err(|_| PageError::BadRequest))
+    let wanted = super::param(&params, "run")
+        .map(|v| v.parse::<i64>().map_err(|_| PageError::BadRequest))
         .transpose()?
         .or(runs.first().map(|r| r.id));
     let report = match wanted {
@@ -332,10 +330,8 @@ pub async fn revalidation(
         return Err(PageError::Forbidden);
     }
     let t = viewer.t();
-    let offset = params
-        .iter()
-        .find(|(k, _)| k == "offset")
-        .map(|(_, v)| v.parse::<i64>().map_err(|_| PageError::BadRequest))
+    let offset = super::param(&params, "offset")
+        .map(|v| v.parse::<i64>().map_err(|_| PageError::BadRequest))
         .transpose()?
         .unwrap_or(0)
         .max(0);
@@ -354,7 +350,8 @@ pub async fn revalidation(
             Section::Quality,
             t.s("quality.revalidation"),
         )
-        .await?,
+        .await?
+        .with_flash(flash(t, &params)),
         at: t.time(r.created_at.0),
         r,
         failures,

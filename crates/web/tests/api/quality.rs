@@ -318,6 +318,13 @@ async fn an_admin_edits_the_rules_in_settings_and_is_led_to_the_records_that_now
     assert_eq!(rules["contact"], json!([]));
     let listed = admin.get(&location).await;
     assert!(listed.html.contains("uscc"));
+    assert!(
+        listed
+            .html
+            .contains("Rules saved: 1 records break the new rules")
+            || listed.html.contains("规则已保存：1 条记录不符合新规则"),
+        "the saved rules are confirmed on the page they lead to"
+    );
 
     app.user("rep@example.com", "sales", None).await;
     let rep = Browser::login(&app, "rep@example.com").await;
