@@ -68,6 +68,10 @@ pub enum Code {
     ExtraCells,
     /// A row of a file could not be read at all.
     UnreadableRow,
+    /// An amount in another currency than the order's.
+    CurrencyMismatch,
+    /// A product taken out of the catalogue.
+    Inactive,
 }
 
 impl Code {
@@ -112,6 +116,8 @@ impl Code {
             Code::Ambiguous => "ambiguous",
             Code::ExtraCells => "extra_cells",
             Code::UnreadableRow => "unreadable_row",
+            Code::CurrencyMismatch => "currency_mismatch",
+            Code::Inactive => "inactive",
         }
     }
 
@@ -210,6 +216,10 @@ impl Code {
             (Lang::En, ExtraCells) => "this row has more cells than the file has columns".into(),
             (Lang::ZhCn, UnreadableRow) => "这一行无法读取".into(),
             (Lang::En, UnreadableRow) => "this row cannot be read".into(),
+            (Lang::ZhCn, CurrencyMismatch) => "币种与订单不一致".into(),
+            (Lang::En, CurrencyMismatch) => "is in another currency than the order".into(),
+            (Lang::ZhCn, Inactive) => "该产品已停用，不能用于新订单".into(),
+            (Lang::En, Inactive) => "is no longer offered for new orders".into(),
         }
     }
 }
@@ -314,6 +324,8 @@ mod tests {
             Code::Ambiguous,
             Code::ExtraCells,
             Code::UnreadableRow,
+            Code::CurrencyMismatch,
+            Code::Inactive,
         ];
         for code in codes {
             assert!(!code.message(Lang::ZhCn).is_empty());

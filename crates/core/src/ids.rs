@@ -43,4 +43,6 @@ ids! {
     TokenId,
     SavedViewId,
     ProductId,
+    OrderId,
+    PaymentId,
 }

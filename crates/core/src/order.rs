@@ -12,7 +12,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Money, MAX_DECIMAL_PLACES};
-use crate::Code;
+use crate::text::fold_width;
+use crate::{Code, FieldError, Lang};
 
 /// Cents: the precision of a line's total and the order's.
 const TOTAL_PLACES: u32 = 2;
@@ -209,6 +210,394 @@ impl OrderStatus {
     }
 }
 
+impl OrderStatus {
+    /// The status as the order pages name it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let zh = lang == Lang::ZhCn;
+        match self {
+            OrderStatus::Draft => {
+                if zh {
+                    "草稿"
+                } else {
+                    "Draft"
+                }
+            }
+            OrderStatus::Confirmed => {
+                if zh {
+                    "已确认"
+                } else {
+                    "Confirmed"
+                }
+            }
+            OrderStatus::Paid => {
+                if zh {
+                    "已付款"
+                } else {
+                    "Paid"
+                }
+            }
+            OrderStatus::Shipped => {
+                if zh {
+                    "已发货"
+                } else {
+                    "Shipped"
+                }
+            }
+            OrderStatus::Delivered => {
+                if zh {
+                    "已签收"
+                } else {
+                    "Delivered"
+                }
+            }
+            OrderStatus::Completed => {
+                if zh {
+                    "已完成"
+                } else {
+                    "Completed"
+                }
+            }
+            OrderStatus::Cancelled => {
+                if zh {
+                    "已取消"
+                } else {
+                    "Cancelled"
+                }
+            }
+            OrderStatus::Refunded => {
+                if zh {
+                    "已退款"
+                } else {
+                    "Refunded"
+                }
+            }
+        }
+    }
+
+    /// Counts as a purchase in the customer's figures: the money came in
+    /// and was not given back.
+    pub fn is_purchase(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Paid
+                | OrderStatus::Shipped
+                | OrderStatus::Delivered
+                | OrderStatus::Completed
+        )
+    }
+}
+
+impl OrderEvent {
+    /// The events a person triggers by name (being paid in full follows
+    /// from recording payments).
+    pub const NAMED: &'static [OrderEvent] = &[
+        OrderEvent::Confirm,
+        OrderEvent::Ship,
+        OrderEvent::Deliver,
+        OrderEvent::Complete,
+        OrderEvent::Cancel,
+        OrderEvent::Refund,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderEvent::Confirm => "confirm",
+            OrderEvent::PaidInFull => "pay",
+            OrderEvent::Ship => "ship",
+            OrderEvent::Deliver => "deliver",
+            OrderEvent::Complete => "complete",
+            OrderEvent::Cancel => "cancel",
+            OrderEvent::Refund => "refund",
+        }
+    }
+
+    /// The verb, as a button says it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let zh = lang == Lang::ZhCn;
+        match self {
+            OrderEvent::Confirm => {
+                if zh {
+                    "确认"
+                } else {
+                    "Confirm"
+                }
+            }
+            OrderEvent::PaidInFull => {
+                if zh {
+                    "收款"
+                } else {
+                    "Record payment"
+                }
+            }
+            OrderEvent::Ship => {
+                if zh {
+                    "发货"
+                } else {
+                    "Ship"
+                }
+            }
+            OrderEvent::Deliver => {
+                if zh {
+                    "确认签收"
+                } else {
+                    "Mark delivered"
+                }
+            }
+            OrderEvent::Complete => {
+                if zh {
+                    "完成"
+                } else {
+                    "Complete"
+                }
+            }
+            OrderEvent::Cancel => {
+                if zh {
+                    "取消"
+                } else {
+                    "Cancel"
+                }
+            }
+            OrderEvent::Refund => {
+                if zh {
+                    "退款"
+                } else {
+                    "Refund"
+                }
+            }
+        }
+    }
+}
+
+/// Why `event` cannot happen to an order in `status`, in words a user can
+/// act on.
+pub fn refusal(status: OrderStatus, event: OrderEvent, paid_anything: bool, lang: Lang) -> String {
+    use OrderEvent as E;
+    use OrderStatus as S;
+    let zh = lang == Lang::ZhCn;
+    let hint = match (status, event) {
+        (S::Draft | S::Confirmed, E::Cancel) if paid_anything => {
+            if zh {
+                "已有回款：请先退款。"
+            } else {
+                "Money came in: refund it instead."
+            }
+        }
+        (S::Draft, E::PaidInFull) => {
+            if zh {
+                "请先确认订单再收款。"
+            } else {
+                "Confirm the order before recording payments."
+            }
+        }
+        (S::Confirmed, E::Ship) | (S::Draft, E::Ship) => {
+            if zh {
+                "货款收齐后才能发货。"
+            } else {
+                "An order ships once it is paid in full."
+            }
+        }
+        (S::Draft | S::Confirmed, E::Refund) => {
+            if zh {
+                "尚未付清的订单不能退款。"
+            } else {
+                "Only a paid order can be refunded."
+            }
+        }
+        (s, _) if s.is_final() => {
+            if zh {
+                "订单已结束。"
+            } else {
+                "The order is closed."
+            }
+        }
+        _ => "",
+    };
+    let mut out = if zh {
+        format!(
+            "订单当前为“{}”，不能{}。",
+            status.label(lang),
+            event.label(lang)
+        )
+    } else {
+        format!(
+            "An order that is {} cannot be {}.",
+            status.label(lang).to_lowercase(),
+            past_participle(event)
+        )
+    };
+    if !hint.is_empty() {
+        if !zh {
+            out.push(' ');
+        }
+        out.push_str(hint);
+    }
+    out
+}
+
+fn past_participle(event: OrderEvent) -> &'static str {
+    match event {
+        OrderEvent::Confirm => "confirmed",
+        OrderEvent::PaidInFull => "paid",
+        OrderEvent::Ship => "shipped",
+        OrderEvent::Deliver => "marked delivered",
+        OrderEvent::Complete => "completed",
+        OrderEvent::Cancel => "cancelled",
+        OrderEvent::Refund => "refunded",
+    }
+}
+
+/// A line as a client sends it: a catalogue product, or a name of its own,
+/// with the quantity and, optionally, a price and a discount.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineInput {
+    pub product_id: Option<i64>,
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    pub quantity: Decimal,
+    /// The product's price when left out.
+    pub unit_price: Option<Money>,
+    pub discount: Option<Discount>,
+}
+
+/// Most lines one order may have.
+pub const MAX_LINES: usize = 500;
+
+/// Reads `lines`, a JSON array of `{product_id, name, unit, quantity,
+/// unit_price, discount}`. Each bad value is reported as
+/// `lines[i].field`. A discount is `"10%"` (percent off), `"9折"` (pay
+/// 90%), an amount off (`"15.5"`), or `{"kind": "percent" | "amount",
+/// "value": "10"}`.
+pub fn parse_lines(value: &serde_json::Value) -> Result<Vec<LineInput>, Vec<FieldError>> {
+    let Some(items) = value.as_array() else {
+        return Err(vec![FieldError::new("lines", Code::WrongType)]);
+    };
+    if items.is_empty() {
+        return Err(vec![FieldError::new("lines", Code::Required)]);
+    }
+    if items.len() > MAX_LINES {
+        return Err(vec![FieldError::new(
+            "lines",
+            Code::TooManyValues { max: MAX_LINES },
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let mut err = |field: &str, code: Code| {
+            errors.push(FieldError::new(format!("lines[{i}].{field}"), code));
+        };
+        let Some(obj) = item.as_object() else {
+            errors.push(FieldError::new(format!("lines[{i}]"), Code::WrongType));
+            continue;
+        };
+        let mut line = LineInput::default();
+        for (key, v) in obj {
+            if v.is_null() {
+                continue;
+            }
+            match key.as_str() {
+                "product_id" => match v.as_i64() {
+                    Some(id) if id > 0 => line.product_id = Some(id),
+                    _ => err("product_id", Code::WrongType),
+                },
+                "name" | "unit" => {
+                    let max = if key == "name" { 200 } else { 20 };
+                    match v.as_str().map(crate::text::clean) {
+                        Some(t) if t.chars().count() > max => err(key, Code::TooLong { max }),
+                        Some(t) if t.is_empty() => {}
+                        Some(t) if key == "name" => line.name = Some(t),
+                        Some(t) => line.unit = Some(t),
+                        None => err(key, Code::WrongType),
+                    }
+                }
+                "quantity" => match decimal_of(v) {
+                    Some(q) if q <= Decimal::ZERO => {
+                        err("quantity", Code::BelowMin { min: "0".into() })
+                    }
+                    Some(q) if at_most_places(q) => line.quantity = q,
+                    _ => err("quantity", Code::InvalidNumber),
+                },
+                "unit_price" => match crate::entry::parse_value(crate::entry::Kind::Money, v) {
+                    Ok(Some(crate::entry::Stored::Text(t))) => match Money::parse(&t) {
+                        Ok(m) => line.unit_price = Some(m),
+                        Err(code) => err("unit_price", code),
+                    },
+                    Ok(_) => err("unit_price", Code::InvalidMoney),
+                    Err(code) => err("unit_price", code),
+                },
+                "discount" => match discount_of(v) {
+                    Some(d) => line.discount = Some(d),
+                    None => err("discount", Code::InvalidNumber),
+                },
+                // What the server worked out, sent back by a client that
+                // echoes a line it read: ignored, never trusted.
+                "total" | "id" | "position" => {}
+                _ => err(key, Code::UnknownField),
+            }
+        }
+        if obj.get("quantity").is_none_or(|v| v.is_null()) {
+            err("quantity", Code::Required);
+        }
+        if line.product_id.is_none() && line.name.is_none() {
+            err("name", Code::Required);
+        }
+        if line.product_id.is_none() && line.unit_price.is_none() {
+            err("unit_price", Code::Required);
+        }
+        out.push(line);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A JSON number or numeric string as an exact decimal.
+fn decimal_of(v: &serde_json::Value) -> Option<Decimal> {
+    let text = match v {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => fold_width(s).trim().replace(',', ""),
+        _ => return None,
+    };
+    Decimal::from_str_exact(&text).ok()
+}
+
+fn discount_of(v: &serde_json::Value) -> Option<Discount> {
+    if v.is_object() {
+        let d: Discount = serde_json::from_value(v.clone()).ok()?;
+        let value = match d {
+            Discount::Percent(p) | Discount::Amount(p) => p,
+        };
+        return (!value.is_sign_negative()).then_some(d);
+    }
+    let text = match v {
+        serde_json::Value::String(s) => fold_width(s).trim().to_owned(),
+        other => other.to_string(),
+    };
+    let parse = |t: &str| {
+        Decimal::from_str_exact(t.trim())
+            .ok()
+            .filter(|d| !d.is_sign_negative())
+    };
+    if let Some(p) = text.strip_suffix('%') {
+        let p = parse(p)?;
+        return (p <= Decimal::ONE_HUNDRED).then_some(Discount::Percent(p));
+    }
+    if let Some(z) = text.strip_suffix('折') {
+        // 9折 pays 90%, 8.5折 85%, 95折 95%.
+        let z = parse(z)?;
+        let paid = if z < Decimal::TEN {
+            z * Decimal::TEN
+        } else {
+            z
+        };
+        return (z > Decimal::ZERO && paid <= Decimal::ONE_HUNDRED)
+            .then(|| Discount::Percent(Decimal::ONE_HUNDRED - paid));
+    }
+    parse(&text).map(Discount::Amount)
+}
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -339,5 +728,88 @@ mod tests {
             assert_eq!(S::parse(s.as_str()), Ok(s));
         }
         assert_eq!(S::parse("lost"), Err(Code::InvalidChoice));
+    }
+
+    #[test]
+    fn lines_are_read_with_discounts_as_chinese_sales_write_them() {
+        let lines = parse_lines(&serde_json::json!([
+            {"product_id": 7, "quantity": 3},
+            {"name": "实施服务", "unit": "人天", "quantity": "2.5", "unit_price": "¥1,200", "discount": "9折"},
+            {"name": "培训", "quantity": 1, "unit_price": 800, "discount": "15%"},
+            {"name": "差旅", "quantity": 1, "unit_price": "500", "discount": "50"},
+            {"name": "年费", "quantity": 1, "unit_price": "100", "discount": {"kind": "percent", "value": "5"}},
+        ]))
+        .unwrap();
+        assert_eq!(lines[0].product_id, Some(7));
+        assert_eq!(lines[0].unit_price, None, "the product's price applies");
+        assert_eq!(lines[1].quantity, d("2.5"));
+        assert_eq!(lines[1].unit_price, Some(Money::parse("1200").unwrap()));
+        assert_eq!(lines[1].discount, Some(Discount::Percent(d("10"))));
+        assert_eq!(lines[2].discount, Some(Discount::Percent(d("15"))));
+        assert_eq!(lines[3].discount, Some(Discount::Amount(d("50"))));
+        assert_eq!(lines[4].discount, Some(Discount::Percent(d("5"))));
+        assert_eq!(
+            discount_of(&serde_json::json!("8.5折")),
+            Some(Discount::Percent(d("15")))
+        );
+        assert_eq!(
+            discount_of(&serde_json::json!("95折")),
+            Some(Discount::Percent(d("5")))
+        );
+        assert_eq!(discount_of(&serde_json::json!("120%")), None);
+        assert_eq!(discount_of(&serde_json::json!("-5")), None);
+    }
+
+    #[test]
+    fn bad_lines_are_refused_under_their_index() {
+        let errors = parse_lines(&serde_json::json!([
+            {"quantity": 0, "name": "A", "unit_price": "1"},
+            {"name": "B", "unit_price": "abc", "quantity": "x"},
+            {"unit_price": "1"},
+            {"name": "C", "quantity": 1, "unit_price": "1", "colour": "red"},
+            "not a line",
+        ]))
+        .unwrap_err();
+        let found: Vec<(String, &str)> = errors
+            .iter()
+            .map(|e| (e.field.clone(), e.code.as_str()))
+            .collect();
+        for expected in [
+            ("lines[0].quantity", "below_min"),
+            ("lines[1].unit_price", "invalid_money"),
+            ("lines[1].quantity", "invalid_number"),
+            ("lines[2].quantity", "required"),
+            ("lines[2].name", "required"),
+            ("lines[3].colour", "unknown_field"),
+            ("lines[4]", "wrong_type"),
+        ] {
+            assert!(
+                found
+                    .iter()
+                    .any(|(f, c)| f == expected.0 && *c == expected.1),
+                "{expected:?} not in {found:?}"
+            );
+        }
+        assert_eq!(
+            parse_lines(&serde_json::json!([])).unwrap_err()[0].code,
+            Code::Required
+        );
+        assert_eq!(
+            parse_lines(&serde_json::json!({})).unwrap_err()[0].code,
+            Code::WrongType
+        );
+    }
+
+    #[test]
+    fn a_refused_move_says_why_in_both_languages() {
+        let zh = refusal(OrderStatus::Confirmed, OrderEvent::Ship, false, Lang::ZhCn);
+        assert_eq!(zh, "订单当前为“已确认”，不能发货。货款收齐后才能发货。");
+        let en = refusal(OrderStatus::Confirmed, OrderEvent::Cancel, true, Lang::En);
+        assert_eq!(
+            en,
+            "An order that is confirmed cannot be cancelled. Money came in: refund it instead."
+        );
+        let closed = refusal(OrderStatus::Completed, OrderEvent::Refund, true, Lang::En);
+        assert!(closed.ends_with("The order is closed."), "{closed}");
     }
 }

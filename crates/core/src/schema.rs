@@ -77,6 +77,45 @@ pub const PRODUCT: &[Spec] = &[
     Spec::new("active", Kind::Bool).defaulted(),
 ];
 
+/// How a payment (回款) came in.
+pub const PAYMENT_METHODS: &[&str] = &[
+    "bank_transfer",
+    "alipay",
+    "wechat_pay",
+    "cash",
+    "card",
+    "cheque",
+    "other",
+];
+
+/// An order's own fields; its lines, status and sums are set by the order
+/// workflow, not written directly.
+pub const ORDER: &[Spec] = &[
+    Spec::new("customer_id", Kind::Id).required(),
+    // The number another system (ERP, online shop) knows the order by.
+    Spec::new("external_ref", Kind::Text(100)),
+    Spec::new("ordered_on", Kind::Date),
+    Spec::new("notes", Kind::Text(5000)),
+];
+
+/// A payment received against an order.
+pub const PAYMENT: &[Spec] = &[
+    Spec::new("amount", Kind::Money).required(),
+    Spec::new("method", Kind::Choice(PAYMENT_METHODS)).required(),
+    Spec::new("paid_on", Kind::Date).required(),
+    // Bank slip, Alipay trade number, …
+    Spec::new("reference", Kind::Text(100)),
+];
+
+/// What a shipped order carries: who carries it and the number to track it.
+pub const SHIPMENT: &[Spec] = &[
+    Spec::new("carrier", Kind::Text(100)).required(),
+    Spec::new("tracking_no", Kind::Text(100)).required(),
+];
+
+/// Why an order was cancelled or refunded.
+pub const ORDER_REASON: &[Spec] = &[Spec::new("reason", Kind::Text(500)).required()];
+
 pub const INTERACTION: &[Spec] = &[
     Spec::new("customer_id", Kind::Id).required(),
     Spec::new("contact_id", Kind::Id),

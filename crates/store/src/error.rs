@@ -16,6 +16,13 @@ pub enum Error {
     /// not fit the record's state.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// An order step its status does not allow.
+    #[error("an order that is {status} cannot take {event:?}")]
+    Transition {
+        status: kehu_core::order::OrderStatus,
+        event: kehu_core::order::OrderEvent,
+        paid_anything: bool,
+    },
     /// The caller may see the record but not do this to it.
     #[error("forbidden")]
     Forbidden,

@@ -37,7 +37,12 @@ impl Store {
         self.history_of("product", id.get(), limit).await
     }
 
-    async fn history_of(&self, entity: &str, id: i64, limit: i64) -> Result<Vec<HistoryEntry>> {
+    pub(crate) async fn history_of(
+        &self,
+        entity: &str,
+        id: i64,
+        limit: i64,
+    ) -> Result<Vec<HistoryEntry>> {
         self.db
             .all(
                 q("SELECT id, entity, entity_id, field, old_value, new_value, source, actor_id, at \

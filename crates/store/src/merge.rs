@@ -35,6 +35,7 @@ const ATTACHED: &[(&str, &str)] = &[
     ("contacts", "contact"),
     ("interactions", "interaction"),
     ("tasks", "task"),
+    ("orders", "order"),
 ];
 
 /// What to merge, as a person (or a rule) decided it.
@@ -335,6 +336,10 @@ impl Store {
             new: Some(merged_list),
         };
         write_history(&mut tx, "customer", survivor.id, &[change], &ctx, now).await?;
+        // Their orders came along: the survivor's purchase figures add up.
+        for id in merged.iter().chain([&survivor.id]) {
+            crate::orders::refresh_figures(&mut tx, &ctx, *id).await?;
+        }
         let (version,): (i64,) = tx
             .one(q("SELECT version FROM customers WHERE id = $1").bind(survivor.id))
             .await?;
@@ -515,6 +520,9 @@ impl Store {
             new: Some(id.to_string()),
         };
         write_history(&mut tx, "customer", survivor.id, &[change], &ctx, now).await?;
+        for customer in merge.merged_ids.iter().chain([&survivor.id]) {
+            crate::orders::refresh_figures(&mut tx, &ctx, *customer).await?;
+        }
         tx.execute(
             q("UPDATE merges SET undone_at = $1, undone_by = $2 WHERE id = $3")
                 .bind(now)

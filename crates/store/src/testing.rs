@@ -167,3 +167,37 @@ impl Store {
         Ok(cluster)
     }
 }
+
+/// Parses `fields` (a JSON object) for a new record of `specs`; panics on
+/// a value the entry standards refuse.
+pub fn patch(
+    specs: &[kehu_core::entry::Spec],
+    fields: serde_json::Value,
+) -> kehu_core::entry::Patch {
+    let object = fields.as_object().expect("fields are a JSON object");
+    kehu_core::entry::parse_object(object, specs, &[], kehu_core::entry::Mode::Create)
+        .expect("valid fields")
+}
+
+/// Adds a user with `role` (named by `email`) and returns them acting from
+/// the web pages.
+pub async fn user(store: &Store, email: &str, role: &str) -> crate::write::Ctx {
+    let fields = serde_json::json!({"email": email, "name": email, "role": role});
+    let u = store
+        .create_user(None, patch(kehu_core::schema::USER, fields), None)
+        .await
+        .expect("user created");
+    crate::write::Ctx::new(u.actor(), kehu_core::ChangeSource::Ui)
+}
+
+/// The `(field, code)` of each refused value; panics on any other error.
+pub fn field_codes(err: crate::Error) -> Vec<(String, String)> {
+    match err {
+        crate::Error::Invalid(i) => {
+            i.0.iter()
+                .map(|e| (e.field.clone(), e.code.as_str().to_owned()))
+                .collect()
+        }
+        other => panic!("not a field error: {other:?}"),
+    }
+}

@@ -5,7 +5,7 @@
 use kehu_core::entry::{parse_object, Mode, Patch};
 use kehu_core::{schema, ChangeSource, ProductId};
 use kehu_store::products::ProductFilter;
-use kehu_store::testing::TestDb;
+use kehu_store::testing::{field_codes, TestDb};
 use kehu_store::write::Ctx;
 use kehu_store::{Error, Store};
 use serde_json::{json, Value};
@@ -19,17 +19,6 @@ async fn user(store: &Store, email: &str, role: &str) -> Ctx {
     let p = parse_object(fields.as_object().unwrap(), schema::USER, &[], Mode::Create).unwrap();
     let u = store.create_user(None, p, None).await.unwrap();
     Ctx::new(u.actor(), ChangeSource::Ui)
-}
-
-fn codes(err: Error) -> Vec<(String, String)> {
-    match err {
-        Error::Invalid(i) => {
-            i.0.iter()
-                .map(|e| (e.field.clone(), e.code.as_str().to_owned()))
-                .collect()
-        }
-        other => panic!("not a field error: {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -68,7 +57,10 @@ async fn products_keep_exact_prices_and_unique_codes_and_only_managers_keep_them
         )
         .await
         .unwrap_err();
-    assert_eq!(codes(again), vec![("code".into(), "not_unique".into())]);
+    assert_eq!(
+        field_codes(again),
+        vec![("code".into(), "not_unique".into())]
+    );
     // A negative price never parses.
     let negative = parse_object(
         json!({"code": "X", "name": "X", "price": "-1"})
