@@ -56,6 +56,16 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Invalid(i) => ApiError::Invalid(i),
             StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Transition {
+                status,
+                event,
+                paid_anything,
+            } => ApiError::Explained {
+                status: StatusCode::CONFLICT,
+                code: "invalid_transition",
+                zh: kehu_core::order::refusal(status, event, paid_anything, Lang::ZhCn),
+                en: kehu_core::order::refusal(status, event, paid_anything, Lang::En),
+            },
             StoreError::Forbidden => ApiError::Forbidden,
             StoreError::BadCredentials => ApiError::BadCredentials,
             StoreError::RateLimited => ApiError::RateLimited,
@@ -176,6 +186,13 @@ impl Problem {
                     "记录已被他人修改，请刷新后重试"
                 } else {
                     "Someone else changed this record; reload and try again"
+                }
+            }
+            "order_not_draft" => {
+                if zh {
+                    "订单已确认，明细、客户和下单日期不能再修改"
+                } else {
+                    "The order is confirmed: its lines, customer and date can no longer change"
                 }
             }
             "team_in_use" => {

@@ -129,6 +129,28 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
+/// A body that may be left out: no body (and no content type) is `None`;
+/// any body there is must be a JSON object as for [`JsonObject`].
+impl<S: Send + Sync> axum::extract::OptionalFromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, ApiError> {
+        let empty = req.headers().get(header::CONTENT_TYPE).is_none()
+            && req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == "0")
+            && req.headers().get(header::TRANSFER_ENCODING).is_none();
+        if empty {
+            return Ok(None);
+        }
+        <JsonObject as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}
+
 impl JsonObject {
     /// Takes a key out of the object, leaving the rest for field parsing.
     pub fn take(&mut self, key: &str) -> Option<Value> {

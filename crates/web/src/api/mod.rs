@@ -6,6 +6,7 @@ pub mod duplicates;
 pub mod exports;
 pub mod imports;
 pub mod merges;
+pub mod orders;
 pub mod products;
 pub mod quality;
 pub mod records;
@@ -190,6 +191,12 @@ pub fn router() -> Router<AppState> {
         .route("/products", get(products::list).post(products::create))
         .route("/products/{id}", get(products::get).patch(products::update))
         .route("/products/{id}/history", get(products::history))
+        .route("/orders", get(orders::list).post(orders::create))
+        .route("/orders/{id}", get(orders::get).patch(orders::update))
+        .route("/orders/{id}/history", get(orders::history))
+        .route("/orders/{id}/payments", post(orders::pay))
+        .route("/orders/{id}/{step}", post(orders::step))
+        .route("/customers/{id}/figures", get(orders::figures))
         .route("/tags", get(s::list_tags).post(s::create_tag))
         .route(
             "/tags/{id}",
@@ -262,6 +269,8 @@ impl Modify for Security {
         imports::list_templates, imports::save_template, imports::delete_template,
         merges::create, merges::plan, merges::get, merges::undo, merges::not_duplicate,
         products::list, products::create, products::get, products::update, products::history,
+        orders::list, orders::create, orders::get, orders::update, orders::step, orders::pay,
+        orders::history, orders::figures,
         merges::create_contact_merge, merges::get_contact_merge, merges::undo_contact_merge,
         duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
         duplicates::get, duplicates::dismiss, duplicates::list_rules, duplicates::create_rule,
@@ -277,6 +286,7 @@ impl Modify for Security {
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
         (name = "products", description = "The product catalogue (产品目录)"),
+        (name = "orders", description = "Orders (订单) through payment (回款), shipment (发货) and delivery"),
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
         (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
