@@ -548,6 +548,29 @@ impl Store {
         })
     }
 
+    /// The payments of a customer's orders that the actor may see, newest
+    /// first (for the customer's timeline).
+    pub async fn customer_payments(
+        &self,
+        actor: &kehu_core::Actor,
+        id: CustomerId,
+        limit: i64,
+    ) -> Result<Vec<Payment>> {
+        self.db
+            .all(
+                q(format!(
+                    "SELECT p.id, p.order_id, p.amount, p.method, p.paid_on, p.reference, \
+                     p.created_at, p.created_by FROM payments p JOIN orders o ON o.id = p.order_id \
+                     WHERE o.customer_id = $1 AND o.deleted_at IS NULL AND {} \
+                     ORDER BY p.id DESC LIMIT $2",
+                    visible(actor.scope(), "o")
+                ))
+                .bind(id.get())
+                .bind(limit.clamp(1, 1000)),
+            )
+            .await
+    }
+
     /// Every change of an order the actor may see, newest first.
     pub async fn order_history(
         &self,

@@ -40,10 +40,10 @@ const SORTABLE: &[(&str, &str)] = &[
 const PAGE_PARAMS: &[&str] = &["view", "cols", "col", "flash", "n"];
 
 /// People by id, for showing owners and authors by name.
-struct People(HashMap<i64, String>);
+pub(super) struct People(HashMap<i64, String>);
 
 impl People {
-    fn new(users: &[User]) -> People {
+    pub(super) fn new(users: &[User]) -> People {
         People(
             users
                 .iter()
@@ -52,7 +52,7 @@ impl People {
         )
     }
 
-    fn name(&self, t: T, id: Option<i64>) -> String {
+    pub(super) fn name(&self, t: T, id: Option<i64>) -> String {
         match id {
             Some(id) => self.0.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
             None => t.s("common.system").to_owned(),
@@ -160,7 +160,7 @@ struct ListPage {
     sorts: Vec<Choice>,
 }
 
-fn choices(values: &[&str], t: T, list: &str, selected: &str) -> Vec<Choice> {
+pub(super) fn choices(values: &[&str], t: T, list: &str, selected: &str) -> Vec<Choice> {
     values
         .iter()
         .map(|v| Choice {
@@ -1059,6 +1059,9 @@ struct ShowPage {
     /// Completeness and what is missing (核对).
     quality: String,
     may_write: bool,
+    /// The customer's latest orders and what it has bought.
+    orders: Vec<super::orders::OrderRow>,
+    figures: Vec<(&'static str, String)>,
 }
 
 impl ShowPage {
@@ -1337,7 +1340,82 @@ async fn show_page(
             done: task.status != "open",
         });
     }
+    let orders = store
+        .orders(
+            &actor,
+            &kehu_store::orders::OrderFilter {
+                customer_id: Some(id),
+                limit: 20,
+                ..Default::default()
+            },
+        )
+        .await?;
+    for o in &orders {
+        timeline.push(Event {
+            at: o.created_at.0,
+            when: t.time(o.created_at.0),
+            kind: "order",
+            title: format!("{}: {} · {}", t.s("timeline.order"), o.number, o.total.0),
+            body: None,
+            who: people.name(t, o.created_by),
+            changes: Vec::new(),
+            done: false,
+        });
+        if let (Some(at), Some(carrier)) = (o.shipped_at, &o.carrier) {
+            let tracking = o.tracking_no.as_deref().unwrap_or_default();
+            timeline.push(Event {
+                at: at.0,
+                when: t.time(at.0),
+                kind: "order",
+                title: format!(
+                    "{}: {} · {carrier} {tracking}",
+                    t.s("timeline.shipment"),
+                    o.number
+                ),
+                body: None,
+                who: people.name(t, o.owner_id),
+                changes: Vec::new(),
+                done: false,
+            });
+        }
+    }
+    for p in store.customer_payments(&actor, CustomerId(id), 50).await? {
+        timeline.push(Event {
+            at: p.created_at.0,
+            when: t.time(p.created_at.0),
+            kind: "order",
+            title: format!(
+                "{}: SO-{:06} · {} · {}",
+                t.s("timeline.payment"),
+                p.order_id,
+                p.amount.0,
+                t.choice("payment_method", &p.method)
+            ),
+            body: p.reference.clone(),
+            who: people.name(t, p.created_by),
+            changes: Vec::new(),
+            done: false,
+        });
+    }
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
+    let bought = store.customer_figures(&actor, CustomerId(id)).await?;
+    let mut figures = Vec::new();
+    if bought.purchase_count > 0 {
+        let spent = bought
+            .total_spend
+            .iter()
+            .map(|(currency, amount)| format!("{amount} {currency}"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        figures.push(("orders.spent", spent));
+        if let Some(at) = bought.first_purchase_at {
+            figures.push(("orders.first_purchase", t.time(at.0)));
+        }
+        if let Some(at) = bought.last_purchase_at {
+            figures.push(("orders.last_purchase", t.time(at.0)));
+        }
+    }
+    let purchase_count = bought.purchase_count;
 
     let verified = c
         .verified_at
@@ -1365,6 +1443,14 @@ async fn show_page(
         verified,
         quality,
         may_write: actor.may_write_records(),
+        orders: super::orders::rows(t, &orders, &people),
+        figures: if purchase_count > 0 {
+            let mut all = vec![("orders.figures", t.count("orders.figures", purchase_count))];
+            all.extend(figures);
+            all
+        } else {
+            figures
+        },
         c,
     };
     render_refused(&page, !errors.is_empty())

@@ -16,6 +16,7 @@ mod frame;
 mod i18n;
 mod imports;
 mod login;
+mod orders;
 mod products;
 pub(crate) mod quality;
 mod quality_rules;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(duplicates::router())
         .merge(products::router())
+        .merge(orders::router())
         .merge(quality::router())
         .merge(quality_rules::router())
         .layer(middleware::from_fn(page_headers))

@@ -6,6 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{body, field_errors, TestApp};
+use crate::pages::Browser;
 
 /// Posts a step; `Value::Null` sends no body at all.
 async fn step(app: &TestApp, token: &str, id: i64, step: &str, json: Value) -> reqwest::Response {
@@ -248,4 +249,160 @@ async fn an_order_goes_from_draft_to_completed_and_refused_steps_change_nothing(
             "{path} not in the OpenAPI document"
         );
     }
+}
+
+#[tokio::test]
+async fn an_order_is_entered_paid_and_shipped_on_its_pages_and_shows_on_the_customer() {
+    let app = TestApp::spawn().await;
+    let b = Browser::login(&app, "admin@example.com").await;
+    let product = body(
+        app.post(
+            "/api/v1/products",
+            &app.admin,
+            json!({"code": "SVC-1", "name": "年度服务", "unit": "年", "price": "5000"}),
+        )
+        .await,
+    )
+    .await;
+    let pid = product["id"].to_string();
+    let c = app.customer(&app.admin, json!({"name": "欧阳娜娜"})).await;
+    let cid = c["id"].as_i64().unwrap();
+
+    // Picking the customer: found by pinyin initials.
+    let page = b.get("/orders/new?q=oynn").await;
+    assert!(
+        page.html
+            .contains(&format!("/orders/new?customer_id={cid}")),
+        "{}",
+        page.html
+    );
+
+    // A bad quantity: refused on the page, what was typed kept.
+    let form = |quantity: &'static str| {
+        vec![
+            ("customer_id", cid.to_string()),
+            ("external_ref", "ERP-9".to_string()),
+            ("ordered_on", "2026-11-30".to_string()),
+            ("product_id", pid.clone()),
+            ("name", String::new()),
+            ("unit", String::new()),
+            ("quantity", quantity.to_string()),
+            ("unit_price", String::new()),
+            ("discount", "9折".to_string()),
+            ("product_id", String::new()),
+            ("name", "上门培训".to_string()),
+            ("unit", "次".to_string()),
+            ("quantity", "1".to_string()),
+            ("unit_price", "800".to_string()),
+            ("discount", String::new()),
+            ("product_id", String::new()),
+            ("name", String::new()),
+            ("unit", String::new()),
+            ("quantity", String::new()),
+            ("unit_price", String::new()),
+            ("discount", String::new()),
+        ]
+    };
+    let fields = form("两");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = b.post("/orders", &refs).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("数量: 不是有效的数字"), "{}", page.html);
+    assert!(page.html.contains("value=\"两\""));
+    assert!(page.html.contains("value=\"上门培训\""));
+    let page = b.get(&format!("/customers/{cid}")).await;
+    assert!(
+        page.html.contains("还没有付清的订单"),
+        "nothing was created"
+    );
+
+    let fields = form("2");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = b.post("/orders", &refs).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let location = page.location.unwrap();
+    let id: i64 = location
+        .trim_start_matches("/orders/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let order = format!("/orders/{id}");
+    // 2 × 5000 × 90% + 800 = 9800.
+    let page = b.get(&location).await;
+    assert!(page.html.contains("9800.00 CNY"), "{}", page.html);
+    assert!(page.html.contains("订单已创建"));
+
+    // Paying a draft is not offered; its refusal, when forced, is explained.
+    let page = b
+        .post(
+            &format!("{order}/payments"),
+            &[
+                ("amount", "100"),
+                ("method", "cash"),
+                ("paid_on", "2026-11-30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("请先确认订单再收款"), "{}", page.html);
+
+    assert_eq!(
+        b.post(&format!("{order}/step/confirm"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = b
+        .post(
+            &format!("{order}/payments"),
+            &[
+                ("amount", "9900"),
+                ("method", "alipay"),
+                ("paid_on", "2026-11-30"),
+            ],
+        )
+        .await;
+    assert!(page.html.contains("不能大于 9800.00"), "{}", page.html);
+    let page = b
+        .post(
+            &format!("{order}/payments"),
+            &[
+                ("amount", "9800"),
+                ("method", "alipay"),
+                ("paid_on", "2026-11-30"),
+                ("reference", "ALI-1"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = b
+        .post(&format!("{order}/step/ship"), &[("carrier", "顺丰速运")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.html.contains("value=\"顺丰速运\""),
+        "what was typed is kept"
+    );
+    let page = b
+        .post(
+            &format!("{order}/step/ship"),
+            &[("carrier", "顺丰速运"), ("tracking_no", "SF100200300")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = b.get(&order).await;
+    assert!(page.html.contains("已发货"));
+    assert!(page.html.contains("SF100200300"));
+
+    // The customer page: figures, the order, and the timeline.
+    let page = b.get(&format!("/customers/{cid}")).await;
+    assert!(page.html.contains("已购 1 次"), "{}", page.html);
+    assert!(page.html.contains("9800.00 CNY"));
+    assert!(page.html.contains(&format!("SO-{id:06}")));
+    assert!(page.html.contains("回款: "));
+    assert!(page.html.contains("发货: "));
+    let list = b.get("/orders?status=shipped").await;
+    assert!(list.html.contains(&format!("order-{id}")));
+    let list = b.get("/orders?status=draft").await;
+    assert!(!list.html.contains(&format!("order-{id}")));
 }

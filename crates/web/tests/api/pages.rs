@@ -650,6 +650,15 @@ async fn every_control_on_every_page_has_a_label() {
     let app = TestApp::spawn().await;
     let b = Browser::login(&app, "admin@example.com").await;
     let c = app.customer(&app.admin, json!({"name": "吴九"})).await;
+    let order = crate::helpers::body(
+        app.post(
+            "/api/v1/orders",
+            &app.admin,
+            json!({"customer_id": c["id"], "lines": [{"name": "X", "quantity": 1, "unit_price": "10"}]}),
+        )
+        .await,
+    )
+    .await;
     b.post(
         &format!("/customers/{}/follow-up", c["id"]),
         &[
@@ -668,6 +677,10 @@ async fn every_control_on_every_page_has_a_label() {
         "/tasks".to_owned(),
         "/duplicates".to_owned(),
         "/products".to_owned(),
+        "/orders".to_owned(),
+        format!("/orders/new?customer_id={}", c["id"]),
+        "/orders/new?q=x".to_owned(),
+        format!("/orders/{}", order["id"]),
         "/settings/fields".to_owned(),
         "/settings/users".to_owned(),
         "/settings/teams".to_owned(),
