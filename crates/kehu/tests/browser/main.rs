@@ -128,6 +128,11 @@ async fn duplicates_are_reviewed_merged_and_the_merge_undone_in_the_review_queue
 }
 
 #[tokio::test]
+async fn an_order_is_entered_paid_in_two_parts_and_shipped() {
+    run(scenarios::order_entered_paid_and_shipped).await;
+}
+
+#[tokio::test]
 #[ignore = "writes docs/screenshots/*.png for the README: KEHU_SCREENSHOTS=1 cargo test -p kehu --test browser -- --ignored"]
 async fn screenshots_of_the_main_pages_in_both_languages() {
     run(scenarios::screenshots).await;

@@ -642,3 +642,110 @@ pub async fn review_and_merge_duplicates(h: &Harness) -> Result<()> {
     );
     Ok(())
 }
+
+/// An order from the customer page: a catalogue line and a line of its own,
+/// confirmed, paid in two payments, shipped; the customer page then shows
+/// the purchase and the order page its status.
+pub async fn order_entered_paid_and_shipped(h: &Harness) -> Result<()> {
+    use reqwest::Method;
+    let product = h
+        .server
+        .api(
+            Method::POST,
+            "/api/v1/products",
+            json!({"code": "CRM-STD", "name": "客户管理系统 标准版", "unit": "套", "price": "12800"}),
+        )
+        .await?;
+    let id = h
+        .server
+        .add_customer(
+            json!({"name": "李娜", "company": "杭州远景贸易有限公司", "stage": "prospect"}),
+        )
+        .await?;
+    let b = &h.browser;
+    sign_in(b, &h.url(""), ADMIN_EMAIL).await?;
+    b.goto(&h.url(&customer_path(id))).await?;
+    b.find("#new-order").await?.click().await?;
+    b.wait_for("form#order-form", WAIT).await?;
+    let rows = b.find_all("form#order-form tr.line-row").await?;
+    ensure!(rows.len() >= 2, "{} line rows", rows.len());
+    let product_id = product["id"].to_string();
+    choose(
+        b,
+        &rows[0].find("select[name=product_id]").await?,
+        &product_id,
+    )
+    .await?;
+    rows[0]
+        .find("input[name=quantity]")
+        .await?
+        .send_keys("2")
+        .await?;
+    rows[0]
+        .find("input[name=discount]")
+        .await?
+        .send_keys("9折")
+        .await?;
+    rows[1]
+        .find("input[name=name]")
+        .await?
+        .send_keys("上门实施")
+        .await?;
+    rows[1]
+        .find("input[name=quantity]")
+        .await?
+        .send_keys("1")
+        .await?;
+    rows[1]
+        .find("input[name=unit_price]")
+        .await?
+        .send_keys("2000")
+        .await?;
+    b.find("#save-order").await?.click().await?;
+    // 2 × 12800 × 90% + 2000 = 25040.
+    let total = b.wait_for("#order-total", WAIT).await?.text().await?;
+    ensure!(total == "25040.00 CNY", "total {total}");
+    h.screenshot(b, "order-draft").await?;
+
+    b.find("#confirm").await?.click().await?;
+    let amount = b.wait_for("#pay-amount", WAIT).await?;
+    ensure!(
+        amount.property("value").await? == "25040.00",
+        "the outstanding amount is offered"
+    );
+    amount.clear().await?;
+    amount.send_keys("20000").await?;
+    b.find("#record-payment").await?.click().await?;
+    b.wait_for(".flash", WAIT).await?;
+    let outstanding = b.find("#order-outstanding").await?.text().await?;
+    ensure!(outstanding == "5040.00 CNY", "outstanding {outstanding}");
+    // The rest: the amount field now offers exactly what is left.
+    b.find("#record-payment").await?.click().await?;
+    b.wait_for("form#ship-order", WAIT).await?;
+    b.find("#ship-carrier").await?.send_keys("顺丰速运").await?;
+    b.find("#ship-tracking")
+        .await?
+        .send_keys("SF1234567890")
+        .await?;
+    b.find("#ship").await?.click().await?;
+    b.wait_for("form#deliver-order", WAIT).await?;
+    let status = b.find("#order-status").await?.text().await?;
+    ensure!(status == "已发货", "status {status}");
+    h.screenshot(b, "order-shipped").await?;
+
+    b.find("#order-customer").await?.click().await?;
+    let figures = b.wait_for("#figures", WAIT).await?.text().await?;
+    ensure!(
+        figures.contains("已购 1 次") && figures.contains("25040.00 CNY"),
+        "{figures}"
+    );
+    let customer = h.server.customer(id).await?;
+    ensure!(
+        customer["stage"] == "customer",
+        "stage {}",
+        customer["stage"]
+    );
+    let timeline = b.find("ol#timeline").await?.text().await?;
+    ensure!(timeline.contains("SF1234567890"), "{timeline}");
+    Ok(())
+}

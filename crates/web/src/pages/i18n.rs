@@ -201,6 +201,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("orders.discount", "折扣", "Discount"),
     ("orders.discount_hint", "折扣写法：9折、15%（减 15%），或直接写减去的金额，如 200。", "Discounts: 15% (percent off), 9折 (pay 90%), or an amount off such as 200."),
     ("orders.line_total", "小计", "Line total"),
+    ("orders.percent_off", "减 {n}%", "{n}% off"),
+    ("orders.amount_off", "减 {n}", "{n} off"),
     ("orders.pick_customer", "为哪个客户下单？按名称、拼音、手机号查找", "Which customer is it for? Find by name, pinyin or mobile"),
     ("orders.no_customer_found", "没有找到客户。", "No customer found."),
     ("orders.details", "订单信息", "Order"),

@@ -629,6 +629,8 @@ async fn show_page(
         .order_history(&viewer.me.actor, OrderId(id), 200)
         .await?
         .into_iter()
+        // When each status was reached is its status row's time.
+        .filter(|h| !h.field.ends_with("_at"))
         .map(|h| HistoryRow {
             when: t.time(h.at.0),
             who: people.name(t, h.actor_id),
@@ -692,7 +694,13 @@ fn history_text(t: T, field: &str, old: Option<&str>, new: Option<&str>) -> Stri
             status(old),
             status(new)
         ),
-        "payment" => format!("{}: {}", t.s("orders.payment"), new.unwrap_or_default()),
+        "payment" => {
+            // "5040.00 CNY alipay": the amount, then the method.
+            let new = new.unwrap_or_default();
+            let (amount, method) = new.rsplit_once(' ').unwrap_or((new, ""));
+            let method = t.choice("payment_method", method);
+            format!("{}: {amount} · {method}", t.s("orders.payment"))
+        }
         "lines" => format!("{}: {}", t.s("orders.lines"), new.unwrap_or_default()),
         other => format!(
             "{}: {} → {}",
