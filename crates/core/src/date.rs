@@ -1,7 +1,7 @@
 //! Dates and times as Chinese users write them. A time without an offset is
 //! China Standard Time (UTC+8, no daylight saving), where kehu's users are.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 
 use crate::text::fold_width;
 use crate::Code;
@@ -107,6 +107,17 @@ pub fn parse_datetime(s: &str) -> Result<DateTime<Utc>, Code> {
     } else {
         Err(bad)
     }
+}
+
+/// The China calendar month (`YYYY-MM`) of a moment in milliseconds since
+/// the Unix epoch.
+pub fn china_month(ms: i64) -> String {
+    let offset = FixedOffset::east_opt(CHINA_OFFSET_SECS).unwrap_or_else(|| Utc.fix());
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&offset)
+        .format("%Y-%m")
+        .to_string()
 }
 
 #[cfg(test)]

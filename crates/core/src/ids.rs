@@ -44,5 +44,6 @@ ids! {
     SavedViewId,
     ProductId,
     OrderId,
+    OpportunityId,
     PaymentId,
 }

@@ -14,6 +14,7 @@ pub mod entry;
 pub mod field;
 pub mod ids;
 pub mod money;
+pub mod opportunity;
 pub mod order;
 pub mod phone;
 pub mod quality;

@@ -231,6 +231,21 @@ impl Money {
     }
 }
 
+/// Sums amounts per currency: money in different currencies is never
+/// added together.
+pub fn totals(
+    amounts: impl IntoIterator<Item = Money>,
+) -> std::collections::BTreeMap<Currency, Money> {
+    let mut out: std::collections::BTreeMap<Currency, Money> = std::collections::BTreeMap::new();
+    for m in amounts {
+        let sum = out
+            .entry(m.currency())
+            .or_insert_with(|| Money::new(Decimal::ZERO, m.currency()));
+        *sum = Money::new(sum.amount() + m.amount(), m.currency());
+    }
+    out
+}
+
 /// `1234.50 CNY`, which [`Money::parse`] reads back.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -77,6 +77,20 @@ pub const PRODUCT: &[Spec] = &[
     Spec::new("active", Kind::Bool).defaulted(),
 ];
 
+/// An opportunity's own fields (商机). Its stage is moved, not written;
+/// its probability (0–100) is read apart, as a whole number.
+pub const OPPORTUNITY: &[Spec] = &[
+    Spec::new("customer_id", Kind::Id).required(),
+    Spec::new("name", Kind::Text(200)).required(),
+    Spec::new("amount", Kind::Money),
+    Spec::new("expected_close", Kind::Date),
+    Spec::new("pipeline_id", Kind::Id),
+    Spec::new("stage_id", Kind::Id),
+    // 展会, 官网, 老客户介绍, …
+    Spec::new("source", Kind::Text(100)),
+    Spec::new("notes", Kind::Text(5000)),
+];
+
 /// How a payment (回款) came in.
 pub const PAYMENT_METHODS: &[&str] = &[
     "bank_transfer",

@@ -22,6 +22,7 @@ pub mod list;
 pub mod mask;
 pub mod merge;
 pub mod merge_rules;
+pub mod opportunities;
 pub mod orders;
 pub mod products;
 pub mod quality;

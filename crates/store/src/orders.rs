@@ -31,6 +31,9 @@ const ORDERS: Table = Table {
     specs: schema::ORDER,
 };
 
+/// Where an order's lines are kept.
+const ORDER_LINES: (&str, &str) = ("order_lines", "order_id");
+
 /// Most orders one page lists.
 pub const MAX_PAGE: i64 = 200;
 
@@ -42,6 +45,8 @@ pub struct Order {
     pub number: String,
     pub customer_id: i64,
     pub customer_name: String,
+    /// The opportunity (商机) the order was made from.
+    pub opportunity_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub team_id: Option<i64>,
     /// draft, confirmed, paid, shipped, delivered, completed, cancelled or
@@ -182,7 +187,8 @@ impl Step {
     }
 }
 
-const COLUMNS: &str = "o.id, o.customer_id, c.name AS customer_name, o.owner_id, o.team_id, \
+const COLUMNS: &str = "o.id, o.customer_id, c.name AS customer_name, o.opportunity_id, \
+    o.owner_id, o.team_id, \
     o.status, o.total, o.paid, o.external_ref, o.ordered_on, o.notes, o.carrier, o.tracking_no, \
     o.reason, o.confirmed_at, o.paid_at, o.shipped_at, o.delivered_at, o.completed_at, \
     o.cancelled_at, o.refunded_at, o.version, o.created_at, o.created_by, o.updated_at";
@@ -202,7 +208,7 @@ fn stamp_column(status: OrderStatus) -> Option<&'static str> {
 }
 
 /// A line with everything filled in from the catalogue and its total.
-struct Priced {
+pub(crate) struct Priced {
     product_id: Option<i64>,
     name: String,
     unit: Option<String>,
@@ -228,6 +234,17 @@ impl Store {
         patch: Patch,
         lines: Vec<LineInput>,
     ) -> Result<Order> {
+        self.create_order_for(ctx, patch, lines, None).await
+    }
+
+    /// [`Store::create_order`], made from `opportunity` when given.
+    pub(crate) async fn create_order_for(
+        &self,
+        ctx: &Ctx,
+        patch: Patch,
+        lines: Vec<LineInput>,
+        opportunity: Option<i64>,
+    ) -> Result<Order> {
         if !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
         }
@@ -238,7 +255,7 @@ impl Store {
             .flatten()
             .and_then(|v| v.as_int())
             .ok_or_else(|| Invalid::one("customer_id", Code::Required))?;
-        let (owner, team) = order_owner(&mut tx, ctx, customer).await?;
+        let (owner, team) = record_owner(&mut tx, ctx, customer).await?;
         let (priced, total) = price_lines(&mut tx, &lines).await?;
         let zero = Money::new(Decimal::ZERO, total.currency());
         let id = ORDERS
@@ -252,37 +269,20 @@ impl Store {
                     ("currency", total.currency().as_str().into()),
                     ("total", total.to_string().into()),
                     ("paid", zero.to_string().into()),
+                    ("opportunity_id", opportunity.into()),
                 ],
                 ctx,
             )
             .await?;
-        write_lines(&mut tx, id, &priced).await?;
+        write_lines(&mut tx, ORDER_LINES, id, &priced).await?;
         tx.commit().await?;
         self.order(&ctx.actor, OrderId(id)).await
     }
 
     /// An order the actor may see, with its lines and payments.
     pub async fn order(&self, actor: &kehu_core::Actor, id: OrderId) -> Result<Order> {
-        let mut order: Order = self
-            .db
-            .optional(
-                q(format!(
-                    "SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id \
-                     WHERE o.id = $1 AND o.deleted_at IS NULL AND {}",
-                    visible(actor.scope(), "o")
-                ))
-                .bind(id.get()),
-            )
-            .await?
-            .ok_or(Error::NotFound)?;
-        order.lines = self
-            .db
-            .all(
-                q("SELECT id, position, product_id, name, unit, quantity, unit_price, discount, total \
-                   FROM order_lines WHERE order_id = $1 ORDER BY position")
-                .bind(id.get()),
-            )
-            .await?;
+        let mut order: Order = self.visible_row(COLUMNS, "orders", actor, id.get()).await?;
+        order.lines = self.lines(ORDER_LINES, id.get()).await?;
         order.payments = self
             .db
             .all(
@@ -364,7 +364,7 @@ impl Store {
         let mut extra = Vec::new();
         if let Some(Some(Stored::Int(customer))) = patch.get("customer_id").cloned() {
             if customer != current.customer_id {
-                let (owner, team) = order_owner(&mut tx, ctx, customer).await?;
+                let (owner, team) = record_owner(&mut tx, ctx, customer).await?;
                 extra.push(("owner_id", Kind::Id, owner.map(Stored::Int)));
                 extra.push(("team_id", Kind::Id, team.map(Stored::Int)));
             }
@@ -376,7 +376,7 @@ impl Store {
         if let Some(lines) = &lines {
             let (priced, total) = price_lines(&mut tx, lines).await?;
             let zero = Money::new(Decimal::ZERO, total.currency());
-            write_lines(&mut tx, id.get(), &priced).await?;
+            write_lines(&mut tx, ORDER_LINES, id.get(), &priced).await?;
             changes.push(Change {
                 field: "lines".into(),
                 old: None,
@@ -508,15 +508,101 @@ impl Store {
         self.order(&ctx.actor, id).await
     }
 
+    /// A live record of `table` (as `o`, with its customer as `c`) that the
+    /// actor may see, read as `columns`.
+    pub(crate) async fn visible_row<T: crate::db::Row>(
+        &self,
+        columns: &str,
+        table: &str,
+        actor: &kehu_core::Actor,
+        id: i64,
+    ) -> Result<T> {
+        self.db
+            .optional(
+                q(format!(
+                    "SELECT {columns} FROM {table} o JOIN customers c ON c.id = o.customer_id \
+                     WHERE o.id = $1 AND o.deleted_at IS NULL AND {}",
+                    visible(actor.scope(), "o")
+                ))
+                .bind(id),
+            )
+            .await?
+            .ok_or(Error::NotFound)
+    }
+
+    /// The lines of an order or an opportunity ([`write_lines`]), in order.
+    pub(crate) async fn lines(
+        &self,
+        (table, parent): (&str, &str),
+        id: i64,
+    ) -> Result<Vec<OrderLine>> {
+        self.db
+            .all(
+                q(format!(
+                    "SELECT id, position, product_id, name, unit, quantity, unit_price, discount, \
+                     total FROM {table} WHERE {parent} = $1 ORDER BY position"
+                ))
+                .bind(id),
+            )
+            .await
+    }
+
     /// Starts the transaction that changes an order: the order as it is
     /// now, locked on PostgreSQL; one the actor may not see is not found.
     async fn open_order(&self, ctx: &Ctx, id: OrderId) -> Result<(Tx, Current)> {
+        let (tx, (customer_id, status, total, paid)): (Tx, (i64, String, String, String)) = self
+            .begin_change(
+                ctx,
+                "orders",
+                "o.customer_id, o.status, o.total, o.paid",
+                id.get(),
+            )
+            .await?;
+        let money = |s: &str| {
+            Money::parse(s).map_err(|_| Error::internal(format!("order {id}: bad amount {s}")))
+        };
+        let current = Current {
+            customer_id,
+            status: OrderStatus::parse(&status)
+                .map_err(|_| Error::internal(format!("order {id}: bad status {status}")))?,
+            total: money(&total)?,
+            paid: money(&paid)?,
+        };
+        Ok((tx, current))
+    }
+
+    /// Starts the transaction that changes a record of `table` (an order,
+    /// an opportunity): `columns` of it (as `o`) as it is now, locked on
+    /// PostgreSQL until the transaction ends. One the actor may not see is
+    /// not found; a role that may not write records is refused.
+    pub(crate) async fn begin_change<T: crate::db::Row>(
+        &self,
+        ctx: &Ctx,
+        table: &str,
+        columns: &str,
+        id: i64,
+    ) -> Result<(Tx, T)> {
         if !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
         }
         let mut tx = self.db.begin().await?;
-        let current = lock(&mut tx, ctx, id).await?;
-        Ok((tx, current))
+        let lock = if tx.backend() == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let row = tx
+            .optional(
+                q(format!(
+                    "SELECT {columns} FROM {table} o \
+                     WHERE o.id = $1 AND o.deleted_at IS NULL AND {}{lock}",
+                    visible(ctx.actor.scope(), "o")
+                ))
+                .bind(id),
+            )
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((tx, row))
     }
 
     /// What a customer the actor may see has bought.
@@ -603,10 +689,14 @@ fn status_change(next: OrderStatus, now: i64) -> Vec<(&'static str, Kind, Option
     out
 }
 
-/// Who an order for `customer` belongs to: the customer's owner and team,
-/// or for a customer in the pool the actor who takes the order. A customer
+/// Who an order (or opportunity) for `customer` belongs to: the customer's
+/// owner and team, or for a customer in the pool the actor who takes it. A customer
 /// the actor may not see is refused as not found.
-async fn order_owner(tx: &mut Tx, ctx: &Ctx, customer: i64) -> Result<(Option<i64>, Option<i64>)> {
+pub(crate) async fn record_owner(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    customer: i64,
+) -> Result<(Option<i64>, Option<i64>)> {
     let c = match crate::customers::locked(tx, &ctx.actor, CustomerId(customer)).await {
         Err(Error::NotFound) => return Err(Invalid::one("customer_id", Code::NotFound).into()),
         other => other?,
@@ -617,37 +707,6 @@ async fn order_owner(tx: &mut Tx, ctx: &Ctx, customer: i64) -> Result<(Option<i6
             Some(ctx.actor.user_id.get()),
             ctx.actor.team_id.map(|t| t.get()),
         ),
-    })
-}
-
-/// The order as it is now, locked on PostgreSQL; one the actor may not
-/// see is not found.
-async fn lock(tx: &mut Tx, ctx: &Ctx, id: OrderId) -> Result<Current> {
-    let lock = if tx.backend() == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
-    let (customer_id, status, total, paid): (i64, String, String, String) = tx
-        .optional(
-            q(format!(
-                "SELECT o.customer_id, o.status, o.total, o.paid FROM orders o \
-                 WHERE o.id = $1 AND o.deleted_at IS NULL AND {}{lock}",
-                visible(ctx.actor.scope(), "o")
-            ))
-            .bind(id.get()),
-        )
-        .await?
-        .ok_or(Error::NotFound)?;
-    let money = |s: &str| {
-        Money::parse(s).map_err(|_| Error::internal(format!("order {id}: bad amount {s}")))
-    };
-    Ok(Current {
-        customer_id,
-        status: OrderStatus::parse(&status)
-            .map_err(|_| Error::internal(format!("order {id}: bad status {status}")))?,
-        total: money(&total)?,
-        paid: money(&paid)?,
     })
 }
 
@@ -665,7 +724,7 @@ async fn bump(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<()> {
 
 /// Fills lines in from the catalogue and totals them; every bad value is
 /// reported under `lines[i].field`.
-async fn price_lines(tx: &mut Tx, inputs: &[LineInput]) -> Result<(Vec<Priced>, Money)> {
+pub(crate) async fn price_lines(tx: &mut Tx, inputs: &[LineInput]) -> Result<(Vec<Priced>, Money)> {
     if inputs.is_empty() {
         return Err(Invalid::one("lines", Code::Required).into());
     }
@@ -770,16 +829,22 @@ async fn price_lines(tx: &mut Tx, inputs: &[LineInput]) -> Result<(Vec<Priced>, 
     Ok((priced, total))
 }
 
-/// Replaces an order's lines.
-async fn write_lines(tx: &mut Tx, order: i64, lines: &[Priced]) -> Result<()> {
-    tx.execute(q("DELETE FROM order_lines WHERE order_id = $1").bind(order))
+/// Replaces the lines of an order (`order_lines`, `order_id`) or of an
+/// opportunity (`opportunity_lines`, `opportunity_id`).
+pub(crate) async fn write_lines(
+    tx: &mut Tx,
+    (table, parent): (&str, &'static str),
+    id: i64,
+    lines: &[Priced],
+) -> Result<()> {
+    tx.execute(q(format!("DELETE FROM {table} WHERE {parent} = $1")).bind(id))
         .await?;
     let mut rows = Vec::new();
     for (i, p) in lines.iter().enumerate() {
         let currency = p.line.unit_price.currency();
         let discount = p.line.discount.map(|d| crate::db::json(&d)).transpose()?;
         rows.extend([
-            Arg::from(order),
+            Arg::from(id),
             (i as i64).into(),
             p.product_id.into(),
             p.name.as_str().into(),
@@ -791,9 +856,9 @@ async fn write_lines(tx: &mut Tx, order: i64, lines: &[Priced]) -> Result<()> {
         ]);
     }
     tx.insert_rows(
-        "order_lines",
+        table,
         &[
-            "order_id",
+            parent,
             "position",
             "product_id",
             "name",
