@@ -54,6 +54,7 @@ impl Error {
 const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("users_email_key", "email"),
     ("products_code_key", "code"),
+    ("pipelines_name_key", "name"),
     ("teams_name_key", "name"),
     ("tags_name_key", "name"),
     ("field_defs_key", "key"),

@@ -188,6 +188,13 @@ impl Problem {
                     "Someone else changed this record; reload and try again"
                 }
             }
+            "stage_in_use" => {
+                if zh {
+                    "这个阶段还有商机，请先把它们移到别的阶段"
+                } else {
+                    "Opportunities are still in this stage; move them to another stage first"
+                }
+            }
             "order_not_draft" => {
                 if zh {
                     "订单已确认，明细、客户和下单日期不能再修改"

@@ -6,7 +6,10 @@
 // - bulk actions show the input their action needs and select whole pages;
 // - forms with data-confirm ask before they submit;
 // - a running import's page shows its progress live (GET
-//   /api/v1/imports/{id} every second) and reloads as its report when done.
+//   /api/v1/imports/{id} every second) and reloads as its report when done;
+// - on the opportunity board, a card dragged to another column is moved
+//   there by submitting the card's own move form (a lost stage asks for
+//   the reason first). Pointer events, so mouse, pen and touch all work.
 'use strict';
 
 (function () {
@@ -184,7 +187,99 @@
     setTimeout(poll, 1000);
   }
 
+  // Drags opportunity cards between the board's columns.
+  function board(root) {
+    const dialog = document.getElementById('lost-dialog');
+    let drag = null;
+
+    function columnAt(x, y) {
+      const el = document.elementFromPoint(x, y);
+      return el ? el.closest('#board .column') : null;
+    }
+
+    function highlight(column) {
+      for (const c of root.querySelectorAll('.column.drop')) {
+        if (c !== column) c.classList.remove('drop');
+      }
+      if (column) column.classList.add('drop');
+    }
+
+    function submit(card, column, reason) {
+      const form = card.querySelector('form.move');
+      form.elements.stage_id.value = column.dataset.stage;
+      form.elements.lost_reason.value = reason || '';
+      form.submit();
+    }
+
+    function askReason(card, column) {
+      if (!dialog || typeof dialog.showModal !== 'function') {
+        const reason = window.prompt(dialog ? dialog.querySelector('label').textContent : '');
+        if (reason) submit(card, column, reason);
+        return;
+      }
+      const input = dialog.querySelector('#lost-reason');
+      input.value = '';
+      dialog.onclose = function () {
+        if (dialog.returnValue === 'ok' && input.value.trim() !== '') {
+          submit(card, column, input.value.trim());
+        }
+      };
+      dialog.showModal();
+      input.focus();
+    }
+
+    root.addEventListener('pointerdown', function (event) {
+      const card = event.target.closest('.opp-card');
+      if (!card || !card.querySelector('form.move') || event.button !== 0 ||
+          event.target.closest('a, button, select, input, summary, details')) {
+        return;
+      }
+      drag = {card: card, x: event.clientX, y: event.clientY, moving: false,
+        from: card.closest('.column'), pointer: event.pointerId};
+    });
+
+    document.addEventListener('pointermove', function (event) {
+      if (!drag || event.pointerId !== drag.pointer) return;
+      const dx = event.clientX - drag.x;
+      const dy = event.clientY - drag.y;
+      if (!drag.moving && Math.abs(dx) + Math.abs(dy) < 6) return;
+      drag.moving = true;
+      drag.card.classList.add('dragging');
+      drag.card.style.transform = 'translate(' + dx + 'px, ' + dy + 'px)';
+      highlight(columnAt(event.clientX, event.clientY));
+      event.preventDefault();
+    });
+
+    document.addEventListener('pointerup', function (event) {
+      if (!drag || event.pointerId !== drag.pointer) return;
+      const d = drag;
+      drag = null;
+      d.card.classList.remove('dragging');
+      d.card.style.transform = '';
+      highlight(null);
+      if (!d.moving) return;
+      const column = columnAt(event.clientX, event.clientY);
+      if (!column || column === d.from) return;
+      column.querySelector('.cards').appendChild(d.card);
+      if (column.dataset.outcome === 'lost') {
+        askReason(d.card, column);
+      } else {
+        submit(d.card, column, '');
+      }
+    });
+
+    document.addEventListener('pointercancel', function () {
+      if (!drag) return;
+      drag.card.classList.remove('dragging');
+      drag.card.style.transform = '';
+      highlight(null);
+      drag = null;
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    const kanban = document.getElementById('board');
+    if (kanban) board(kanban);
     const progress = document.querySelector('#import-status[data-poll]');
     if (progress) importProgress(progress);
     for (const form of document.querySelectorAll('form[data-check]')) liveCheck(form);

@@ -133,6 +133,11 @@ async fn an_order_is_entered_paid_in_two_parts_and_shipped() {
 }
 
 #[tokio::test]
+async fn an_opportunity_card_is_dragged_to_another_stage_and_to_lost_with_a_reason() {
+    run(scenarios::drag_opportunity_on_the_board).await;
+}
+
+#[tokio::test]
 #[ignore = "writes docs/screenshots/*.png for the README: KEHU_SCREENSHOTS=1 cargo test -p kehu --test browser -- --ignored"]
 async fn screenshots_of_the_main_pages_in_both_languages() {
     run(scenarios::screenshots).await;

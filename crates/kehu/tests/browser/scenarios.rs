@@ -749,3 +749,110 @@ pub async fn order_entered_paid_and_shipped(h: &Harness) -> Result<()> {
     ensure!(timeline.contains("SF1234567890"), "{timeline}");
     Ok(())
 }
+
+/// The opportunity board: a card dragged to another column moves there
+/// (totals follow); dragged to Lost it asks for the reason first.
+pub async fn drag_opportunity_on_the_board(h: &Harness) -> Result<()> {
+    use reqwest::Method;
+    let customer = h
+        .server
+        .add_customer(json!({"name": "远景贸易", "kind": "company"}))
+        .await?;
+    let pipelines = h
+        .server
+        .api(Method::GET, "/api/v1/pipelines", json!(null))
+        .await?;
+    let stage = |key: &str| -> Result<i64> {
+        pipelines[0]["stages"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["key"] == key))
+            .and_then(|s| s["id"].as_i64())
+            .with_context(|| format!("no stage {key}"))
+    };
+    let mut ids = Vec::new();
+    for (name, amount) in [("年度采购", "120000"), ("扩容项目", "50000")] {
+        let o = h
+            .server
+            .api(
+                Method::POST,
+                "/api/v1/opportunities",
+                json!({"customer_id": customer, "name": name, "amount": amount, "expected_close": date_in(20)}),
+            )
+            .await?;
+        ids.push(o["id"].as_i64().context("opportunity id")?);
+    }
+    let b = &h.browser;
+    sign_in(b, &h.url(""), ADMIN_EMAIL).await?;
+    b.goto(&h.url("/opportunities")).await?;
+    b.wait_for("#board", WAIT).await?;
+    h.screenshot(b, "board-before").await?;
+
+    let proposal = stage("proposal")?;
+    let card = b.find(&format!("#opp-{}", ids[0])).await?;
+    let column = b.find(&format!("#column-{proposal} .cards")).await?;
+    b.drag(&card, &column).await?;
+    b.wait_for(".flash", WAIT).await?;
+    let moved = h
+        .server
+        .api(
+            Method::GET,
+            &format!("/api/v1/opportunities/{}", ids[0]),
+            json!(null),
+        )
+        .await?;
+    ensure!(moved["stage_id"] == proposal, "stage {}", moved["stage_id"]);
+    ensure!(
+        moved["probability"] == 50,
+        "probability {}",
+        moved["probability"]
+    );
+    let total = b
+        .find(&format!("#column-{proposal} .total"))
+        .await?
+        .text()
+        .await?;
+    ensure!(total == "120000.00 CNY", "column total {total}");
+    let weighted = b
+        .find(&format!("#column-{proposal} .weighted"))
+        .await?
+        .text()
+        .await?;
+    ensure!(weighted == "60000.00 CNY", "weighted {weighted}");
+
+    // To Lost: the reason is asked for, and kept.
+    let lost = stage("lost")?;
+    let card = b.find(&format!("#opp-{}", ids[1])).await?;
+    let column = b.find(&format!("#column-{lost} .cards")).await?;
+    b.drag(&card, &column).await?;
+    let reason = b.wait_for("#lost-dialog[open] #lost-reason", WAIT).await?;
+    reason.send_keys("预算取消").await?;
+    b.find("#lost-ok").await?.click().await?;
+    until("the lost move to be saved", async || {
+        let o = h
+            .server
+            .api(
+                Method::GET,
+                &format!("/api/v1/opportunities/{}", ids[1]),
+                json!(null),
+            )
+            .await?;
+        Ok(o["status"] == "lost")
+    })
+    .await?;
+    let o = h
+        .server
+        .api(
+            Method::GET,
+            &format!("/api/v1/opportunities/{}", ids[1]),
+            json!(null),
+        )
+        .await?;
+    ensure!(
+        o["lost_reason"] == "预算取消",
+        "reason {}",
+        o["lost_reason"]
+    );
+    b.wait_for(".flash", WAIT).await?;
+    h.screenshot(b, "board-after").await?;
+    Ok(())
+}

@@ -235,6 +235,29 @@ impl Browser {
         std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))
     }
 
+    /// Drags `from` onto `to` with the mouse, as a person does: press on
+    /// the first, move over in steps, release on the second (pointer
+    /// events, which the board listens to).
+    pub async fn drag(&self, from: &Element<'_>, to: &Element<'_>) -> Result<()> {
+        let mut actions = vec![
+            json!({"type": "pointerMove", "duration": 0, "origin": from.to_json(), "x": 0, "y": 0}),
+            json!({"type": "pointerDown", "button": 0}),
+            json!({"type": "pause", "duration": 100}),
+        ];
+        for step in [5, 20, 60] {
+            actions.push(json!({"type": "pointerMove", "duration": 50, "origin": "pointer", "x": step, "y": 0}));
+        }
+        actions.push(
+            json!({"type": "pointerMove", "duration": 200, "origin": to.to_json(), "x": 0, "y": 0}),
+        );
+        actions.push(json!({"type": "pointerUp", "button": 0}));
+        let body = json!({"actions": [{
+            "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+            "actions": actions,
+        }]});
+        self.post("/actions", body).await.map(drop)
+    }
+
     /// Resizes the window, e.g. to a phone's 390×844.
     pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
         self.post("/window/rect", json!({"width": width, "height": height}))

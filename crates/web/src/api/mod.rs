@@ -6,6 +6,7 @@ pub mod duplicates;
 pub mod exports;
 pub mod imports;
 pub mod merges;
+pub mod opportunities;
 pub mod orders;
 pub mod products;
 pub mod quality;
@@ -197,6 +198,29 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{id}/payments", post(orders::pay))
         .route("/orders/{id}/{step}", post(orders::step))
         .route("/customers/{id}/figures", get(orders::figures))
+        .route(
+            "/opportunities",
+            get(opportunities::list).post(opportunities::create),
+        )
+        .route("/opportunities/board", get(opportunities::board))
+        .route(
+            "/opportunities/{id}",
+            get(opportunities::get).patch(opportunities::update),
+        )
+        .route("/opportunities/{id}/stage", post(opportunities::move_stage))
+        .route("/opportunities/{id}/stages", get(opportunities::stages))
+        .route("/opportunities/{id}/history", get(opportunities::history))
+        .route("/opportunities/{id}/order", post(opportunities::order))
+        .route("/forecast", get(opportunities::forecast))
+        .route(
+            "/pipelines",
+            get(opportunities::pipelines).post(opportunities::create_pipeline),
+        )
+        .route("/pipelines/{id}/stages", post(opportunities::add_stage))
+        .route(
+            "/stages/{id}",
+            axum::routing::patch(opportunities::update_stage),
+        )
         .route("/tags", get(s::list_tags).post(s::create_tag))
         .route(
             "/tags/{id}",
@@ -271,6 +295,10 @@ impl Modify for Security {
         products::list, products::create, products::get, products::update, products::history,
         orders::list, orders::create, orders::get, orders::update, orders::step, orders::pay,
         orders::history, orders::figures,
+        opportunities::list, opportunities::create, opportunities::get, opportunities::update,
+        opportunities::move_stage, opportunities::stages, opportunities::history, opportunities::order,
+        opportunities::board, opportunities::forecast, opportunities::pipelines,
+        opportunities::create_pipeline, opportunities::add_stage, opportunities::update_stage,
         merges::create_contact_merge, merges::get_contact_merge, merges::undo_contact_merge,
         duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
         duplicates::get, duplicates::dismiss, duplicates::list_rules, duplicates::create_rule,
@@ -286,6 +314,7 @@ impl Modify for Security {
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
         (name = "products", description = "The product catalogue (产品目录)"),
+        (name = "opportunities", description = "Opportunities (商机) on pipelines, the board and the forecast"),
         (name = "orders", description = "Orders (订单) through payment (回款), shipment (发货) and delivery"),
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
         (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),

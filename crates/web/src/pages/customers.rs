@@ -1062,6 +1062,7 @@ struct ShowPage {
     /// The customer's latest orders and what it has bought.
     orders: Vec<super::orders::OrderRow>,
     figures: Vec<(&'static str, String)>,
+    opportunities: Vec<super::opportunities::Card>,
 }
 
 impl ShowPage {
@@ -1416,6 +1417,17 @@ async fn show_page(
         }
     }
     let purchase_count = bought.purchase_count;
+    let opportunities = store
+        .opportunities(
+            &actor,
+            &kehu_store::opportunities::OpportunityFilter {
+                customer_id: Some(id),
+                limit: 20,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let opportunities = super::opportunities::cards(state, t, &opportunities).await?;
 
     let verified = c
         .verified_at
@@ -1444,6 +1456,7 @@ async fn show_page(
         quality,
         may_write: actor.may_write_records(),
         orders: super::orders::rows(t, &orders, &people),
+        opportunities,
         figures: if purchase_count > 0 {
             let mut all = vec![("orders.figures", t.count("orders.figures", purchase_count))];
             all.extend(figures);

@@ -16,6 +16,7 @@ mod frame;
 mod i18n;
 mod imports;
 mod login;
+mod opportunities;
 mod orders;
 mod products;
 pub(crate) mod quality;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(duplicates::router())
         .merge(products::router())
         .merge(orders::router())
+        .merge(opportunities::router())
         .merge(quality::router())
         .merge(quality_rules::router())
         .layer(middleware::from_fn(page_headers))

@@ -148,6 +148,28 @@ const LINE_FIELDS: [&str; 6] = [
 ];
 
 impl LineRow {
+    /// A stored line, to edit.
+    pub fn of(l: &kehu_store::orders::OrderLine) -> LineRow {
+        LineRow {
+            product_id: l.product_id.map(|p| p.to_string()).unwrap_or_default(),
+            name: l.name.clone(),
+            unit: l.unit.clone().unwrap_or_default(),
+            quantity: l.quantity.clone(),
+            unit_price: l.unit_price.0.to_string(),
+            discount: match l.discount.0 {
+                Some(kehu_core::order::Discount::Percent(p)) => format!("{p}%"),
+                Some(kehu_core::order::Discount::Amount(a)) => a.to_string(),
+                None => String::new(),
+            },
+            error: String::new(),
+        }
+    }
+
+    /// Whether the row names catalogue product `id`.
+    pub fn is(&self, id: i64) -> bool {
+        self.product_id == id.to_string()
+    }
+
     fn get(&self, field: &str) -> &str {
         match field {
             "product_id" => &self.product_id,
@@ -180,12 +202,7 @@ struct FormPage {
     ordered_on: String,
     notes: String,
     errors: Errors,
-}
-
-impl FormPage {
-    fn selected(&self, row: &LineRow, product: &Product) -> bool {
-        row.product_id == product.id.to_string()
-    }
+    pick_action: &'static str,
 }
 
 /// What a new or edited order's form was filled with.
@@ -207,27 +224,72 @@ async fn form_page(
     errors: &[FieldError],
 ) -> Result<Response, PageError> {
     let t = viewer.t();
+    let (customer, found) = pick_customer(state, viewer, customer_id, &q).await?;
+    let products = catalogue(state).await?;
+    line_errors(t, &mut typed.lines, errors);
+    let errors = Errors::new(t, errors);
+    let title = match &order {
+        Some(o) => format!("{} {}", t.s("orders.edit"), o.number),
+        None => t.s("orders.new").to_owned(),
+    };
+    let refused = !errors.is_empty();
+    let view = FormPage {
+        f: Frame::new(state, viewer, Section::Orders, title).await?,
+        order,
+        customer,
+        found,
+        q,
+        products,
+        lines: typed.lines,
+        external_ref: typed.external_ref,
+        ordered_on: typed.ordered_on,
+        notes: typed.notes,
+        errors,
+        pick_action: "/orders/new",
+    };
+    render_refused(&view, refused)
+}
+
+/// The customer an order (or opportunity) is for, or the customers found
+/// by `q` to pick one from.
+pub(super) async fn pick_customer(
+    state: &AppState,
+    viewer: &Viewer,
+    customer_id: Option<i64>,
+    q: &str,
+) -> Result<(Option<Customer>, Vec<Customer>), PageError> {
     let actor = &viewer.me.actor;
-    let customer = match customer_id {
-        Some(id) => Some(state.store.customer(actor, CustomerId(id)).await?),
-        None => None,
+    if let Some(id) = customer_id {
+        return Ok((
+            Some(state.store.customer(actor, CustomerId(id)).await?),
+            Vec::new(),
+        ));
+    }
+    if q.trim().is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let mut filter = CustomerFilter::default();
+    filter.q = Some(q.to_owned());
+    filter.limit = 20;
+    Ok((
+        None,
+        state.store.list_customers(actor, &filter).await?.items,
+    ))
+}
+
+/// The active catalogue, for the line rows' product choice.
+pub(super) async fn catalogue(state: &AppState) -> Result<Vec<Product>, PageError> {
+    let filter = ProductFilter {
+        limit: kehu_store::products::MAX_PAGE,
+        ..Default::default()
     };
-    let found = if customer.is_none() && !q.trim().is_empty() {
-        let mut filter = CustomerFilter::default();
-        filter.q = Some(q.clone());
-        filter.limit = 20;
-        state.store.list_customers(actor, &filter).await?.items
-    } else {
-        Vec::new()
-    };
-    let (products, _) = state
-        .store
-        .products(&ProductFilter {
-            limit: kehu_store::products::MAX_PAGE,
-            ..Default::default()
-        })
-        .await?;
-    for (i, row) in typed.lines.iter_mut().enumerate() {
+    Ok(state.store.products(&filter).await?.0)
+}
+
+/// Puts each `lines[i].field` error on its row, named by its column, and
+/// pads the rows with blank ones to type into.
+pub(super) fn line_errors(t: T, rows: &mut Vec<LineRow>, errors: &[FieldError]) {
+    for (i, row) in rows.iter_mut().enumerate() {
         let prefix = format!("lines[{i}].");
         row.error = errors
             .iter()
@@ -246,29 +308,9 @@ async fn form_page(
             .collect::<Vec<_>>()
             .join("; ");
     }
-    let errors = Errors::new(t, errors);
-    while typed.lines.len() < BLANK_ROWS {
-        typed.lines.push(LineRow::default());
+    while rows.len() < BLANK_ROWS {
+        rows.push(LineRow::default());
     }
-    let title = match &order {
-        Some(o) => format!("{} {}", t.s("orders.edit"), o.number),
-        None => t.s("orders.new").to_owned(),
-    };
-    let refused = !errors.is_empty();
-    let view = FormPage {
-        f: Frame::new(state, viewer, Section::Orders, title).await?,
-        order,
-        customer,
-        found,
-        q,
-        products,
-        lines: typed.lines,
-        external_ref: typed.external_ref,
-        ordered_on: typed.ordered_on,
-        notes: typed.notes,
-        errors,
-    };
-    render_refused(&view, refused)
 }
 
 pub async fn new(
@@ -297,23 +339,7 @@ pub async fn edit(
         return Ok(see_other(&format!("/orders/{id}")));
     }
     let typed = Typed {
-        lines: order
-            .lines
-            .iter()
-            .map(|l| LineRow {
-                product_id: l.product_id.map(|p| p.to_string()).unwrap_or_default(),
-                name: l.name.clone(),
-                unit: l.unit.clone().unwrap_or_default(),
-                quantity: l.quantity.clone(),
-                unit_price: l.unit_price.0.to_string(),
-                discount: match l.discount.0 {
-                    Some(kehu_core::order::Discount::Percent(p)) => format!("{p}%"),
-                    Some(kehu_core::order::Discount::Amount(a)) => a.to_string(),
-                    None => String::new(),
-                },
-                error: String::new(),
-            })
-            .collect(),
+        lines: order.lines.iter().map(LineRow::of).collect(),
         external_ref: order.external_ref.clone().unwrap_or_default(),
         ordered_on: order.ordered_on.clone().unwrap_or_default(),
         notes: order.notes.clone().unwrap_or_default(),
@@ -346,7 +372,7 @@ fn column(posted: &Posted, name: &str) -> Vec<String> {
 /// The line rows of a posted form, and the JSON lines of its non-blank
 /// rows (which rows they are, for errors). A row that names a product sends
 /// only what was typed over the catalogue.
-fn posted_lines(posted: &Posted) -> (Vec<LineRow>, Value) {
+pub(super) fn posted_lines(posted: &Posted) -> (Vec<LineRow>, Value) {
     let columns: Vec<Vec<String>> = LINE_FIELDS.iter().map(|f| column(posted, f)).collect();
     let n = columns.iter().map(Vec::len).max().unwrap_or(0);
     let cell = |c: usize, i: usize| columns[c].get(i).cloned().unwrap_or_default();
@@ -388,7 +414,7 @@ fn posted_lines(posted: &Posted) -> (Vec<LineRow>, Value) {
 }
 
 /// An order's own fields from a form, as the API reads them.
-fn order_fields(posted: &Posted, names: &[&str]) -> Map<String, Value> {
+pub(super) fn order_fields(posted: &Posted, names: &[&str]) -> Map<String, Value> {
     let mut body = Map::new();
     for name in names {
         let value = posted
@@ -440,7 +466,7 @@ fn read_form(
 }
 
 /// The field errors of a refusal; anything else is a failure to show.
-fn field_errors(e: kehu_store::Error) -> Result<Vec<FieldError>, PageError> {
+pub(super) fn field_errors(e: kehu_store::Error) -> Result<Vec<FieldError>, PageError> {
     match e {
         kehu_store::Error::Invalid(invalid) => Ok(invalid.0),
         e => Err(e.into()),

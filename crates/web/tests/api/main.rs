@@ -8,6 +8,7 @@ mod customers;
 mod entry;
 mod imports;
 mod merges;
+mod opportunities;
 mod orders;
 mod pages;
 mod permissions;

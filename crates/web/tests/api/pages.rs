@@ -659,6 +659,15 @@ async fn every_control_on_every_page_has_a_label() {
         .await,
     )
     .await;
+    let opportunity = crate::helpers::body(
+        app.post(
+            "/api/v1/opportunities",
+            &app.admin,
+            json!({"customer_id": c["id"], "name": "X", "amount": "10"}),
+        )
+        .await,
+    )
+    .await;
     b.post(
         &format!("/customers/{}/follow-up", c["id"]),
         &[
@@ -678,6 +687,11 @@ async fn every_control_on_every_page_has_a_label() {
         "/duplicates".to_owned(),
         "/products".to_owned(),
         "/orders".to_owned(),
+        "/opportunities".to_owned(),
+        "/opportunities/list".to_owned(),
+        "/opportunities/forecast".to_owned(),
+        format!("/opportunities/new?customer_id={}", c["id"]),
+        format!("/opportunities/{}", opportunity["id"]),
         format!("/orders/new?customer_id={}", c["id"]),
         "/orders/new?q=x".to_owned(),
         format!("/orders/{}", order["id"]),
