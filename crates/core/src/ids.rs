@@ -45,5 +45,6 @@ ids! {
     ProductId,
     OrderId,
     OpportunityId,
+    LeadId,
     PaymentId,
 }

@@ -91,6 +91,34 @@ pub const OPPORTUNITY: &[Spec] = &[
     Spec::new("notes", Kind::Text(5000)),
 ];
 
+/// Where a lead (线索) is.
+pub const LEAD_STATUSES: &[&str] = &["new", "contacted", "qualified", "converted", "disqualified"];
+
+/// A lead's own fields, as a web form, the API or an import gives them.
+pub const LEAD: &[Spec] = &[
+    Spec::new("name", Kind::Text(100)).required(),
+    Spec::new("company", Kind::Text(200)),
+    Spec::new("title", Kind::Text(100)),
+    Spec::new("mobile", Kind::Mobile),
+    Spec::new("phone", Kind::Phone),
+    Spec::new("email", Kind::Email),
+    Spec::new("province", Kind::Province),
+    Spec::new("city", Kind::Text(50)),
+    Spec::new("source", Kind::Text(100)),
+    Spec::new("campaign", Kind::Text(100)),
+    Spec::new("message", Kind::Text(5000)),
+    Spec::new("owner_id", Kind::Id),
+];
+
+/// A follow-up of a lead: what was said and the next step.
+pub const LEAD_FOLLOWUP: &[Spec] = &[
+    Spec::new("channel", Kind::Choice(CHANNELS)).required(),
+    Spec::new("content", Kind::Text(20000)).required(),
+    Spec::new("occurred_at", Kind::DateTime).defaulted(),
+    Spec::new("next_step", Kind::Text(500)),
+    Spec::new("next_step_at", Kind::DateTime),
+];
+
 /// How a payment (回款) came in.
 pub const PAYMENT_METHODS: &[&str] = &[
     "bank_transfer",

@@ -181,28 +181,8 @@ impl Store {
             return Err(Error::Forbidden);
         }
         let defs = self.field_defs().await?;
-        let custom = kehu_core::field::validate_custom(&defs, &input.custom.unwrap_or_default())?;
-        let mut patch = input.patch;
         let mut tx = self.db.begin().await?;
-        let (owner, team) = assign_owner(&mut tx, &ctx.actor, &patch, None).await?;
-        patch
-            .set
-            .retain(|(n, _)| *n != "owner_id" && *n != "team_id");
-        check_unique_custom(&mut tx, &defs, &custom, None).await?;
-        let name = patch.text("name").unwrap_or_default().to_owned();
-        let company = patch.text("company").map(str::to_owned);
-        let extra = vec![
-            ("owner_id", Arg::from(owner)),
-            ("team_id", Arg::from(team)),
-            ("custom", Value::Object(custom).to_string().into()),
-            ("sort_key", sort_key(&name).into()),
-            ("company_core", company.as_deref().map(company_core).into()),
-        ];
-        let id = CUSTOMERS.insert(&mut tx, &patch, extra, ctx).await?;
-        if let Some(tags) = input.tags {
-            set_tags(&mut tx, id, &tags, ctx, false).await?;
-        }
-        index_customer(&mut tx, id).await?;
+        let id = insert_customer(&mut tx, ctx, &defs, input).await?;
         tx.commit().await?;
         self.customer(&ctx.actor, CustomerId(id)).await
     }
@@ -440,6 +420,38 @@ pub(crate) async fn update_in(
         index_customer(tx, id.get()).await?;
     }
     Ok(changes)
+}
+
+/// Writes a new customer inside `tx`: owner and team as the actor may give
+/// them, custom fields checked, tags and search keys written. Returns its id.
+pub(crate) async fn insert_customer(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    defs: &[kehu_core::field::FieldDef],
+    input: CustomerInput,
+) -> Result<i64> {
+    let custom = kehu_core::field::validate_custom(defs, &input.custom.unwrap_or_default())?;
+    let mut patch = input.patch;
+    let (owner, team) = assign_owner(tx, &ctx.actor, &patch, None).await?;
+    patch
+        .set
+        .retain(|(n, _)| *n != "owner_id" && *n != "team_id");
+    check_unique_custom(tx, defs, &custom, None).await?;
+    let name = patch.text("name").unwrap_or_default().to_owned();
+    let company = patch.text("company").map(str::to_owned);
+    let extra = vec![
+        ("owner_id", Arg::from(owner)),
+        ("team_id", Arg::from(team)),
+        ("custom", Value::Object(custom).to_string().into()),
+        ("sort_key", sort_key(&name).into()),
+        ("company_core", company.as_deref().map(company_core).into()),
+    ];
+    let id = CUSTOMERS.insert(tx, &patch, extra, ctx).await?;
+    if let Some(tags) = input.tags {
+        set_tags(tx, id, &tags, ctx, false).await?;
+    }
+    index_customer(tx, id).await?;
+    Ok(id)
 }
 
 /// A live customer the actor may see, read inside `tx` and, on

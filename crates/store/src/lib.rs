@@ -18,6 +18,7 @@ pub mod duplicates;
 pub mod fields;
 pub mod history;
 pub mod import;
+pub mod leads;
 pub mod list;
 pub mod mask;
 pub mod merge;

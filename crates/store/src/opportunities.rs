@@ -343,41 +343,7 @@ impl Store {
             return Err(Error::Forbidden);
         }
         let mut tx = self.db.begin().await?;
-        let customer = int(&patch, "customer_id")
-            .ok_or_else(|| Invalid::one("customer_id", Code::Required))?;
-        let (owner, team) = record_owner(&mut tx, ctx, customer).await?;
-        let stage =
-            entry_stage(&mut tx, int(&patch, "pipeline_id"), int(&patch, "stage_id")).await?;
-        let mut extra = vec![
-            ("owner_id", Arg::from(owner)),
-            ("team_id", team.into()),
-            ("stage_entered_at", now_ms().into()),
-            (
-                "probability",
-                probability.unwrap_or(stage.probability).into(),
-            ),
-            ("status", "open".into()),
-        ];
-        let priced = match &lines {
-            Some(l) if !l.is_empty() => Some(price_lines(&mut tx, l).await?),
-            _ => None,
-        };
-        let amount = match &priced {
-            Some((_, total)) => *total,
-            None => given_amount(&patch)?,
-        };
-        let mut patch = patch;
-        patch
-            .set
-            .retain(|(n, _)| !matches!(*n, "pipeline_id" | "stage_id" | "amount"));
-        extra.push(("pipeline_id", stage.pipeline_id.into()));
-        extra.push(("stage_id", stage.id.into()));
-        extra.push(("amount", amount.to_string().into()));
-        let id = OPPORTUNITIES.insert(&mut tx, &patch, extra, ctx).await?;
-        if let Some((p, _)) = &priced {
-            write_lines(&mut tx, LINES, id, p).await?;
-        }
-        enter_stage(&mut tx, ctx, id, stage.id, now_ms()).await?;
+        let id = insert_opportunity(&mut tx, ctx, patch, probability, lines).await?;
         tx.commit().await?;
         self.opportunity(&ctx.actor, OpportunityId(id)).await
     }
@@ -822,6 +788,52 @@ async fn insert_stage(
         .bind(stage.outcome.as_deref().unwrap_or("open")),
     )
     .await
+}
+
+/// Writes a new opportunity inside `tx` (see [`Store::create_opportunity`]);
+/// returns its id.
+pub(crate) async fn insert_opportunity(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    patch: Patch,
+    probability: Option<i64>,
+    lines: Option<Vec<LineInput>>,
+) -> Result<i64> {
+    let customer =
+        int(&patch, "customer_id").ok_or_else(|| Invalid::one("customer_id", Code::Required))?;
+    let (owner, team) = record_owner(tx, ctx, customer).await?;
+    let stage = entry_stage(tx, int(&patch, "pipeline_id"), int(&patch, "stage_id")).await?;
+    let mut extra = vec![
+        ("owner_id", Arg::from(owner)),
+        ("team_id", team.into()),
+        ("stage_entered_at", now_ms().into()),
+        (
+            "probability",
+            probability.unwrap_or(stage.probability).into(),
+        ),
+        ("status", "open".into()),
+    ];
+    let priced = match &lines {
+        Some(l) if !l.is_empty() => Some(price_lines(tx, l).await?),
+        _ => None,
+    };
+    let amount = match &priced {
+        Some((_, total)) => *total,
+        None => given_amount(&patch)?,
+    };
+    let mut patch = patch;
+    patch
+        .set
+        .retain(|(n, _)| !matches!(*n, "pipeline_id" | "stage_id" | "amount"));
+    extra.push(("pipeline_id", stage.pipeline_id.into()));
+    extra.push(("stage_id", stage.id.into()));
+    extra.push(("amount", amount.to_string().into()));
+    let id = OPPORTUNITIES.insert(tx, &patch, extra, ctx).await?;
+    if let Some((p, _)) = &priced {
+        write_lines(tx, LINES, id, p).await?;
+    }
+    enter_stage(tx, ctx, id, stage.id, now_ms()).await?;
+    Ok(id)
 }
 
 /// An opportunity as it is inside a transaction.

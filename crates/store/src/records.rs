@@ -14,7 +14,7 @@ use crate::time::Time;
 use crate::write::{Ctx, Table};
 use crate::{now_ms, Error, Result, Store};
 
-const CONTACTS: Table = Table {
+pub(crate) const CONTACTS: Table = Table {
     table: "contacts",
     entity: "contact",
     specs: schema::CONTACT,
