@@ -595,7 +595,7 @@ impl Store {
                 ("customers", "customer", &customers),
             ] {
                 for (id, owner, name) in rows {
-                    tx.execute(
+                    let moved = tx.execute(
                         q(format!(
                             "UPDATE {table} SET owner_id = NULL, team_id = NULL, protected_until = NULL, \
                              updated_at = $1, version = version + 1 WHERE id = $2 AND owner_id = $3"
@@ -605,6 +605,14 @@ impl Store {
                         .bind(*owner),
                     )
                     .await?;
+                    if moved == 0 {
+                        // Another process's sweep took it back already.
+                        continue;
+                    }
+                    match entity {
+                        "lead" => swept.leads += 1,
+                        _ => swept.customers += 1,
+                    }
                     let change = Change {
                         field: "owner_id".into(),
                         old: Some(owner.to_string()),
@@ -636,8 +644,6 @@ impl Store {
                     .await?;
                 }
             }
-            swept.leads += leads.len() as i64;
-            swept.customers += customers.len() as i64;
         }
         tx.commit().await?;
         Ok(swept)

@@ -188,6 +188,41 @@ impl Problem {
                     "Someone else changed this record; reload and try again"
                 }
             }
+            "claim_cap" => {
+                if zh {
+                    "持有的线索和客户已达上限"
+                } else {
+                    "You hold as many leads and customers as your team allows"
+                }
+            }
+            "already_claimed" => {
+                if zh {
+                    "已被别人领取"
+                } else {
+                    "Someone else claimed it first"
+                }
+            }
+            "lead_in_pool" => {
+                if zh {
+                    "公海中的线索要先领取"
+                } else {
+                    "Claim a pool lead before working it"
+                }
+            }
+            "lead_status" => {
+                if zh {
+                    "线索当前状态不能改为这个状态"
+                } else {
+                    "The lead cannot move to that status from where it is"
+                }
+            }
+            "lead_not_qualified" => {
+                if zh {
+                    "只有已确认的线索才能转为客户"
+                } else {
+                    "Only a qualified lead converts"
+                }
+            }
             "stage_in_use" => {
                 if zh {
                     "这个阶段还有商机，请先把它们移到别的阶段"

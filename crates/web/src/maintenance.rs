@@ -23,17 +23,23 @@ pub struct Maintenance {
     pub stale: StaleSweep,
     /// Merges made by merge rules with a daily schedule.
     pub merged_by_rules: usize,
+    /// Leads and customers returned to the shared pool for want of a
+    /// follow-up.
+    pub pool: kehu_store::leads::Swept,
 }
 
 /// Everything the daily loop does, once, at `now`: stale records get a
 /// verification task for their owner; where a merge rule runs daily, a
-/// fresh duplicate scan and the rule over it.
+/// fresh duplicate scan and the rule over it; leads and customers idle
+/// longer than their team's pool rule allows go back to the pool.
 pub async fn run_daily(store: &Store, now: Time) -> Result<Maintenance, kehu_store::Error> {
     let stale = store.sweep_stale(now).await?;
     let merged_by_rules = crate::api::duplicates::daily(store, now).await?;
+    let pool = store.sweep_pool(now.0).await?;
     Ok(Maintenance {
         stale,
         merged_by_rules,
+        pool,
     })
 }
 
@@ -48,6 +54,8 @@ pub fn start_daily(state: &AppState) {
                 Ok(done) => tracing::info!(
                     verification_tasks = done.stale.tasks_created,
                     merged_by_rules = done.merged_by_rules,
+                    leads_to_pool = done.pool.leads,
+                    customers_to_pool = done.pool.customers,
                     "daily maintenance done"
                 ),
                 Err(e) => tracing::error!(error = %e, "daily maintenance failed"),

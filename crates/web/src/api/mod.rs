@@ -5,6 +5,7 @@ pub mod customers;
 pub mod duplicates;
 pub mod exports;
 pub mod imports;
+pub mod leads;
 pub mod merges;
 pub mod opportunities;
 pub mod orders;
@@ -212,6 +213,26 @@ pub fn router() -> Router<AppState> {
         .route("/opportunities/{id}/history", get(opportunities::history))
         .route("/opportunities/{id}/order", post(opportunities::order))
         .route("/forecast", get(opportunities::forecast))
+        .route("/leads", get(leads::list).post(leads::create))
+        .route("/leads/{id}", get(leads::get))
+        .route(
+            "/leads/{id}/followups",
+            get(leads::followups).post(leads::follow_up),
+        )
+        .route("/leads/{id}/status", post(leads::set_status))
+        .route("/leads/{id}/claim", post(leads::claim))
+        .route("/leads/{id}/release", post(leads::release))
+        .route("/leads/{id}/convert", post(leads::convert))
+        .route("/customers/{id}/claim", post(leads::claim_customer))
+        .route(
+            "/pool-rules",
+            get(leads::pool_rules).put(leads::set_pool_rule),
+        )
+        .route("/region-rules", post(leads::set_region_rule))
+        .route(
+            "/lead-forms",
+            get(leads::lead_forms).post(leads::create_lead_form),
+        )
         .route(
             "/pipelines",
             get(opportunities::pipelines).post(opportunities::create_pipeline),
@@ -299,6 +320,9 @@ impl Modify for Security {
         opportunities::move_stage, opportunities::stages, opportunities::history, opportunities::order,
         opportunities::board, opportunities::forecast, opportunities::pipelines,
         opportunities::create_pipeline, opportunities::add_stage, opportunities::update_stage,
+        leads::list, leads::create, leads::get, leads::followups, leads::follow_up, leads::set_status,
+        leads::claim, leads::release, leads::claim_customer, leads::convert, leads::pool_rules,
+        leads::set_pool_rule, leads::set_region_rule, leads::lead_forms, leads::create_lead_form,
         merges::create_contact_merge, merges::get_contact_merge, merges::undo_contact_merge,
         duplicates::start, duplicates::list_scans, duplicates::get_scan, duplicates::queue,
         duplicates::get, duplicates::dismiss, duplicates::list_rules, duplicates::create_rule,
@@ -314,6 +338,7 @@ impl Modify for Security {
         (name = "tasks", description = "Tasks and call-backs (任务/回访)"),
         (name = "views", description = "Saved customer-list views (保存的视图)"),
         (name = "products", description = "The product catalogue (产品目录)"),
+        (name = "leads", description = "Leads (线索), the shared pool (公海) and public lead forms"),
         (name = "opportunities", description = "Opportunities (商机) on pipelines, the board and the forecast"),
         (name = "orders", description = "Orders (订单) through payment (回款), shipment (发货) and delivery"),
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),

@@ -13,6 +13,7 @@ use crate::AppState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Customers,
+    Leads,
     Opportunities,
     Orders,
     Imports,

@@ -15,6 +15,8 @@ mod form;
 mod frame;
 mod i18n;
 mod imports;
+mod lead_form;
+mod leads;
 mod login;
 mod opportunities;
 mod orders;
@@ -75,10 +77,12 @@ pub fn router() -> Router<AppState> {
         .merge(products::router())
         .merge(orders::router())
         .merge(opportunities::router())
+        .merge(leads::router())
         .merge(quality::router())
         .merge(quality_rules::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
+        .merge(lead_form::router())
 }
 
 /// `/`: the customer list when signed in, else the login page.
