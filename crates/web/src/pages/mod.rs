@@ -20,6 +20,7 @@ mod leads;
 mod login;
 mod opportunities;
 mod orders;
+mod pipelines;
 mod products;
 pub(crate) mod quality;
 mod quality_rules;
@@ -78,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .merge(orders::router())
         .merge(opportunities::router())
         .merge(leads::router())
+        .merge(pipelines::router())
         .merge(quality::router())
         .merge(quality_rules::router())
         .layer(middleware::from_fn(page_headers))

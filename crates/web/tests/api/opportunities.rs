@@ -294,3 +294,90 @@ async fn opportunities_are_entered_moved_and_forecast_on_their_pages() {
     let page = b.get(&format!("/customers/{cid}")).await;
     assert!(page.html.contains(&format!("/opportunities/{id}")));
 }
+
+#[tokio::test]
+async fn administrators_keep_pipelines_and_stages_on_the_settings_page() {
+    let app = TestApp::spawn().await;
+    let b = Browser::login(&app, "admin@example.com").await;
+    let page = b
+        .post(
+            "/settings/pipelines",
+            &[("name", "续约流程"), ("stages", "到期提醒 60\n报价 80%")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let pipelines = body(app.get("/api/v1/pipelines", &app.admin).await).await;
+    let renewal = pipelines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "续约流程")
+        .unwrap();
+    let names: Vec<(&str, i64, &str)> = renewal["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["probability"].as_i64().unwrap(),
+                s["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("到期提醒", 60, "open"),
+            ("报价", 80, "open"),
+            ("赢单", 100, "won"),
+            ("输单", 0, "lost")
+        ]
+    );
+    let page = b
+        .post(
+            "/settings/pipelines",
+            &[("name", "坏的"), ("stages", "阶段 很高")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A seeded stage keeps its translated name when saved without one.
+    let proposal = stage(&app, "proposal").await;
+    let page = b
+        .post(
+            &format!("/settings/stages/{proposal}"),
+            &[("probability", "40"), ("active", "1")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let pipelines = body(app.get("/api/v1/pipelines", &app.admin).await).await;
+    let seeded = pipelines[0]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == proposal)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (seeded["probability"].as_i64(), seeded["name"].clone()),
+        (Some(40), Value::Null)
+    );
+
+    // A stage with opportunities is not retired.
+    let c = app.customer(&app.admin, json!({"name": "客户"})).await;
+    app.post(
+        "/api/v1/opportunities",
+        &app.admin,
+        json!({"customer_id": c["id"], "name": "X", "stage_id": proposal}),
+    )
+    .await;
+    let page = b
+        .post(
+            &format!("/settings/stages/{proposal}"),
+            &[("probability", "40")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("这个阶段还有商机"), "{}", page.html);
+}

@@ -692,6 +692,7 @@ async fn every_control_on_every_page_has_a_label() {
         "/leads?pool=1".to_owned(),
         "/leads/new".to_owned(),
         "/settings/leads".to_owned(),
+        "/settings/pipelines".to_owned(),
         "/opportunities/list".to_owned(),
         "/opportunities/forecast".to_owned(),
         format!("/opportunities/new?customer_id={}", c["id"]),
