@@ -20,6 +20,7 @@ pub mod export;
 pub mod import;
 mod json_order;
 mod jsonl;
+pub mod leads;
 mod neutral;
 pub mod quality_report;
 mod sheet;

@@ -100,6 +100,8 @@ pub enum Command {
     /// and stale records, per owner and team; stale records get a
     /// verification task for their owner.
     Check(crate::check::CheckArgs),
+    /// Leads (线索): import them from a file.
+    Leads(crate::leads::LeadsArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -215,6 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dedupe(args) => crate::dedupe::run(args).await,
         Command::Merge(args) => crate::merge::run(args).await,
         Command::Check(args) => crate::check::run(args).await,
+        Command::Leads(args) => crate::leads::run(args).await,
         Command::Demo {
             db,
             customers,

@@ -397,3 +397,82 @@ async fn duplicate_contacts_are_merged_and_unmerged_from_the_command_line() {
     let clusters = json_lines(&kehu(&db.url, dir.path(), &["dedupe", "--json", "--quiet"]));
     assert!(clusters.is_empty());
 }
+
+#[tokio::test]
+async fn leads_are_imported_from_a_file_into_the_pool_with_duplicates_named_and_bad_rows_refused() {
+    let (store, db) = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("fair.csv");
+    std::fs::write(
+        &csv,
+        "姓名,公司,手机,邮箱,省份,留言,展位号\n\
+         王经理,远景贸易有限公司,13711112222,wang@yuanjing.example,浙江,想看演示,A12\n\
+         李四,,12345,,,,\n\
+         张三,华信科技,13711112222,,上海,,B3\n\
+         ,无名公司,13900000000,,,,\n",
+    )
+    .unwrap();
+    let out = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &[
+            "leads",
+            "import",
+            csv.to_str().unwrap(),
+            "--assign",
+            "pool",
+            "--source",
+            "展会",
+            "--campaign",
+            "2026 春季展",
+            "--json",
+        ],
+    ));
+    assert_eq!(out["created"], 2);
+    assert_eq!(
+        out["duplicates"], 1,
+        "the second 137… is named as a duplicate"
+    );
+    assert_eq!(out["rejected"], 2);
+    let rows: Vec<i64> = out["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i[0].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, [3, 5]);
+    assert_eq!(out["unmapped"], serde_json::json!(["展位号"]));
+
+    let admin = kehu_store::testing::user(&store, "admin@example.com", "admin").await;
+    let leads = store
+        .leads(
+            &admin.actor,
+            &kehu_store::leads::LeadFilter {
+                pool: true,
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 2);
+    let wang = leads.iter().find(|l| l.name == "王经理").unwrap();
+    assert_eq!(wang.source.as_deref(), Some("展会"));
+    assert_eq!(wang.campaign.as_deref(), Some("2026 春季展"));
+    assert_eq!(wang.message.as_deref(), Some("想看演示"));
+    assert_eq!(wang.province.as_deref(), Some("浙江省"));
+
+    let bad = kehu(
+        &db.url,
+        dir.path(),
+        &[
+            "leads",
+            "import",
+            csv.to_str().unwrap(),
+            "--assign",
+            "round_robin",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--assign"));
+}
