@@ -182,7 +182,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("settings.pipelines", "销售流程", "Pipelines"),
     ("settings.pipelines_hint", "改名（留空则不改）、默认赢率和顺序对新进入该阶段的商机生效；停用的阶段不再出现在看板上，里面还有商机时不能停用。", "A new name (blank keeps it), default probability and order apply to opportunities entering the stage; retired stages leave the board, and a stage holding opportunities cannot be retired."),
     ("settings.default_pipeline", "默认", "Default"),
-    ("settings.position", "顺序", "Order"),
     ("settings.stage_active", "启用", "In use"),
     ("settings.new_stage", "新阶段", "New stage"),
     ("settings.add_stage", "添加阶段", "Add stage"),
