@@ -45,4 +45,6 @@ ids! {
     ProductId,
     OrderId,
     PaymentId,
+    WebhookId,
+    WebhookDeliveryId,
 }
