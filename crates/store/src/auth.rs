@@ -37,7 +37,7 @@ pub struct ApiToken {
 }
 
 /// A fresh random secret with a recognisable prefix.
-fn new_secret(prefix: &str) -> String {
+pub(crate) fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
