@@ -22,6 +22,7 @@ pub(crate) mod quality;
 mod quality_rules;
 mod settings;
 mod tasks;
+mod webhooks;
 
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(orders::router())
         .merge(quality::router())
         .merge(quality_rules::router())
+        .merge(webhooks::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
 }

@@ -18,3 +18,4 @@ mod robustness;
 mod search;
 mod settings;
 mod ui;
+mod webhooks;
