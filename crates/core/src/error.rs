@@ -72,6 +72,15 @@ pub enum Code {
     CurrencyMismatch,
     /// A product taken out of the catalogue.
     Inactive,
+    /// A URL that is not http or https (or has no scheme at all).
+    UnsupportedScheme,
+    /// A URL with a user name or password in it.
+    UrlCredentials,
+    /// Not a host name or IP address (an allow-list entry).
+    InvalidHost,
+    /// A URL whose host is a loopback, private, link-local or otherwise
+    /// non-public address, which webhooks may not reach unless allowed.
+    PrivateAddress,
 }
 
 impl Code {
@@ -118,6 +127,10 @@ impl Code {
             Code::UnreadableRow => "unreadable_row",
             Code::CurrencyMismatch => "currency_mismatch",
             Code::Inactive => "inactive",
+            Code::UnsupportedScheme => "unsupported_scheme",
+            Code::UrlCredentials => "url_credentials",
+            Code::InvalidHost => "invalid_host",
+            Code::PrivateAddress => "private_address",
         }
     }
 
@@ -220,6 +233,22 @@ impl Code {
             (Lang::En, CurrencyMismatch) => "is in another currency than the order".into(),
             (Lang::ZhCn, Inactive) => "该产品已停用，不能用于新订单".into(),
             (Lang::En, Inactive) => "is no longer offered for new orders".into(),
+            (Lang::ZhCn, UnsupportedScheme) => "网址应以 http:// 或 https:// 开头".into(),
+            (Lang::En, UnsupportedScheme) => "must begin with http:// or https://".into(),
+            (Lang::ZhCn, UrlCredentials) => "网址中不能包含用户名或密码".into(),
+            (Lang::En, UrlCredentials) => "must not contain a user name or password".into(),
+            (Lang::ZhCn, InvalidHost) => {
+                "应为主机名或 IP 地址（如 erp.example.cn 或 10.0.0.5），不带端口和路径".into()
+            }
+            (Lang::En, InvalidHost) => {
+                "must be a host name or IP address (such as erp.example.cn or 10.0.0.5), without port or path".into()
+            }
+            (Lang::ZhCn, PrivateAddress) => {
+                "指向本机、内网或保留地址，不能发送；如确需发送，请先把该主机加入允许列表".into()
+            }
+            (Lang::En, PrivateAddress) => {
+                "points to a local, private or reserved address; add its host to the allowed hosts first if this is intended".into()
+            }
         }
     }
 }
@@ -326,6 +355,10 @@ mod tests {
             Code::UnreadableRow,
             Code::CurrencyMismatch,
             Code::Inactive,
+            Code::UnsupportedScheme,
+            Code::UrlCredentials,
+            Code::InvalidHost,
+            Code::PrivateAddress,
         ];
         for code in codes {
             assert!(!code.message(Lang::ZhCn).is_empty());

@@ -47,4 +47,6 @@ ids! {
     OpportunityId,
     LeadId,
     PaymentId,
+    WebhookId,
+    WebhookDeliveryId,
 }

@@ -26,6 +26,7 @@ pub mod search;
 pub mod text;
 pub mod url;
 pub mod uscc;
+pub mod webhook;
 
 pub use error::{Code, FieldError, Invalid, LocalizedFieldError};
 pub use ids::*;

@@ -265,6 +265,8 @@ async fn serve(
     // Stale records get their verification tasks, and duplicates are
     // merged where an administrator set a daily rule, once a day.
     kehu_web::maintenance::start_daily(&state);
+    // Webhooks waiting in the outbox are sent, and retried when they fail.
+    kehu_web::webhooks::start(&state);
     kehu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

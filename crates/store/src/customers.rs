@@ -1,10 +1,13 @@
 //! Customers: create, read, update, delete with history, visibility by
-//! role, tags, custom fields and search keys.
+//! role, tags, custom fields and search keys. Creating and changing one
+//! (by hand or over the API) writes the `customer.created` and
+//! `customer.updated` webhook events in the same transaction.
 
 use kehu_core::company::company_core;
 use kehu_core::entry::{Kind, Patch, Stored};
 use kehu_core::field::FieldDef;
 use kehu_core::search::pinyin_of;
+use kehu_core::webhook::Event;
 use kehu_core::{schema, Actor, Code, CustomerId, Invalid, Scope};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -13,6 +16,7 @@ use utoipa::ToSchema;
 use crate::db::{q, Arg, Backend, Tx};
 use crate::search::{terms, Searchable};
 use crate::time::Time;
+use crate::webhooks::outbox;
 use crate::write::{Change, Ctx, Table};
 use crate::{now_ms, Error, Result, Store};
 
@@ -218,7 +222,10 @@ impl Store {
         }
         let defs = self.field_defs().await?;
         let mut tx = self.db.begin().await?;
-        update_in(&mut tx, ctx, &defs, id, input, expected_version).await?;
+        let changes = update_in(&mut tx, ctx, &defs, id, input, expected_version).await?;
+        if !changes.is_empty() {
+            outbox::emit_customer(&mut tx, Event::CustomerUpdated, id, &defs).await?;
+        }
         tx.commit().await?;
         self.customer(&ctx.actor, id).await
     }
@@ -451,6 +458,7 @@ pub(crate) async fn insert_customer(
         set_tags(tx, id, &tags, ctx, false).await?;
     }
     index_customer(tx, id).await?;
+    outbox::emit_customer(tx, Event::CustomerCreated, CustomerId(id), defs).await?;
     Ok(id)
 }
 

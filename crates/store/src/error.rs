@@ -61,6 +61,7 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("saved_views_user_name_key", "name"),
     ("customers_external_id", "external_id"),
     ("import_templates_name_key", "name"),
+    ("webhook_allowed_hosts_host_key", "host"),
 ];
 
 impl From<sqlx::Error> for Error {

@@ -251,9 +251,9 @@ impl Store {
                 ctx,
             )
             .await?;
-        tx.commit().await?;
-        let mut tx = self.db.begin().await?;
         let lead = read(&mut tx, id).await?;
+        crate::webhooks::outbox::emit(&mut tx, kehu_core::webhook::Event::LeadCreated, &lead)
+            .await?;
         tx.commit().await?;
         Ok(lead)
     }

@@ -35,6 +35,7 @@ pub mod testing;
 pub mod time;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 pub mod write;
 
 use std::str::FromStr;

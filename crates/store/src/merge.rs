@@ -230,7 +230,8 @@ impl Store {
         })
     }
 
-    /// Merges customers as `req` says, in one transaction. Managers and
+    /// Merges customers as `req` says, in one transaction, which also
+    /// writes the `customer.merged` webhook event. Managers and
     /// administrators only, as deleting is.
     pub async fn merge_customers(&self, ctx: &Ctx, req: &MergeRequest) -> Result<Merge> {
         if !ctx.actor.may_assign_owner() {
@@ -348,6 +349,14 @@ impl Store {
                 .bind(json(&before)?)
                 .bind(version)
                 .bind(merge_id),
+        )
+        .await?;
+        crate::webhooks::outbox::emit_merge(
+            &mut tx,
+            merge_id,
+            CustomerId(survivor.id),
+            &merged,
+            &defs,
         )
         .await?;
         // The review queue's clusters holding these records are settled.

@@ -481,6 +481,31 @@ impl Store {
         )
         .await?;
         enter_stage(&mut tx, ctx, id.get(), stage.id, now).await?;
+        let event = match stage.outcome.as_str() {
+            "won" => Some(kehu_core::webhook::Event::OpportunityWon),
+            "lost" => Some(kehu_core::webhook::Event::OpportunityLost),
+            _ => None,
+        };
+        if let Some(event) = event {
+            let endpoints = crate::webhooks::outbox::subscribers(&mut tx, event).await?;
+            if !endpoints.is_empty() {
+                let mut o: Opportunity = tx
+                    .optional(
+                        q(format!(
+                            "SELECT {COLUMNS} FROM opportunities o \
+                             JOIN customers c ON c.id = o.customer_id WHERE o.id = $1"
+                        ))
+                        .bind(id.get()),
+                    )
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                o.lines = tx
+                    .all(q(crate::orders::lines_sql(LINES)).bind(id.get()))
+                    .await?;
+                let o = finish(o);
+                crate::webhooks::outbox::emit_to(&mut tx, event, &endpoints, &o).await?;
+            }
+        }
         tx.commit().await?;
         self.opportunity(&ctx.actor, id).await
     }

@@ -3,6 +3,8 @@
 //! step is one transaction that changes the order, writes its history and,
 //! when money is received or given back, the customer's purchase figures;
 //! a step the status does not allow is refused and changes nothing.
+//! Confirming, paying, shipping, delivering and cancelling also write the
+//! webhook event (`order.paid`, …) in that transaction.
 //!
 //! Orders are seen as customers are: a rep their own, a manager the team's,
 //! an administrator all. An order belongs to its customer's owner (or, for
@@ -13,6 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use kehu_core::entry::{Kind, Patch, Stored};
 use kehu_core::money::Money;
 use kehu_core::order::{order_total, Discount, Line, LineInput, OrderEvent, OrderStatus};
+use kehu_core::webhook::Event;
 use kehu_core::{schema, Code, CustomerId, FieldError, Invalid, OrderId};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -22,6 +25,7 @@ use crate::customers::{visible, CUSTOMERS};
 use crate::db::{q, Arg, Backend, Tx};
 use crate::products::Price;
 use crate::time::Time;
+use crate::webhooks::outbox;
 use crate::write::{write_history, Change, Ctx, Table};
 use crate::{now_ms, Error, Result, Store};
 
@@ -193,6 +197,26 @@ const COLUMNS: &str = "o.id, o.customer_id, c.name AS customer_name, o.opportuni
     o.reason, o.confirmed_at, o.paid_at, o.shipped_at, o.delivered_at, o.completed_at, \
     o.cancelled_at, o.refunded_at, o.version, o.created_at, o.created_by, o.updated_at";
 
+/// One live order by id (`$1`); callers add a visibility condition.
+fn select_order() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id \
+         WHERE o.id = $1 AND o.deleted_at IS NULL"
+    )
+}
+
+/// The lines of an order or opportunity (`$1`) in `(table, parent column)`.
+pub(crate) fn lines_sql((table, parent): (&str, &str)) -> String {
+    format!(
+        "SELECT id, position, product_id, name, unit, quantity, unit_price, discount, total \
+         FROM {table} WHERE {parent} = $1 ORDER BY position"
+    )
+}
+
+/// An order's payments (`$1`: the order).
+const SELECT_PAYMENTS: &str = "SELECT id, order_id, amount, method, paid_on, reference, \
+    created_at, created_by FROM payments WHERE order_id = $1 ORDER BY id";
+
 /// The column that records when an order reached `status`.
 fn stamp_column(status: OrderStatus) -> Option<&'static str> {
     Some(match status {
@@ -281,16 +305,23 @@ impl Store {
 
     /// An order the actor may see, with its lines and payments.
     pub async fn order(&self, actor: &kehu_core::Actor, id: OrderId) -> Result<Order> {
-        let mut order: Order = self.visible_row(COLUMNS, "orders", actor, id.get()).await?;
-        order.lines = self.lines(ORDER_LINES, id.get()).await?;
-        order.payments = self
+        let mut order: Order = self
             .db
-            .all(
-                q("SELECT id, order_id, amount, method, paid_on, reference, created_at, created_by \
-                   FROM payments WHERE order_id = $1 ORDER BY id")
+            .optional(
+                q(format!(
+                    "{} AND {}",
+                    select_order(),
+                    visible(actor.scope(), "o")
+                ))
                 .bind(id.get()),
             )
+            .await?
+            .ok_or(Error::NotFound)?;
+        order.lines = self
+            .db
+            .all(q(lines_sql(ORDER_LINES)).bind(id.get()))
             .await?;
+        order.payments = self.db.all(q(SELECT_PAYMENTS).bind(id.get())).await?;
         Ok(finish(order))
     }
 
@@ -437,6 +468,7 @@ impl Store {
         if next.is_purchase() != current.status.is_purchase() {
             refresh_figures(&mut tx, ctx, current.customer_id).await?;
         }
+        emit_order(&mut tx, id, step_events(next)).await?;
         tx.commit().await?;
         self.order(&ctx.actor, id).await
     }
@@ -503,6 +535,7 @@ impl Store {
         write_history(&mut tx, "order", id.get(), &[payment], ctx, now).await?;
         if covered {
             refresh_figures(&mut tx, ctx, current.customer_id).await?;
+            emit_order(&mut tx, id, &[Event::OrderPaid]).await?;
         }
         tx.commit().await?;
         self.order(&ctx.actor, id).await
@@ -536,15 +569,7 @@ impl Store {
         (table, parent): (&str, &str),
         id: i64,
     ) -> Result<Vec<OrderLine>> {
-        self.db
-            .all(
-                q(format!(
-                    "SELECT id, position, product_id, name, unit, quantity, unit_price, discount, \
-                     total FROM {table} WHERE {parent} = $1 ORDER BY position"
-                ))
-                .bind(id),
-            )
-            .await
+        self.db.all(q(lines_sql((table, parent))).bind(id)).await
     }
 
     /// Starts the transaction that changes an order: the order as it is
@@ -674,6 +699,50 @@ fn finish(mut order: Order) -> Order {
     let outstanding = order.total.0.amount() - order.paid.0.amount();
     order.outstanding = Some(Price(Money::new(outstanding, order.total.0.currency())));
     order
+}
+
+/// The order as it is inside `tx`, for the webhooks its change sends.
+async fn order_in(tx: &mut Tx, id: OrderId) -> Result<Order> {
+    let mut order: Order = tx
+        .optional(q(select_order()).bind(id.get()))
+        .await?
+        .ok_or(Error::NotFound)?;
+    order.lines = tx.all(q(lines_sql(ORDER_LINES)).bind(id.get())).await?;
+    order.payments = tx.all(q(SELECT_PAYMENTS).bind(id.get())).await?;
+    Ok(finish(order))
+}
+
+/// The webhook events of an order reaching `next` by a step.
+fn step_events(next: OrderStatus) -> &'static [Event] {
+    match next {
+        OrderStatus::Confirmed => &[Event::OrderConfirmed],
+        // Only confirming an order with nothing to pay reaches paid by a
+        // step: it is confirmed and paid at once.
+        OrderStatus::Paid => &[Event::OrderConfirmed, Event::OrderPaid],
+        OrderStatus::Shipped => &[Event::OrderShipped],
+        OrderStatus::Delivered => &[Event::OrderDelivered],
+        OrderStatus::Cancelled => &[Event::OrderCancelled],
+        OrderStatus::Draft | OrderStatus::Completed | OrderStatus::Refunded => &[],
+    }
+}
+
+/// Writes `events` for order `id` into the outbox of `tx`, the order read
+/// once and only if an endpoint wants one of them.
+async fn emit_order(tx: &mut Tx, id: OrderId, events: &[Event]) -> Result<()> {
+    let mut order = None;
+    for &event in events {
+        let endpoints = outbox::subscribers(tx, event).await?;
+        if endpoints.is_empty() {
+            continue;
+        }
+        if order.is_none() {
+            order = Some(order_in(tx, id).await?);
+        }
+        if let Some(order) = &order {
+            outbox::emit_to(tx, event, &endpoints, order).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The status column and the time it was reached.

@@ -237,6 +237,13 @@ impl Problem {
                     "The order is confirmed: its lines, customer and date can no longer change"
                 }
             }
+            "webhook_inactive" => {
+                if zh {
+                    "该 Webhook 已停用，请先启用再重发"
+                } else {
+                    "This webhook is inactive; activate it before sending again"
+                }
+            }
             "team_in_use" => {
                 if zh {
                     "团队仍有成员或客户，不能删除"

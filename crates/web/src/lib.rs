@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod imports;
 pub mod maintenance;
+pub mod webhooks;
 use kehu_store::mask;
 pub mod pages;
 

@@ -14,6 +14,7 @@ pub mod quality;
 pub mod records;
 pub mod settings;
 pub mod views;
+pub mod webhooks;
 
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
     use records as r;
     use settings as s;
     use views as v;
+    use webhooks as w;
     Router::new()
         .route("/auth/login", post(a::login))
         .route("/auth/logout", post(a::logout))
@@ -262,6 +264,22 @@ pub fn router() -> Router<AppState> {
             "/teams/{id}",
             axum::routing::patch(s::update_team).delete(s::delete_team),
         )
+        .route("/webhooks", get(w::list).post(w::create))
+        .route(
+            "/webhooks/{id}",
+            get(w::get).patch(w::update).delete(w::delete),
+        )
+        .route("/webhooks/{id}/rotate-secret", post(w::rotate_secret))
+        .route("/webhooks/{id}/deliveries", get(w::deliveries))
+        .route("/webhook-deliveries/{id}/replay", post(w::replay))
+        .route(
+            "/webhook-allowed-hosts",
+            get(w::allowed_hosts).post(w::allow_host),
+        )
+        .route(
+            "/webhook-allowed-hosts/{id}",
+            axum::routing::delete(w::disallow_host),
+        )
         .route("/views", get(v::list).post(v::create))
         .route(
             "/views/{id}",
@@ -329,6 +347,9 @@ impl Modify for Security {
         duplicates::update_rule, duplicates::delete_rule, duplicates::run_rules,
         quality::rules, quality::update_rules, quality::revalidations, quality::failures,
         quality::run_check, quality::check_runs, quality::check_run, quality::customer_quality,
+        webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
+        webhooks::rotate_secret, webhooks::deliveries, webhooks::replay,
+        webhooks::allowed_hosts, webhooks::allow_host, webhooks::disallow_host,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -344,6 +365,7 @@ impl Modify for Security {
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
         (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
+        (name = "webhooks", description = "Outgoing webhooks to finance and logistics: endpoints, signed deliveries with retries, replay, and the hosts they may reach although private (administrators)"),
     )
 )]
 pub struct ApiDoc;

@@ -26,6 +26,7 @@ pub(crate) mod quality;
 mod quality_rules;
 mod settings;
 mod tasks;
+mod webhooks;
 
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -82,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(pipelines::router())
         .merge(quality::router())
         .merge(quality_rules::router())
+        .merge(webhooks::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
         .merge(lead_form::router())

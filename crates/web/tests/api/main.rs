@@ -20,3 +20,4 @@ mod robustness;
 mod search;
 mod settings;
 mod ui;
+mod webhooks;

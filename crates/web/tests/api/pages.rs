@@ -678,6 +678,24 @@ async fn every_control_on_every_page_has_a_label() {
         ],
     )
     .await;
+    // A webhook with a delivery waiting (to the discard port of this
+    // machine; nothing sends it here), for the endpoint page's controls.
+    app.post(
+        "/api/v1/webhook-allowed-hosts",
+        &app.admin,
+        json!({"host": "127.0.0.1"}),
+    )
+    .await;
+    let hook = crate::helpers::body(
+        app.post(
+            "/api/v1/webhooks",
+            &app.admin,
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["customer.created"]}),
+        )
+        .await,
+    )
+    .await;
+    app.customer(&app.admin, json!({"name": "郑十"})).await;
     for path in [
         "/customers".to_owned(),
         "/customers/new".to_owned(),
@@ -703,6 +721,8 @@ async fn every_control_on_every_page_has_a_label() {
         "/settings/fields".to_owned(),
         "/settings/users".to_owned(),
         "/settings/teams".to_owned(),
+        "/settings/webhooks".to_owned(),
+        format!("/settings/webhooks/{}", hook["id"]),
         "/account".to_owned(),
     ] {
         let page = b.get(&path).await;
