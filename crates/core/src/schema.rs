@@ -86,6 +86,9 @@ pub const OPPORTUNITY: &[Spec] = &[
     Spec::new("expected_close", Kind::Date),
     Spec::new("pipeline_id", Kind::Id),
     Spec::new("stage_id", Kind::Id),
+    // The customer's owner unless a manager or administrator gives it to
+    // someone else.
+    Spec::new("owner_id", Kind::Id),
     // 展会, 官网, 老客户介绍, …
     Spec::new("source", Kind::Text(100)),
     Spec::new("notes", Kind::Text(5000)),

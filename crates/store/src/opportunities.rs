@@ -392,6 +392,12 @@ impl Store {
         patch
             .set
             .retain(|(n, v)| *n != "customer_id" || v.is_some());
+        if let Some((owner, team)) = given_owner(&mut tx, ctx, &patch).await? {
+            extra.retain(|(n, _, _)| !matches!(*n, "owner_id" | "team_id"));
+            extra.push(("owner_id", Kind::Id, owner.map(Stored::Int)));
+            extra.push(("team_id", Kind::Id, team.map(Stored::Int)));
+        }
+        patch.set.retain(|(n, _)| *n != "owner_id");
         if let Some(p) = probability {
             extra.push(("probability", Kind::Id, Some(Stored::Int(p))));
         }
@@ -826,7 +832,14 @@ pub(crate) async fn insert_opportunity(
 ) -> Result<i64> {
     let customer =
         int(&patch, "customer_id").ok_or_else(|| Invalid::one("customer_id", Code::Required))?;
-    let (owner, team) = record_owner(tx, ctx, customer).await?;
+    let (owner, team) = match given_owner(tx, ctx, &patch).await? {
+        Some(owner_team) => {
+            // The customer must still be one the actor may see.
+            record_owner(tx, ctx, customer).await?;
+            owner_team
+        }
+        None => record_owner(tx, ctx, customer).await?,
+    };
     let stage = entry_stage(tx, int(&patch, "pipeline_id"), int(&patch, "stage_id")).await?;
     let mut extra = vec![
         ("owner_id", Arg::from(owner)),
@@ -849,7 +862,7 @@ pub(crate) async fn insert_opportunity(
     let mut patch = patch;
     patch
         .set
-        .retain(|(n, _)| !matches!(*n, "pipeline_id" | "stage_id" | "amount"));
+        .retain(|(n, _)| !matches!(*n, "pipeline_id" | "stage_id" | "amount" | "owner_id"));
     extra.push(("pipeline_id", stage.pipeline_id.into()));
     extra.push(("stage_id", stage.id.into()));
     extra.push(("amount", amount.to_string().into()));
@@ -867,6 +880,31 @@ struct Current {
     pipeline_id: i64,
     stage_id: i64,
     version: i64,
+}
+
+/// The owner (and their team) a patch gives an opportunity: only managers
+/// and administrators give one, and only to an active user.
+async fn given_owner(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    patch: &Patch,
+) -> Result<Option<(Option<i64>, Option<i64>)>> {
+    let Some(value) = patch.get("owner_id") else {
+        return Ok(None);
+    };
+    if !ctx.actor.may_assign_owner() {
+        return Err(Invalid::one("owner_id", Code::ReadOnly).into());
+    }
+    let Some(owner) = value.as_ref().and_then(Stored::as_int) else {
+        return Err(Invalid::one("owner_id", Code::Required).into());
+    };
+    let row: Option<(Option<i64>,)> = tx
+        .optional(q("SELECT team_id FROM users WHERE id = $1 AND active").bind(owner))
+        .await?;
+    match row {
+        Some((team,)) => Ok(Some((Some(owner), team))),
+        None => Err(Invalid::one("owner_id", Code::NotFound).into()),
+    }
 }
 
 fn int(patch: &Patch, name: &str) -> Option<i64> {

@@ -375,3 +375,57 @@ async fn an_opportunitys_products_become_a_draft_order() {
     assert_eq!(order.lines[0].name, "咨询");
     assert_eq!(order.total.0.amount_string(), "6000.00");
 }
+
+#[tokio::test]
+async fn a_manager_gives_an_opportunity_to_another_rep_and_a_rep_may_not() {
+    let (store, _db) = TestDb::create().await;
+    let admin = user(&store, "admin@example.com", "admin").await;
+    let rep = user(&store, "rep@example.com", "sales").await;
+    let other = user(&store, "other@example.com", "sales").await;
+    let c = customer(&store, &rep, "远景贸易").await;
+    let o = opportunity(
+        &store,
+        &rep,
+        json!({"customer_id": c.id, "name": "年度采购"}),
+    )
+    .await;
+    assert_eq!(o.owner_id, Some(rep.actor.user_id.get()));
+
+    let to_other = || {
+        kehu_core::entry::parse_object(
+            json!({"owner_id": other.actor.user_id.get()})
+                .as_object()
+                .unwrap(),
+            schema::OPPORTUNITY,
+            &[],
+            kehu_core::entry::Mode::Update,
+        )
+        .unwrap()
+    };
+    let refused = store
+        .update_opportunity(&rep, OpportunityId(o.id), to_other(), None, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_codes(refused),
+        vec![("owner_id".into(), "read_only".into())]
+    );
+    let moved = store
+        .update_opportunity(&admin, OpportunityId(o.id), to_other(), None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(moved.owner_id, Some(other.actor.user_id.get()));
+    assert!(store
+        .opportunity(&other.actor, OpportunityId(o.id))
+        .await
+        .is_ok());
+    assert!(matches!(
+        store.opportunity(&rep.actor, OpportunityId(o.id)).await,
+        Err(Error::NotFound)
+    ));
+    let history = store
+        .opportunity_history(&admin.actor, OpportunityId(o.id), 50)
+        .await
+        .unwrap();
+    assert!(history.iter().any(|h| h.field == "owner_id"));
+}

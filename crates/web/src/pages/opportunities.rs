@@ -358,6 +358,8 @@ struct FormPage {
     products: Vec<Product>,
     lines: Vec<LineRow>,
     stages: Vec<Choice>,
+    /// Whom a manager may give it to (editing only).
+    owners: Vec<Choice>,
     typed: serde_json::Map<String, Value>,
     errors: Errors,
     pick_action: &'static str,
@@ -423,8 +425,24 @@ async fn form_page(
         None => t.s("opps.new").to_owned(),
     };
     let refused = !errors.is_empty();
+    let owners = match &opportunity {
+        Some(o) if viewer.me.actor.may_assign_owner() => state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| Choice {
+                selected: Some(u.id) == o.owner_id,
+                value: u.id.to_string(),
+                label: u.name.clone().unwrap_or(u.email.clone()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let view = FormPage {
         f: Frame::new(state, viewer, Section::Opportunities, title).await?,
+        owners,
         opportunity,
         customer,
         found,
@@ -512,7 +530,17 @@ fn read_form(
     } else {
         names.retain(|n| *n != "stage_id");
     }
+    if posted.fields.get("owner_id").is_some() {
+        names.push("owner_id");
+    }
     let mut fields = order_fields(posted, &names);
+    if let Some(Value::String(owner)) = fields.get("owner_id").cloned() {
+        let id = owner
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or(Value::from(owner));
+        fields.insert("owner_id".into(), id);
+    }
     if let Some(name) = fields.remove("opportunity_name") {
         fields.insert("name".into(), name);
     }

@@ -289,6 +289,37 @@ async fn opportunities_are_entered_moved_and_forecast_on_their_pages() {
     assert!(page.html.contains("20000.00 CNY"));
     let page = b.get("/opportunities/forecast?from=2026-99").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // An administrator gives it to a rep from the edit form.
+    let (rep_id, _) = app.user("rep@example.com", "sales", None).await;
+    let edit = b.get(&format!("/opportunities/{id}/edit")).await;
+    assert!(edit.html.contains("id=\"op-owner\""));
+    let version = body(
+        app.get(&format!("/api/v1/opportunities/{id}"), &app.admin)
+            .await,
+    )
+    .await["version"]
+        .to_string();
+    let page = b
+        .post(
+            &format!("/opportunities/{id}"),
+            &[
+                ("customer_id", &cid.to_string()),
+                ("opportunity_name", "系统升级"),
+                ("amount", "80000"),
+                ("expected_close", "2026-12-18"),
+                ("probability", "25"),
+                ("owner_id", &rep_id.to_string()),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    let moved = body(
+        app.get(&format!("/api/v1/opportunities/{id}"), &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(moved["owner_id"], rep_id);
     let page = b.get("/opportunities/list?status=open").await;
     assert!(page.html.contains(&format!("opp-row-{id}")));
     let page = b.get(&format!("/customers/{cid}")).await;

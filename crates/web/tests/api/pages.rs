@@ -715,6 +715,7 @@ async fn every_control_on_every_page_has_a_label() {
         "/opportunities/forecast".to_owned(),
         format!("/opportunities/new?customer_id={}", c["id"]),
         format!("/opportunities/{}", opportunity["id"]),
+        format!("/opportunities/{}/edit", opportunity["id"]),
         format!("/orders/new?customer_id={}", c["id"]),
         "/orders/new?q=x".to_owned(),
         format!("/orders/{}", order["id"]),
