@@ -160,6 +160,26 @@ struct ListPage {
     sorts: Vec<Choice>,
 }
 
+/// The active users as choices (an owner to give something to), with
+/// `selected` chosen.
+pub(super) async fn user_choices(
+    state: &AppState,
+    selected: Option<i64>,
+) -> Result<Vec<Choice>, PageError> {
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| Choice {
+            selected: Some(u.id) == selected,
+            value: u.id.to_string(),
+            label: u.name.clone().unwrap_or(u.email.clone()),
+        })
+        .collect())
+}
+
 pub(super) fn choices(values: &[&str], t: T, list: &str, selected: &str) -> Vec<Choice> {
     values
         .iter()

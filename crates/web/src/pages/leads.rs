@@ -13,7 +13,7 @@ use kehu_core::{schema, FieldError, LeadId};
 use kehu_store::leads::{Assign, Conversion, Lead, LeadFilter, LeadFollowup, LeadForm, PoolRule};
 use serde_json::{Map, Value};
 
-use super::customers::{choices, flash, Choice, People};
+use super::customers::{choices, flash, user_choices, Choice, People};
 use super::frame::{Frame, Section};
 use super::orders::{field_errors, order_fields};
 use super::{render_refused, see_other, Errors, PageError, Posted, Viewer, T};
@@ -486,18 +486,7 @@ async fn settings_page(
         .into_iter()
         .map(|r| (name_of(r.team_id), r))
         .collect();
-    let users = state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .filter(|u| u.active)
-        .map(|u| Choice {
-            value: u.id.to_string(),
-            label: u.name.clone().unwrap_or(u.email.clone()),
-            selected: false,
-        })
-        .collect();
+    let users = user_choices(state, None).await?;
     let refused = error.is_some();
     let view = SettingsPage {
         f: Frame::new(state, viewer, Section::Settings, t.s("leads.settings"))

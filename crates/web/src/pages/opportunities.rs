@@ -17,7 +17,7 @@ use kehu_store::opportunities::{Column, Opportunity, OpportunityFilter, Pipeline
 use kehu_store::products::Product;
 use serde_json::Value;
 
-use super::customers::{flash, Choice, People};
+use super::customers::{flash, user_choices, Choice, People};
 use super::frame::{Frame, Section};
 use super::orders::{
     catalogue, field_errors, line_errors, order_fields, pick_customer, posted_lines, LineRow,
@@ -426,18 +426,7 @@ async fn form_page(
     };
     let refused = !errors.is_empty();
     let owners = match &opportunity {
-        Some(o) if viewer.me.actor.may_assign_owner() => state
-            .store
-            .users()
-            .await?
-            .into_iter()
-            .filter(|u| u.active)
-            .map(|u| Choice {
-                selected: Some(u.id) == o.owner_id,
-                value: u.id.to_string(),
-                label: u.name.clone().unwrap_or(u.email.clone()),
-            })
-            .collect(),
+        Some(o) if viewer.me.actor.may_assign_owner() => user_choices(state, o.owner_id).await?,
         _ => Vec::new(),
     };
     let view = FormPage {
