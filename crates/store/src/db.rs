@@ -79,6 +79,50 @@ pub(crate) struct Q {
     persistent: bool,
 }
 
+/// A WHERE clause of a list built one condition at a time: a `?` in a
+/// condition becomes the next numbered parameter, bound by [`Where::query`].
+pub(crate) struct Where {
+    conditions: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    /// Live records of the table aliased `o` that the scope may see.
+    pub(crate) fn visible(scope: kehu_core::Scope) -> Where {
+        Where {
+            conditions: vec![
+                "o.deleted_at IS NULL".to_owned(),
+                crate::customers::visible(scope, "o"),
+            ],
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds `sql`, its `?` (if any) standing for `arg`.
+    pub(crate) fn and(&mut self, sql: &str, arg: impl Into<Arg>) -> &mut Where {
+        self.args.push(arg.into());
+        let n = self.args.len();
+        self.conditions.push(sql.replace('?', &format!("${n}")));
+        self
+    }
+
+    /// Adds a condition without a parameter.
+    pub(crate) fn and_sql(&mut self, sql: &str) -> &mut Where {
+        self.conditions.push(sql.to_owned());
+        self
+    }
+
+    /// `select` (with `{where}` where the conditions go), its parameters
+    /// bound.
+    pub(crate) fn query(self, select: &str) -> Q {
+        let mut stmt = q(select.replace("{where}", &self.conditions.join(" AND ")));
+        for arg in self.args {
+            stmt = stmt.bind(arg);
+        }
+        stmt
+    }
+}
+
 pub(crate) fn q(sql: impl Into<String>) -> Q {
     Q {
         sql: sql.into(),

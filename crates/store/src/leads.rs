@@ -24,7 +24,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::customers::{assign_owner, insert_customer, visible, CustomerInput};
-use crate::db::{q, Arg, Tx};
+use crate::db::{q, Tx, Where};
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx, Table};
 use crate::{now_ms, Error, Result, Store};
@@ -278,35 +278,24 @@ impl Store {
 
     /// A page of leads the actor may see, newest first.
     pub async fn leads(&self, actor: &kehu_core::Actor, filter: &LeadFilter) -> Result<Vec<Lead>> {
-        let mut cond = vec![
-            "o.deleted_at IS NULL".to_owned(),
-            visible(actor.scope(), "o"),
-        ];
-        let mut args: Vec<Arg> = Vec::new();
+        let mut w = Where::visible(actor.scope());
         if filter.pool {
-            cond.push("o.owner_id IS NULL".into());
-            cond.push("o.status NOT IN ('converted', 'disqualified')".into());
+            w.and_sql("o.owner_id IS NULL")
+                .and_sql("o.status NOT IN ('converted', 'disqualified')");
         }
         if let Some(o) = filter.owner_id {
-            args.push(o.into());
-            cond.push(format!("o.owner_id = ${}", args.len()));
+            w.and("o.owner_id = ?", o);
         }
         if let Some(s) = &filter.status {
-            args.push(s.as_str().into());
-            cond.push(format!("o.status = ${}", args.len()));
+            w.and("o.status = ?", s.as_str());
         }
         if let Some(b) = filter.before {
-            args.push(b.into());
-            cond.push(format!("o.id < ${}", args.len()));
+            w.and("o.id < ?", b);
         }
-        let mut stmt = q(format!(
-            "SELECT {COLUMNS} FROM leads o WHERE {} ORDER BY o.id DESC LIMIT {}",
-            cond.join(" AND "),
+        let stmt = w.query(&format!(
+            "SELECT {COLUMNS} FROM leads o WHERE {{where}} ORDER BY o.id DESC LIMIT {}",
             filter.limit.clamp(1, MAX_PAGE)
         ));
-        for arg in args {
-            stmt = stmt.bind(arg);
-        }
         let mut leads: Vec<Lead> = self.db.all(stmt).await?;
         for lead in &mut leads {
             mask(actor, lead);
@@ -972,14 +961,11 @@ impl Store {
     /// Starts the transaction that changes a lead the actor holds (or, for
     /// a manager or administrator, may see): the lead as it is now.
     async fn held_lead(&self, ctx: &Ctx, id: LeadId) -> Result<(Tx, Lead)> {
-        let (mut tx, (owner,)): (Tx, (Option<i64>,)) = self
-            .begin_change(ctx, "leads", "o.owner_id", id.get())
-            .await?;
-        if owner.is_none() && !ctx.actor.is_manager_or_admin() {
+        let (tx, lead): (Tx, Lead) = self.begin_change(ctx, "leads", COLUMNS, id.get()).await?;
+        if lead.owner_id.is_none() && !ctx.actor.is_manager_or_admin() {
             // A pool lead is claimed before it is worked.
             return Err(Error::Conflict("lead_in_pool"));
         }
-        let lead = read(&mut tx, id.get()).await?;
         Ok((tx, lead))
     }
 }
@@ -1063,8 +1049,8 @@ async fn duplicates(tx: &mut Tx, patch: &Patch) -> Result<(Option<i64>, Option<i
     if mobile.is_none() && email.is_none() {
         return Ok((None, None));
     }
-    let mut found = (None, None);
-    for (i, table) in ["leads", "customers"].iter().enumerate() {
+    let mut found = [None, None];
+    for (slot, table) in found.iter_mut().zip(["leads", "customers"]) {
         let row: Option<(i64,)> = tx
             .optional(
                 q(format!(
@@ -1075,14 +1061,9 @@ async fn duplicates(tx: &mut Tx, patch: &Patch) -> Result<(Option<i64>, Option<i
                 .bind(email.as_deref()),
             )
             .await?;
-        let id = row.map(|(id,)| id);
-        if i == 0 {
-            found.0 = id;
-        } else {
-            found.1 = id;
-        }
+        *slot = row.map(|(id,)| id);
     }
-    Ok(found)
+    Ok((found[0], found[1]))
 }
 
 /// Leads (not converted or disqualified) and customers a user holds.

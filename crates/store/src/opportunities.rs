@@ -21,7 +21,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::customers::visible;
-use crate::db::{q, Arg, Tx};
+use crate::db::{q, Arg, Tx, Where};
 use crate::orders::{price_lines, record_owner, write_lines, Order, OrderLine};
 use crate::products::Price;
 use crate::time::Time;
@@ -547,15 +547,11 @@ impl Store {
         actor: &kehu_core::Actor,
         filter: &OpportunityFilter,
     ) -> Result<Vec<Opportunity>> {
-        let (cond, args) = conditions(actor, filter);
-        let mut stmt = q(format!(
+        let stmt = conditions(actor, filter).query(&format!(
             "SELECT {COLUMNS} FROM opportunities o JOIN customers c ON c.id = o.customer_id \
-             WHERE {cond} ORDER BY o.id DESC LIMIT {}",
+             WHERE {{where}} ORDER BY o.id DESC LIMIT {}",
             filter.limit.clamp(1, MAX_PAGE)
         ));
-        for arg in args {
-            stmt = stmt.bind(arg);
-        }
         let rows: Vec<Opportunity> = self.db.all(stmt).await?;
         Ok(rows.into_iter().map(finish).collect())
     }
@@ -578,13 +574,8 @@ impl Store {
             .ok_or(Error::NotFound)?;
         let mut f = filter.clone();
         f.pipeline_id = Some(pipeline_id);
-        let (cond, args) = conditions(actor, &f);
-        let mut stmt = q(format!(
-            "SELECT o.stage_id, o.amount, o.probability FROM opportunities o WHERE {cond}"
-        ));
-        for arg in args {
-            stmt = stmt.bind(arg);
-        }
+        let stmt = conditions(actor, &f)
+            .query("SELECT o.stage_id, o.amount, o.probability FROM opportunities o WHERE {where}");
         let all: Vec<(i64, String, i64)> = self.db.all(stmt).await?;
         let mut by_stage: HashMap<i64, Vec<(Money, i64)>> = HashMap::new();
         for (stage, amount, p) in all {
@@ -596,15 +587,11 @@ impl Store {
             let items = by_stage.remove(&stage.id).unwrap_or_default();
             let mut g = f.clone();
             g.stage_id = Some(stage.id);
-            let (cond, args) = conditions(actor, &g);
-            let mut stmt = q(format!(
+            let stmt = conditions(actor, &g).query(&format!(
                 "SELECT {COLUMNS} FROM opportunities o JOIN customers c ON c.id = o.customer_id \
-                 WHERE {cond} ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT {}",
+                 WHERE {{where}} ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT {}",
                 per_column.clamp(1, MAX_PAGE)
             ));
-            for arg in args {
-                stmt = stmt.bind(arg);
-            }
             let cards: Vec<Opportunity> = self.db.all(stmt).await?;
             columns.push(Column {
                 count: items.len() as i64,
@@ -989,43 +976,31 @@ async fn enter_stage(tx: &mut Tx, ctx: &Ctx, id: i64, stage: i64, now: i64) -> R
     Ok(())
 }
 
-/// The WHERE clause of a filter and its arguments.
-fn conditions(actor: &kehu_core::Actor, f: &OpportunityFilter) -> (String, Vec<Arg>) {
-    let mut cond = vec![
-        "o.deleted_at IS NULL".to_owned(),
-        visible(actor.scope(), "o"),
+/// The WHERE clause of a filter.
+fn conditions(actor: &kehu_core::Actor, f: &OpportunityFilter) -> Where {
+    let mut w = Where::visible(actor.scope());
+    let ints = [
+        ("o.pipeline_id = ?", f.pipeline_id),
+        ("o.stage_id = ?", f.stage_id),
+        ("o.owner_id = ?", f.owner_id),
+        ("o.team_id = ?", f.team_id),
+        ("o.customer_id = ?", f.customer_id),
+        ("o.id < ?", f.before),
     ];
-    let mut args: Vec<Arg> = Vec::new();
-    let mut add = |sql: &str, arg: Arg| {
-        args.push(arg);
-        cond.push(sql.replace('?', &format!("${}", args.len())));
-    };
-    if let Some(v) = f.pipeline_id {
-        add("o.pipeline_id = ?", v.into());
+    for (sql, value) in ints {
+        if let Some(v) = value {
+            w.and(sql, v);
+        }
     }
-    if let Some(v) = f.stage_id {
-        add("o.stage_id = ?", v.into());
+    let texts = [
+        ("o.status = ?", &f.status),
+        ("o.expected_close >= ?", &f.close_from),
+        ("o.expected_close <= ?", &f.close_to),
+    ];
+    for (sql, value) in texts {
+        if let Some(v) = value {
+            w.and(sql, v.as_str());
+        }
     }
-    if let Some(v) = &f.status {
-        add("o.status = ?", v.as_str().into());
-    }
-    if let Some(v) = f.owner_id {
-        add("o.owner_id = ?", v.into());
-    }
-    if let Some(v) = f.team_id {
-        add("o.team_id = ?", v.into());
-    }
-    if let Some(v) = f.customer_id {
-        add("o.customer_id = ?", v.into());
-    }
-    if let Some(v) = &f.close_from {
-        add("o.expected_close >= ?", v.as_str().into());
-    }
-    if let Some(v) = &f.close_to {
-        add("o.expected_close <= ?", v.as_str().into());
-    }
-    if let Some(v) = f.before {
-        add("o.id < ?", v.into());
-    }
-    (cond.join(" AND "), args)
+    w
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::customers::{visible, CUSTOMERS};
-use crate::db::{q, Arg, Backend, Tx};
+use crate::db::{q, Arg, Backend, Tx, Where};
 use crate::products::Price;
 use crate::time::Time;
 use crate::webhooks::outbox;
@@ -332,42 +332,24 @@ impl Store {
         actor: &kehu_core::Actor,
         filter: &OrderFilter,
     ) -> Result<Vec<Order>> {
-        let mut cond = vec![
-            "o.deleted_at IS NULL".to_owned(),
-            visible(actor.scope(), "o"),
-        ];
-        let mut args: Vec<Arg> = Vec::new();
-        let mut param = |cond: &mut Vec<String>, sql: &str, arg: Arg| {
-            args.push(arg);
-            cond.push(sql.replace('?', &format!("${}", args.len())));
-        };
+        let mut w = Where::visible(actor.scope());
         if let Some(c) = filter.customer_id {
-            param(&mut cond, "o.customer_id = ?", c.into());
+            w.and("o.customer_id = ?", c);
         }
         if let Some(s) = filter.status {
-            param(&mut cond, "o.status = ?", s.as_str().into());
+            w.and("o.status = ?", s.as_str());
         }
         if let Some(o) = filter.owner_id {
-            param(&mut cond, "o.owner_id = ?", o.into());
+            w.and("o.owner_id = ?", o);
         }
         if let Some(b) = filter.before {
-            param(&mut cond, "o.id < ?", b.into());
+            w.and("o.id < ?", b);
         }
-        param(
-            &mut cond,
-            "1 = 1 LIMIT ?",
-            filter.limit.clamp(1, MAX_PAGE).into(),
-        );
-        let limit = cond.pop().unwrap_or_default();
-        let mut stmt = q(format!(
+        let stmt = w.query(&format!(
             "SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id \
-             WHERE {} ORDER BY o.id DESC {}",
-            cond.join(" AND "),
-            limit.trim_start_matches("1 = 1 ")
+             WHERE {{where}} ORDER BY o.id DESC LIMIT {}",
+            filter.limit.clamp(1, MAX_PAGE)
         ));
-        for arg in args {
-            stmt = stmt.bind(arg);
-        }
         let rows: Vec<Order> = self.db.all(stmt).await?;
         Ok(rows.into_iter().map(finish).collect())
     }
