@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use kehu_core::entry::{parse_object, Mode};
 use kehu_core::{schema, Lang};
 use kehu_store::{redact_url, Store, DEFAULT_DATABASE_URL};
+use kehu_web::client_ip::TrustedProxies;
 use kehu_web::AppState;
 
 #[derive(Parser, Debug)]
@@ -70,6 +71,12 @@ pub enum Command {
         /// when resumed after a restart); created when first needed.
         #[arg(long, env = "KEHU_DATA_DIR", default_value = "kehu-files")]
         data_dir: std::path::PathBuf,
+        /// Reverse proxies (addresses or networks, comma-separated, e.g.
+        /// `127.0.0.1,10.0.0.0/8`) whose X-Forwarded-For header names the
+        /// visitor. Set it when kehu runs behind nginx or a load balancer.
+        #[arg(long, env = "KEHU_TRUSTED_PROXIES", default_value = "",
+              value_parser = TrustedProxies::parse)]
+        trusted_proxies: TrustedProxies,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -164,7 +171,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             secure_cookies,
             data_dir,
-        } => serve(db, listen, secure_cookies, data_dir).await,
+            trusted_proxies,
+        } => serve(db, listen, secure_cookies, data_dir, trusted_proxies).await,
         Command::Migrate { db } => {
             db.open().await?;
             println!("The schema of {} is up to date.", redact_url(&db.url));
@@ -235,6 +243,7 @@ async fn serve(
     listen: SocketAddr,
     secure_cookies: bool,
     data_dir: std::path::PathBuf,
+    trusted_proxies: TrustedProxies,
 ) -> anyhow::Result<()> {
     let store = db.open().await?;
     let first_login = first_admin(&store).await?;
@@ -258,6 +267,7 @@ async fn serve(
     }
     let state = AppState {
         secure_cookies,
+        trusted_proxies,
         ..AppState::new(store.clone(), data_dir)
     };
     // Long jobs resume: imports a stopped server left half-way go on.

@@ -3,6 +3,7 @@
 //! and Swagger UI, sessions and API tokens, permissions and masking.
 
 pub mod api;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod imports;
@@ -41,6 +42,9 @@ pub struct AppState {
     pub files_dir: std::path::PathBuf,
     /// The imports this server runs.
     pub jobs: imports::Jobs,
+    /// Reverse proxies whose `X-Forwarded-For` names the visitor (public
+    /// forms count submissions per visitor address).
+    pub trusted_proxies: client_ip::TrustedProxies,
 }
 
 impl AppState {
@@ -50,6 +54,7 @@ impl AppState {
             secure_cookies: false,
             files_dir: files_dir.into(),
             jobs: imports::Jobs::default(),
+            trusted_proxies: client_ip::TrustedProxies::default(),
         }
     }
 }

@@ -147,7 +147,10 @@ pub async fn submit(
     }
     if !state
         .store
-        .form_hit(&peer.ip().to_string(), kehu_store::now_ms())
+        .form_hit(
+            &state.trusted_proxies.client(peer, &headers).to_string(),
+            kehu_store::now_ms(),
+        )
         .await?
     {
         let mut p = page(t, form, campaign);

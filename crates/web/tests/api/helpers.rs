@@ -24,6 +24,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// A server whose settings `configure` changes first.
+    pub async fn spawn_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
         // Server errors go to the test's captured output.
         let _ = tracing_subscriber::fmt()
             .with_env_filter("kehu_web=error")
@@ -33,7 +38,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let files = tempfile::tempdir().unwrap();
-        let state = AppState::new(store.clone(), files.path());
+        let mut state = AppState::new(store.clone(), files.path());
+        configure(&mut state);
         tokio::spawn(kehu_web::serve(listener, state, std::future::pending()));
         let mut app = TestApp {
             base,

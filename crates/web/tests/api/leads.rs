@@ -6,6 +6,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use kehu_web::client_ip::TrustedProxies;
+
 use crate::helpers::{body, TestApp};
 use crate::pages::Browser;
 
@@ -102,6 +104,85 @@ async fn the_public_form_captures_leads_and_keeps_spam_out() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+/// Posts `n` leads to a new public form, each as if from `visitor`
+/// (`X-Forwarded-For`), and returns the last answer's status.
+async fn submit_as(app: &TestApp, key: &str, visitor: &str, n: usize) -> StatusCode {
+    let mut status = StatusCode::OK;
+    for i in 0..n {
+        status = reqwest::Client::new()
+            .post(format!("{}/f/{key}", app.base))
+            .header("x-forwarded-for", visitor)
+            .form(&[("name", format!("访客{i}"))])
+            .send()
+            .await
+            .unwrap()
+            .status();
+    }
+    status
+}
+
+async fn form_key(app: &TestApp) -> String {
+    let r = app
+        .post(
+            "/api/v1/lead-forms",
+            &app.admin,
+            json!({"name": "官网咨询", "assign": "pool"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    body(r).await["key"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_visitor_has_a_limit_of_their_own() {
+    // kehu behind nginx on the same machine: every connection comes from
+    // 127.0.0.1, the visitor's address is in X-Forwarded-For.
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    let key = form_key(&app).await;
+    assert_eq!(
+        submit_as(&app, &key, "203.0.113.1", 5).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        submit_as(&app, &key, "203.0.113.1", 1).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another visitor is not held back by the first one's submissions, and
+    // a fake entry a visitor wrote in front of the header changes nothing.
+    assert_eq!(
+        submit_as(&app, &key, "203.0.113.2", 1).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        submit_as(&app, &key, "198.51.100.1, 203.0.113.1", 1).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let leads = body(
+        app.get("/api/v1/leads?pool=true&limit=50", &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(leads["leads"].as_array().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_address_is_ignored() {
+    let app = TestApp::spawn().await;
+    let key = form_key(&app).await;
+    assert_eq!(
+        submit_as(&app, &key, "203.0.113.1", 5).await,
+        StatusCode::OK
+    );
+    // A spammer cannot get round the limit by making addresses up.
+    assert_eq!(
+        submit_as(&app, &key, "203.0.113.2", 1).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]
