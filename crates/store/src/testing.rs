@@ -114,6 +114,29 @@ impl Store {
 }
 
 impl Store {
+    /// How many rows `table` holds, whoever may see them. Tests only.
+    pub async fn count_rows(&self, table: &str) -> crate::Result<i64> {
+        assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        let (n,): (i64,) = self
+            .db
+            .one(crate::db::q(format!("SELECT COUNT(*) FROM {table}")))
+            .await?;
+        Ok(n)
+    }
+
+    /// How many foreign keys `table` has. Tests only.
+    pub async fn foreign_key_count(&self, table: &str) -> crate::Result<i64> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => "SELECT COUNT(*) FROM pragma_foreign_key_list($1)",
+            crate::Backend::Postgres => {
+                "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' \
+                 AND conrelid = to_regclass($1)"
+            }
+        };
+        let (n,): (i64,) = self.db.one(crate::db::q(sql).bind(table)).await?;
+        Ok(n)
+    }
+
     /// Moves a customer's last update (and verification, if any) `days`
     /// into the past, as if nobody had touched it since. Tests only.
     pub async fn backdate_customer(&self, id: i64, days: i64) -> crate::Result<()> {

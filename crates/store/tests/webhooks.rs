@@ -14,7 +14,9 @@ use kehu_store::merge::MergeRequest;
 use kehu_store::orders::{Order, Step};
 use kehu_store::testing::{field_codes, patch, user, TestDb};
 use kehu_store::time::Time;
-use kehu_store::webhooks::deliveries::{AfterAttempt, AttemptOutcome, WebhookDelivery, LEASE_MS};
+use kehu_store::webhooks::deliveries::{
+    AfterAttempt, AttemptOutcome, WebhookDelivery, KEEP_FINISHED_MS, LEASE_MS,
+};
 use kehu_store::webhooks::{EndpointInput, WebhookEndpoint};
 use kehu_store::write::Ctx;
 use kehu_store::{Error, Store};
@@ -542,6 +544,53 @@ async fn a_lease_keeps_a_delivery_to_one_sender_and_retries_back_off_until_they_
             .await,
         Err(Error::Forbidden)
     ));
+}
+
+#[tokio::test]
+async fn finished_deliveries_are_kept_a_quarter_and_pending_ones_for_good() {
+    let (store, _db) = TestDb::create().await;
+    let admin = user(&store, "admin@example.com", "admin").await;
+    let hook = register(&store, &admin, &[Event::CustomerCreated]).await;
+    customer(&store, &admin, json!({"name": "甲"})).await;
+    customer(&store, &admin, json!({"name": "乙"})).await;
+    let now = Time::now();
+    let due = store.claim_webhook_deliveries(now, 1).await.unwrap();
+    let delivered = &due[0];
+    store
+        .finish_webhook_attempt(delivered, &failed(200), now)
+        .await
+        .unwrap();
+    assert_eq!(deliveries(&store, &admin, hook.id).await.len(), 2);
+
+    // A day short of a quarter: everything stays.
+    let day = 24 * 3_600_000;
+    let pruned = store
+        .prune_webhook_deliveries(Time(now.0 + KEEP_FINISHED_MS - day))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 0);
+    assert_eq!(deliveries(&store, &admin, hook.id).await.len(), 2);
+
+    // A quarter on: the delivered one goes with its attempt and its event;
+    // the one still waiting for its receiver stays.
+    let pruned = store
+        .prune_webhook_deliveries(Time(now.0 + KEEP_FINISHED_MS + day))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    let left = deliveries(&store, &admin, hook.id).await;
+    assert_eq!(left.len(), 1);
+    assert_ne!(left[0].id, delivered.id);
+    assert_eq!(left[0].status, "pending");
+    assert!(matches!(
+        store
+            .webhook_delivery(&admin.actor, WebhookDeliveryId(delivered.id))
+            .await,
+        Err(Error::NotFound)
+    ));
+    let events = store.count_rows("webhook_events").await.unwrap();
+    let attempts = store.count_rows("webhook_attempts").await.unwrap();
+    assert_eq!((events, attempts), (1, 0));
 }
 
 #[tokio::test]

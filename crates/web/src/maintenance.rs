@@ -26,20 +26,26 @@ pub struct Maintenance {
     /// Leads and customers returned to the shared pool for want of a
     /// follow-up.
     pub pool: kehu_store::leads::Swept,
+    /// Webhook deliveries finished more than a quarter ago, removed with
+    /// their attempts and events.
+    pub webhook_deliveries_pruned: u64,
 }
 
 /// Everything the daily loop does, once, at `now`: stale records get a
 /// verification task for their owner; where a merge rule runs daily, a
 /// fresh duplicate scan and the rule over it; leads and customers idle
-/// longer than their team's pool rule allows go back to the pool.
+/// longer than their team's pool rule allows go back to the pool; webhook
+/// deliveries finished over a quarter ago are pruned.
 pub async fn run_daily(store: &Store, now: Time) -> Result<Maintenance, kehu_store::Error> {
     let stale = store.sweep_stale(now).await?;
     let merged_by_rules = crate::api::duplicates::daily(store, now).await?;
     let pool = store.sweep_pool(now.0).await?;
+    let webhook_deliveries_pruned = store.prune_webhook_deliveries(now).await?;
     Ok(Maintenance {
         stale,
         merged_by_rules,
         pool,
+        webhook_deliveries_pruned,
     })
 }
 
@@ -56,6 +62,7 @@ pub fn start_daily(state: &AppState) {
                     merged_by_rules = done.merged_by_rules,
                     leads_to_pool = done.pool.leads,
                     customers_to_pool = done.pool.customers,
+                    webhook_deliveries_pruned = done.webhook_deliveries_pruned,
                     "daily maintenance done"
                 ),
                 Err(e) => tracing::error!(error = %e, "daily maintenance failed"),

@@ -26,6 +26,15 @@ pub const LEASE_MS: i64 = 5 * 60_000;
 /// Most deliveries one page of the log lists.
 pub const MAX_PAGE: i64 = 200;
 
+/// How long a finished delivery (delivered or failed), its attempts and the
+/// event it sent are kept: a quarter, long enough to answer "did finance
+/// get that order?" at the end of one. Pending deliveries stay, however old.
+pub const KEEP_FINISHED_MS: i64 = 90 * 24 * 3_600_000;
+
+/// Deliveries removed per transaction by [`Store::prune_webhook_deliveries`],
+/// so senders and writers never wait long for it.
+const PRUNE_CHUNK: i64 = 5_000;
+
 /// One event for one endpoint, with every attempt to send it.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct WebhookDelivery {
@@ -371,5 +380,38 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+
+    /// Deletes deliveries that finished [`KEEP_FINISHED_MS`] or more before
+    /// `now`, with their attempts, and the events no delivery is left for;
+    /// the daily maintenance runs it so the log does not grow forever.
+    /// Returns how many deliveries went.
+    pub async fn prune_webhook_deliveries(&self, now: Time) -> Result<u64> {
+        let before = now.0 - KEEP_FINISHED_MS;
+        let mut pruned = 0;
+        loop {
+            let mut tx = self.db.begin().await?;
+            let n = tx
+                .execute(
+                    q("DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
+                       WHERE status <> 'pending' AND finished_at < $1 ORDER BY id LIMIT $2)")
+                    .bind(before)
+                    .bind(PRUNE_CHUNK),
+                )
+                .await?;
+            tx.execute(
+                q(
+                    "DELETE FROM webhook_events WHERE occurred_at < $1 AND NOT EXISTS \
+                   (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
+                )
+                .bind(before),
+            )
+            .await?;
+            tx.commit().await?;
+            pruned += n;
+            if n < PRUNE_CHUNK as u64 {
+                return Ok(pruned);
+            }
+        }
     }
 }
