@@ -301,7 +301,7 @@ pub async fn run(
     };
     let preparer = store.preparer(&options).await?;
     let total = estimate_rows(&request.path, table.info.format);
-    // A large first load into an empty SQLite database builds the
+    // A large first load into an empty database builds the
     // secondary indexes once at the end, in sorted passes, instead of
     // threading every row into each of them.
     let suspended = !request.dry_run
@@ -444,6 +444,7 @@ async fn drive(
     };
     let mut counts = batch.as_ref().map_or_else(Counts::default, |b| b.counts);
     let mut this_run = 0u64;
+    let mut growing_chunks = 0u64;
     let mut failure = None;
     while let Some(chunk) = rx.recv().await {
         let chunk = match chunk {
@@ -472,6 +473,19 @@ async fn drive(
             }
         };
         counts.add(&out.counts);
+        // The planner's picture of the tables this import grows is redrawn
+        // each time they have doubled: drawn from the empty tables it
+        // began with, it scans the whole table for each chunk's duplicate
+        // check instead of looking the keys up.
+        if batch.is_some() && out.counts.created > 0 {
+            growing_chunks += 1;
+            if growing_chunks.is_power_of_two() {
+                if let Err(e) = store.refresh_statistics().await {
+                    failure = Some(e.into());
+                    break;
+                }
+            }
+        }
         this_run += n;
         for issue in &out.issues {
             observer.issue(&options.headers, issue);

@@ -13,6 +13,12 @@ mod transfer;
 
 use clap::Parser;
 
+/// mimalloc rather than glibc's allocator: an import allocates millions of
+/// small strings on two threads at once, and glibc's arena lock and free
+/// lists cost more than half of the reader's time (see bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()

@@ -24,12 +24,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::bulk::{write_bulk_in, BulkCustomer, PreparedBulk};
+use crate::bulk::{write_bulk_in, BulkCustomer, Derived, PreparedBulk};
 use crate::customers::{
     check_unique_custom, decide_owner, locked, tags_of, update_in, visible, Customer, CustomerInput,
 };
 use crate::db::{q, Arg, Tx};
-use crate::search::patch_terms;
 use crate::time::Time;
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
@@ -248,8 +247,8 @@ struct Candidate {
     id: Option<i64>,
     /// Required fields the row leaves empty: fatal only when it creates.
     missing: Vec<FieldError>,
-    /// The search keys of the record it would create.
-    search_terms: Option<Vec<String>>,
+    /// What the record it would create stores beside its fields.
+    derived: Option<Derived>,
 }
 
 impl Candidate {
@@ -485,14 +484,14 @@ impl Preparer {
                 ));
             }
         }
-        let search_terms = (self.creates && missing.is_empty()).then(|| patch_terms(&patch));
+        let derived = (self.creates && missing.is_empty()).then(|| Derived::of(&patch));
         Ok(Candidate {
             patch,
             custom,
             tags,
             id,
             missing,
-            search_terms,
+            derived,
         })
     }
 
@@ -823,11 +822,12 @@ impl Store {
         let mut creates = Vec::new();
         for decision in &mut decisions {
             if let Decision::Create(c) = decision {
+                // Only the count of creates is reported afterwards.
                 creates.push(BulkCustomer {
-                    patch: c.patch.clone(),
-                    tags: c.tags.clone(),
-                    custom: c.custom.clone(),
-                    search_terms: c.search_terms.take(),
+                    patch: std::mem::take(&mut c.patch),
+                    tags: std::mem::take(&mut c.tags),
+                    custom: std::mem::take(&mut c.custom),
+                    derived: c.derived.take(),
                     ..BulkCustomer::default()
                 });
             }
