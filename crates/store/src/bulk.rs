@@ -10,7 +10,6 @@
 
 use std::collections::BTreeSet;
 
-use kehu_core::company::company_core;
 use kehu_core::entry::{Patch, Spec, Stored};
 use kehu_core::{schema, text};
 
@@ -54,10 +53,11 @@ pub struct Derived {
 
 impl Derived {
     pub fn of(patch: &Patch) -> Derived {
+        let (terms, company_core) = patch_terms(patch);
         Derived {
-            terms: patch_terms(patch),
+            terms,
             sort_key: sort_key(patch.text("name").unwrap_or_default()),
-            company_core: patch.text("company").map(company_core),
+            company_core,
         }
     }
 }
@@ -82,6 +82,11 @@ const IMPORT_KEEPS: &[&str] = &[
     "customers_external_id",
     "history_batch",
 ];
+
+/// Indexes no load sets aside. PostgreSQL keeps search keys in a heap
+/// (SQLite in a table ordered by customer, with no such index): without
+/// this one, a record a load updates would have its keys found by a scan.
+const ALWAYS_KEEPS: &[&str] = &["customer_search_customer"];
 
 /// Rows of one table laid end to end, with the places where ids go once
 /// the database has handed them out.
@@ -378,15 +383,9 @@ impl Store {
                 .await?
             }
         };
-        // PostgreSQL keeps search keys in a heap: without this index, a
-        // record the import updates would have its keys found by a scan.
-        let keep_also: &[&str] = match self.backend() {
-            crate::Backend::Sqlite => &[],
-            crate::Backend::Postgres => &["customer_search_customer"],
-        };
         for (name, sql) in indexes
             .into_iter()
-            .filter(|(n, _)| !keep.contains(&n.as_str()) && !keep_also.contains(&n.as_str()))
+            .filter(|(n, _)| !keep.contains(&n.as_str()) && !ALWAYS_KEEPS.contains(&n.as_str()))
         {
             tx.execute(
                 q("INSERT INTO suspended_indexes (name, sql) VALUES ($1, $2)")

@@ -166,6 +166,16 @@ impl Store {
     }
 }
 
+/// Refuses everyone but administrators: for what only they may read or
+/// change (users, webhooks, re-validations of every record).
+pub(crate) fn admin_only(actor: &kehu_core::Actor) -> Result<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 /// The URL with any password replaced, fit for logs and messages.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {

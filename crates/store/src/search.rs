@@ -22,22 +22,31 @@ pub struct Searchable<'a> {
     pub email: Option<&'a str>,
 }
 
-/// The search keys of a customer about to be written from `patch`.
-pub fn patch_terms(patch: &Patch) -> Vec<String> {
-    terms(&Searchable {
+/// The search keys of a customer about to be written from `patch`, and
+/// its company's core name, which the keys need and the row stores too.
+pub fn patch_terms(patch: &Patch) -> (Vec<String>, Option<String>) {
+    let s = Searchable {
         name: patch.text("name").unwrap_or_default(),
         company: patch.text("company"),
         mobile: patch.text("mobile"),
         phone: patch.text("phone"),
         email: patch.text("email"),
-    })
+    };
+    let core = s.company.filter(|c| !c.is_empty()).map(company_core);
+    (terms_with_core(&s, core.as_deref()), core)
 }
 
 /// All search keys of one customer, deduplicated.
 pub fn terms(s: &Searchable<'_>) -> Vec<String> {
+    let core = s.company.filter(|c| !c.is_empty()).map(company_core);
+    terms_with_core(s, core.as_deref())
+}
+
+/// [`terms`], given the company's core name (for a non-empty company).
+fn terms_with_core(s: &Searchable<'_>, core: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = name_keys(s.name);
-    if let Some(company) = s.company.filter(|c| !c.is_empty()) {
-        out.extend(company_terms(company));
+    if let (Some(company), Some(core)) = (s.company, core) {
+        out.extend(company_terms(company, core));
     }
     if let Some(email) = s.email {
         out.push(email.to_lowercase());
@@ -63,11 +72,10 @@ pub fn terms(s: &Searchable<'_>) -> Vec<String> {
 /// 北京某某科技有限公司), the core's pinyin and initials, and each word of a
 /// Latin name. Readings of every polyphonic character of a long legal name
 /// would multiply keys nobody types.
-fn company_terms(company: &str) -> Vec<String> {
-    let core = company_core(company);
+fn company_terms(company: &str, core: &str) -> Vec<String> {
     let mut out = vec![match_key(company)];
     let chars = core.chars().count();
-    let readings = name_keys(&core);
+    let readings = name_keys(core);
     out.extend(
         readings
             .iter()
@@ -83,7 +91,7 @@ fn company_terms(company: &str) -> Vec<String> {
     if company.is_ascii() {
         out.extend(company.split_whitespace().map(match_key));
     }
-    out.push(core);
+    out.push(core.to_owned());
     out
 }
 

@@ -87,14 +87,6 @@ fn check_password(password: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn require_admin(ctx: &Ctx) -> Result<()> {
-    if ctx.actor.is_admin() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 impl Store {
     /// Creates a user. `ctx` is `None` only when the command line creates
     /// the first administrator.
@@ -105,7 +97,7 @@ impl Store {
         password: Option<&str>,
     ) -> Result<User> {
         if let Some(ctx) = ctx {
-            require_admin(ctx)?;
+            crate::admin_only(&ctx.actor)?;
         }
         email_key(&mut patch);
         let hash = match password {
@@ -156,7 +148,7 @@ impl Store {
 
     /// Updates a user; deactivating one ends their sessions at once.
     pub async fn update_user(&self, ctx: &Ctx, id: UserId, mut patch: Patch) -> Result<User> {
-        require_admin(ctx)?;
+        crate::admin_only(&ctx.actor)?;
         email_key(&mut patch);
         if id == ctx.actor.user_id
             && (patch.get("active") == Some(&Some(Stored::Bool(false)))
@@ -230,7 +222,7 @@ impl Store {
     pub async fn set_password(&self, ctx: Option<&Ctx>, id: UserId, password: &str) -> Result<()> {
         if let Some(ctx) = ctx {
             if ctx.actor.user_id != id {
-                require_admin(ctx)?;
+                crate::admin_only(&ctx.actor)?;
             }
         }
         check_password(password)?;
@@ -254,7 +246,7 @@ impl Store {
     }
 
     pub async fn create_team(&self, ctx: &Ctx, name: &str) -> Result<Team> {
-        require_admin(ctx)?;
+        crate::admin_only(&ctx.actor)?;
         let name = parse_team_name(name)?;
         let now = crate::now_ms();
         let mut tx = self.db.begin().await?;
@@ -288,7 +280,7 @@ impl Store {
     }
 
     pub async fn rename_team(&self, ctx: &Ctx, id: TeamId, name: &str) -> Result<Team> {
-        require_admin(ctx)?;
+        crate::admin_only(&ctx.actor)?;
         let name = parse_team_name(name)?;
         let n = self
             .db
@@ -307,7 +299,7 @@ impl Store {
 
     /// Deletes a team nobody belongs to and no record is assigned to.
     pub async fn delete_team(&self, ctx: &Ctx, id: TeamId) -> Result<()> {
-        require_admin(ctx)?;
+        crate::admin_only(&ctx.actor)?;
         let mut tx = self.db.begin().await?;
         let (members,): (i64,) = tx
             .one(

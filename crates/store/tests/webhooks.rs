@@ -556,8 +556,12 @@ async fn finished_deliveries_are_kept_a_quarter_and_pending_ones_for_good() {
     let now = Time::now();
     let due = store.claim_webhook_deliveries(now, 1).await.unwrap();
     let delivered = &due[0];
+    let ok = AttemptOutcome {
+        response_status: Some(200),
+        ..failed(500)
+    };
     store
-        .finish_webhook_attempt(delivered, &failed(200), now)
+        .finish_webhook_attempt(delivered, &ok, now)
         .await
         .unwrap();
     assert_eq!(deliveries(&store, &admin, hook.id).await.len(), 2);

@@ -14,7 +14,7 @@ use crate::customers::Customer;
 use crate::db::{q, Arg};
 use crate::time::Time;
 use crate::write::Ctx;
-use crate::{now_ms, Error, Result, Store};
+use crate::{admin_only, now_ms, Error, Result, Store};
 
 /// One re-validation: what caused it and how many records now fail.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
@@ -40,16 +40,6 @@ pub struct RevalidationFailure {
     /// The rule's fields (`mobile|phone`) or `custom.KEY`.
     pub field: String,
     pub code: String,
-}
-
-/// Re-validations look at every record, so only administrators (who set
-/// the rules) read them.
-fn admin_only(actor: &kehu_core::Actor) -> Result<()> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
 }
 
 /// Most failures one page returns.

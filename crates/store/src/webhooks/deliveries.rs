@@ -176,9 +176,7 @@ impl Store {
         actor: &kehu_core::Actor,
         id: WebhookDeliveryId,
     ) -> Result<WebhookDelivery> {
-        if !actor.is_admin() {
-            return Err(Error::Forbidden);
-        }
+        crate::admin_only(actor)?;
         let found: Option<WebhookDelivery> = self
             .db
             .optional(
@@ -390,8 +388,9 @@ impl Store {
         let before = now.0 - KEEP_FINISHED_MS;
         let mut pruned = 0;
         loop {
-            let mut tx = self.db.begin().await?;
-            let n = tx
+            // Each chunk commits on its own (attempts go by cascade).
+            let n = self
+                .db
                 .execute(
                     q("DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
                        WHERE status <> 'pending' AND finished_at < $1 ORDER BY id LIMIT $2)")
@@ -399,7 +398,13 @@ impl Store {
                     .bind(PRUNE_CHUNK),
                 )
                 .await?;
-            tx.execute(
+            pruned += n;
+            if n < PRUNE_CHUNK as u64 {
+                break;
+            }
+        }
+        self.db
+            .execute(
                 q(
                     "DELETE FROM webhook_events WHERE occurred_at < $1 AND NOT EXISTS \
                    (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
@@ -407,11 +412,6 @@ impl Store {
                 .bind(before),
             )
             .await?;
-            tx.commit().await?;
-            pruned += n;
-            if n < PRUNE_CHUNK as u64 {
-                return Ok(pruned);
-            }
-        }
+        Ok(pruned)
     }
 }

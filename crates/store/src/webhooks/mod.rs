@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use crate::db::{json, q};
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx};
-use crate::{now_ms, Error, Result, Store};
+use crate::{admin_only, now_ms, Error, Result, Store};
 
 /// A registered endpoint, without its secret.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -106,16 +106,6 @@ impl TryFrom<EndpointRow> for WebhookEndpoint {
             created_by: r.created_by,
             updated_at: Time(r.updated_at),
         })
-    }
-}
-
-/// Webhooks are an administrator's business, reads included: they say
-/// where customer data goes.
-fn admin_only(ctx_actor: &kehu_core::Actor) -> Result<()> {
-    if ctx_actor.is_admin() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
     }
 }
 
