@@ -178,7 +178,9 @@ async fn a_webhook_reaches_an_allowed_receiver_signed_and_with_its_headers() {
     let attempts = log[0]["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0]["response_status"], 200);
-    assert!(attempts[0]["duration_ms"].as_i64().unwrap() >= 0);
+    // Measured, and within the 15 s a request may take.
+    let took = attempts[0]["duration_ms"].as_i64().unwrap();
+    assert!((0..15_000).contains(&took), "{took}");
     assert!(attempts[0]["attempted_at"].is_string());
 
     // A rotated secret signs what is sent from then on.
