@@ -343,11 +343,34 @@ impl Problem {
                     "The batch's file is gone or has changed, so it cannot be resumed"
                 }
             }
-            _ => {
+            "cross_site_request" => {
+                if zh {
+                    "拒绝来自其他网站的请求"
+                } else {
+                    "Request from another site refused"
+                }
+            }
+            // A code without a title of its own is titled by its status:
+            // a refusal must never read as a server failure.
+            _ if self.status.is_server_error() => {
                 if zh {
                     "服务器内部错误，请稍后再试"
                 } else {
                     "Internal server error; please try again later"
+                }
+            }
+            _ if self.status == StatusCode::CONFLICT => {
+                if zh {
+                    "与记录的当前状态冲突，未做更改"
+                } else {
+                    "The request conflicts with the record's current state; nothing was changed"
+                }
+            }
+            _ => {
+                if zh {
+                    "请求未被接受，未做更改"
+                } else {
+                    "The request was not accepted; nothing was changed"
                 }
             }
         }

@@ -40,7 +40,7 @@ use kehu_core::Lang;
 use sha2::{Digest, Sha256};
 
 use crate::error::{request_lang, ApiError};
-use crate::extract::{cookie, CurrentUser, SESSION_COOKIE};
+use crate::extract::{session_secret, CurrentUser};
 use crate::AppState;
 
 pub use frame::Frame;
@@ -143,7 +143,7 @@ pub fn csrf_token(session_secret: &str) -> String {
 }
 
 /// Equal without revealing, by timing, how much of a guess was right.
-fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -174,7 +174,7 @@ impl FromRequestParts<AppState> for Viewer {
                 .unwrap_or("/");
             PageError::SignIn(next.to_owned())
         };
-        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
+        let Some(secret) = session_secret(&parts.headers) else {
             return Err(to_login());
         };
         let Some(user) = state.store.session_user(secret).await? else {
@@ -232,25 +232,14 @@ impl Fields {
     }
 }
 
-/// Whether a state-changing request comes from one of kehu's own pages:
-/// a browser sends `Origin` on every cross-site POST, so a foreign one is
-/// refused even before the token is checked.
+/// Whether a request that may come without the session cookie (signing
+/// in, an upload's first bytes) names no foreign `Origin`; requests with
+/// the cookie have been through [`crate::cross_site::guard`] already.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let Some((_, origin_host)) = origin.split_once("://") else {
-        return false;
-    };
-    // Behind a proxy the browser's host arrives as X-Forwarded-Host.
-    let hosts = [header::HOST.as_str(), "x-forwarded-host"];
-    origin != "null"
-        && hosts.iter().any(|h| {
-            headers
-                .get(*h)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').next().map(str::trim) == Some(origin_host))
-        })
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|origin| crate::cross_site::is_own(origin, headers))
 }
 
 /// A form POST from a signed-in user, its CSRF token checked.
@@ -264,9 +253,6 @@ impl FromRequest<AppState> for Posted {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
         let (mut parts, body) = req.into_parts();
-        if !same_origin(&parts.headers) {
-            return Err(PageError::Forbidden);
-        }
         let viewer = <Viewer as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
             .await
             .map_err(|e| match e {

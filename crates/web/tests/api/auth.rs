@@ -31,6 +31,7 @@ async fn signing_in_sets_an_http_only_session_cookie_that_works_until_logout() {
 
     app.request(reqwest::Method::POST, "/api/v1/auth/logout", "")
         .header("cookie", &session)
+        .header("origin", &app.base)
         .send()
         .await
         .unwrap();
