@@ -77,6 +77,13 @@ pub enum Command {
         #[arg(long, env = "KEHU_TRUSTED_PROXIES", default_value = "",
               value_parser = TrustedProxies::parse)]
         trusted_proxies: TrustedProxies,
+        /// Serve HTTPS with this PEM certificate chain (with --tls-key);
+        /// session cookies are then Secure and responses carry HSTS.
+        #[arg(long, env = "KEHU_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "KEHU_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -172,7 +179,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
             data_dir,
             trusted_proxies,
-        } => serve(db, listen, secure_cookies, data_dir, trusted_proxies).await,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(
+                    kehu_web::tls::TlsConfig::from_pem_files(&cert, &key)
+                        .map_err(|e| anyhow::anyhow!("cannot serve HTTPS: {e}"))?,
+                ),
+                _ => None,
+            };
+            let options = ServeOptions {
+                listen,
+                secure_cookies,
+                data_dir,
+                trusted_proxies,
+                tls,
+            };
+            serve(db, options).await
+        }
         Command::Migrate { db } => {
             db.open().await?;
             println!("The schema of {} is up to date.", redact_url(&db.url));
@@ -238,24 +263,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(
-    db: Database,
+/// How `kehu serve` serves, from its flags.
+struct ServeOptions {
     listen: SocketAddr,
     secure_cookies: bool,
     data_dir: std::path::PathBuf,
     trusted_proxies: TrustedProxies,
-) -> anyhow::Result<()> {
+    tls: Option<kehu_web::tls::TlsConfig>,
+}
+
+async fn serve(db: Database, options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions {
+        listen,
+        secure_cookies,
+        data_dir,
+        trusted_proxies,
+        tls,
+    } = options;
     let store = db.open().await?;
     let first_login = first_admin(&store).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "kehu is running at http://{addr}/ (database: {})",
+        "kehu is running at {scheme}://{addr}/ (database: {})",
         redact_url(&db.url)
     );
-    println!("API documentation: http://{addr}/api/v1/docs/");
+    println!("API documentation: {scheme}://{addr}/api/v1/docs/");
     if let Some((email, password)) = first_login {
         println!();
         println!("First start: an administrator account was created. Sign in with");
@@ -277,7 +313,10 @@ async fn serve(
     kehu_web::maintenance::start_daily(&state);
     // Webhooks waiting in the outbox are sent, and retried when they fail.
     kehu_web::webhooks::start(&state);
-    kehu_web::serve(listener, state, shutdown_signal()).await?;
+    match tls {
+        Some(tls) => kehu_web::serve_tls(listener, tls, state, shutdown_signal()).await?,
+        None => kehu_web::serve(listener, state, shutdown_signal()).await?,
+    }
     store.close().await;
     Ok(())
 }

@@ -14,6 +14,26 @@ use crate::error::ApiError;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "kehu_session";
+/// The session cookie's name over HTTPS: the `__Host-` prefix makes the
+/// browser refuse it unless it is Secure, set by this very host (no
+/// `Domain`, so no sibling subdomain can plant or overwrite it) for `/`.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-kehu_session";
+
+/// The session's secret from whichever of the two cookies the browser
+/// sent, the prefixed one first.
+pub fn session_secret(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SECURE_SESSION_COOKIE).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+/// Whether the request reached kehu over HTTPS: served with kehu's own TLS
+/// or `--secure-cookies`, or passed on by a proxy that says so.
+pub fn over_https(secure: bool, headers: &HeaderMap) -> bool {
+    secure
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
 
 /// The user a request acts as, from `Authorization: Bearer <token>` or the
 /// session cookie. Deactivated users and revoked tokens are refused on the
@@ -80,7 +100,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 via_token: true,
             });
         }
-        if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
+        if let Some(secret) = session_secret(&parts.headers) {
             if let Some(user) = state.store.session_user(secret).await? {
                 return Ok(CurrentUser {
                     actor: user.actor(),

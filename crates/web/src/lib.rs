@@ -4,10 +4,13 @@
 
 pub mod api;
 pub mod client_ip;
+pub mod cross_site;
 pub mod error;
 pub mod extract;
+mod headers;
 pub mod imports;
 pub mod maintenance;
+pub mod tls;
 pub mod webhooks;
 use kehu_store::mask;
 pub mod pages;
@@ -35,7 +38,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    /// Mark cookies `Secure`: set when kehu is reached over HTTPS.
+    /// kehu is reached over HTTPS (its own TLS, or a proxy in front):
+    /// session cookies are `Secure` and `__Host-` prefixed, responses carry
+    /// HSTS.
     pub secure_cookies: bool,
     /// Where uploaded files are kept (`uploads/` below it), created on
     /// demand.
@@ -70,10 +75,11 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(pages::router())
-        .with_state(state)
+        .with_state(state.clone())
         .nest("/api/v1", api)
         .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", api::ApiDoc::openapi()))
         .fallback(not_found)
+        .layer(middleware::from_fn(cross_site::guard))
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn(pages::error_lang))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -82,6 +88,10 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(middleware::from_fn(frame_options))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
@@ -135,6 +145,25 @@ async fn frame_options(
             .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     response
+}
+
+/// Serves `app` over HTTPS on `listener` until `shutdown` completes.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: tls::TlsConfig,
+    mut state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    state.secure_cookies = true;
+    // `tap_io` gives the peer's address to handlers as for plain TCP.
+    let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

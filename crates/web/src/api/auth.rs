@@ -13,7 +13,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::Result;
-use crate::extract::{cookie, CurrentUser, JsonObject, SESSION_COOKIE};
+use crate::extract::{over_https, session_secret, CurrentUser, JsonObject};
 use crate::AppState;
 
 /// A required, non-empty string member.
@@ -25,26 +25,22 @@ fn required(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> String {
     value
 }
 
-/// The session cookie: HttpOnly and SameSite always, Secure when kehu is
-/// configured for HTTPS or the proxy in front of it says the request came
-/// over HTTPS (`X-Forwarded-Proto: https`).
+/// The session cookie: HttpOnly and SameSite always; over HTTPS (kehu's
+/// own TLS, `--secure-cookies`, or a proxy saying `X-Forwarded-Proto:
+/// https`) Secure and named with the `__Host-` prefix.
 pub(crate) fn session_cookie(
     state: &AppState,
     headers: &HeaderMap,
     value: &str,
     max_age_s: i64,
 ) -> HeaderValue {
-    let forwarded_https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
-    let secure = if state.secure_cookies || forwarded_https {
-        "; Secure"
+    let (name, secure) = if over_https(state.secure_cookies, headers) {
+        (crate::extract::SECURE_SESSION_COOKIE, "; Secure")
     } else {
-        ""
+        (crate::extract::SESSION_COOKIE, "")
     };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -75,7 +71,7 @@ pub async fn login(
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
-    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(secret) = session_secret(&headers) {
         state.store.logout(secret).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -73,11 +73,12 @@ pub async fn upload(
             .await
             .map_err(|_| ApiError::BadBody("bad_request"))?;
         let (upload, _) =
-            uploads::receive_multipart(&state.files_dir, multipart, |_| Ok(())).await?;
+            uploads::receive_multipart(&state.files_dir, me.actor.user_id, multipart, |_| Ok(()))
+                .await?;
         upload.ok_or_else(|| Invalid::one("file", Code::Required))?
     } else {
         let name = param(&params, "name").unwrap_or("upload");
-        uploads::receive_body(&state.files_dir, name, req.into_body()).await?
+        uploads::receive_body(&state.files_dir, name, me.actor.user_id, req.into_body()).await?
     };
     let info = imports::file_info(&state, &upload, None).await?;
     Ok((StatusCode::CREATED, Json(info)))
@@ -95,7 +96,7 @@ pub async fn file(
     if !me.actor.may_write_records() {
         return Err(ApiError::Forbidden);
     }
-    let upload = imports::locate(&state.files_dir, &file_id)?;
+    let upload = imports::locate(&state.files_dir, &file_id, me.actor.user_id)?;
     let sheet = param(&params, "sheet").map(str::to_owned);
     Ok(Json(imports::file_info(&state, &upload, sheet).await?))
 }

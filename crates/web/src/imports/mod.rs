@@ -194,7 +194,7 @@ async fn request_for(
     input: &ImportInput,
     dry_run: bool,
 ) -> Result<Request, ApiError> {
-    let upload = locate(&state.files_dir, &input.file_id)?;
+    let upload = locate(&state.files_dir, &input.file_id, ctx.actor.user_id)?;
     let headers = {
         let path = upload.path.clone();
         let sheet = input.sheet.clone();
@@ -227,8 +227,9 @@ async fn request_for(
             .await?;
     }
     let mut request = Request::new(&upload.path);
-    // An upload is named by its SHA-256: no need to read it again for it.
-    request.sha256 = Some(upload.id);
+    // The upload's content hash was taken as it arrived: no need to read
+    // the file again for it.
+    request.sha256 = Some(upload.sha256);
     request.file_name = upload.name;
     request.sheet = input.sheet.clone();
     request.kind = input.kind;
@@ -433,7 +434,8 @@ async fn resume_stopped(state: &AppState) -> Result<(), kehu_store::Error> {
     let needed: std::collections::HashSet<String> = batches
         .iter()
         .filter(|b| b.status == "running")
-        .filter_map(|b| b.file_sha256.clone())
+        .filter_map(|b| Path::new(b.file_path.as_deref()?).file_stem())
+        .map(|stem| stem.to_string_lossy().into_owned())
         .collect();
     let files_dir = state.files_dir.clone();
     let swept = tokio::task::spawn_blocking(move || {

@@ -1,7 +1,12 @@
-//! Uploaded files, kept on disk as `<files_dir>/uploads/<sha256>.<ext>`
-//! with a small JSON sidecar holding the name the user knows the file by.
-//! The SHA-256 is the file's id: the same file uploaded again is the same
-//! upload, and the import driver recognises it to resume a batch.
+//! Uploaded files, kept on disk as `<files_dir>/uploads/<id>.<ext>` with a
+//! small JSON sidecar holding who uploaded it, when, the name the user
+//! knows the file by and its SHA-256.
+//!
+//! An upload belongs to the user who sent it: its id is random (never
+//! derived from the content, which another user holding the same file could
+//! compute) and every use checks the owner, answering "no such upload" to
+//! anyone else. The SHA-256 of the content still lets the import driver
+//! recognise the same file sent again, to resume its unfinished batch.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::body::{Body, HttpBody};
 use axum::extract::Multipart;
 use axum::http::StatusCode;
+use kehu_core::UserId;
 use kehu_io::{FileError, Format, OpenOptions};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,6 +32,12 @@ struct Sidecar {
     name: String,
     /// The extension of the detected format, which names the stored file.
     ext: String,
+    /// Who uploaded it: nobody else may use it.
+    owner: i64,
+    /// When it was received, in milliseconds since the epoch.
+    received_ms: i64,
+    /// The SHA-256 of the content.
+    sha256: String,
 }
 
 /// An uploaded file, found by its id.
@@ -34,6 +46,8 @@ pub struct Upload {
     pub id: String,
     pub path: PathBuf,
     pub name: String,
+    /// The SHA-256 of the content, which names a batch's file for resuming.
+    pub sha256: String,
 }
 
 fn uploads_dir(files_dir: &Path) -> PathBuf {
@@ -122,15 +136,21 @@ fn no_upload() -> ApiError {
     }
 }
 
-/// The upload with this id, if it is kept.
-pub fn locate(files_dir: &Path, id: &str) -> Result<Upload, ApiError> {
+/// The upload with this id, if it is kept, not expired, and `owner`'s.
+/// Another user's upload is answered exactly as a missing one.
+pub fn locate(files_dir: &Path, id: &str, owner: UserId) -> Result<Upload, ApiError> {
     let is_id = id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     if !is_id {
         return Err(no_upload());
     }
     let dir = uploads_dir(files_dir);
     let sidecar = std::fs::read(dir.join(format!("{id}.json"))).map_err(|_| no_upload())?;
+    // A sidecar of an older kehu (no owner) does not parse: upload again.
     let sidecar: Sidecar = serde_json::from_slice(&sidecar).map_err(|_| no_upload())?;
+    let age_ms = kehu_store::now_ms().saturating_sub(sidecar.received_ms);
+    if sidecar.owner != owner.0 || age_ms > KEEP_UPLOADS.as_millis() as i64 {
+        return Err(no_upload());
+    }
     let path = dir.join(format!("{id}.{}", sidecar.ext));
     if !path.is_file() {
         return Err(no_upload());
@@ -139,7 +159,14 @@ pub fn locate(files_dir: &Path, id: &str) -> Result<Upload, ApiError> {
         id: id.to_owned(),
         path,
         name: sidecar.name,
+        sha256: sidecar.sha256,
     })
+}
+
+/// A new upload's id: 256 random bits, unguessable and unrelated to the
+/// content.
+fn new_id() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
 }
 
 /// A file being received: written to a temporary name and hashed as its
@@ -149,12 +176,13 @@ pub struct Incoming {
     temp: Option<PathBuf>,
     dir: PathBuf,
     name: String,
+    owner: UserId,
     hasher: Sha256,
     len: u64,
 }
 
 impl Incoming {
-    pub fn begin(files_dir: &Path, name: &str) -> Result<Incoming, ApiError> {
+    pub fn begin(files_dir: &Path, name: &str, owner: UserId) -> Result<Incoming, ApiError> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = uploads_dir(files_dir);
         std::fs::create_dir_all(&dir).map_err(internal)?;
@@ -175,6 +203,7 @@ impl Incoming {
             temp: Some(temp),
             dir,
             name: clean_name(name),
+            owner,
             hasher: Sha256::new(),
             len: 0,
         })
@@ -211,20 +240,27 @@ impl Incoming {
             .map_err(internal)?
         };
         let format = opened.map_err(file_error)?;
-        let id = hex::encode(self.hasher.clone().finalize());
-        let path = self.dir.join(format!("{id}.{}", format.as_str()));
-        std::fs::rename(&temp, &path).map_err(internal)?;
-        self.temp = None;
+        let id = new_id();
+        let sha256 = hex::encode(self.hasher.clone().finalize());
+        // The sidecar first: a file without one is never found, and is
+        // swept away with the half-received ones.
         let sidecar = Sidecar {
             name: self.name.clone(),
             ext: format.as_str().to_owned(),
+            owner: self.owner.0,
+            received_ms: kehu_store::now_ms(),
+            sha256: sha256.clone(),
         };
         let json = serde_json::to_vec(&sidecar).map_err(internal)?;
         std::fs::write(self.dir.join(format!("{id}.json")), json).map_err(internal)?;
+        let path = self.dir.join(format!("{id}.{}", format.as_str()));
+        std::fs::rename(&temp, &path).map_err(internal)?;
+        self.temp = None;
         Ok(Upload {
             id,
             path,
             name: self.name.clone(),
+            sha256,
         })
     }
 }
@@ -257,9 +293,10 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 pub async fn receive_body(
     files_dir: &Path,
     name: &str,
+    owner: UserId,
     mut body: Body,
 ) -> Result<Upload, ApiError> {
-    let mut incoming = Incoming::begin(files_dir, name)?;
+    let mut incoming = Incoming::begin(files_dir, name, owner)?;
     loop {
         let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
         match frame {
@@ -281,6 +318,7 @@ pub async fn receive_body(
 /// any of it is written.
 pub async fn receive_multipart(
     files_dir: &Path,
+    owner: UserId,
     mut multipart: Multipart,
     before_file: impl Fn(&[(String, String)]) -> Result<(), ApiError>,
 ) -> Result<(Option<Upload>, Vec<(String, String)>), ApiError> {
@@ -302,7 +340,7 @@ pub async fn receive_multipart(
                 // A form sent without choosing a file.
                 continue;
             }
-            let mut incoming = Incoming::begin(files_dir, &file_name)?;
+            let mut incoming = Incoming::begin(files_dir, &file_name, owner)?;
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
                 incoming.write(&chunk)?;
             }
@@ -373,7 +411,7 @@ mod tests {
     #[test]
     fn a_file_over_the_limit_is_refused_and_removed() {
         let dir = std::env::temp_dir().join(format!("kehu-upload-test-{}", std::process::id()));
-        let mut incoming = Incoming::begin(&dir, "big.csv").unwrap();
+        let mut incoming = Incoming::begin(&dir, "big.csv", UserId(1)).unwrap();
         let temp = incoming.temp.clone().unwrap();
         incoming.write(b"name\n").unwrap();
         // As if 200 MB had arrived already, without writing them.
@@ -393,10 +431,56 @@ mod tests {
     }
 
     #[test]
-    fn only_a_sha256_names_an_upload() {
+    fn only_a_well_formed_id_names_an_upload() {
         let dir = Path::new("/nonexistent");
         for id in ["../x", "ABC", &"g".repeat(64), &"a".repeat(63)] {
-            assert!(locate(dir, id).is_err());
+            assert!(locate(dir, id, UserId(1)).is_err());
         }
+    }
+
+    #[tokio::test]
+    async fn an_upload_is_found_only_by_its_owner_and_only_until_it_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut incoming = Incoming::begin(dir.path(), "名单.csv", UserId(7)).unwrap();
+        incoming
+            .write("姓名,手机\n张三,13812345678\n".as_bytes())
+            .unwrap();
+        let upload = incoming.finish().await.unwrap();
+        assert_eq!(upload.id.len(), 64);
+        assert_eq!(
+            upload.sha256,
+            hex::encode(Sha256::digest("姓名,手机\n张三,13812345678\n"))
+        );
+        assert_ne!(
+            upload.id, upload.sha256,
+            "the id says nothing of the content"
+        );
+        let found = locate(dir.path(), &upload.id, UserId(7)).unwrap();
+        assert_eq!(
+            (found.name.as_str(), found.path.clone()),
+            ("名单.csv", upload.path.clone())
+        );
+        assert!(matches!(
+            locate(dir.path(), &upload.id, UserId(8)),
+            Err(ApiError::Explained {
+                status: StatusCode::NOT_FOUND,
+                code: "no_upload",
+                ..
+            })
+        ));
+        // The same content again is another upload.
+        let mut again = Incoming::begin(dir.path(), "名单.csv", UserId(7)).unwrap();
+        again
+            .write("姓名,手机\n张三,13812345678\n".as_bytes())
+            .unwrap();
+        let again = again.finish().await.unwrap();
+        assert_ne!(again.id, upload.id);
+        assert_eq!(again.sha256, upload.sha256);
+        // Older than the keeping time: gone for its owner too.
+        let sidecar = uploads_dir(dir.path()).join(format!("{}.json", upload.id));
+        let mut kept: Sidecar = serde_json::from_slice(&std::fs::read(&sidecar).unwrap()).unwrap();
+        kept.received_ms -= KEEP_UPLOADS.as_millis() as i64 + 1;
+        std::fs::write(&sidecar, serde_json::to_vec(&kept).unwrap()).unwrap();
+        assert!(locate(dir.path(), &upload.id, UserId(7)).is_err());
     }
 }

@@ -13,7 +13,7 @@ use super::{
     Viewer, T,
 };
 use crate::api::auth::session_cookie;
-use crate::extract::{cookie, SESSION_COOKIE};
+use crate::extract::session_secret;
 use crate::AppState;
 
 #[derive(Template)]
@@ -111,7 +111,7 @@ pub async fn logout(
     headers: HeaderMap,
     _posted: Posted,
 ) -> Result<Response, PageError> {
-    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(secret) = session_secret(&headers) {
         state.store.logout(secret).await?;
     }
     let mut response = see_other("/login");

@@ -29,6 +29,26 @@ impl TestApp {
 
     /// A server whose settings `configure` changes first.
     pub async fn spawn_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
+        TestApp::start(configure, None).await
+    }
+
+    /// A server speaking HTTPS with a certificate made for `localhost`,
+    /// and a client that trusts it.
+    pub async fn spawn_https() -> TestApp {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert = made.cert.pem();
+        let tls = kehu_web::tls::TlsConfig::from_pem(
+            cert.as_bytes(),
+            made.signing_key.serialize_pem().as_bytes(),
+        )
+        .unwrap();
+        TestApp::start(|_| {}, Some((tls, cert))).await
+    }
+
+    async fn start(
+        configure: impl FnOnce(&mut AppState),
+        tls: Option<(kehu_web::tls::TlsConfig, String)>,
+    ) -> TestApp {
         // Server errors go to the test's captured output.
         let _ = tracing_subscriber::fmt()
             .with_env_filter("kehu_web=error")
@@ -36,15 +56,35 @@ impl TestApp {
             .try_init();
         let (store, db) = TestDb::create().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let port = listener.local_addr().unwrap().port();
         let files = tempfile::tempdir().unwrap();
         let mut state = AppState::new(store.clone(), files.path());
         configure(&mut state);
-        tokio::spawn(kehu_web::serve(listener, state, std::future::pending()));
+        let (base, client) = match tls {
+            None => {
+                tokio::spawn(kehu_web::serve(listener, state, std::future::pending()));
+                (format!("http://127.0.0.1:{port}"), Client::new())
+            }
+            Some((tls, cert)) => {
+                tokio::spawn(kehu_web::serve_tls(
+                    listener,
+                    tls,
+                    state,
+                    std::future::pending(),
+                ));
+                let root = reqwest::Certificate::from_pem(cert.as_bytes()).unwrap();
+                let client = Client::builder()
+                    .add_root_certificate(root)
+                    .resolve("localhost", ([127, 0, 0, 1], port).into())
+                    .build()
+                    .unwrap();
+                (format!("https://localhost:{port}"), client)
+            }
+        };
         let mut app = TestApp {
             base,
             store,
-            client: Client::new(),
+            client,
             admin: String::new(),
             files,
             _db: db,

@@ -4,13 +4,16 @@
 mod helpers;
 
 mod auth;
+mod cross_site;
 mod customers;
 mod entry;
+mod https;
 mod imports;
 mod leads;
 mod merges;
 mod opportunities;
 mod orders;
+mod ownership;
 mod pages;
 mod permissions;
 mod products;

@@ -179,7 +179,8 @@ pub async fn upload(
             .iter()
             .any(|(k, v)| k == "_csrf" && same_secret(v, &viewer.csrf))
     };
-    let received = uploads::receive_multipart(&state.files_dir, multipart, |fields| {
+    let owner = viewer.me.actor.user_id;
+    let received = uploads::receive_multipart(&state.files_dir, owner, multipart, |fields| {
         csrf_ok(fields).then_some(()).ok_or(ApiError::Forbidden)
     })
     .await;
@@ -257,7 +258,8 @@ async fn map_page(
         return Err(PageError::Forbidden);
     }
     let t = viewer.t();
-    let upload = imports::locate(&state.files_dir, &w.file).map_err(|_| PageError::NotFound)?;
+    let upload = imports::locate(&state.files_dir, &w.file, viewer.me.actor.user_id)
+        .map_err(|_| PageError::NotFound)?;
     let sheet = Some(w.sheet.clone()).filter(|s| !s.is_empty());
     let info = match imports::file_info(state, &upload, sheet).await {
         Ok(info) => info,
