@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, and its OpenAPI description.
 
+mod answers;
 pub mod auth;
 pub mod customers;
 pub mod duplicates;
@@ -25,6 +26,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::extract::CurrentUser;
 use crate::AppState;
+use answers::CommonAnswers;
 
 /// A JSON array of strings.
 pub(crate) fn strings(items: Vec<serde_json::Value>) -> Result<Vec<String>, kehu_core::Code> {
@@ -308,7 +310,7 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kehu API", description = "Customers, contacts, follow-ups and tasks. Errors are application/problem+json (RFC 9457) with a list of {field, code, message}; messages follow Accept-Language (zh-CN or en)."),
-    modifiers(&Security),
+    modifiers(&Security, &CommonAnswers),
     security(("bearer" = []), ("session" = [])),
     paths(
         auth::login, auth::logout, auth::me, auth::update_me, auth::list_tokens, auth::create_token, auth::revoke_token,

@@ -127,7 +127,10 @@ fn default_limit() -> i64 {
 #[utoipa::path(get, path = "/api/v1/quality/revalidations/{id}/failures", tag = "quality",
     params(("id" = i64, Path), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "1–1000, default 100"),
            ("format" = Option<String>, Query, description = "json (default, one page), csv or xlsx (every failing record)")),
-    responses((status = 200, body = Vec<RevalidationFailure>), (status = 404), (status = 422)))]
+    responses((status = 200, description = "One page as JSON; with format=csv or xlsx, every failing record as a file",
+                content((Vec<RevalidationFailure> = "application/json"), (String = "text/csv"),
+                        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+              (status = 404), (status = 422)))]
 /// The records a re-validation found breaking a changed rule (contacts,
 /// then customers, each by id): a page as JSON, or all as a file.
 pub async fn failures(
@@ -221,7 +224,10 @@ pub async fn check_runs(
 
 #[utoipa::path(get, path = "/api/v1/quality/check-runs/{id}", tag = "quality",
     params(("id" = i64, Path), ("format" = Option<String>, Query, description = "json (default), csv or xlsx")),
-    responses((status = 200, body = CheckReport, description = "The run; with format=csv or xlsx, a file in the caller's language"), (status = 404), (status = 422)))]
+    responses((status = 200, description = "The run; with format=csv or xlsx, a file in the caller's language",
+                content((CheckReport = "application/json"), (String = "text/csv"),
+                        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+              (status = 404), (status = 422)))]
 /// One kept run, as JSON or as a CSV or XLSX file.
 pub async fn check_run(
     State(state): State<AppState>,
