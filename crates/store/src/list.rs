@@ -212,6 +212,7 @@ impl CustomerFilter {
                 }
                 "limit" => match value.parse::<u64>() {
                     Ok(n) if (1..=MAX_LIMIT).contains(&n) => f.limit = n,
+                    Ok(0) => invalid.push("limit", Code::BelowMin { min: "1".into() }),
                     Ok(_) => invalid.push(
                         "limit",
                         Code::AboveMax {

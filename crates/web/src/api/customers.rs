@@ -79,7 +79,7 @@ async fn shown(state: &AppState, me: &CurrentUser, mut c: Customer) -> Result<Js
         ("created_from" = Option<String>, Query), ("created_to" = Option<String>, Query),
         ("updated_from" = Option<String>, Query), ("updated_to" = Option<String>, Query),
         ("sort" = Option<String>, Query, description = "updated_at, created_at or name; prefix - for descending"),
-        ("limit" = Option<u32>, Query, description = "1–500, default 50"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "1–500, default 50"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
     ),
     responses((status = 200, body = Page<Customer>), (status = 422, description = "Bad parameter")))]

@@ -83,7 +83,7 @@ pub struct QueueQuery {
     status: Option<String>,
     entity: Option<String>,
     related: Option<bool>,
-    limit: Option<usize>,
+    limit: Option<i64>,
     offset: Option<usize>,
 }
 
@@ -91,7 +91,7 @@ pub struct QueueQuery {
     params(("status" = Option<String>, Query, description = "`open` (default), `merged` or `dismissed`"),
            ("entity" = Option<String>, Query, description = "`customer` (default) or `contact`"),
            ("related" = Option<bool>, Query, description = "Only branches of one company (true) or only duplicates (false)"),
-           ("limit" = Option<usize>, Query, description = "At most 200; 50 by default"),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50"),
            ("offset" = Option<usize>, Query)),
     responses((status = 200, body = QueuePage), (status = 403), (status = 422)))]
 /// The review queue: clusters of likely duplicates, strongest first, each
@@ -106,7 +106,7 @@ pub async fn queue(
         status: query.status,
         entity: query.entity,
         related: query.related,
-        limit: query.limit.unwrap_or(50),
+        limit: super::page_limit(query.limit, 50, 200)? as usize,
         offset: query.offset.unwrap_or(0),
     };
     Ok(Json(state.store.duplicate_queue(&me.actor, &filter).await?))

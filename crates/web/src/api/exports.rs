@@ -177,7 +177,7 @@ fn stream_file(
 }
 
 #[utoipa::path(get, path = "/api/v1/access-log", tag = "customers",
-    params(("limit" = Option<i64>, Query, description = "1–1000, default 100")),
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 100")),
     responses((status = 200, body = Vec<AccessEntry>, description = "Exports of personal data, newest first"), (status = 403)))]
 /// Who exported which customers, when, with which filter (administrators).
 pub async fn access_log(
@@ -185,13 +185,7 @@ pub async fn access_log(
     me: CurrentUser,
     QueryPairs(params): QueryPairs,
 ) -> Result<Json<Vec<AccessEntry>>> {
-    let limit = match params.iter().find(|(k, _)| k == "limit") {
-        None => 100,
-        Some((_, v)) => match v.parse::<i64>() {
-            Ok(n) if (1..=1000).contains(&n) => n,
-            _ => return Err(Invalid::one("limit", Code::WrongType).into()),
-        },
-    };
+    let limit = super::query_limit(&params, 100, 1000)?;
     Ok(Json(state.store.access_log(&me.actor, limit).await?))
 }
 

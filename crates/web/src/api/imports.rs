@@ -206,7 +206,7 @@ pub async fn start(
 }
 
 #[utoipa::path(get, path = "/api/v1/imports", tag = "imports",
-    params(("limit" = Option<i64>, Query, description = "1–500, default 50")),
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1–500, default 50")),
     responses((status = 200, body = Vec<BatchView>, description = "Newest first: the caller's own, or everyone's for an administrator")))]
 pub async fn list(
     State(state): State<AppState>,
@@ -214,7 +214,7 @@ pub async fn list(
     headers: HeaderMap,
     QueryPairs(params): QueryPairs,
 ) -> Result<Json<Vec<BatchView>>> {
-    let limit = number(&params, "limit", 50, 500)?.max(1);
+    let limit = super::query_limit(&params, 50, 500)?;
     let lang = super::lang_of(&me, &headers);
     let mut out = Vec::new();
     for batch in state.store.import_batches(&me.actor, limit).await? {
@@ -239,7 +239,7 @@ pub async fn get(
 
 #[utoipa::path(get, path = "/api/v1/imports/{id}/issues", tag = "imports",
     params(("id" = i64, Path), ("after" = Option<i64>, Query, description = "Row number to continue after"),
-           ("limit" = Option<i64>, Query, description = "1–1000, default 100")),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 100")),
     responses((status = 200, body = Vec<IssueView>, description = "Rejected and skipped rows in file order"), (status = 404)))]
 pub async fn issues(
     State(state): State<AppState>,

@@ -35,7 +35,8 @@ pub struct LeadPage {
 #[utoipa::path(get, path = "/api/v1/leads", tag = "leads",
     params(("pool" = Option<bool>, Query, description = "Only the shared pool's (unowned, open) leads"),
            ("owner_id" = Option<i64>, Query), ("status" = Option<String>, Query, description = "new, contacted, qualified, converted or disqualified"),
-           ("before" = Option<i64>, Query), ("limit" = Option<i64>, Query)),
+           ("before" = Option<i64>, Query),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50")),
     responses((status = 200, body = LeadPage), (status = 422)))]
 /// The leads the caller may see (their own, the team's for a manager, and
 /// the pool's), newest first; pool leads have phones and emails masked.
@@ -51,10 +52,7 @@ pub async fn list(
     {
         return Err(Invalid::one("status", Code::InvalidChoice).into());
     }
-    let limit = query
-        .limit
-        .unwrap_or(50)
-        .clamp(1, kehu_store::leads::MAX_PAGE);
+    let limit = super::page_limit(query.limit, 50, kehu_store::leads::MAX_PAGE)?;
     let filter = LeadFilter {
         pool: query.pool.unwrap_or(false),
         owner_id: query.owner_id,

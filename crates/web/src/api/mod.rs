@@ -55,6 +55,45 @@ pub(crate) fn lang_of(me: &CurrentUser, headers: &HeaderMap) -> Lang {
         })
 }
 
+/// A page size from the query: `default` when absent, refused (not
+/// silently clamped) outside 1–`max`, so a client learns the bound.
+pub(crate) fn page_limit(
+    limit: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<i64, kehu_core::Invalid> {
+    match limit {
+        None => Ok(default),
+        Some(n) if n < 1 => Err(kehu_core::Invalid::one(
+            "limit",
+            kehu_core::Code::BelowMin { min: "1".into() },
+        )),
+        Some(n) if n > max => Err(kehu_core::Invalid::one(
+            "limit",
+            kehu_core::Code::AboveMax {
+                max: max.to_string(),
+            },
+        )),
+        Some(n) => Ok(n),
+    }
+}
+
+/// [`page_limit`] of the `limit` among a query's pairs; not a whole
+/// number is `wrong_type`.
+pub(crate) fn query_limit(
+    params: &[(String, String)],
+    default: i64,
+    max: i64,
+) -> Result<i64, kehu_core::Invalid> {
+    let limit = params
+        .iter()
+        .find(|(k, _)| k == "limit")
+        .map(|(_, v)| v.trim().parse::<i64>())
+        .transpose()
+        .map_err(|_| kehu_core::Invalid::one("limit", kehu_core::Code::WrongType))?;
+    page_limit(limit, default, max)
+}
+
 /// The `{"force": true}` body of an undo, which may be left out (no force).
 pub(crate) async fn force_flag(
     req: axum::extract::Request,

@@ -110,7 +110,7 @@ impl ListQuery {
             close_from,
             close_to,
             before: self.before,
-            limit: self.limit.unwrap_or(50),
+            limit: super::page_limit(self.limit, 50, kehu_store::opportunities::MAX_PAGE)?,
         })
     }
 }
@@ -128,7 +128,7 @@ pub struct OpportunityPage {
            ("status" = Option<String>, Query, description = "open, won or lost"),
            ("owner_id" = Option<i64>, Query), ("team_id" = Option<i64>, Query), ("customer_id" = Option<i64>, Query),
            ("close_from" = Option<String>, Query, description = "Expected to close on or after (YYYY-MM-DD)"),
-           ("close_to" = Option<String>, Query), ("before" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "At most 200")),
+           ("close_to" = Option<String>, Query), ("before" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50")),
     responses((status = 200, body = OpportunityPage), (status = 422)))]
 /// The opportunities the caller may see, newest first.
 pub async fn list(
@@ -137,7 +137,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<OpportunityPage>> {
     let filter = query.filter()?;
-    let limit = filter.limit.clamp(1, kehu_store::opportunities::MAX_PAGE);
+    let limit = filter.limit;
     let opportunities = state.store.opportunities(&me.actor, &filter).await?;
     let next_before = (opportunities.len() as i64 == limit)
         .then(|| opportunities.last().map(|o| o.id))

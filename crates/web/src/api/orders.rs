@@ -74,7 +74,7 @@ fn step_input(body: Option<JsonObject>, specs: &[Spec]) -> Result<Patch> {
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders",
     params(("customer_id" = Option<i64>, Query), ("status" = Option<String>, Query, description = "draft, confirmed, paid, shipped, delivered, completed, cancelled or refunded"),
            ("owner_id" = Option<i64>, Query), ("before" = Option<i64>, Query, description = "`next_before` of the previous page"),
-           ("limit" = Option<i64>, Query, description = "At most 200; 50 by default")),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50")),
     responses((status = 200, body = OrderPage), (status = 422)))]
 /// The orders the caller may see (a rep their own, a manager the team's),
 /// newest first.
@@ -90,10 +90,7 @@ pub async fn list(
         .map(OrderStatus::parse)
         .transpose()
         .map_err(|code| Invalid::one("status", code))?;
-    let limit = query
-        .limit
-        .unwrap_or(50)
-        .clamp(1, kehu_store::orders::MAX_PAGE);
+    let limit = super::page_limit(query.limit, 50, kehu_store::orders::MAX_PAGE)?;
     let filter = OrderFilter {
         customer_id: query.customer_id,
         status,

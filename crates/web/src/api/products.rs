@@ -33,7 +33,7 @@ pub struct ProductPage {
 #[utoipa::path(get, path = "/api/v1/products", tag = "products",
     params(("q" = Option<String>, Query, description = "Part of the code or the name"),
            ("all" = Option<bool>, Query, description = "Inactive products too"),
-           ("limit" = Option<i64>, Query, description = "At most 500; 100 by default"),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1–500, default 100"),
            ("offset" = Option<i64>, Query)),
     responses((status = 200, body = ProductPage)))]
 /// The catalogue by code; active products unless `all`.
@@ -45,7 +45,7 @@ pub async fn list(
     let filter = ProductFilter {
         all: query.all.unwrap_or(false),
         q: query.q,
-        limit: query.limit.unwrap_or(100),
+        limit: super::page_limit(query.limit, 100, 500)?,
         offset: query.offset.unwrap_or(0),
     };
     let (products, total) = state.store.products(&filter).await?;

@@ -125,7 +125,7 @@ fn default_limit() -> i64 {
 }
 
 #[utoipa::path(get, path = "/api/v1/quality/revalidations/{id}/failures", tag = "quality",
-    params(("id" = i64, Path), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "1–1000, default 100"),
+    params(("id" = i64, Path), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 100"),
            ("format" = Option<String>, Query, description = "json (default, one page), csv or xlsx (every failing record)")),
     responses((status = 200, description = "One page as JSON; with format=csv or xlsx, every failing record as a file",
                 content((Vec<RevalidationFailure> = "application/json"), (String = "text/csv"),

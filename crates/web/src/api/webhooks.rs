@@ -174,7 +174,7 @@ pub struct DeliveryQuery {
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = i64, Path),
            ("before" = Option<i64>, Query, description = "The last id of the previous page"),
-           ("limit" = Option<i64>, Query, description = "At most 200; 50 by default")),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50")),
     responses((status = 200, body = Vec<WebhookDelivery>), (status = 403), (status = 404)))]
 /// The endpoint's deliveries, newest first, each with every attempt: when,
 /// how long, the answer's status or why none came.
@@ -191,7 +191,7 @@ pub async fn deliveries(
                 &me.actor,
                 WebhookId(id),
                 query.before,
-                query.limit.unwrap_or(50),
+                super::page_limit(query.limit, 50, 200)?,
             )
             .await?,
     ))

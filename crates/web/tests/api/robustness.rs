@@ -197,3 +197,43 @@ async fn control_characters_and_endless_searches_are_refused() {
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn page_sizes_outside_their_bounds_are_refused_not_clamped() {
+    let app = TestApp::spawn().await;
+    for (list, max) in [
+        ("/api/v1/customers", 500),
+        ("/api/v1/leads", 200),
+        ("/api/v1/opportunities", 200),
+        ("/api/v1/orders", 200),
+        ("/api/v1/products", 500),
+        ("/api/v1/duplicates", 200),
+        ("/api/v1/imports", 500),
+        ("/api/v1/access-log", 1000),
+    ] {
+        for (limit, code) in [(0, "below_min"), (max + 1, "above_max")] {
+            let r = app.get(&format!("{list}?limit={limit}"), &app.admin).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{list}?limit={limit}"
+            );
+            let problem = body(r).await;
+            assert_eq!(problem["errors"][0]["field"], "limit", "{list}: {problem}");
+            assert_eq!(problem["errors"][0]["code"], code, "{list}: {problem}");
+        }
+        let r = app.get(&format!("{list}?limit={max}"), &app.admin).await;
+        assert_eq!(r.status(), StatusCode::OK, "{list}?limit={max}");
+    }
+    // The document states the same bounds.
+    let doc = body(app.get("/api/v1/openapi.json", "").await).await;
+    let limit = doc["paths"]["/api/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(limit["schema"]["maximum"], 200);
+    assert_eq!(limit["schema"]["minimum"], 1);
+}
