@@ -122,14 +122,24 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Table, FileError> {
         })?,
     };
     let limits = &options.limits;
-    let opened = match format {
-        Format::Csv | Format::Tsv => text::open(path, &head, format, limits)?,
+    let opened = open_format(path, &head, format, options).map_err(table::lift)?;
+    Table::start(opened, limits)
+}
+
+fn open_format(
+    path: &Path,
+    head: &[u8],
+    format: Format,
+    options: &OpenOptions,
+) -> Result<table::Opened, FileError> {
+    let limits = &options.limits;
+    Ok(match format {
+        Format::Csv | Format::Tsv => text::open(path, head, format, limits)?,
         Format::Xlsx => xlsx::open(path, options.sheet.as_deref(), limits)?,
         Format::Xls | Format::Ods => sheet::open(path, format, options.sheet.as_deref(), limits)?,
-        Format::Vcard => vcard::open(path, &head, limits)?,
-        Format::Jsonl => jsonl::open(path, &head, limits)?,
-    };
-    Table::start(opened, limits)
+        Format::Vcard => vcard::open(path, head, limits)?,
+        Format::Jsonl => jsonl::open(path, head, limits)?,
+    })
 }
 
 fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
