@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod dedupe;
+mod file_limits;
 mod demo;
 mod demo_data;
 mod leads;

@@ -2,6 +2,7 @@
 //! on disk, dry runs, imports run in the background by the same driver as
 //! `kehu import`, and what this server knows of the imports it runs.
 
+pub mod shown;
 pub mod uploads;
 
 use std::collections::{HashMap, HashSet};
@@ -96,6 +97,9 @@ pub struct FileInfo {
     pub mapping: Vec<Option<String>>,
     /// The first rows, a cell per header.
     pub sample: Vec<Vec<String>>,
+    /// Whether headers or sample cells were cut to their first 200
+    /// characters for display.
+    pub cut: bool,
 }
 
 /// Describes a kept upload, reading `sheet` of a workbook.
@@ -109,8 +113,8 @@ pub async fn file_info(
         let table = kehu_io::open(
             &path,
             &OpenOptions {
-                format: None,
                 sheet,
+                ..OpenOptions::default()
             },
         )?;
         let headers = table.headers.clone();
@@ -128,10 +132,16 @@ pub async fn file_info(
     })
     .await
     .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let (headers, info, sample) = read.map_err(file_error)?;
+    let (headers, info, mut sample) = read.map_err(file_error)?;
     let mapping = job::mapping_for(&state.store, &headers, &Mapping::Auto)
         .await
         .map_err(import_error)?;
+    // Every column stays (the mapping needs each), each cell shortened.
+    let mut shown_headers = headers;
+    let mut cut = shown::clip_row(&mut shown_headers, usize::MAX);
+    for row in &mut sample {
+        cut |= shown::clip_row(row, usize::MAX);
+    }
     Ok(FileInfo {
         file_id: upload.id.clone(),
         name: upload.name.clone(),
@@ -140,9 +150,10 @@ pub async fn file_info(
         delimiter: info.delimiter.map(String::from),
         sheets: info.sheets,
         sheet: info.sheet,
-        headers,
+        headers: shown_headers,
         mapping,
         sample,
+        cut,
     })
 }
 
@@ -202,8 +213,8 @@ async fn request_for(
             kehu_io::open(
                 &path,
                 &OpenOptions {
-                    format: None,
                     sheet,
+                    ..OpenOptions::default()
                 },
             )
             .map(|t| t.headers)
@@ -238,19 +249,25 @@ async fn request_for(
     Ok(request)
 }
 
-/// An issue with its reasons in one line of the user's language.
+/// An issue with its reasons in one line of the user's language, its
+/// cells cut to the first 100 columns and 200 characters each.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IssueView {
     #[serde(flatten)]
     pub issue: Issue,
     pub description: String,
+    /// Whether `cells` were cut; the rejected rows download has them all.
+    pub cut: bool,
 }
 
 impl IssueView {
-    pub fn new(issue: Issue, lang: Lang) -> IssueView {
+    pub fn new(mut issue: Issue, lang: Lang) -> IssueView {
+        let description = kehu_io::export::describe(&issue, lang);
+        let cut = shown::clip_row(&mut issue.cells, shown::SHOWN_COLUMNS);
         IssueView {
-            description: kehu_io::export::describe(&issue, lang),
+            description,
             issue,
+            cut,
         }
     }
 }
@@ -293,9 +310,11 @@ pub async fn preview(
     let report = job::run(&state.store, ctx, &request, &mut collect)
         .await
         .map_err(import_error)?;
+    let mut headers = report.headers;
+    shown::clip_row(&mut headers, usize::MAX);
     Ok(Preview {
         counts: report.counts,
-        headers: report.headers,
+        headers,
         mapping: report.mapping,
         issues: collect
             .0
@@ -388,7 +407,7 @@ fn spawn_resume(state: &AppState, ctx: Ctx, id: i64) {
     let jobs = state.jobs.clone();
     jobs.started(id);
     tokio::spawn(async move {
-        let result = job::resume(&store, &ctx, id, &mut ()).await;
+        let result = job::resume(&store, &ctx, id, &kehu_io::Limits::default(), &mut ()).await;
         if let Err(e) = &result {
             tracing::error!(batch = id, error = %e, "a resumed import stopped");
         }
@@ -492,7 +511,9 @@ pub async fn batch_view(
     Ok(view_of(state, batch, lang).await)
 }
 
-pub async fn view_of(state: &AppState, batch: Batch, lang: Lang) -> BatchView {
+pub async fn view_of(state: &AppState, mut batch: Batch, lang: Lang) -> BatchView {
+    // A file's headers come back with every view of its batch: shortened.
+    shown::clip_row(&mut batch.options.headers, usize::MAX);
     let interrupted = interrupted(&state.jobs, &batch);
     let running = batch.status == "running" && !interrupted;
     let estimated_total = if batch.status == "running" {
