@@ -5,9 +5,9 @@
 mod check;
 mod cli;
 mod dedupe;
-mod file_limits;
 mod demo;
 mod demo_data;
+mod file_limits;
 mod leads;
 mod merge;
 mod transfer;

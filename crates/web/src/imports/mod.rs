@@ -119,15 +119,20 @@ pub async fn file_info(
         )?;
         let headers = table.headers.clone();
         let info = table.info.clone();
-        let sample = table
-            .take(SAMPLE_ROWS)
-            .filter_map(Result::ok)
-            .map(|row| {
-                let mut cells = row.cells;
-                cells.resize(headers.len(), String::new());
-                cells
-            })
-            .collect::<Vec<_>>();
+        let mut sample = Vec::with_capacity(SAMPLE_ROWS);
+        for row in table.take(SAMPLE_ROWS) {
+            match row {
+                Ok(row) => {
+                    let mut cells = row.cells;
+                    cells.resize(headers.len(), String::new());
+                    sample.push(cells);
+                }
+                // A row the importer will list as rejected.
+                Err(kehu_io::FileError::BadRow { .. }) => {}
+                // A file past the limits is refused now, not at import.
+                Err(e) => return Err(e),
+            }
+        }
         Ok::<_, kehu_io::FileError>((headers, info, sample))
     })
     .await

@@ -7,6 +7,7 @@ mod auth;
 mod customers;
 mod entry;
 mod imports;
+mod imports_hostile;
 mod leads;
 mod merges;
 mod opportunities;
