@@ -156,8 +156,9 @@ async fn hostile_files_are_refused_within_a_memory_limit_naming_the_limit() {
         assert_eq!(out.status.code(), Some(1), "{file:?}: {stderr}");
         assert!(stderr.contains(message), "{file:?}: {stderr}");
         assert!(took < Duration::from_secs(5), "{file:?} took {took:?}");
+        eprintln!("{file:?}: refused in {took:?}, peak {peak:?} MiB");
         if let Some(peak) = peak {
-            assert!(peak < 100, "{file:?} peaked at {peak} MiB");
+            assert!(peak < 64, "{file:?} peaked at {peak} MiB");
         }
     }
 
