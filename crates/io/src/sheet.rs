@@ -21,6 +21,10 @@ pub(crate) fn open(
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<Opened, FileError> {
+    // XLS is not walked ahead yet: that needs its compound-file container
+    // read and its BIFF records scanned (DIMENSIONS, whose row count
+    // calamine reserves for, and every cell's position, which sizes its
+    // rectangle). Until then an XLS is read as calamine reads it.
     if format == Format::Ods {
         zip_guard::check(path, format, limits)?;
         ods_guard::check(path, limits)?;

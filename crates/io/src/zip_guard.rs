@@ -136,15 +136,15 @@ fn is_held(name: &str, format: Format) -> bool {
     }
 }
 
-/// The number in `name="123"` within `xml`, if it is there and fits.
+/// The number in `name="123"` within `xml`, if it is there; `u64::MAX`
+/// for one too large to hold.
 fn attribute_number(xml: &[u8], name: &[u8]) -> Option<u64> {
     let at = xml.windows(name.len()).position(|w| w == name)? + name.len();
-    let digits = xml[at..].iter().take_while(|b| b.is_ascii_digit());
-    digits
-        .fold(Some(0u64), |n, &d| {
-            n?.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        })
-        .or(Some(u64::MAX))
+    let mut digits = xml[at..].iter().take_while(|b| b.is_ascii_digit());
+    let number = digits.try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    });
+    Some(number.unwrap_or(u64::MAX))
 }
 
 /// How many members the end of the zip directory announces (zip64 too);

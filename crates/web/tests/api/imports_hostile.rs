@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{body, TestApp};
+use crate::helpers::TestApp;
 
 /// Uploads `bytes` as the whole body; the status, the answer and its size.
 async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> (StatusCode, Value, usize) {
