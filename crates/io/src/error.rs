@@ -2,6 +2,7 @@
 
 use std::io;
 
+use crate::limits::Limit;
 use crate::Format;
 
 /// One error type for the crate. Each variant has a stable [`code`] for
@@ -35,6 +36,14 @@ pub enum FileError {
     /// An XLSX sheet holds at most 1,048,576 rows.
     #[error("too many rows for one XLSX sheet (at most {max})")]
     TooManyRows { max: u32 },
+    /// The file goes past one of the [`crate::Limits`] it is read within;
+    /// `row` is the row (or line, or card) where it did, when known.
+    #[error("{}", over_limit_en(*.limit, *.max, *.row))]
+    OverLimit {
+        limit: Limit,
+        max: u64,
+        row: Option<u64>,
+    },
     /// The XLSX writer failed for a reason other than I/O.
     #[error("the XLSX file could not be written: {0}")]
     Write(String),
@@ -66,6 +75,7 @@ impl FileError {
             FileError::EmptyFile => "empty_file",
             FileError::BadRow { .. } => "bad_row",
             FileError::TooManyRows { .. } => "too_many_rows",
+            FileError::OverLimit { limit, .. } => limit.code(),
             FileError::Write(_) => "write_failed",
         }
     }
@@ -94,8 +104,98 @@ impl FileError {
                 format!("第 {number} 行：{}", problem.message_zh())
             }
             FileError::TooManyRows { max } => format!("行数过多，一个 XLSX 工作表最多 {max} 行"),
+            FileError::OverLimit { limit, max, row } => over_limit_zh(*limit, *max, *row),
             FileError::Write(_) => "无法写出 XLSX 文件".to_owned(),
         }
+    }
+}
+
+/// Where a limit was crossed, as the start of an English sentence.
+fn where_en(row: Option<u64>, what: &str) -> String {
+    match row {
+        Some(n) => format!("{what} {n}"),
+        None => format!("A {}", what.to_lowercase()),
+    }
+}
+
+fn where_zh(row: Option<u64>, what: &str) -> String {
+    match row {
+        Some(n) => format!("第 {n} {what}"),
+        None => format!("有一{what}"),
+    }
+}
+
+fn kib(bytes: u64) -> u64 {
+    bytes / 1024
+}
+
+fn mib(bytes: u64) -> u64 {
+    bytes / (1024 * 1024)
+}
+
+fn over_limit_en(limit: Limit, max: u64, row: Option<u64>) -> String {
+    match limit {
+        Limit::Rows => format!(
+            "The file has more than {max} rows, the most kehu reads from one file; split it into several files"
+        ),
+        Limit::Columns => format!(
+            "{} has more than {max} columns, the most kehu reads in a row",
+            where_en(row, "Row")
+        ),
+        Limit::CellBytes => format!(
+            "{} has a cell of more than {} KiB of text, the most kehu reads in a cell",
+            where_en(row, "Row"),
+            kib(max)
+        ),
+        Limit::LineBytes => format!(
+            "{} is longer than {} MiB, the most kehu reads in a line",
+            where_en(row, "Line"),
+            mib(max)
+        ),
+        Limit::Cells => format!(
+            "The sheet spans more than {max} cells (rows × columns), the most kehu reads from an ODS or XLS sheet; save it as XLSX or CSV, or split it"
+        ),
+        Limit::UnpackedBytes => format!(
+            "The workbook unpacks to more than {} MiB, the most kehu unpacks; split it into several files",
+            mib(max)
+        ),
+        Limit::CompressionRatio => format!(
+            "A part of the workbook unpacks to more than {max} times its packed size, which only damaged or malicious files do"
+        ),
+        Limit::Members => format!(
+            "The workbook is an archive of more than {max} parts, which no office program writes"
+        ),
+    }
+}
+
+fn over_limit_zh(limit: Limit, max: u64, row: Option<u64>) -> String {
+    match limit {
+        Limit::Rows => format!("文件超过 {max} 行，这是 kehu 一次最多读取的行数，请拆分成几个文件"),
+        Limit::Columns => format!(
+            "{}超过 {max} 列，这是 kehu 每行最多读取的列数",
+            where_zh(row, "行")
+        ),
+        Limit::CellBytes => format!(
+            "{}有单元格的文字超过 {} KiB，这是 kehu 每个单元格最多读取的长度",
+            where_zh(row, "行"),
+            kib(max)
+        ),
+        Limit::LineBytes => format!(
+            "{}超过 {} MiB，这是 kehu 每行最多读取的长度",
+            where_zh(row, "行"),
+            mib(max)
+        ),
+        Limit::Cells => format!(
+            "工作表超过 {max} 个单元格（行数 × 列数），这是 kehu 从 ODS 或 XLS 工作表最多读取的数量；请另存为 XLSX 或 CSV，或拆分文件"
+        ),
+        Limit::UnpackedBytes => format!(
+            "工作簿解压后超过 {} MiB，这是 kehu 最多解压的大小，请拆分成几个文件",
+            mib(max)
+        ),
+        Limit::CompressionRatio => format!(
+            "工作簿中有部分解压后超过压缩大小的 {max} 倍，只有损坏或恶意的文件才会这样"
+        ),
+        Limit::Members => format!("工作簿压缩包中的部件超过 {max} 个，办公软件不会写出这样的文件"),
     }
 }
 
@@ -135,6 +235,16 @@ mod tests {
             },
             FileError::TooManyRows { max: 1_048_576 },
             FileError::Write("x".into()),
+            FileError::OverLimit {
+                limit: Limit::Columns,
+                max: 1024,
+                row: Some(2),
+            },
+            FileError::OverLimit {
+                limit: Limit::CompressionRatio,
+                max: 100,
+                row: None,
+            },
         ];
         for e in &errors {
             assert!(!e.code().is_empty());
@@ -147,6 +257,15 @@ mod tests {
         assert_eq!(
             errors[5].message(true),
             "第 7 行：字段“vip”未出现在前 1000 行中，没有对应的列"
+        );
+        assert_eq!(errors[8].code(), "too_many_columns");
+        assert_eq!(
+            errors[8].message(false),
+            "Row 2 has more than 1024 columns, the most kehu reads in a row"
+        );
+        assert_eq!(
+            errors[8].message(true),
+            "第 2 行超过 1024 列，这是 kehu 每行最多读取的列数"
         );
     }
 }

@@ -64,6 +64,8 @@ pub struct Request {
     /// The file's SHA-256, when the caller knows it already (an upload is
     /// named by it); computed otherwise.
     pub sha256: Option<String>,
+    /// How big a file is read.
+    pub limits: crate::Limits,
 }
 
 impl Request {
@@ -81,6 +83,7 @@ impl Request {
             mapping: Mapping::Auto,
             dry_run: false,
             sha256: None,
+            limits: crate::Limits::default(),
         }
     }
 }
@@ -278,12 +281,14 @@ pub async fn run(
     if !request.dry_run {
         if let Some(batch) = store.resumable_import(&ctx.actor, &sha).await? {
             let batch = store.claim_import(&ctx.actor, batch.id).await?;
-            return continue_batch(store, ctx, &request.path, batch, observer).await;
+            return continue_batch(store, ctx, &request.path, batch, &request.limits, observer)
+                .await;
         }
     }
     let open_options = OpenOptions {
         format: request.format,
         sheet: request.sheet.clone(),
+        limits: request.limits,
     };
     let table = open(&request.path, &open_options)?;
     let headers = table.headers.clone();
@@ -356,11 +361,12 @@ pub async fn run(
 }
 
 /// Resumes an unfinished batch by id, reading its file from where the
-/// batch keeps it.
+/// batch keeps it, within `limits`.
 pub async fn resume(
     store: &Store,
     ctx: &Ctx,
     batch_id: i64,
+    limits: &crate::Limits,
     observer: &mut impl Observer,
 ) -> Result<Report, ImportError> {
     let batch = store.claim_import(&ctx.actor, batch_id).await?;
@@ -369,7 +375,7 @@ pub async fn resume(
         .clone()
         .map(PathBuf::from)
         .ok_or(kehu_store::Error::Conflict("batch_without_file"))?;
-    continue_batch(store, ctx, &path, batch, observer).await
+    continue_batch(store, ctx, &path, batch, limits, observer).await
 }
 
 async fn continue_batch(
@@ -377,6 +383,7 @@ async fn continue_batch(
     ctx: &Ctx,
     path: &Path,
     mut batch: Batch,
+    limits: &crate::Limits,
     observer: &mut impl Observer,
 ) -> Result<Report, ImportError> {
     let options = batch.options.clone();
@@ -385,6 +392,7 @@ async fn continue_batch(
         &OpenOptions {
             format: None,
             sheet: options.sheet.clone(),
+            limits: *limits,
         },
     )?;
     if table.headers != options.headers {

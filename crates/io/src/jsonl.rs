@@ -1,8 +1,10 @@
 //! JSON Lines: one JSON object a line, its keys the columns.
 //!
-//! The columns are the keys of the first 1000 non-blank lines, in order of
-//! first appearance (nested objects flattened to "key.sub"); those lines
-//! are held while the columns are gathered, and the rest stream. A later
+//! The columns are the keys of the first 1000 non-blank lines (or of the
+//! lines in the first 4 MiB, if fewer), in order of first appearance
+//! (nested objects flattened to "key.sub"); those lines are held while the
+//! columns are gathered, and the rest stream. A line longer than the
+//! limits allow, or with more keys than columns may be read, ends the file. A later
 //! line with a filled value under a key not among the columns is refused
 //! as a whole ([`RowProblem::UnknownKey`]) rather than imported without
 //! that value; so is a line that is not a JSON object. Either way the
@@ -15,34 +17,50 @@ use std::path::Path;
 
 use crate::encoding::{sniff_file, DecodeReader};
 use crate::json_order::Json;
+use crate::limits::{Limit, RunGuard};
 use crate::table::{Opened, RawRow, RowSource};
-use crate::{FileError, Format, RowProblem, TableInfo};
+use crate::{FileError, Format, Limits, RowProblem, TableInfo};
 
 /// How many lines decide the columns.
 const HEADER_LINES: usize = 1000;
+
+/// How much text the lines held to decide the columns may hold: parsed
+/// into fields, text takes several times its size.
+const HEADER_BYTES: usize = 4 * 1024 * 1024;
 
 type Fields = Vec<(String, String)>;
 
 /// A non-blank line: its number, and its fields or why it has none.
 type Parsed = (u64, Result<Fields, RowProblem>);
 
-pub(crate) fn open(path: &Path, head: &[u8]) -> Result<Opened, FileError> {
+pub(crate) fn open(path: &Path, head: &[u8], limits: &Limits) -> Result<Opened, FileError> {
     let encoding = sniff_file(path, head)?;
+    let file = RunGuard::lines(File::open(path)?, limits.max_line_bytes);
     let mut rows = JsonlRows {
-        lines: BufReader::new(DecodeReader::new(File::open(path)?, encoding)),
+        lines: BufReader::new(DecodeReader::new(file, encoding)),
         line: String::new(),
         number: 0,
         held: VecDeque::new(),
         columns: HashMap::new(),
+        limits: *limits,
     };
     let mut headers = Vec::new();
-    while rows.held.len() < HEADER_LINES {
+    let mut held_bytes = 0;
+    while rows.held.len() < HEADER_LINES && held_bytes < HEADER_BYTES {
         let Some(parsed) = rows.next_parsed()? else {
             break;
         };
+        held_bytes += rows.line.len();
         if let Ok(fields) = &parsed.1 {
             for (key, _) in fields {
                 if !rows.columns.contains_key(key) {
+                    if headers.len() == limits.max_columns {
+                        return Err(FileError::OverLimit {
+                            limit: Limit::Columns,
+                            max: limits.max_columns as u64,
+                            row: Some(parsed.0),
+                        });
+                    }
                     rows.columns.insert(key.clone(), headers.len());
                     headers.push(key.clone());
                 }
@@ -67,11 +85,12 @@ pub(crate) fn open(path: &Path, head: &[u8]) -> Result<Opened, FileError> {
 }
 
 struct JsonlRows {
-    lines: BufReader<DecodeReader<File>>,
+    lines: BufReader<DecodeReader<RunGuard<File>>>,
     line: String,
     number: u64,
     held: VecDeque<Parsed>,
     columns: HashMap<String, usize>,
+    limits: Limits,
 }
 
 impl JsonlRows {
@@ -85,7 +104,19 @@ impl JsonlRows {
             self.number += 1;
             let text = self.line.trim();
             if !text.is_empty() {
-                return Ok(Some((self.number, parse_line(text))));
+                let parsed = parse_line(text);
+                if let Ok(fields) = &parsed {
+                    // Wider than the columns may be: the row could never
+                    // be read, and held it would cost memory.
+                    if fields.len() > self.limits.max_columns {
+                        return Err(FileError::OverLimit {
+                            limit: Limit::Columns,
+                            max: self.limits.max_columns as u64,
+                            row: Some(self.number),
+                        });
+                    }
+                }
+                return Ok(Some((self.number, parsed)));
             }
         }
     }

@@ -6,8 +6,10 @@
 //! so the importer needs to know about none of them. Exports are written by
 //! [`CsvWriter`] and [`XlsxWriter`].
 //!
-//! Text files are streamed in constant memory. Spreadsheets are read whole
-//! by calamine, which a sheet's row limit keeps bounded.
+//! Text files and XLSX sheets are streamed in constant memory; ODS and XLS
+//! sheets are read whole by calamine. Every reader works within
+//! [`Limits`], checked before anything is allocated for what a file
+//! claims, so a hostile file is refused rather than read.
 //!
 //! The formats know no database and no domain rules: cells are text as the
 //! user sees it. [`import`] and [`export`] move such tables into and out of
@@ -21,7 +23,9 @@ pub mod import;
 mod json_order;
 mod jsonl;
 pub mod leads;
+mod limits;
 mod neutral;
+mod ods_guard;
 pub mod quality_report;
 mod sheet;
 mod table;
@@ -29,12 +33,15 @@ mod text;
 mod vcard;
 mod write_csv;
 mod write_xlsx;
+mod xlsx;
+mod zip_guard;
 
 use std::io::Read;
 use std::path::Path;
 
 pub use detect::detect_format;
 pub use error::{FileError, RowProblem};
+pub use limits::{Limit, Limits};
 pub use neutral::{neutralise, unneutralise};
 pub use table::{Row, Table, TableInfo};
 pub use vcard::VCARD_HEADERS;
@@ -91,6 +98,8 @@ pub struct OpenOptions {
     pub format: Option<Format>,
     /// The sheet of a workbook to read; the first sheet when `None`.
     pub sheet: Option<String>,
+    /// How big a file is read; beyond, it is refused.
+    pub limits: Limits,
 }
 
 /// How much of a file is looked at to detect its format and delimiter.
@@ -112,15 +121,25 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Table, FileError> {
             FileError::UnknownFormat(ext.map_or_else(String::new, |e| e.to_string_lossy().into()))
         })?,
     };
-    let opened = match format {
-        Format::Csv | Format::Tsv => text::open(path, &head, format)?,
-        Format::Xlsx | Format::Xls | Format::Ods => {
-            sheet::open(path, format, options.sheet.as_deref())?
-        }
-        Format::Vcard => vcard::open(path, &head)?,
-        Format::Jsonl => jsonl::open(path, &head)?,
-    };
-    Table::start(opened)
+    let limits = &options.limits;
+    let opened = open_format(path, &head, format, options).map_err(table::lift)?;
+    Table::start(opened, limits)
+}
+
+fn open_format(
+    path: &Path,
+    head: &[u8],
+    format: Format,
+    options: &OpenOptions,
+) -> Result<table::Opened, FileError> {
+    let limits = &options.limits;
+    Ok(match format {
+        Format::Csv | Format::Tsv => text::open(path, head, format, limits)?,
+        Format::Xlsx => xlsx::open(path, options.sheet.as_deref(), limits)?,
+        Format::Xls | Format::Ods => sheet::open(path, format, options.sheet.as_deref(), limits)?,
+        Format::Vcard => vcard::open(path, head, limits)?,
+        Format::Jsonl => jsonl::open(path, head, limits)?,
+    })
 }
 
 fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {

@@ -1,18 +1,34 @@
-//! Workbooks (XLSX, XLS, ODS) through calamine, with every cell turned into
-//! the text the user saw in Excel, not the number Excel stored.
+//! Workbooks read whole through calamine (XLS, ODS), with every cell turned
+//! into the text the user saw in Excel, not the number Excel stored. XLSX
+//! is streamed instead (`xlsx.rs`), sharing the cell text written here.
 //!
-//! XLS goes through the same calamine path as XLSX and ODS; the tests
-//! cannot build an XLS file (nothing here writes the format), so it is
-//! covered only by calamine's own tests.
+//! calamine builds a sheet's whole rectangle in memory, so an ODS file is
+//! first walked by `ods_guard` to learn how big that rectangle will be.
+//! XLS has no such walk (see `open`); the tests cannot build an XLS file
+//! (nothing here writes the format), so it is covered only by calamine's
+//! own tests.
 
 use std::path::Path;
 
 use calamine::{open_workbook, Data, ExcelDateTime, Range, Reader, Sheets};
 
 use crate::table::{Opened, RawRow, RowSource};
-use crate::{FileError, Format, TableInfo};
+use crate::{ods_guard, zip_guard, FileError, Format, Limits, TableInfo};
 
-pub(crate) fn open(path: &Path, format: Format, sheet: Option<&str>) -> Result<Opened, FileError> {
+pub(crate) fn open(
+    path: &Path,
+    format: Format,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<Opened, FileError> {
+    // XLS is not walked ahead yet: that needs its compound-file container
+    // read and its BIFF records scanned (DIMENSIONS, whose row count
+    // calamine reserves for, and every cell's position, which sizes its
+    // rectangle). Until then an XLS is read as calamine reads it.
+    if format == Format::Ods {
+        zip_guard::check(path, format, limits)?;
+        ods_guard::check(path, limits)?;
+    }
     let corrupt = |e: calamine::Error| match e {
         calamine::Error::Io(e) => FileError::Io(e),
         other => FileError::Corrupt {
@@ -21,31 +37,13 @@ pub(crate) fn open(path: &Path, format: Format, sheet: Option<&str>) -> Result<O
         },
     };
     let mut workbook: Sheets<_> = match format {
-        Format::Xls => {
-            Sheets::Xls(open_workbook(path).map_err(|e| corrupt(calamine::Error::Xls(e)))?)
-        }
         Format::Ods => {
             Sheets::Ods(open_workbook(path).map_err(|e| corrupt(calamine::Error::Ods(e)))?)
         }
-        _ => Sheets::Xlsx(open_workbook(path).map_err(|e| corrupt(calamine::Error::Xlsx(e)))?),
+        _ => Sheets::Xls(open_workbook(path).map_err(|e| corrupt(calamine::Error::Xls(e)))?),
     };
     let sheets = workbook.sheet_names();
-    let name = match sheet {
-        None => sheets.first().cloned().ok_or(FileError::EmptyFile)?,
-        Some(wanted) => sheets
-            .iter()
-            .find(|s| s.as_str() == wanted)
-            .or_else(|| {
-                sheets
-                    .iter()
-                    .find(|s| s.trim().eq_ignore_ascii_case(wanted.trim()))
-            })
-            .cloned()
-            .ok_or_else(|| FileError::NoSuchSheet {
-                sheet: wanted.to_owned(),
-                available: sheets.clone(),
-            })?,
-    };
+    let name = choose_sheet(&sheets, sheet)?;
     let range = workbook.worksheet_range(&name).map_err(corrupt)?;
     Ok(Opened {
         source: Box::new(SheetRows { range, next: 0 }),
@@ -58,6 +56,27 @@ pub(crate) fn open(path: &Path, format: Format, sheet: Option<&str>) -> Result<O
         },
         headers: None,
     })
+}
+
+/// The sheet asked for (by its exact name, else ignoring case and spaces
+/// around it), or the first.
+pub(crate) fn choose_sheet(sheets: &[String], wanted: Option<&str>) -> Result<String, FileError> {
+    match wanted {
+        None => sheets.first().cloned().ok_or(FileError::EmptyFile),
+        Some(wanted) => sheets
+            .iter()
+            .find(|s| s.as_str() == wanted)
+            .or_else(|| {
+                sheets
+                    .iter()
+                    .find(|s| s.trim().eq_ignore_ascii_case(wanted.trim()))
+            })
+            .cloned()
+            .ok_or_else(|| FileError::NoSuchSheet {
+                sheet: wanted.to_owned(),
+                available: sheets.to_vec(),
+            }),
+    }
 }
 
 struct SheetRows {
@@ -86,7 +105,7 @@ impl RowSource for SheetRows {
 
 /// A cell as text. Numbers are written out in full: a mobile stored as the
 /// number 13812345678 must come back as those digits, never "1.38E+10".
-fn cell_text(cell: &Data) -> String {
+pub(crate) fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number_text(*f),

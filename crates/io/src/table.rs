@@ -3,7 +3,8 @@
 //! skipped, cells lined up under the headers, apostrophes of neutralised
 //! cells dropped) live here once.
 
-use crate::{unneutralise, FileError, Format};
+use crate::limits::{Crossed, Limit};
+use crate::{unneutralise, FileError, Format, Limits};
 
 /// What was found out about a file while opening it.
 #[derive(Clone, Debug)]
@@ -64,10 +65,13 @@ pub struct Table {
     pub info: TableInfo,
     source: Box<dyn RowSource>,
     done: bool,
+    limits: Limits,
+    /// Rows with data handed out so far, held to `limits.max_rows`.
+    rows: u64,
 }
 
 impl Table {
-    pub(crate) fn start(opened: Opened) -> Result<Table, FileError> {
+    pub(crate) fn start(opened: Opened, limits: &Limits) -> Result<Table, FileError> {
         let Opened {
             mut source,
             info,
@@ -75,13 +79,18 @@ impl Table {
         } = opened;
         let headers = match headers {
             Some(headers) => headers,
-            None => first_non_empty(source.as_mut())?,
+            None => first_non_empty(source.as_mut()).map_err(lift)?,
         };
+        // Headers are a row like any other; a hostile one is refused here
+        // before it is cleaned, guessed at and shown.
+        check_row(&headers, limits, None)?;
         Ok(Table {
             headers: clean_headers(headers),
             info,
             source,
             done: false,
+            limits: *limits,
+            rows: 0,
         })
     }
 
@@ -94,10 +103,23 @@ impl Table {
                 None => self.done = true,
                 Some(Err(e)) => {
                     self.done = !matches!(e, FileError::BadRow { .. });
-                    return Some(Err(e));
+                    return Some(Err(lift(e)));
                 }
                 Some(Ok(raw)) => {
+                    if let Err(e) = check_row(&raw.cells, &self.limits, Some(raw.number)) {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
                     if let Some(row) = self.shape(raw) {
+                        self.rows += 1;
+                        if self.rows > self.limits.max_rows {
+                            self.done = true;
+                            return Some(Err(FileError::OverLimit {
+                                limit: Limit::Rows,
+                                max: self.limits.max_rows,
+                                row: Some(row.number),
+                            }));
+                        }
                         return Some(Ok(row));
                     }
                 }
@@ -134,6 +156,43 @@ impl Iterator for Table {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_row()
+    }
+}
+
+/// The last line of defence for every format: a row wider or with longer
+/// cells than the limits is refused, whatever the reader let through.
+/// Empty cells past the last filled one are formatting, not columns.
+fn check_row(cells: &[String], limits: &Limits, row: Option<u64>) -> Result<(), FileError> {
+    let over = |limit: Limit| FileError::OverLimit {
+        limit,
+        max: limit.of(limits),
+        row,
+    };
+    let width = cells
+        .iter()
+        .rposition(|c| !c.is_empty())
+        .map_or(0, |i| i + 1);
+    if width > limits.max_columns {
+        return Err(over(Limit::Columns));
+    }
+    if cells.iter().any(|c| c.len() > limits.max_cell_bytes) {
+        return Err(over(Limit::CellBytes));
+    }
+    Ok(())
+}
+
+/// A limit crossed inside a reader that could only say so as an I/O error.
+pub(crate) fn lift(e: FileError) -> FileError {
+    match e {
+        FileError::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref::<Crossed>()) {
+            Some(crossed) => FileError::OverLimit {
+                limit: crossed.limit,
+                max: crossed.max,
+                row: None,
+            },
+            None => FileError::Io(io),
+        },
+        e => e,
     }
 }
 
@@ -195,17 +254,20 @@ mod tests {
                 })
             })
             .collect::<Vec<_>>();
-        Table::start(Opened {
-            source: Box::new(Rows(rows.into_iter())),
-            info: TableInfo {
-                format: Format::Csv,
-                encoding: None,
-                delimiter: None,
-                sheets: vec![],
-                sheet: None,
+        Table::start(
+            Opened {
+                source: Box::new(Rows(rows.into_iter())),
+                info: TableInfo {
+                    format: Format::Csv,
+                    encoding: None,
+                    delimiter: None,
+                    sheets: vec![],
+                    sheet: None,
+                },
+                headers: None,
             },
-            headers: None,
-        })
+            &Limits::default(),
+        )
     }
 
     #[test]

@@ -1,30 +1,46 @@
 //! CSV and TSV: the encoding found, the delimiter sniffed, then the records
-//! streamed through the csv crate.
+//! streamed field by field through csv-core.
+//!
+//! csv-core rather than the csv crate's records: a record is a list of
+//! every field it holds, so one line of a million commas (or one quoted
+//! field of a gigabyte) would be read whole before it could be measured.
+//! Field by field, a cell is written into a buffer no larger than the
+//! longest cell allowed, and columns past the limit are never kept.
 
 use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use csv_core::ReadFieldResult;
+
 use crate::encoding::{decode_sample, sniff_file, DecodeReader};
+use crate::limits::Limit;
 use crate::table::{Opened, RawRow, RowSource};
-use crate::{FileError, Format, TableInfo};
+use crate::{FileError, Format, Limits, TableInfo};
 
 const CANDIDATES: [char; 4] = [',', '\t', ';', '|'];
 
-pub(crate) fn open(path: &Path, head: &[u8], format: Format) -> Result<Opened, FileError> {
+pub(crate) fn open(
+    path: &Path,
+    head: &[u8],
+    format: Format,
+    limits: &Limits,
+) -> Result<Opened, FileError> {
     let encoding = sniff_file(path, head)?;
     let sample = decode_sample(encoding, head);
     let truncated = head.len() >= crate::HEAD_LEN;
     let delimiter = choose_delimiter(&sample, truncated, format == Format::Tsv);
-    let reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
+    let parser = csv_core::ReaderBuilder::new()
         .delimiter(delimiter as u8)
-        .from_reader(DecodeReader::new(File::open(path)?, encoding));
+        .build();
     Ok(Opened {
         source: Box::new(CsvRows {
-            reader,
-            record: csv::StringRecord::new(),
+            input: BufReader::new(DecodeReader::new(File::open(path)?, encoding)),
+            parser,
+            field: vec![0; limits.max_cell_bytes.saturating_add(1)],
             number: 0,
+            limits: *limits,
+            done: false,
         }),
         info: TableInfo {
             format,
@@ -38,29 +54,82 @@ pub(crate) fn open(path: &Path, head: &[u8], format: Format) -> Result<Opened, F
 }
 
 struct CsvRows {
-    reader: csv::Reader<DecodeReader<File>>,
-    record: csv::StringRecord,
+    input: BufReader<DecodeReader<File>>,
+    parser: csv_core::Reader,
+    /// One cell's bytes; one byte longer than a cell may be, to notice.
+    field: Vec<u8>,
     number: u64,
+    limits: Limits,
+    done: bool,
+}
+
+impl CsvRows {
+    fn over(&self, limit: Limit) -> FileError {
+        FileError::OverLimit {
+            limit,
+            max: limit.of(&self.limits),
+            row: Some(self.number + 1),
+        }
+    }
+
+    /// The next record, or `None` at the end of the file.
+    fn record(&mut self) -> Result<Option<Vec<String>>, FileError> {
+        let mut cells = Vec::new();
+        // Empty fields past the column limit are counted, not kept: a
+        // filled one after them is what makes the row too wide.
+        let mut skipped_empty = false;
+        let mut len = 0;
+        loop {
+            let input = self.input.fill_buf()?;
+            let (result, read, written) = self.parser.read_field(input, &mut self.field[len..]);
+            self.input.consume(read);
+            len += written;
+            match result {
+                ReadFieldResult::InputEmpty => {}
+                ReadFieldResult::OutputFull => return Err(self.over(Limit::CellBytes)),
+                ReadFieldResult::Field { record_end } => {
+                    if len > self.limits.max_cell_bytes {
+                        return Err(self.over(Limit::CellBytes));
+                    }
+                    if cells.len() < self.limits.max_columns && !skipped_empty {
+                        cells.push(String::from_utf8_lossy(&self.field[..len]).into_owned());
+                    } else if len == 0 {
+                        skipped_empty = true;
+                    } else {
+                        return Err(self.over(Limit::Columns));
+                    }
+                    len = 0;
+                    if record_end {
+                        return Ok(Some(cells));
+                    }
+                }
+                ReadFieldResult::End => return Ok(None),
+            }
+        }
+    }
 }
 
 impl RowSource for CsvRows {
     fn next_raw(&mut self) -> Option<Result<RawRow, FileError>> {
-        match self.reader.read_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => {
+        if self.done {
+            return None;
+        }
+        match self.record() {
+            Ok(Some(cells)) => {
                 self.number += 1;
                 Some(Ok(RawRow {
                     number: self.number,
-                    cells: self.record.iter().map(str::to_owned).collect(),
+                    cells,
                 }))
             }
-            Err(e) => Some(Err(match e.into_kind() {
-                csv::ErrorKind::Io(e) => FileError::Io(e),
-                other => FileError::Corrupt {
-                    format: Format::Csv,
-                    detail: format!("{other:?}"),
-                },
-            })),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
         }
     }
 }

@@ -26,7 +26,9 @@ pub const VCARD_HEADERS: [&str; 9] = [
     "name", "mobile", "phone", "email", "company", "title", "address", "website", "notes",
 ];
 
-pub(crate) fn open(path: &Path, head: &[u8]) -> Result<Opened, FileError> {
+/// vCard lines are bounded by the unfolding itself (`lines.rs`), its columns
+/// fixed, its rows counted by the table; `_limits` is taken for symmetry.
+pub(crate) fn open(path: &Path, head: &[u8], _limits: &crate::Limits) -> Result<Opened, FileError> {
     let file = File::open(path)?;
     let utf16 = if head.starts_with(b"\xFF\xFE") {
         Some(TextEncoding {

@@ -89,6 +89,7 @@ fn a_jsonl_file_with_only_blank_lines_is_empty() {
     let options = OpenOptions {
         format: Some(Format::Jsonl),
         sheet: None,
+        ..OpenOptions::default()
     };
     let e = open(&dir.file("blank.jsonl", "\n \n"), &options)
         .err()

@@ -164,7 +164,10 @@ proptest! {
         let dir = Dir::new();
         let bytes = [prefix, &body].concat();
         let path = dir.file(name, &bytes);
-        let options = OpenOptions { format: forced, sheet: None };
+        let options = OpenOptions {
+            format: forced,
+            ..OpenOptions::default()
+        };
         if let Ok(table) = open(&path, &options) {
             let headers = table.headers.len();
             for row in table.take(10_000).flatten() {

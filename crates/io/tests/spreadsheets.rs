@@ -96,6 +96,7 @@ fn a_sheet_is_chosen_by_name() {
     let options = OpenOptions {
         format: None,
         sheet: Some("联系人".into()),
+        ..OpenOptions::default()
     };
     let t = open(&path, &options).unwrap();
     assert_eq!(t.info.sheet.as_deref(), Some("联系人"));
@@ -110,6 +111,7 @@ fn an_unknown_sheet_lists_the_sheets_there_are() {
     let options = OpenOptions {
         format: None,
         sheet: Some("Sheet9".into()),
+        ..OpenOptions::default()
     };
     let Err(e) = open(&path, &options) else {
         panic!("Sheet9 does not exist")

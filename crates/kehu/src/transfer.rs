@@ -19,6 +19,7 @@ use kehu_store::Store;
 use serde_json::json;
 
 use crate::cli::Database;
+use crate::file_limits::FileLimits;
 
 /// Who a command acts as, and in which language it speaks.
 #[derive(Args, Debug, Clone)]
@@ -131,6 +132,8 @@ pub struct ImportFlags {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub limits: FileLimits,
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,6 +165,8 @@ pub enum ImportAction {
         json: bool,
         #[arg(long)]
         quiet: bool,
+        #[command(flatten)]
+        limits: FileLimits,
     },
     /// The latest imports and batch updates.
     List {
@@ -227,12 +232,13 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
                 errors,
                 json,
                 quiet,
+                limits,
             }),
             _,
         ) => {
             let (store, ctx, lang) = acting.open(&db, ChangeSource::Import).await?;
             let mut out = Output::new(errors.as_deref(), lang, json || quiet)?;
-            let report = job::resume(&store, &ctx, batch, &mut out)
+            let report = job::resume(&store, &ctx, batch, &limits.limits(), &mut out)
                 .await
                 .map_err(|e| anyhow!(e.message(lang)))?;
             out.finish(&report, false, json, lang)
@@ -298,6 +304,7 @@ async fn import_file(file: PathBuf, a: ImportFlags) -> anyhow::Result<()> {
     request.format = format;
     request.sheet = a.sheet.clone();
     request.dry_run = a.dry_run;
+    request.limits = a.limits.limits();
     if a.update {
         request.kind = BatchKind::Update;
         request.policy = if policy == Policy::Fill {

@@ -2,6 +2,7 @@
 //! on disk, dry runs, imports run in the background by the same driver as
 //! `kehu import`, and what this server knows of the imports it runs.
 
+pub mod shown;
 pub mod uploads;
 
 use std::collections::{HashMap, HashSet};
@@ -96,6 +97,9 @@ pub struct FileInfo {
     pub mapping: Vec<Option<String>>,
     /// The first rows, a cell per header.
     pub sample: Vec<Vec<String>>,
+    /// Whether headers or sample cells were cut to their first 200
+    /// characters for display.
+    pub cut: bool,
 }
 
 /// Describes a kept upload, reading `sheet` of a workbook.
@@ -109,29 +113,40 @@ pub async fn file_info(
         let table = kehu_io::open(
             &path,
             &OpenOptions {
-                format: None,
                 sheet,
+                ..OpenOptions::default()
             },
         )?;
         let headers = table.headers.clone();
         let info = table.info.clone();
-        let sample = table
-            .take(SAMPLE_ROWS)
-            .filter_map(Result::ok)
-            .map(|row| {
-                let mut cells = row.cells;
-                cells.resize(headers.len(), String::new());
-                cells
-            })
-            .collect::<Vec<_>>();
+        let mut sample = Vec::with_capacity(SAMPLE_ROWS);
+        for row in table.take(SAMPLE_ROWS) {
+            match row {
+                Ok(row) => {
+                    let mut cells = row.cells;
+                    cells.resize(headers.len(), String::new());
+                    sample.push(cells);
+                }
+                // A row the importer will list as rejected.
+                Err(kehu_io::FileError::BadRow { .. }) => {}
+                // A file past the limits is refused now, not at import.
+                Err(e) => return Err(e),
+            }
+        }
         Ok::<_, kehu_io::FileError>((headers, info, sample))
     })
     .await
     .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let (headers, info, sample) = read.map_err(file_error)?;
+    let (headers, info, mut sample) = read.map_err(file_error)?;
     let mapping = job::mapping_for(&state.store, &headers, &Mapping::Auto)
         .await
         .map_err(import_error)?;
+    // Every column stays (the mapping needs each), each cell shortened.
+    let mut shown_headers = headers;
+    let mut cut = shown::clip_row(&mut shown_headers, usize::MAX);
+    for row in &mut sample {
+        cut |= shown::clip_row(row, usize::MAX);
+    }
     Ok(FileInfo {
         file_id: upload.id.clone(),
         name: upload.name.clone(),
@@ -140,9 +155,10 @@ pub async fn file_info(
         delimiter: info.delimiter.map(String::from),
         sheets: info.sheets,
         sheet: info.sheet,
-        headers,
+        headers: shown_headers,
         mapping,
         sample,
+        cut,
     })
 }
 
@@ -202,8 +218,8 @@ async fn request_for(
             kehu_io::open(
                 &path,
                 &OpenOptions {
-                    format: None,
                     sheet,
+                    ..OpenOptions::default()
                 },
             )
             .map(|t| t.headers)
@@ -239,19 +255,25 @@ async fn request_for(
     Ok(request)
 }
 
-/// An issue with its reasons in one line of the user's language.
+/// An issue with its reasons in one line of the user's language, its
+/// cells cut to the first 100 columns and 200 characters each.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IssueView {
     #[serde(flatten)]
     pub issue: Issue,
     pub description: String,
+    /// Whether `cells` were cut; the rejected rows download has them all.
+    pub cut: bool,
 }
 
 impl IssueView {
-    pub fn new(issue: Issue, lang: Lang) -> IssueView {
+    pub fn new(mut issue: Issue, lang: Lang) -> IssueView {
+        let description = kehu_io::export::describe(&issue, lang);
+        let cut = shown::clip_row(&mut issue.cells, shown::SHOWN_COLUMNS);
         IssueView {
-            description: kehu_io::export::describe(&issue, lang),
+            description,
             issue,
+            cut,
         }
     }
 }
@@ -294,9 +316,11 @@ pub async fn preview(
     let report = job::run(&state.store, ctx, &request, &mut collect)
         .await
         .map_err(import_error)?;
+    let mut headers = report.headers;
+    shown::clip_row(&mut headers, usize::MAX);
     Ok(Preview {
         counts: report.counts,
-        headers: report.headers,
+        headers,
         mapping: report.mapping,
         issues: collect
             .0
@@ -389,7 +413,7 @@ fn spawn_resume(state: &AppState, ctx: Ctx, id: i64) {
     let jobs = state.jobs.clone();
     jobs.started(id);
     tokio::spawn(async move {
-        let result = job::resume(&store, &ctx, id, &mut ()).await;
+        let result = job::resume(&store, &ctx, id, &kehu_io::Limits::default(), &mut ()).await;
         if let Err(e) = &result {
             tracing::error!(batch = id, error = %e, "a resumed import stopped");
         }
@@ -494,7 +518,9 @@ pub async fn batch_view(
     Ok(view_of(state, batch, lang).await)
 }
 
-pub async fn view_of(state: &AppState, batch: Batch, lang: Lang) -> BatchView {
+pub async fn view_of(state: &AppState, mut batch: Batch, lang: Lang) -> BatchView {
+    // A file's headers come back with every view of its batch: shortened.
+    shown::clip_row(&mut batch.options.headers, usize::MAX);
     let interrupted = interrupted(&state.jobs, &batch);
     let running = batch.status == "running" && !interrupted;
     let estimated_total = if batch.status == "running" {

@@ -9,6 +9,7 @@ mod customers;
 mod entry;
 mod https;
 mod imports;
+mod imports_hostile;
 mod leads;
 mod merges;
 mod opportunities;

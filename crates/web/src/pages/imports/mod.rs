@@ -103,15 +103,26 @@ fn issue_rows(t: T, issues: &[Issue]) -> Vec<IssueRow> {
             reasons: kehu_io::export::reasons(i, t.0).join("; "),
             customer: i.match_customer_id,
             match_row: i.match_row,
-            cells: i
-                .cells
-                .iter()
-                .filter(|c| !c.trim().is_empty())
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(" · "),
+            cells: shown_cells(&i.cells),
         })
         .collect()
+}
+
+/// A row's filled cells as one line, cut as every screen cuts rows.
+fn shown_cells(cells: &[String]) -> String {
+    use crate::imports::shown::{clip_row, SHOWN_COLUMNS};
+    let mut filled: Vec<String> = cells
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .take(SHOWN_COLUMNS + 1)
+        .cloned()
+        .collect();
+    let cut = clip_row(&mut filled, SHOWN_COLUMNS);
+    let mut line = filled.join(" · ");
+    if cut {
+        line.push_str(" …");
+    }
+    line
 }
 
 /// The label of a field a reason names (`mobile`, `custom.level`).
