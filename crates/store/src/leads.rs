@@ -485,10 +485,13 @@ impl Store {
             .await?;
         if taken == 0 {
             // Someone was quicker, or there is no such record in the pool.
+            // A record the actor may not see answers as a missing one: a
+            // conflict would tell that the id exists and is someone's.
             let exists: Option<(i64,)> = tx
                 .optional(
                     q(format!(
-                        "SELECT id FROM {table} WHERE id = $1 AND deleted_at IS NULL"
+                        "SELECT t.id FROM {table} t WHERE t.id = $1 AND t.deleted_at IS NULL AND {}",
+                        visible(ctx.actor.scope(), "t")
                     ))
                     .bind(id),
                 )
