@@ -401,9 +401,13 @@ pub(crate) fn probe_of(body: &Map<String, Value>) -> DuplicateProbe {
 
 #[utoipa::path(post, path = "/api/v1/customers/check", tag = "customers",
     request_body(content = Object, description = "The body `POST /customers` takes, plus the `id` of the record being edited"),
-    responses((status = 200, body = EntryCheck)))]
+    responses((status = 200, body = EntryCheck), (status = 403, description = "Viewers do not enter records"),
+        (status = 429, description = "`lookup_limit`: the body's mobile or email is a whole-value lookup beyond the administrator's limits")))]
 /// Live validation while a customer is typed in: the field errors creating
-/// it would give, and the records it may duplicate. Nothing is written.
+/// it would give, and the records it may duplicate (records the caller may
+/// not see are one hit, without id, name or owner). Nothing is written. A
+/// mobile or email in the body is a counted lookup for callers who see
+/// such values masked on some records.
 pub async fn check(
     State(state): State<AppState>,
     me: CurrentUser,
