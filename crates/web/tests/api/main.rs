@@ -10,6 +10,7 @@ mod imports;
 mod leads;
 mod merges;
 mod opportunities;
+mod oracles;
 mod orders;
 mod pages;
 mod permissions;
