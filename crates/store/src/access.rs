@@ -1,5 +1,6 @@
 //! The access log (访问日志): who read personal data out of kehu in bulk,
-//! when, with which filter and how many rows.
+//! when, with which filter and how many rows; and who looked records up by
+//! a whole number or address they see masked ([`crate::lookups`]).
 
 use kehu_core::Actor;
 use serde::Serialize;

@@ -123,7 +123,10 @@ impl Store {
         let mut lookups = Vec::new();
         let values = [
             probe.mobile.clone().map(WholeValue::Mobile),
-            probe.email.as_deref().map(|e| WholeValue::Email(e.to_lowercase())),
+            probe
+                .email
+                .as_deref()
+                .map(|e| WholeValue::Email(e.to_lowercase())),
         ];
         for value in values.iter().flatten() {
             lookups.extend(self.count_lookup(actor, value).await?);
@@ -183,12 +186,8 @@ fn hits(matches: Vec<Match>) -> Vec<DuplicateHit> {
         h.reasons
             .sort_by_key(|r| REASONS.iter().position(|x| x == r));
     }
-    found.sort_by(|(a_id, a), (b_id, b)| {
-        b.reasons
-            .len()
-            .cmp(&a.reasons.len())
-            .then(a_id.cmp(b_id))
-    });
+    found
+        .sort_by(|(a_id, a), (b_id, b)| b.reasons.len().cmp(&a.reasons.len()).then(a_id.cmp(b_id)));
     found.truncate(MAX_HITS);
     found.into_iter().map(|(_, h)| h).collect()
 }

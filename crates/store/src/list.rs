@@ -421,9 +421,7 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter, common: &[boo
             let digits = low.chars().all(|c| c.is_ascii_digit());
             let mut masked = match WholeValue::of_key(&low) {
                 Some(WholeValue::Mobile(m)) => c("mobile").eq(m),
-                Some(WholeValue::Email(e)) => {
-                    Expr::expr(Expr::cust("lower(c.email)")).eq(e)
-                }
+                Some(WholeValue::Email(e)) => Expr::expr(Expr::cust("lower(c.email)")).eq(e),
                 None => Expr::cust("1 = 0"),
             };
             if !digits {

@@ -213,8 +213,10 @@ impl Store {
         let fresh = self
             .db
             .execute(
-                q("INSERT INTO lookup_keys (user_id, key, at) VALUES ($1, $2, $3) \
-                   ON CONFLICT (user_id, key) DO NOTHING")
+                q(
+                    "INSERT INTO lookup_keys (user_id, key, at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (user_id, key) DO NOTHING",
+                )
                 .bind(user)
                 .bind(&key)
                 .bind(now),
@@ -269,15 +271,28 @@ impl Store {
             )
             .await?;
         if recent.is_none() {
-            self.write_access(actor, "lookup_refused", "customers", &value.logged(), None, 0)
-                .await?;
+            self.write_access(
+                actor,
+                "lookup_refused",
+                "customers",
+                &value.logged(),
+                None,
+                0,
+            )
+            .await?;
         }
         Ok(())
     }
 
     /// Writes a counted lookup to the access log with how many records it
     /// found, and where it was made (`search`, `lookup`, `check`).
-    pub async fn log_lookup(&self, actor: &Actor, counted: Counted, via: &str, hits: i64) -> Result<()> {
+    pub async fn log_lookup(
+        &self,
+        actor: &Actor,
+        counted: Counted,
+        via: &str,
+        hits: i64,
+    ) -> Result<()> {
         self.write_access(actor, "lookup", "customers", &counted.0, Some(via), hits)
             .await
     }

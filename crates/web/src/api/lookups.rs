@@ -63,6 +63,9 @@ pub async fn update_limits(
 #[utoipa::path(get, path = "/api/v1/access-log/bursts", tag = "customers",
     responses((status = 200, body = Vec<LookupBurst>, description = "Users with more whole-value lookups in the last hour than `burst_per_hour`, or refused by the limits in the last 24 hours; most lookups first"), (status = 403)))]
 /// Who looked up many whole numbers or addresses lately.
-pub async fn bursts(State(state): State<AppState>, me: CurrentUser) -> Result<Json<Vec<LookupBurst>>> {
+pub async fn bursts(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<Vec<LookupBurst>>> {
     Ok(Json(state.store.lookup_bursts(&me.actor).await?))
 }

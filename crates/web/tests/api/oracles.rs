@@ -94,7 +94,11 @@ async fn a_viewer_guessing_a_masked_number_by_lookup_is_refused_at_the_31st_in_a
     );
     // In Chinese too, and searching by the list instead is refused alike.
     let r = app
-        .request(Method::GET, &format!("/api/v1/customers?q={MOBILE}"), &viewer)
+        .request(
+            Method::GET,
+            &format!("/api/v1/customers?q={MOBILE}"),
+            &viewer,
+        )
         .header("Accept-Language", "zh-CN")
         .send()
         .await
@@ -148,10 +152,25 @@ async fn fragments_of_a_masked_email_or_mobile_find_nothing_and_whole_values_fin
 
     // Letter by letter, digit by digit: nothing.
     for probe in [
-        "b", "bs", "bse", "bsen", "bsen.l", "bsen.li@", "bsen.li@exa", "1391", "13912",
-        "1391234222", "2222", "42222", "342222",
+        "b",
+        "bs",
+        "bse",
+        "bsen",
+        "bsen.l",
+        "bsen.li@",
+        "bsen.li@exa",
+        "1391",
+        "13912",
+        "1391234222",
+        "2222",
+        "42222",
+        "342222",
     ] {
-        assert_eq!(found(&app, &viewer, probe).await, Vec::<String>::new(), "{probe}");
+        assert_eq!(
+            found(&app, &viewer, probe).await,
+            Vec::<String>::new(),
+            "{probe}"
+        );
     }
     // The name still finds it (so the searches above could have found it).
     assert_eq!(found(&app, &viewer, "wangwu").await, ["王五"]);
@@ -198,7 +217,10 @@ async fn a_rep_finds_pool_customers_by_whole_values_only_counted_and_pool_leads_
     .await;
     for probe in ["bs", "bsen", "bsen.l", "1391234", "2222", "12342222"] {
         let names = found(&app, &rep, probe).await;
-        assert!(!names.contains(&"公海客户".to_owned()), "{probe}: {names:?}");
+        assert!(
+            !names.contains(&"公海客户".to_owned()),
+            "{probe}: {names:?}"
+        );
     }
     // Fragments still find the rep's own customer.
     assert_eq!(found(&app, &rep, "bsen").await, ["我的客户"]);
@@ -285,7 +307,11 @@ async fn claiming_a_customer_one_may_not_see_answers_exactly_as_a_missing_id() {
     assert_eq!(claim(hidden + 1000).await, (status, problem));
     // The owner claiming their own is a conflict: they can see it.
     let r = app
-        .post(&format!("/api/v1/customers/{hidden}/claim"), &alice, json!({}))
+        .post(
+            &format!("/api/v1/customers/{hidden}/claim"),
+            &alice,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
@@ -385,7 +411,10 @@ async fn administrators_set_the_limits_and_see_who_looked_up_many_values() {
     // The daily cap holds; a burst and a refusal are shown.
     for n in 0..5 {
         let path = format!("/api/v1/customers/lookup?mobile={}", candidate(n));
-        assert_eq!(app.get(&path, &viewer).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.get(&path, &viewer).await.status(),
+            StatusCode::NOT_FOUND
+        );
     }
     let path = format!("/api/v1/customers/lookup?mobile={}", candidate(5));
     let r = app
@@ -425,14 +454,22 @@ async fn administrators_set_the_limits_and_see_who_looked_up_many_values() {
     let page = admin
         .post(
             "/settings/lookups",
-            &[("per_minute", "10"), ("per_day", "many"), ("burst_per_hour", "3")],
+            &[
+                ("per_minute", "10"),
+                ("per_day", "many"),
+                ("burst_per_hour", "3"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = admin
         .post(
             "/settings/lookups",
-            &[("per_minute", "10"), ("per_day", "50"), ("burst_per_hour", "3")],
+            &[
+                ("per_minute", "10"),
+                ("per_day", "50"),
+                ("burst_per_hour", "3"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
