@@ -498,3 +498,50 @@ async fn the_api_document_describes_the_lookup_limit() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_lead_typed_with_a_hidden_customers_number_does_not_name_that_customer() {
+    let app = TestApp::spawn().await;
+    let (_, alice) = app.user("alice@example.com", "sales", None).await;
+    let (_, bob) = app.user("bob@example.com", "sales", None).await;
+    let theirs = app
+        .customer(&alice, json!({"name": "张三", "mobile": MOBILE}))
+        .await;
+    let capture = |token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .post(
+                    "/api/v1/leads",
+                    &token,
+                    json!({"name": "来电", "mobile": MOBILE}),
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+            body(r).await
+        }
+    };
+    // Alice, who holds the customer, is told; Bob, who may not see it, is
+    // not, neither when he creates the lead nor when he reads it again.
+    assert_eq!(
+        capture(alice.clone()).await["duplicate_customer_id"],
+        theirs["id"]
+    );
+    let lead = capture(bob.clone()).await;
+    assert_eq!(lead["duplicate_customer_id"], Value::Null);
+    let again = body(
+        app.get(&format!("/api/v1/leads/{}", lead["id"]), &bob)
+            .await,
+    )
+    .await;
+    assert_eq!(again["duplicate_customer_id"], Value::Null);
+    let listed = body(app.get("/api/v1/leads", &bob).await).await.to_string();
+    assert!(!listed.contains(&format!("\"duplicate_customer_id\":{}", theirs["id"])));
+    // The administrator sees what it duplicates.
+    let seen = body(
+        app.get(&format!("/api/v1/leads/{}", lead["id"]), &app.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(seen["duplicate_customer_id"], theirs["id"]);
+}
