@@ -1,5 +1,6 @@
 //! The access log (访问日志): who read personal data out of kehu in bulk,
-//! when, with which filter and how many rows.
+//! when, with which filter and how many rows; and who looked records up by
+//! a whole number or address they see masked ([`crate::lookups`]).
 
 use kehu_core::Actor;
 use serde::Serialize;
@@ -32,11 +33,26 @@ impl Store {
         format: &str,
         rows: i64,
     ) -> Result<()> {
+        self.write_access(actor, "export", entity, filter, Some(format), rows)
+            .await
+    }
+
+    /// One row of the access log, now.
+    pub(crate) async fn write_access(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        filter: &str,
+        format: Option<&str>,
+        rows: i64,
+    ) -> Result<()> {
         self.db
             .execute(
                 q("INSERT INTO access_log (actor_id, action, entity, filter, format, row_count, at) \
-                   VALUES ($1, 'export', $2, $3, $4, $5, $6)")
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(Some(actor.user_id.get()).filter(|id| *id > 0))
+                .bind(action)
                 .bind(entity)
                 .bind(filter)
                 .bind(format)

@@ -1,8 +1,10 @@
 //! Possible duplicates at entry (查重): while a customer is typed in, the
 //! records that already have the same mobile, email or credit code, or a
 //! name that sounds the same at the same company. Records the actor cannot
-//! see are reported too, without their name, so a rep does not enter a
-//! second copy of a colleague's customer.
+//! see are reported too, as one "exists, someone else's" hit without id,
+//! name or owner, so a rep does not enter a second copy of a colleague's
+//! customer yet learns nothing that would find or identify it. A mobile or
+//! email probed is a counted lookup ([`crate::lookups`]).
 
 use kehu_core::company::company_core;
 use kehu_core::{Actor, CustomerId};
@@ -11,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::customers::{sort_key, visible};
 use crate::db::{q, Arg};
+use crate::lookups::WholeValue;
 use crate::{Result, Store};
 
 pub const MAX_HITS: usize = 10;
@@ -28,12 +31,15 @@ pub struct DuplicateProbe {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DuplicateHit {
-    pub customer_id: i64,
-    /// Whether the actor may open the record.
+    /// The record's id, only when it is visible.
+    pub customer_id: Option<i64>,
+    /// Whether the actor may open the record. All records the actor may
+    /// not see are one hit, with no id, name or owner.
     pub visible: bool,
     /// The record's name, only when it is visible.
     pub name: Option<String>,
-    /// Who owns it (name, or email); none for the shared pool.
+    /// Who owns it (name, or email), only when it is visible; none for the
+    /// shared pool.
     pub owner_name: Option<String>,
     /// What matched: `mobile`, `email`, `uscc` or `name_company`.
     #[schema(value_type = Vec<String>)]
@@ -114,6 +120,17 @@ impl Store {
         if branches.is_empty() {
             return Ok(Vec::new());
         }
+        let mut lookups = Vec::new();
+        let values = [
+            probe.mobile.clone().map(WholeValue::Mobile),
+            probe
+                .email
+                .as_deref()
+                .map(|e| WholeValue::Email(e.to_lowercase())),
+        ];
+        for value in values.iter().flatten() {
+            lookups.extend(self.count_lookup(actor, value).await?);
+        }
         let mut stmt = q(format!(
             "SELECT m.id, m.reason, c.name, COALESCE(u.name, u.email) AS owner_name, \
              CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS seen \
@@ -125,45 +142,52 @@ impl Store {
             stmt = stmt.bind(arg);
         }
         let matches: Vec<Match> = self.db.all(stmt).await?;
-        Ok(hits(matches))
+        let hits = hits(matches);
+        for counted in lookups {
+            self.log_lookup(actor, counted, "check", hits.len() as i64)
+                .await?;
+        }
+        Ok(hits)
     }
 }
 
-/// One hit per customer with all its reasons, most reasons first.
+/// One hit per visible customer with all its reasons, most reasons
+/// first, and one for all those the actor may not see.
 fn hits(matches: Vec<Match>) -> Vec<DuplicateHit> {
-    let mut hits: Vec<DuplicateHit> = Vec::new();
+    let mut found: Vec<(i64, DuplicateHit)> = Vec::new();
     for m in matches {
         let Some(reason) = REASONS.iter().find(|r| **r == m.reason) else {
             continue;
         };
-        let i = match hits.iter().position(|h| h.customer_id == m.id) {
+        let visible = m.seen != 0;
+        // Hidden records are told apart by nothing, not even their number.
+        let id = if visible { m.id } else { 0 };
+        let i = match found.iter().position(|(at, _)| *at == id) {
             Some(i) => i,
             None => {
-                let visible = m.seen != 0;
-                hits.push(DuplicateHit {
-                    customer_id: m.id,
-                    visible,
-                    name: visible.then_some(m.name),
-                    owner_name: m.owner_name,
-                    reasons: Vec::new(),
-                });
-                hits.len() - 1
+                found.push((
+                    id,
+                    DuplicateHit {
+                        customer_id: visible.then_some(m.id),
+                        visible,
+                        name: visible.then_some(m.name),
+                        owner_name: m.owner_name.filter(|_| visible),
+                        reasons: Vec::new(),
+                    },
+                ));
+                found.len() - 1
             }
         };
-        if !hits[i].reasons.contains(reason) {
-            hits[i].reasons.push(reason);
+        if !found[i].1.reasons.contains(reason) {
+            found[i].1.reasons.push(reason);
         }
     }
-    for h in &mut hits {
+    for (_, h) in &mut found {
         h.reasons
             .sort_by_key(|r| REASONS.iter().position(|x| x == r));
     }
-    hits.sort_by(|a, b| {
-        b.reasons
-            .len()
-            .cmp(&a.reasons.len())
-            .then(a.customer_id.cmp(&b.customer_id))
-    });
-    hits.truncate(MAX_HITS);
-    hits
+    found
+        .sort_by(|(a_id, a), (b_id, b)| b.reasons.len().cmp(&a.reasons.len()).then(a_id.cmp(b_id)));
+    found.truncate(MAX_HITS);
+    found.into_iter().map(|(_, h)| h).collect()
 }

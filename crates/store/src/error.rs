@@ -30,6 +30,10 @@ pub enum Error {
     BadCredentials,
     #[error("too many failed sign-ins; try again later")]
     RateLimited,
+    /// Whole-value lookups beyond the administrator's limits
+    /// ([`crate::lookups`]).
+    #[error("too many lookups in a {0:?}")]
+    TooManyLookups(crate::lookups::LookupWindow),
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]

@@ -1200,6 +1200,15 @@ fn decide(
                 break;
             }
             if let Some(f) = found.get(&(*kind, value.clone())) {
+                // An id the actor may not see is treated as no such id:
+                // "someone else's" would confirm that it exists. So is an
+                // external id in a batch update, which only updates.
+                let unknown = kind.is_identity()
+                    && !f.visible
+                    && (*kind == KeyKind::Id || options.kind == BatchKind::Update);
+                if unknown {
+                    continue;
+                }
                 let this_file = touched.contains(&f.id);
                 hit = Some((*kind, Ref::Existing(f.id), None, f.visible, this_file));
                 break;

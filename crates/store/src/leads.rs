@@ -273,7 +273,48 @@ impl Store {
             .await?
             .ok_or(Error::NotFound)?;
         mask(actor, &mut lead);
+        self.hide_unseen_duplicates(actor, std::slice::from_mut(&mut lead))
+            .await?;
         Ok(lead)
+    }
+
+    /// Leaves out the duplicates found at capture that the actor may not
+    /// see: a lead typed in with a guessed number would otherwise name the
+    /// hidden record that has it.
+    async fn hide_unseen_duplicates(
+        &self,
+        actor: &kehu_core::Actor,
+        leads: &mut [Lead],
+    ) -> Result<()> {
+        for table in ["customers", "leads"] {
+            let slot = if table == "customers" {
+                dup_customer
+            } else {
+                dup_lead
+            };
+            let mut ids: Vec<i64> = leads.iter_mut().filter_map(|l| *slot(l)).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            let seen: Vec<(i64,)> = self
+                .db
+                .all(q(format!(
+                    "SELECT t.id FROM {table} t WHERE t.id IN ({}) AND t.deleted_at IS NULL AND {}",
+                    list.join(", "),
+                    visible(actor.scope(), "t")
+                )))
+                .await?;
+            for lead in leads.iter_mut() {
+                let dup = slot(lead);
+                if dup.is_some_and(|id| !seen.iter().any(|(s,)| *s == id)) {
+                    *dup = None;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A page of leads the actor may see, newest first.
@@ -300,6 +341,7 @@ impl Store {
         for lead in &mut leads {
             mask(actor, lead);
         }
+        self.hide_unseen_duplicates(actor, &mut leads).await?;
         Ok(leads)
     }
 
@@ -485,10 +527,13 @@ impl Store {
             .await?;
         if taken == 0 {
             // Someone was quicker, or there is no such record in the pool.
+            // A record the actor may not see answers as a missing one: a
+            // conflict would tell that the id exists and is someone's.
             let exists: Option<(i64,)> = tx
                 .optional(
                     q(format!(
-                        "SELECT id FROM {table} WHERE id = $1 AND deleted_at IS NULL"
+                        "SELECT t.id FROM {table} t WHERE t.id = $1 AND t.deleted_at IS NULL AND {}",
+                        visible(ctx.actor.scope(), "t")
                     ))
                     .bind(id),
                 )
@@ -1150,4 +1195,12 @@ async fn new_customer(
         ..Default::default()
     };
     insert_customer(tx, ctx, defs, input).await
+}
+
+fn dup_customer(l: &mut Lead) -> &mut Option<i64> {
+    &mut l.duplicate_customer_id
+}
+
+fn dup_lead(l: &mut Lead) -> &mut Option<i64> {
+    &mut l.duplicate_lead_id
 }

@@ -20,6 +20,7 @@ pub mod history;
 pub mod import;
 pub mod leads;
 pub mod list;
+pub mod lookups;
 pub mod mask;
 pub mod merge;
 pub mod merge_rules;

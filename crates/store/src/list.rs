@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::customers::{columns, custom_expr, visible, Customer};
 use crate::db::{Backend, Q};
+use crate::lookups::WholeValue;
 use crate::search::ranges;
 use crate::{Result, Store};
 
@@ -20,9 +21,6 @@ pub const MAX_LIMIT: u64 = 500;
 /// Each search word and custom-field filter is one more condition.
 pub const MAX_WORDS: usize = 8;
 pub const MAX_CUSTOM_FILTERS: usize = 10;
-/// The fewest digits a viewer must type to find a record by its number: a
-/// whole mainland mobile, never a fragment of one.
-const WHOLE_NUMBER_DIGITS: usize = 11;
 /// From this many matching keys on, a search word is "common": walking the
 /// list's ordered index and checking each row against the collected ids
 /// finds a page sooner than looking every match up and sorting them
@@ -347,8 +345,21 @@ impl Store {
                 .await?;
             common.push(n >= COMMON_MATCHES);
         }
+        // A whole number or address may find a record the actor sees it
+        // masked on: counted and limited before the search runs, logged
+        // with what it found after.
+        let mut lookups = Vec::new();
+        for (low, _) in f.q.as_deref().and_then(ranges).unwrap_or_default() {
+            if let Some(value) = WholeValue::of_key(&low) {
+                lookups.extend(self.count_lookup(actor, &value).await?);
+            }
+        }
         let query = list_query(self.db.backend(), actor, f, &common)?;
         let mut items: Vec<Customer> = self.db.all(query).await?;
+        for counted in lookups {
+            let hits = items.len().min(f.limit as usize) as i64;
+            self.log_lookup(actor, counted, "search", hits).await?;
+        }
         let next_cursor = if items.len() as u64 > f.limit {
             items.truncate(f.limit as usize);
             items.last().map(|last| {
@@ -392,28 +403,41 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter, common: &[boo
             }
         };
         for (n, (low, high)) in words.into_iter().enumerate() {
-            // Phone numbers and emails shown masked must not be readable
-            // through search either: on records whose details the actor sees
-            // masked (everything for a viewer, the shared pool for a rep),
-            // only a whole number or address finds the record, never a
-            // fragment that would reveal hidden digits one by one.
-            let digits = low.chars().all(|c| c.is_ascii_digit());
-            let detail = digits || low.contains('@');
-            if actor.role == Role::Viewer && digits && low.len() < WHOLE_NUMBER_DIGITS {
-                s.and_where(Expr::cust("1 = 0"));
-                continue;
-            }
-            let exact = key_match(term().eq(low.clone()), false);
             let fragment = key_match(
-                term().gte(low).and(term().lt(high)),
+                term().gte(low.clone()).and(term().lt(high.clone())),
                 common.get(n).copied().unwrap_or(false),
             );
-            let condition = if !detail || actor.sees_contact_details(None) {
-                fragment
-            } else if actor.role == Role::Viewer {
-                exact
+            if actor.sees_contact_details(None) {
+                s.and_where(fragment);
+                continue;
+            }
+            // Phone numbers and emails shown masked must not be readable
+            // through search either: on records whose details the actor
+            // sees masked (everything for a viewer, the shared pool for
+            // others), a name or company word matches as usual, but a
+            // mobile or email only as a whole value, never a fragment that
+            // would reveal hidden digits or letters one by one. A digit
+            // word only ever starts phone numbers (or numeric emails), and
+            // email keys are the only ones holding '@'.
+            let digits = low.chars().all(|c| c.is_ascii_digit());
+            let mut masked = match WholeValue::of_key(&low) {
+                Some(WholeValue::Mobile(m)) => c("mobile").eq(m),
+                Some(WholeValue::Email(e)) => Expr::expr(Expr::cust("lower(c.email)")).eq(e),
+                None => Expr::cust("1 = 0"),
+            };
+            if !digits {
+                masked = masked.or(key_match(
+                    term()
+                        .gte(low)
+                        .and(term().lt(high))
+                        .and(term().not_like("%@%")),
+                    common.get(n).copied().unwrap_or(false),
+                ));
+            }
+            let condition = if actor.role == Role::Viewer {
+                masked
             } else {
-                fragment.and(c("owner_id").is_not_null()).or(exact)
+                fragment.and(c("owner_id").is_not_null()).or(masked)
             };
             s.and_where(condition);
         }

@@ -763,3 +763,47 @@ async fn a_landline_in_the_mobile_column_is_kept_as_the_phone_number() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_update_by_the_id_of_a_record_one_may_not_see_answers_as_for_a_missing_id() {
+    let (store, _db) = TestDb::create().await;
+    let admin = admin(&store).await;
+    let mut reps = Vec::new();
+    for (email, name) in [("a@example.com", "甲"), ("b@example.com", "乙")] {
+        let user = store
+            .create_user(
+                Some(&admin),
+                patch(
+                    schema::USER,
+                    json!({"email": email, "name": name, "role": "sales"}),
+                ),
+                None,
+            )
+            .await
+            .unwrap();
+        reps.push(Ctx::new(user.actor(), ChangeSource::Import));
+    }
+    let theirs = customer(&store, &reps[0], json!({"name": "别人的客户"})).await;
+    let mut options = options(BatchKind::Update, Policy::Overwrite);
+    options.headers.push("编号".into());
+    options.mapping.push(Some("id".into()));
+    let row = |id: i64| SourceRow {
+        number: 2,
+        cells: ["", "", "", "", "经理", "", "", "", &id.to_string()]
+            .map(String::from)
+            .to_vec(),
+    };
+    let missing = theirs.id + 1000;
+    let mut answers = Vec::new();
+    for id in [theirs.id, missing] {
+        let (_, counts, issues) = import(&store, &reps[1], &options, &[row(id)], 10, false).await;
+        answers.push((counts.rejected, counts.skipped, codes(&issues[0])));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].2, vec![("id".into(), "not_found".into())]);
+    let untouched = store
+        .customer(&admin.actor, CustomerId(theirs.id))
+        .await
+        .unwrap();
+    assert_eq!(untouched.title, None);
+}

@@ -207,9 +207,11 @@ async fn the_pool_masks_claims_caps_protects_and_takes_back_idle_records() {
         store.claim_lead(&rep, LeadId(second.id)).await,
         Err(Error::Conflict("claim_cap"))
     ));
+    // Taken, it is no longer the other rep's to see: claiming it answers
+    // as a missing lead would, not "someone has it".
     assert!(matches!(
         store.claim_lead(&other, LeadId(pooled.id)).await,
-        Err(Error::Conflict("already_claimed"))
+        Err(Error::NotFound)
     ));
     assert!(matches!(
         store.lead(&other.actor, LeadId(pooled.id)).await,

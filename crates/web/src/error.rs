@@ -69,8 +69,31 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden => ApiError::Forbidden,
             StoreError::BadCredentials => ApiError::BadCredentials,
             StoreError::RateLimited => ApiError::RateLimited,
+            StoreError::TooManyLookups(window) => lookup_limit(window),
             other => ApiError::Internal(Box::new(other)),
         }
+    }
+}
+
+/// A whole-value lookup refused by the administrator's limits
+/// ([`kehu_store::lookups`]).
+fn lookup_limit(window: kehu_store::lookups::LookupWindow) -> ApiError {
+    use kehu_store::lookups::LookupWindow;
+    let (zh, en) = match window {
+        LookupWindow::Minute => (
+            "一分钟内按完整号码或邮箱查找的次数已达上限，请一分钟后再试。",
+            "You have looked up as many whole numbers and email addresses as allowed in a minute; try again in a minute.",
+        ),
+        LookupWindow::Day => (
+            "24 小时内按完整号码或邮箱查找的次数已达上限，如需更多请联系管理员。",
+            "You have looked up as many whole numbers and email addresses as allowed in 24 hours; ask an administrator if you need more.",
+        ),
+    };
+    ApiError::Explained {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "lookup_limit",
+        zh: zh.into(),
+        en: en.into(),
     }
 }
 
@@ -292,6 +315,13 @@ impl Problem {
                     "无法读取此文件"
                 } else {
                     "The file cannot be read"
+                }
+            }
+            "lookup_limit" => {
+                if zh {
+                    "查号次数过多，请稍后再试"
+                } else {
+                    "Too many lookups; try again later"
                 }
             }
             "no_upload" => {

@@ -12,6 +12,7 @@ use kehu_store::customers::{Customer, CustomerInput};
 use kehu_store::duplicates::{DuplicateHit, DuplicateProbe};
 use kehu_store::history::HistoryEntry;
 use kehu_store::list::{CustomerFilter, Page};
+use kehu_store::lookups::WholeValue;
 use kehu_store::records::{Contact, Interaction, Task};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -71,7 +72,7 @@ async fn shown(state: &AppState, me: &CurrentUser, mut c: Customer) -> Result<Js
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers",
     params(
-        ("q" = Option<String>, Query, description = "Search: name, pinyin (zhangsan), initials (zs), company, email, 4+ digits of a phone number"),
+        ("q" = Option<String>, Query, description = "Search: name, pinyin (zhangsan), initials (zs), company, email, 4+ digits of a phone number. On records whose phone and email the caller sees masked, only a whole mobile number or email address matches them (a counted lookup), never a part"),
         ("owner_id" = Option<String>, Query, description = "A user id, or `none` for the shared pool"),
         ("team_id" = Option<i64>, Query), ("tag" = Option<String>, Query), ("kind" = Option<String>, Query),
         ("stage" = Option<String>, Query), ("source" = Option<String>, Query), ("province" = Option<String>, Query),
@@ -82,7 +83,8 @@ async fn shown(state: &AppState, me: &CurrentUser, mut c: Customer) -> Result<Js
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "1–500, default 50"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
     ),
-    responses((status = 200, body = Page<Customer>), (status = 422, description = "Bad parameter")))]
+    responses((status = 200, body = Page<Customer>), (status = 422, description = "Bad parameter"),
+        (status = 429, description = "`lookup_limit`: `q` holds a whole mobile number or email address, and the caller has made more such lookups than the administrator allows a minute or a day")))]
 pub async fn list(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -99,9 +101,13 @@ pub async fn list(
 
 #[utoipa::path(get, path = "/api/v1/customers/lookup", tag = "customers",
     params(("mobile" = Option<String>, Query), ("email" = Option<String>, Query)),
-    responses((status = 200, body = Customer), (status = 404)))]
+    responses((status = 200, body = Customer), (status = 404), (status = 422),
+        (status = 429, description = "`lookup_limit`: more whole-value lookups than the administrator allows a minute or a day")))]
 /// Finds the customer with exactly this mobile number or email address,
-/// among those the caller may see.
+/// among those the caller may see. For callers who see such values masked
+/// on some records (viewers; others in the shared pool) each distinct
+/// value is a counted lookup: limited per minute and per day, and written
+/// to the access log.
 pub async fn lookup(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -114,22 +120,19 @@ pub async fn lookup(
             "mobile" => {
                 wanted = invalid
                     .check("mobile", kehu_core::phone::Mobile::parse(value))
-                    .map(|m| ("mobile", m.as_str().to_owned()))
+                    .map(|m| WholeValue::Mobile(m.as_str().to_owned()))
             }
             "email" => {
                 wanted = invalid
                     .check("email", kehu_core::email::Email::parse(value))
-                    .map(|e| ("email", e.as_str().to_owned()))
+                    .map(|e| WholeValue::Email(e.match_key()))
             }
             other => invalid.push(other, Code::UnknownField),
         }
     }
     invalid.into_result()?;
-    let (field, value) = wanted.ok_or_else(|| Invalid::one("mobile", Code::Required))?;
-    let found = state
-        .store
-        .find_customer_by(&me.actor, field, &value)
-        .await?;
+    let wanted = wanted.ok_or_else(|| Invalid::one("mobile", Code::Required))?;
+    let found = state.store.lookup_customer(&me.actor, &wanted).await?;
     shown(&state, &me, found).await
 }
 
@@ -398,9 +401,13 @@ pub(crate) fn probe_of(body: &Map<String, Value>) -> DuplicateProbe {
 
 #[utoipa::path(post, path = "/api/v1/customers/check", tag = "customers",
     request_body(content = Object, description = "The body `POST /customers` takes, plus the `id` of the record being edited"),
-    responses((status = 200, body = EntryCheck)))]
+    responses((status = 200, body = EntryCheck), (status = 403, description = "Viewers do not enter records"),
+        (status = 429, description = "`lookup_limit`: the body's mobile or email is a whole-value lookup beyond the administrator's limits")))]
 /// Live validation while a customer is typed in: the field errors creating
-/// it would give, and the records it may duplicate. Nothing is written.
+/// it would give, and the records it may duplicate (records the caller may
+/// not see are one hit, without id, name or owner). Nothing is written. A
+/// mobile or email in the body is a counted lookup for callers who see
+/// such values masked on some records.
 pub async fn check(
     State(state): State<AppState>,
     me: CurrentUser,

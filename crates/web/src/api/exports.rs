@@ -48,7 +48,8 @@ pub fn attachment(name: &str) -> HeaderValue {
         ("q" = Option<String>, Query, description = "Any filter of GET /api/v1/customers (cursor and limit are ignored)"),
     ),
     responses((status = 200, description = "The file, named like 客户-2026-11-30.csv; masked as the caller sees the list; recorded in the access log"),
-              (status = 422, description = "Bad filter or format")))]
+              (status = 422, description = "Bad filter or format"),
+              (status = 429, description = "`lookup_limit`: `q` holds a whole mobile number or email address beyond the caller's lookup limits")))]
 /// Exports every customer of a filtered list that the caller may see.
 pub async fn export(
     State(state): State<AppState>,

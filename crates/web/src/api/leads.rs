@@ -98,11 +98,17 @@ pub async fn create(
         return Err(Invalid::one("name", Code::Required).into());
     };
     let lead = state.store.capture_lead(&me.ctx(), patch, assign).await?;
-    let lead = state
-        .store
-        .lead(&me.actor, LeadId(lead.id))
-        .await
-        .unwrap_or(lead);
+    // Given to someone else, the lead is no longer the caller's to see:
+    // they get back what they typed, without the duplicates found.
+    let lead = match state.store.lead(&me.actor, LeadId(lead.id)).await {
+        Ok(seen) => seen,
+        Err(kehu_store::Error::NotFound) => Lead {
+            duplicate_lead_id: None,
+            duplicate_customer_id: None,
+            ..lead
+        },
+        Err(e) => return Err(e.into()),
+    };
     Ok((StatusCode::CREATED, Json(lead)))
 }
 

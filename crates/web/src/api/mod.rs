@@ -7,6 +7,7 @@ pub mod duplicates;
 pub mod exports;
 pub mod imports;
 pub mod leads;
+pub mod lookups;
 pub mod merges;
 pub mod opportunities;
 pub mod orders;
@@ -138,6 +139,11 @@ pub fn router() -> Router<AppState> {
         .route("/customers/lookup", get(c::lookup))
         .route("/customers/export", get(exports::export))
         .route("/access-log", get(exports::access_log))
+        .route("/access-log/bursts", get(lookups::bursts))
+        .route(
+            "/lookup-limits",
+            get(lookups::limits).patch(lookups::update_limits),
+        )
         .route(
             "/imports/files",
             post(i::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
@@ -367,7 +373,7 @@ impl Modify for Security {
         settings::set_password,
         settings::list_teams, settings::create_team, settings::update_team, settings::delete_team,
         views::list, views::get, views::create, views::update, views::delete,
-        exports::export, exports::access_log,
+        exports::export, exports::access_log, lookups::limits, lookups::update_limits, lookups::bursts,
         imports::upload, imports::file, imports::preview, imports::start, imports::list, imports::get,
         imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
         imports::list_templates, imports::save_template, imports::delete_template,

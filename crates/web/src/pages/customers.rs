@@ -789,7 +789,10 @@ pub struct DuplicateView {
 fn duplicate_views(t: T, hits: &[DuplicateHit]) -> Vec<DuplicateView> {
     hits.iter()
         .map(|h| DuplicateView {
-            href: h.visible.then(|| format!("/customers/{}", h.customer_id)),
+            href: h
+                .customer_id
+                .filter(|_| h.visible)
+                .map(|id| format!("/customers/{id}")),
             name: h
                 .name
                 .clone()

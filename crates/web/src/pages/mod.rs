@@ -18,6 +18,7 @@ mod imports;
 mod lead_form;
 mod leads;
 mod login;
+mod lookups;
 mod opportunities;
 mod orders;
 mod pipelines;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/done", post(tasks::done))
         .route("/tasks/{id}/reschedule", post(tasks::reschedule))
         .merge(settings::router())
+        .merge(lookups::router())
         .merge(imports::router())
         .merge(duplicates::router())
         .merge(products::router())

@@ -13,6 +13,7 @@ mod imports_hostile;
 mod leads;
 mod merges;
 mod opportunities;
+mod oracles;
 mod orders;
 mod ownership;
 mod pages;
