@@ -302,3 +302,31 @@ fn a_json_lines_object_of_tens_of_thousands_of_keys_is_refused() {
     let (error, _) = refused(&dir.file("keys.jsonl", jsonl));
     assert_limit(&error, Limit::Columns);
 }
+
+#[test]
+fn rows_past_the_row_limit_are_refused_at_the_first_one_too_many() {
+    let _turn = my_turn();
+    let dir = Dir::new();
+    let mut csv = String::from("姓名\n");
+    for i in 1..=11 {
+        csv.push_str(&format!("客户{i}\n"));
+    }
+    let options = OpenOptions {
+        limits: kehu_io::Limits {
+            max_rows: 10,
+            ..kehu_io::Limits::default()
+        },
+        ..OpenOptions::default()
+    };
+    let rows: Vec<_> = open(&dir.file("eleven.csv", csv), &options)
+        .unwrap()
+        .collect();
+    assert_eq!(rows.len(), 11);
+    assert!(rows[..10].iter().all(Result::is_ok));
+    let error = rows[10].as_ref().unwrap_err();
+    assert_limit(error, Limit::Rows);
+    assert!(
+        error.message(false).contains("more than 10 rows"),
+        "{error}"
+    );
+}
