@@ -34,6 +34,10 @@ pub enum Error {
     /// ([`crate::lookups`]).
     #[error("too many lookups in a {0:?}")]
     TooManyLookups(crate::lookups::LookupWindow),
+    /// An export or download beyond the hourly limits
+    /// ([`crate::export_limits`]).
+    #[error("too many exports in an hour")]
+    TooManyExports,
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]

@@ -15,6 +15,7 @@ pub mod contact_merge;
 pub mod customers;
 pub mod dedupe;
 pub mod duplicates;
+pub mod export_limits;
 pub mod fields;
 pub mod history;
 pub mod import;

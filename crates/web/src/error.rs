@@ -70,6 +70,12 @@ impl From<StoreError> for ApiError {
             StoreError::BadCredentials => ApiError::BadCredentials,
             StoreError::RateLimited => ApiError::RateLimited,
             StoreError::TooManyLookups(window) => lookup_limit(window),
+            StoreError::TooManyExports => ApiError::Explained {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "export_limit",
+                zh: "一小时内导出或下载的次数或行数已达上限，请稍后再试；如需更多请联系管理员。".into(),
+                en: "You have exported or downloaded as much as allowed in an hour; try again later, or ask an administrator if you need more.".into(),
+            },
             other => ApiError::Internal(Box::new(other)),
         }
     }

@@ -49,7 +49,7 @@ pub fn attachment(name: &str) -> HeaderValue {
     ),
     responses((status = 200, description = "The file, named like 客户-2026-11-30.csv; masked as the caller sees the list; recorded in the access log"),
               (status = 422, description = "Bad filter or format"),
-              (status = 429, description = "`lookup_limit`: `q` holds a whole mobile number or email address beyond the caller's lookup limits")))]
+              (status = 429, description = "`lookup_limit`: `q` holds a whole mobile number or email address beyond the caller's lookup limits; `export_limit`: more exports or rows in the last hour than the administrator allows")))]
 /// Exports every customer of a filtered list that the caller may see.
 pub async fn export(
     State(state): State<AppState>,
@@ -75,6 +75,7 @@ pub async fn export(
         .collect::<Vec<_>>()
         .join("&");
     let lang = super::lang_of(&me, &headers);
+    state.store.allow_export(&me.actor, "customer").await?;
     // Written whole to a file before it is sent, so a failure half-way is
     // an error rather than a cut-off file, and a million rows cost disk,
     // not memory.

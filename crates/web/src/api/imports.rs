@@ -265,7 +265,7 @@ pub async fn issues(
 
 #[utoipa::path(get, path = "/api/v1/imports/{id}/rejected.csv", tag = "imports",
     params(("id" = i64, Path)),
-    responses((status = 200, content_type = "text/csv", description = "The rejected and skipped rows as they were, with row numbers and reasons (UTF-8 with BOM)"), (status = 404)))]
+    responses((status = 200, content_type = "text/csv", description = "The rejected and skipped rows as they were, with row numbers and reasons (UTF-8 with BOM)"), (status = 404), (status = 429, description = "`export_limit`: more exports or rows in the last hour than the administrator allows")))]
 pub async fn rejected_csv(
     state: State<AppState>,
     me: CurrentUser,
@@ -277,7 +277,7 @@ pub async fn rejected_csv(
 
 #[utoipa::path(get, path = "/api/v1/imports/{id}/rejected.xlsx", tag = "imports",
     params(("id" = i64, Path)),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The rejected and skipped rows as an Excel workbook"), (status = 404)))]
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The rejected and skipped rows as an Excel workbook"), (status = 404), (status = 429, description = "`export_limit`: more exports or rows in the last hour than the administrator allows")))]
 pub async fn rejected_xlsx(
     state: State<AppState>,
     me: CurrentUser,
@@ -296,9 +296,11 @@ async fn rejected(
 ) -> Result<Response> {
     let lang = super::lang_of(&me, &headers);
     let batch = state.store.import_batch(&me.actor, id).await?;
+    state.store.allow_export(&me.actor, "import_issues").await?;
     let mut writer = IssueWriter::new(&batch.options.headers, format, lang, Vec::new())
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
     let mut after = 0;
+    let mut rows = 0;
     loop {
         let page = state
             .store
@@ -311,7 +313,19 @@ async fn rejected(
                 .write(issue)
                 .map_err(|e| ApiError::Internal(Box::new(e)))?;
         }
+        rows += page.len() as i64;
     }
+    // Rejected rows are the file's own rows, personal data as typed.
+    state
+        .store
+        .log_export(
+            &me.actor,
+            "import_issues",
+            &format!("batch={id}"),
+            format.as_str(),
+            rows,
+        )
+        .await?;
     let bytes = writer
         .finish()
         .map_err(|e| ApiError::Internal(Box::new(e)))?;

@@ -4,6 +4,7 @@ mod answers;
 pub mod auth;
 pub mod customers;
 pub mod duplicates;
+pub mod export_limits;
 pub mod exports;
 pub mod imports;
 pub mod leads;
@@ -140,6 +141,11 @@ pub fn router() -> Router<AppState> {
         .route("/customers/export", get(exports::export))
         .route("/access-log", get(exports::access_log))
         .route("/access-log/bursts", get(lookups::bursts))
+        .route("/access-log/export-volumes", get(export_limits::volumes))
+        .route(
+            "/export-limits",
+            get(export_limits::limits).patch(export_limits::update_limits),
+        )
         .route(
             "/lookup-limits",
             get(lookups::limits).patch(lookups::update_limits),
@@ -374,6 +380,7 @@ impl Modify for Security {
         settings::list_teams, settings::create_team, settings::update_team, settings::delete_team,
         views::list, views::get, views::create, views::update, views::delete,
         exports::export, exports::access_log, lookups::limits, lookups::update_limits, lookups::bursts,
+        export_limits::limits, export_limits::update_limits, export_limits::volumes,
         imports::upload, imports::file, imports::preview, imports::start, imports::list, imports::get,
         imports::issues, imports::rejected_csv, imports::rejected_xlsx, imports::undo, imports::resume,
         imports::list_templates, imports::save_template, imports::delete_template,

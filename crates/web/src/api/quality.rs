@@ -130,7 +130,7 @@ fn default_limit() -> i64 {
     responses((status = 200, description = "One page as JSON; with format=csv or xlsx, every failing record as a file",
                 content((Vec<RevalidationFailure> = "application/json"), (String = "text/csv"),
                         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-              (status = 404), (status = 422)))]
+              (status = 404), (status = 422), (status = 429, description = "`export_limit`: more exports or rows in the last hour than the administrator allows")))]
 /// The records a re-validation found breaking a changed rule (contacts,
 /// then customers, each by id): a page as JSON, or all as a file.
 pub async fn failures(
@@ -151,6 +151,10 @@ pub async fn failures(
         Some(other) => file_format(other)?,
     };
     let lang = super::lang_of(&me, &headers);
+    state
+        .store
+        .allow_export(&me.actor, "revalidation_failures")
+        .await?;
     let mut rows = vec![quality_report::failure_header(lang)];
     let mut offset = 0;
     loop {
@@ -168,6 +172,18 @@ pub async fn failures(
         kehu_core::Lang::ZhCn => ("规则复核", "复核"),
         kehu_core::Lang::En => ("revalidation", "Re-validation"),
     };
+    // Each failing record is listed with its values: personal data.
+    let records = rows.len() as i64 - 1;
+    state
+        .store
+        .log_export(
+            &me.actor,
+            "revalidation_failures",
+            &format!("revalidation={id}"),
+            format.as_str(),
+            records,
+        )
+        .await?;
     let bytes = quality_report::write_rows(rows, format, sheet).map_err(internal)?;
     download(
         bytes,
@@ -227,7 +243,7 @@ pub async fn check_runs(
     responses((status = 200, description = "The run; with format=csv or xlsx, a file in the caller's language",
                 content((CheckReport = "application/json"), (String = "text/csv"),
                         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-              (status = 404), (status = 422)))]
+              (status = 404), (status = 422), (status = 429, description = "`export_limit`: more exports or rows in the last hour than the administrator allows")))]
 /// One kept run, as JSON or as a CSV or XLSX file.
 pub async fn check_run(
     State(state): State<AppState>,
@@ -242,7 +258,22 @@ pub async fn check_run(
         Some(other) => file_format(other)?,
     };
     let lang = super::lang_of(&me, &headers);
+    state
+        .store
+        .allow_export(&me.actor, "quality_report")
+        .await?;
     let bytes = quality_report::write_report(&report, format, lang).map_err(internal)?;
+    let rows = (report.owners.len() + report.teams.len()) as i64;
+    state
+        .store
+        .log_export(
+            &me.actor,
+            "quality_report",
+            &format!("run={id}"),
+            format.as_str(),
+            rows,
+        )
+        .await?;
     let stem = match lang {
         kehu_core::Lang::ZhCn => "核对报告",
         kehu_core::Lang::En => "data-quality",

@@ -7,6 +7,7 @@ mod auth;
 mod cross_site;
 mod customers;
 mod entry;
+mod export_limits;
 mod https;
 mod imports;
 mod imports_hostile;
