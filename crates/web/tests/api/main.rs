@@ -19,5 +19,6 @@ mod records;
 mod robustness;
 mod search;
 mod settings;
+mod sign_in;
 mod ui;
 mod webhooks;
