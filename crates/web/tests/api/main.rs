@@ -20,5 +20,6 @@ mod robustness;
 mod search;
 mod settings;
 mod sign_in;
+mod two_factor;
 mod ui;
 mod webhooks;
