@@ -325,3 +325,43 @@ async fn the_policy_makes_an_administrator_enrol_at_sign_in() {
         Err(Error::Conflict("two_factor_required"))
     ));
 }
+
+/// Collects what is logged, for the test to read.
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn failed_and_throttled_sign_ins_are_logged_without_the_password() {
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The test runs on one thread, so the subscriber sees all it does.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (store, _db) = TestDb::create().await;
+    account(&store, "boss@example.com", "admin").await;
+    for i in 0..6 {
+        let _ = try_sign_in(&store, attempt("boss@example.com", "hunter2-secret", "203.0.113.66", T0 + i)).await;
+    }
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let failed: Vec<&str> = text.lines().filter(|l| l.contains("sign-in failed")).collect();
+    assert_eq!(failed.len(), 5, "{text}");
+    assert!(failed.iter().all(|l| l.contains("boss@example.com") && l.contains("203.0.113.66")));
+    let throttled: Vec<&str> = text.lines().filter(|l| l.contains("too many failures")).collect();
+    assert_eq!(throttled.len(), 1, "{text}");
+    assert!(throttled[0].contains("retry_after_s"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
