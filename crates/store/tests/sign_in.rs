@@ -354,13 +354,25 @@ async fn failed_and_throttled_sign_ins_are_logged_without_the_password() {
     let (store, _db) = TestDb::create().await;
     account(&store, "boss@example.com", "admin").await;
     for i in 0..6 {
-        let _ = try_sign_in(&store, attempt("boss@example.com", "hunter2-secret", "203.0.113.66", T0 + i)).await;
+        let _ = try_sign_in(
+            &store,
+            attempt("boss@example.com", "hunter2-secret", "203.0.113.66", T0 + i),
+        )
+        .await;
     }
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-    let failed: Vec<&str> = text.lines().filter(|l| l.contains("sign-in failed")).collect();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("sign-in failed"))
+        .collect();
     assert_eq!(failed.len(), 5, "{text}");
-    assert!(failed.iter().all(|l| l.contains("boss@example.com") && l.contains("203.0.113.66")));
-    let throttled: Vec<&str> = text.lines().filter(|l| l.contains("too many failures")).collect();
+    assert!(failed
+        .iter()
+        .all(|l| l.contains("boss@example.com") && l.contains("203.0.113.66")));
+    let throttled: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("too many failures"))
+        .collect();
     assert_eq!(throttled.len(), 1, "{text}");
     assert!(throttled[0].contains("retry_after_s"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");

@@ -501,6 +501,15 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Your administrator requires two-factor sign-in for your account.",
     ),
     ("two_factor.enable", "开启两步验证", "Turn on two-factor sign-in"),
+    ("two_factor.policy", "必须使用两步验证的用户", "Who must use two-factor sign-in"),
+    (
+        "two_factor.policy_hint",
+        "在各用户下次登录时生效；尚未设置的用户登录时将被引导完成设置。",
+        "Takes effect at each user's next sign-in; those without it are led through setting it up.",
+    ),
+    ("two_factor_policy.optional", "不强制（每人可自行开启）", "Nobody must (anyone may)"),
+    ("two_factor_policy.admins", "管理员", "Administrators"),
+    ("two_factor_policy.everyone", "所有用户", "Everyone"),
     ("two_factor.confirm", "确认并开启", "Confirm and turn on"),
     (
         "two_factor.disable",

@@ -20,7 +20,9 @@ fn now() -> i64 {
 
 /// A six-digit code that is none of those accepted around now.
 fn wrong_code(secret: &str) -> String {
-    let near: Vec<String> = (-2..=2).map(|d| totp_code(secret, now() + d * 30_000)).collect();
+    let near: Vec<String> = (-2..=2)
+        .map(|d| totp_code(secret, now() + d * 30_000))
+        .collect();
     (0..10)
         .map(|d| d.to_string().repeat(6))
         .find(|c| !near.contains(c))
@@ -42,13 +44,24 @@ async fn enrol(app: &TestApp, token: &str) -> (String, Vec<String>) {
     assert_eq!(r.status(), StatusCode::CREATED);
     let e = body(r).await;
     let secret = e["secret"].as_str().unwrap().to_owned();
-    assert!(e["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/"));
+    assert!(e["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/"));
     let r = app
-        .post("/api/v1/me/two-factor/confirm", token, json!({"totp": wrong_code(&secret)}))
+        .post(
+            "/api/v1/me/two-factor/confirm",
+            token,
+            json!({"totp": wrong_code(&secret)}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = app
-        .post("/api/v1/me/two-factor/confirm", token, json!({"totp": totp_code(&secret, now())}))
+        .post(
+            "/api/v1/me/two-factor/confirm",
+            token,
+            json!({"totp": totp_code(&secret, now())}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let codes = body(r).await["recovery_codes"]
@@ -94,30 +107,55 @@ async fn with_two_factor_the_api_login_needs_a_code_and_a_recovery_code_works_on
 
     // Turning it off takes a code.
     let r = app
-        .post("/api/v1/me/two-factor/disable", &app.admin, json!({"totp": wrong_code(&secret)}))
+        .post(
+            "/api/v1/me/two-factor/disable",
+            &app.admin,
+            json!({"totp": wrong_code(&secret)}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = app
-        .post("/api/v1/me/two-factor/disable", &app.admin, json!({"totp": codes[1]}))
+        .post(
+            "/api/v1/me/two-factor/disable",
+            &app.admin,
+            json!({"totp": codes[1]}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(api_login(&app, "admin@example.com", None).await.status(), StatusCode::OK);
+    assert_eq!(
+        api_login(&app, "admin@example.com", None).await.status(),
+        StatusCode::OK
+    );
 }
 
 /// Posts the login form and returns the answer.
 async fn page_login(app: &TestApp, client: &Client) -> reqwest::Response {
     client
         .post(format!("{}/login", app.base))
-        .form(&[("email", "admin@example.com"), ("password", PASSWORD), ("lang", "en")])
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", PASSWORD),
+            ("lang", "en"),
+        ])
         .send()
         .await
         .unwrap()
 }
 
-async fn post_code(app: &TestApp, client: &Client, challenge: &str, code: &str) -> reqwest::Response {
+async fn post_code(
+    app: &TestApp,
+    client: &Client,
+    challenge: &str,
+    code: &str,
+) -> reqwest::Response {
     client
         .post(format!("{}/login/code", app.base))
-        .form(&[("challenge", challenge), ("code", code), ("next", "/tasks"), ("lang", "en")])
+        .form(&[
+            ("challenge", challenge),
+            ("code", code),
+            ("next", "/tasks"),
+            ("lang", "en"),
+        ])
         .send()
         .await
         .unwrap()
@@ -128,19 +166,34 @@ async fn on_the_pages_two_factor_is_set_up_from_the_account_and_asked_for_at_sig
     let app = TestApp::spawn().await;
     let b = Browser::login(&app, "admin@example.com").await;
     let page = b.get("/account").await;
-    assert!(page.html.contains("id=\"two-factor-begin\""), "{}", page.html);
+    assert!(
+        page.html.contains("id=\"two-factor-begin\""),
+        "{}",
+        page.html
+    );
     let page = b.post("/account/two-factor", &[]).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("src=\"data:image/svg+xml;base64,"), "the QR code");
+    assert!(
+        page.html.contains("src=\"data:image/svg+xml;base64,"),
+        "the QR code"
+    );
     let secret = attr_after(&page.html, "id=\"totp-secret\">").unwrap_or_default();
     let secret = secret.split('<').next().unwrap().to_owned();
-    assert!(page.html.contains("otpauth://totp/kehu:admin%40example.com?"));
+    assert!(page
+        .html
+        .contains("otpauth://totp/kehu:admin%40example.com?"));
     let page = b
-        .post("/account/two-factor/confirm", &[("code", &wrong_code(&secret))])
+        .post(
+            "/account/two-factor/confirm",
+            &[("code", &wrong_code(&secret))],
+        )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = b
-        .post("/account/two-factor/confirm", &[("code", &totp_code(&secret, now()))])
+        .post(
+            "/account/two-factor/confirm",
+            &[("code", &totp_code(&secret, now()))],
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let codes: Vec<String> = page
@@ -160,11 +213,27 @@ async fn on_the_pages_two_factor_is_set_up_from_the_account_and_asked_for_at_sig
     let challenge = attr_after(&html, "name=\"challenge\" value=\"").unwrap();
     let r = post_code(&app, &client, &challenge, &wrong_code(&secret)).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.text().await.unwrap().contains("The code is wrong or was already used"));
-    let r = post_code(&app, &client, &challenge, &totp_code(&secret, now() + 30_000)).await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("The code is wrong or was already used"));
+    let r = post_code(
+        &app,
+        &client,
+        &challenge,
+        &totp_code(&secret, now() + 30_000),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/tasks");
-    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = r.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let r = client
         .get(format!("{}/tasks", app.base))
         .header(COOKIE, cookie)
@@ -190,11 +259,21 @@ async fn the_policy_makes_administrators_set_up_two_factor_before_they_get_in() 
     let app = TestApp::spawn().await;
     let (_, rep) = app.user("rep@example.com", "sales", None).await;
     let r = app
-        .send(reqwest::Method::PUT, "/api/v1/settings/two-factor", &rep, Some(json!({"policy": "everyone"})))
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings/two-factor",
+            &rep,
+            Some(json!({"policy": "everyone"})),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = app
-        .send(reqwest::Method::PUT, "/api/v1/settings/two-factor", &app.admin, Some(json!({"policy": "admins"})))
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings/two-factor",
+            &app.admin,
+            Some(json!({"policy": "admins"})),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let policy = body(app.get("/api/v1/settings/two-factor", &rep).await).await;
@@ -202,7 +281,10 @@ async fn the_policy_makes_administrators_set_up_two_factor_before_they_get_in() 
 
     // A sales rep is not asked; an administrator without it is refused
     // on the API and sent to set it up on the page.
-    assert_eq!(api_login(&app, "rep@example.com", None).await.status(), StatusCode::OK);
+    assert_eq!(
+        api_login(&app, "rep@example.com", None).await.status(),
+        StatusCode::OK
+    );
     let r = api_login(&app, "admin@example.com", None).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(body(r).await["code"], "two_factor_setup_required");
@@ -231,8 +313,42 @@ async fn the_policy_makes_administrators_set_up_two_factor_before_they_get_in() 
     assert_eq!(body(r).await["code"], "two_factor_required");
     let code = totp_code(&secret, now() + 30_000);
     let r = app
-        .post("/api/v1/me/two-factor/disable", &app.admin, json!({"totp": code}))
+        .post(
+            "/api/v1/me/two-factor/disable",
+            &app.admin,
+            json!({"totp": code}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(body(r).await["code"], "two_factor_required");
+}
+
+#[tokio::test]
+async fn an_administrator_sets_the_policy_on_the_users_page() {
+    let app = TestApp::spawn().await;
+    app.user("rep@example.com", "sales", None).await;
+    let rep = Browser::login(&app, "rep@example.com").await;
+    let b = Browser::login(&app, "admin@example.com").await;
+    let page = b.get("/settings/users").await;
+    assert!(
+        page.html.contains("<option value=\"optional\" selected>"),
+        "{}",
+        page.html
+    );
+    // Other roles cannot.
+    let page = rep
+        .post("/settings/two-factor", &[("policy", "everyone")])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = b
+        .post("/settings/two-factor", &[("policy", "everyone")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let policy = body(app.get("/api/v1/settings/two-factor", &app.admin).await).await;
+    assert_eq!(policy["policy"], "everyone");
+    assert!(b
+        .get("/settings/users")
+        .await
+        .html
+        .contains("<option value=\"everyone\" selected>"));
 }
