@@ -147,11 +147,9 @@ async fn blocked_until(
     own: i64,
     since: i64,
 ) -> Result<Option<i64>> {
-    let filter = if per_account {
-        "address = $1 AND email = $2 AND at > $3 AND id <> $4"
-    } else {
-        "address = $1 AND $2 = $2 AND at > $3 AND id <> $4"
-    };
+    // Per account: this address and email; per address: every email.
+    let email = per_account.then_some(email);
+    let filter = "address = $1 AND ($2 IS NULL OR email = $2) AND at > $3 AND id <> $4";
     let (n,): (i64,) = tx
         .one(
             q(format!(

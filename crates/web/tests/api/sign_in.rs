@@ -219,11 +219,28 @@ async fn the_openapi_document_describes_throttling_and_the_two_factor_answers() 
     let app = TestApp::spawn().await;
     let doc = body(app.get("/api/v1/openapi.json", "").await).await;
     let login = &doc["paths"]["/api/v1/auth/login"]["post"]["responses"];
-    assert!(login["429"]["headers"]["Retry-After"].is_object(), "{login}");
-    assert!(login["429"]["description"].as_str().unwrap().contains("sign_in_throttled"));
-    assert!(login["401"]["description"].as_str().unwrap().contains("two_factor_required"));
-    assert!(login["403"]["description"].as_str().unwrap().contains("two_factor_setup_required"));
-    for path in ["/api/v1/me/two-factor", "/api/v1/me/two-factor/confirm", "/api/v1/me/two-factor/disable", "/api/v1/settings/two-factor"] {
+    assert!(
+        login["429"]["headers"]["Retry-After"].is_object(),
+        "{login}"
+    );
+    assert!(login["429"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("sign_in_throttled"));
+    assert!(login["401"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("two_factor_required"));
+    assert!(login["403"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("two_factor_setup_required"));
+    for path in [
+        "/api/v1/me/two-factor",
+        "/api/v1/me/two-factor/confirm",
+        "/api/v1/me/two-factor/disable",
+        "/api/v1/settings/two-factor",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
     // The user list says which shape each role gets.
