@@ -54,6 +54,8 @@ pub enum Code {
     ControlCharacter,
     /// The current password, asked for again, is not the right one.
     WrongPassword,
+    /// A two-factor code (TOTP or recovery) that is wrong, late or used.
+    WrongCode,
     /// A value typed twice (a new password) differs the second time.
     Mismatch,
     /// The user already has another item (a saved view) of this name.
@@ -118,6 +120,7 @@ impl Code {
             Code::TooManyValues { .. } => "too_many_values",
             Code::ControlCharacter => "control_character",
             Code::WrongPassword => "wrong_password",
+            Code::WrongCode => "wrong_code",
             Code::Mismatch => "mismatch",
             Code::NameTaken => "name_taken",
             Code::Duplicate => "duplicate",
@@ -213,6 +216,8 @@ impl Code {
             (Lang::En, ControlCharacter) => "contains invisible control characters".into(),
             (Lang::ZhCn, WrongPassword) => "密码不正确".into(),
             (Lang::En, WrongPassword) => "is not the right password".into(),
+            (Lang::ZhCn, WrongCode) => "验证码不正确或已使用".into(),
+            (Lang::En, WrongCode) => "is wrong or was already used".into(),
             (Lang::ZhCn, Mismatch) => "两次输入不一致".into(),
             (Lang::En, Mismatch) => "does not match".into(),
             (Lang::ZhCn, InvalidRule) => "字段规则设置不正确".into(),

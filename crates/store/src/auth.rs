@@ -13,16 +13,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::db::q;
+use crate::db::{q, Tx};
 use crate::time::Time;
 use crate::users::{User, USER_COLUMNS};
 use crate::{now_ms, Error, Result, Store};
 
 /// How long a browser session lasts without being renewed.
 pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
-/// Failed sign-ins allowed per address within [`FAILURE_WINDOW_MS`].
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Token use is stamped at most this often, so reads stay reads.
 const LAST_USED_GRANULARITY_MS: i64 = 60 * 1000;
 
@@ -43,7 +40,7 @@ pub(crate) fn new_secret(prefix: &str) -> String {
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn secret_hash(secret: &str) -> String {
+pub(crate) fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -61,7 +58,7 @@ pub(crate) async fn hash_password(password: &str) -> Result<String> {
     .map_err(|e| Error::internal(e.to_string()))?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let password = password.to_owned();
     let hash = hash.to_owned();
     tokio::task::spawn_blocking(move || {
@@ -90,9 +87,7 @@ pub fn generate_password() -> String {
 
 #[derive(sqlx::FromRow)]
 struct Credentials {
-    id: i64,
     password_hash: Option<String>,
-    active: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -103,89 +98,28 @@ struct TokenUser {
     last_used_at: Option<i64>,
 }
 
-impl Store {
-    /// Checks an email and password and opens a session. Too many failures
-    /// for one address lock it out for a while, whatever the password.
-    /// Returns the user and the session secret for the cookie.
-    pub async fn login(&self, email: &str, password: &str) -> Result<(User, String)> {
-        // No address is longer than 254 characters; a longer one is wrong,
-        // but must not be stored whole.
-        let email: String = kehu_core::text::clean(email)
-            .to_lowercase()
-            .chars()
-            .take(254)
-            .collect();
-        let now = now_ms();
-        // The attempt counts as a failure until it succeeds, and is recorded
-        // before the password is checked, so parallel guesses are counted
-        // too.
-        let mut tx = self.db.begin().await?;
-        tx.execute(
-            q("INSERT INTO login_failures (email, at) VALUES ($1, $2)")
-                .bind(&email)
-                .bind(now),
-        )
+/// Opens a session for `user` and returns its secret, for the cookie.
+pub(crate) async fn open_session(tx: &mut Tx, user: UserId, now: i64) -> Result<String> {
+    let secret = new_secret("");
+    tx.execute(
+        q("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(secret_hash(&secret))
+            .bind(user.get())
+            .bind(now)
+            .bind(now + SESSION_TTL_MS),
+    )
+    .await?;
+    tx.execute(q("DELETE FROM sessions WHERE expires_at < $1").bind(now))
         .await?;
-        tx.execute(q("DELETE FROM login_failures WHERE at < $1").bind(now - FAILURE_WINDOW_MS))
-            .await?;
-        tx.commit().await?;
-        let (attempts,): (i64,) = self
-            .db
-            .one(
-                q("SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $2")
-                    .bind(&email)
-                    .bind(now - FAILURE_WINDOW_MS),
-            )
-            .await?;
-        if attempts > MAX_FAILURES {
-            return Err(Error::RateLimited);
-        }
-        let found: Option<Credentials> = self
-            .db
-            .optional(
-                q("SELECT id, password_hash, active FROM users WHERE email = $1").bind(&email),
-            )
-            .await?;
-        let ok = match &found {
-            Some(c) if c.active => match &c.password_hash {
-                Some(hash) => verify_password(password, hash).await,
-                None => false,
-            },
-            _ => {
-                // Spend the same time as a real check so timing does not tell
-                // which addresses have accounts.
-                let _ = hash_password(password).await;
-                false
-            }
-        };
-        let Some(user) = found.filter(|_| ok) else {
-            return Err(Error::BadCredentials);
-        };
-        let secret = new_secret("");
-        let mut tx = self.db.begin().await?;
-        tx.execute(
-            q("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-                .bind(secret_hash(&secret))
-                .bind(user.id)
-                .bind(now)
-                .bind(now + SESSION_TTL_MS),
-        )
-        .await?;
-        tx.execute(q("DELETE FROM login_failures WHERE email = $1").bind(&email))
-            .await?;
-        tx.execute(q("DELETE FROM sessions WHERE expires_at < $1").bind(now))
-            .await?;
-        tx.commit().await?;
-        Ok((self.user(UserId(user.id)).await?, secret))
-    }
+    Ok(secret)
+}
 
+impl Store {
     /// Whether `password` is the user's current password.
     pub async fn check_password(&self, user: UserId, password: &str) -> Result<bool> {
         let found: Option<Credentials> = self
             .db
-            .optional(
-                q("SELECT id, password_hash, active FROM users WHERE id = $1").bind(user.get()),
-            )
+            .optional(q("SELECT password_hash FROM users WHERE id = $1").bind(user.get()))
             .await?;
         Ok(match found.and_then(|c| c.password_hash) {
             Some(hash) => verify_password(password, &hash).await,

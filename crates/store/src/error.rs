@@ -38,6 +38,13 @@ pub enum Error {
     /// ([`crate::export_limits`]).
     #[error("too many exports in an hour")]
     TooManyExports,
+    /// Too many failed sign-ins from the client's address (for one account
+    /// or for all): the next attempt is let in after `retry_after_s`.
+    #[error("too many failed sign-ins; try again in {retry_after_s} s")]
+    Throttled { retry_after_s: i64 },
+    /// A two-factor (TOTP or recovery) code that is wrong, used or late.
+    #[error("wrong two-factor code")]
+    WrongCode,
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]

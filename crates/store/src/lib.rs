@@ -31,10 +31,12 @@ pub mod products;
 pub mod quality;
 pub mod records;
 pub mod search;
+pub mod sign_in;
 pub mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod two_factor;
 pub mod users;
 pub mod views;
 pub mod webhooks;

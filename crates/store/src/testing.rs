@@ -224,3 +224,15 @@ pub fn field_codes(err: crate::Error) -> Vec<(String, String)> {
         other => panic!("not a field error: {other:?}"),
     }
 }
+
+/// The TOTP code an authenticator app shows for a base32 `secret` at
+/// `now_ms`.
+pub fn totp_code(secret: &str, now_ms: i64) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret).expect("a base32 secret");
+    totp_rs::Builder::new()
+        .with_secret(bytes)
+        .build()
+        .expect("a valid TOTP")
+        .generate(u64::try_from(now_ms / 1000).expect("a time after 1970"))
+        .to_string()
+}

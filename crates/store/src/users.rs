@@ -21,6 +21,8 @@ pub struct User {
     pub team_id: Option<i64>,
     pub active: bool,
     pub lang: Option<String>,
+    /// Signs in with a second factor (TOTP).
+    pub two_factor: bool,
     pub created_at: Time,
     pub updated_at: Time,
 }
@@ -47,7 +49,7 @@ pub struct Team {
 
 pub(crate) const USER_COLUMNS: &str =
     "users.id, users.email, users.name, users.role, users.team_id, users.active, users.lang, \
-     users.created_at, users.updated_at";
+     users.totp_enabled_at IS NOT NULL AS two_factor, users.created_at, users.updated_at";
 
 const USERS: Table = Table {
     table: "users",

@@ -93,6 +93,33 @@ impl TrustedProxies {
     }
 }
 
+/// The client's address as a request extractor (sign-in limits count per
+/// address). Without connection information (a router driven in-process)
+/// every request counts as one unknown client.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl axum::extract::FromRequestParts<crate::AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientAddress(match peer {
+            Some(peer) => state
+                .trusted_proxies
+                .client(peer, &parts.headers)
+                .to_string(),
+            None => "unknown".to_owned(),
+        }))
+    }
+}
+
 /// Whether the first `bits` bits of `a` and `b` are the same.
 fn prefix_equal(a: &[u8], b: &[u8], bits: u8) -> bool {
     let bits = usize::from(bits);

@@ -30,6 +30,18 @@ pub enum ApiError {
     BadCredentials,
     #[error("rate limited")]
     RateLimited,
+    /// Too many failed sign-ins from this address; try after the seconds.
+    #[error("sign-in throttled")]
+    Throttled { retry_after_s: i64 },
+    /// The password was right; the account also needs a TOTP or recovery
+    /// code (`totp`).
+    #[error("two-factor code required")]
+    TwoFactorRequired,
+    /// The policy requires two-factor sign-in this account has not set up.
+    #[error("two-factor setup required")]
+    TwoFactorSetupRequired,
+    #[error("wrong two-factor code")]
+    WrongCode,
     #[error("conflict: {0}")]
     Conflict(&'static str),
     /// A refusal explained by a message of its own, in both languages (a
@@ -76,6 +88,8 @@ impl From<StoreError> for ApiError {
                 zh: "一小时内导出或下载的次数或行数已达上限，请稍后再试；如需更多请联系管理员。".into(),
                 en: "You have exported or downloaded as much as allowed in an hour; try again later, or ask an administrator if you need more.".into(),
             },
+            StoreError::Throttled { retry_after_s } => ApiError::Throttled { retry_after_s },
+            StoreError::WrongCode => ApiError::WrongCode,
             other => ApiError::Internal(Box::new(other)),
         }
     }
@@ -119,6 +133,8 @@ pub struct Problem {
     detail: Option<(String, String)>,
     /// More members of the body (an undo's conflicts).
     extra: serde_json::Map<String, serde_json::Value>,
+    /// Seconds for a `Retry-After` header.
+    retry_after: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -273,6 +289,48 @@ impl Problem {
                     "This webhook is inactive; activate it before sending again"
                 }
             }
+            "sign_in_throttled" => {
+                if zh {
+                    "登录失败次数过多，请稍后再试"
+                } else {
+                    "Too many failed sign-ins; please try again later"
+                }
+            }
+            "two_factor_required" => {
+                if zh {
+                    "请输入身份验证器应用中的动态验证码（或一个恢复码）"
+                } else {
+                    "Enter the code from your authenticator app (or a recovery code)"
+                }
+            }
+            "two_factor_setup_required" => {
+                if zh {
+                    "管理员要求此账号使用两步验证，请先在网页登录并完成设置"
+                } else {
+                    "Two-factor sign-in is required for this account; sign in on the web page to set it up"
+                }
+            }
+            "wrong_code" => {
+                if zh {
+                    "验证码不正确或已使用"
+                } else {
+                    "The code is wrong or was already used"
+                }
+            }
+            "two_factor_enabled" => {
+                if zh {
+                    "两步验证已开启"
+                } else {
+                    "Two-factor sign-in is already on"
+                }
+            }
+            "two_factor_not_started" | "two_factor_not_enabled" => {
+                if zh {
+                    "两步验证尚未设置"
+                } else {
+                    "Two-factor sign-in is not set up"
+                }
+            }
             "team_in_use" => {
                 if zh {
                     "团队仍有成员或客户，不能删除"
@@ -419,6 +477,7 @@ impl Problem {
             errors: Vec::new(),
             detail: None,
             extra: serde_json::Map::new(),
+            retry_after: None,
         }
     }
 
@@ -444,6 +503,11 @@ impl Problem {
             header::CONTENT_LANGUAGE,
             HeaderValue::from_static(lang.tag()),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        }
         response
     }
 }
@@ -472,6 +536,18 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden => (S::FORBIDDEN, "forbidden", vec![]),
             ApiError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", vec![]),
             ApiError::RateLimited => (S::TOO_MANY_REQUESTS, "rate_limited", vec![]),
+            ApiError::Throttled { retry_after_s } => {
+                let mut problem = Problem::new(S::TOO_MANY_REQUESTS, "sign_in_throttled");
+                problem.detail = Some((
+                    format!("请在 {} 后再试。", wait_zh(retry_after_s)),
+                    format!("Try again in {}.", wait_en(retry_after_s)),
+                ));
+                problem.retry_after = Some(retry_after_s);
+                return problem.into_response();
+            }
+            ApiError::TwoFactorRequired => (S::UNAUTHORIZED, "two_factor_required", vec![]),
+            ApiError::TwoFactorSetupRequired => (S::FORBIDDEN, "two_factor_setup_required", vec![]),
+            ApiError::WrongCode => (S::UNAUTHORIZED, "wrong_code", vec![]),
             ApiError::Conflict(what) => (S::CONFLICT, what, vec![]),
             ApiError::Explained {
                 status,
@@ -494,6 +570,23 @@ impl IntoResponse for ApiError {
             ..Problem::new(status, code)
         }
         .into_response()
+    }
+}
+
+/// A wait, rounded up to whole minutes beyond one minute.
+pub fn wait_zh(seconds: i64) -> String {
+    if seconds <= 60 {
+        format!("{seconds} 秒")
+    } else {
+        format!("{} 分钟", (seconds + 59) / 60)
+    }
+}
+
+pub fn wait_en(seconds: i64) -> String {
+    match seconds {
+        1 => "1 second".to_owned(),
+        2..=60 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", (seconds + 59) / 60),
     }
 }
 

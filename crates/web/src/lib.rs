@@ -50,6 +50,8 @@ pub struct AppState {
     /// Reverse proxies whose `X-Forwarded-For` names the visitor (public
     /// forms count submissions per visitor address).
     pub trusted_proxies: client_ip::TrustedProxies,
+    /// How many failed sign-ins an address may make (tests shorten them).
+    pub sign_in_limits: kehu_store::sign_in::Limits,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             files_dir: files_dir.into(),
             jobs: imports::Jobs::default(),
             trusted_proxies: client_ip::TrustedProxies::default(),
+            sign_in_limits: kehu_store::sign_in::Limits::default(),
         }
     }
 }

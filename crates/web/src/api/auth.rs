@@ -7,12 +7,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kehu_core::{schema, Code, Invalid, Lang};
 use kehu_store::auth::{ApiToken, SESSION_TTL_MS};
+use kehu_store::sign_in::{Attempt, Outcome};
 use kehu_store::users::User;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::Result;
+use crate::client_ip::ClientAddress;
+use crate::error::{ApiError, Result};
 use crate::extract::{over_https, session_secret, CurrentUser, JsonObject};
 use crate::AppState;
 
@@ -46,21 +48,44 @@ pub(crate) fn session_cookie(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
-    request_body(content = Object, description = "{\"email\": \"…\", \"password\": \"…\"}"),
+    request_body(content = Object, description = "{\"email\": \"…\", \"password\": \"…\", \"totp\": \"123456\"}: \
+        `totp` (a code from the authenticator app, or one of the recovery codes) only for accounts with two-factor sign-in"),
     responses((status = 200, body = User, description = "Signed in; the session cookie is set"),
-              (status = 401, description = "Wrong email or password"),
-              (status = 429, description = "Too many failed attempts")))]
+              (status = 401, description = "`bad_credentials`: wrong email or password; \
+                `two_factor_required`: the password is right, send it again with `totp`; `wrong_code`: the code is wrong or used"),
+              (status = 403, description = "`two_factor_setup_required`: the administrators' policy \
+                requires two-factor sign-in, which this account must first set up on the sign-in page"),
+              (status = 422, description = "A required member is missing"),
+              (status = 429, description = "`sign_in_throttled`: too many failures from this address \
+                (for this account, or for all); `Retry-After` says in how many seconds to try again",
+                headers(("Retry-After" = i64, description = "Seconds until the next attempt is let in")))))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     mut body: JsonObject,
 ) -> Result<Response> {
     let mut invalid = Invalid::default();
     let email = required(&mut body, "email", &mut invalid);
     let password = required(&mut body, "password", &mut invalid);
+    let code = body
+        .take_string("totp", &mut invalid)
+        .filter(|c| !c.trim().is_empty());
     body.refuse_rest(&mut invalid);
     invalid.into_result()?;
-    let (user, secret) = state.store.login(&email, &password).await?;
+    let attempt = Attempt {
+        email: &email,
+        password: &password,
+        address: &address,
+        code: code.as_deref(),
+        challenge: false,
+        now: kehu_store::now_ms(),
+    };
+    let (user, secret) = match state.store.sign_in(&attempt, &state.sign_in_limits).await? {
+        Outcome::SignedIn { user, session, .. } => (user, session),
+        Outcome::NeedsCode { .. } => return Err(ApiError::TwoFactorRequired),
+        Outcome::NeedsSetup { .. } => return Err(ApiError::TwoFactorSetupRequired),
+    };
     let mut response = Json(user).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

@@ -16,6 +16,7 @@ pub mod products;
 pub mod quality;
 pub mod records;
 pub mod settings;
+pub mod two_factor;
 pub mod views;
 pub mod webhooks;
 
@@ -136,6 +137,16 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(a::me).patch(a::update_me))
         .route("/me/tokens", get(a::list_tokens).post(a::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(a::revoke_token))
+        .route(
+            "/me/two-factor",
+            get(two_factor::status).post(two_factor::begin),
+        )
+        .route("/me/two-factor/confirm", post(two_factor::confirm))
+        .route("/me/two-factor/disable", post(two_factor::disable))
+        .route(
+            "/settings/two-factor",
+            get(two_factor::policy).put(two_factor::set_policy),
+        )
         .route("/customers", get(c::list).post(c::create))
         .route("/customers/lookup", get(c::lookup))
         .route("/customers/export", get(exports::export))
@@ -365,6 +376,8 @@ impl Modify for Security {
     security(("bearer" = []), ("session" = [])),
     paths(
         auth::login, auth::logout, auth::me, auth::update_me, auth::list_tokens, auth::create_token, auth::revoke_token,
+        two_factor::status, two_factor::begin, two_factor::confirm, two_factor::disable,
+        two_factor::policy, two_factor::set_policy,
         customers::list, customers::lookup, customers::bulk, customers::check, customers::create, customers::get, customers::update,
         customers::delete, customers::restore, customers::verify, customers::history,
         customers::contacts, customers::interactions, customers::tasks,

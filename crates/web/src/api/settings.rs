@@ -11,7 +11,9 @@ use kehu_core::{schema, Code, FieldDefId, Invalid, TagId, TeamId, UserId};
 use kehu_store::fields::FieldDefinition;
 use kehu_store::tags::Tag;
 use kehu_store::users::{Team, User};
+use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::records::record_input;
 use crate::error::{ApiError, Result};
@@ -241,12 +243,54 @@ pub async fn delete_field(
 
 // ----- users -----
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>)))]
+/// A colleague as every role sees them: enough to pick an owner or name
+/// who did what. Emails are for those who manage users.
+#[derive(Serialize, ToSchema)]
+pub struct Colleague {
+    pub id: i64,
+    pub name: Option<String>,
+    pub role: String,
+    pub team_id: Option<i64>,
+    pub active: bool,
+}
+
+/// A user in full for administrators (and for oneself), a [`Colleague`]
+/// for everyone else.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum UserView {
+    Full(User),
+    Colleague(Colleague),
+}
+
+impl UserView {
+    fn for_viewer(me: &CurrentUser, user: User) -> UserView {
+        if me.actor.is_admin() || user.id == me.user.id {
+            return UserView::Full(user);
+        }
+        UserView::Colleague(Colleague {
+            id: user.id,
+            name: user.name,
+            role: user.role,
+            team_id: user.team_id,
+            active: user.active,
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = Vec<UserView>, description = "Every user; their emails only for administrators")))]
 pub async fn list_users(
     State(state): State<AppState>,
-    _me: CurrentUser,
-) -> Result<Json<Vec<User>>> {
-    Ok(Json(state.store.users().await?))
+    me: CurrentUser,
+) -> Result<Json<Vec<UserView>>> {
+    let users = state.store.users().await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .map(|u| UserView::for_viewer(&me, u))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users",
@@ -272,13 +316,15 @@ pub async fn create_user(
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
-    responses((status = 200, body = User), (status = 404)))]
+    responses((status = 200, body = UserView, description = "The user; the email only for administrators and oneself"),
+              (status = 404)))]
 pub async fn get_user(
     State(state): State<AppState>,
-    _me: CurrentUser,
+    me: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<User>> {
-    Ok(Json(state.store.user(UserId(id)).await?))
+) -> Result<Json<UserView>> {
+    let user = state.store.user(UserId(id)).await?;
+    Ok(Json(UserView::for_viewer(&me, user)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),

@@ -47,7 +47,8 @@ impl People {
         People(
             users
                 .iter()
-                .map(|u| (u.id, u.name.clone().unwrap_or_else(|| u.email.clone())))
+                // Not the email: every role sees these names.
+                .map(|u| (u.id, u.name.clone().unwrap_or_else(|| format!("#{}", u.id))))
                 .collect(),
         )
     }
@@ -175,7 +176,8 @@ pub(super) async fn user_choices(
         .map(|u| Choice {
             selected: Some(u.id) == selected,
             value: u.id.to_string(),
-            label: u.name.clone().unwrap_or(u.email.clone()),
+            // Owner pickers are on every role's pages: names, not emails.
+            label: u.name.clone().unwrap_or_else(|| format!("#{}", u.id)),
         })
         .collect())
 }

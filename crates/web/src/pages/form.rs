@@ -181,7 +181,8 @@ pub fn customer_inputs(
                     .filter(|u| u.active || values.first("owner_id") == u.id.to_string())
                     .map(|u| Choice {
                         value: u.id.to_string(),
-                        label: u.name.clone().unwrap_or_else(|| u.email.clone()),
+                        // Owner pickers are on every role's pages: names, not emails.
+                        label: u.name.clone().unwrap_or_else(|| format!("#{}", u.id)),
                         selected: false,
                     })
                     .collect(),

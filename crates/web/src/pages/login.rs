@@ -2,29 +2,32 @@
 
 use askama::Template;
 use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kehu_core::{Lang, UserId};
 use kehu_store::auth::SESSION_TTL_MS;
+use kehu_store::sign_in::Attempt;
 use serde::Deserialize;
 
+use super::second_factor;
 use super::{
     assets, local_path, next_path, page_lang, read_form, render, see_other, PageError, Posted,
     Viewer, T,
 };
 use crate::api::auth::session_cookie;
+use crate::client_ip::ClientAddress;
 use crate::extract::session_secret;
 use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage {
+pub(super) struct LoginPage {
     t: T,
     css: &'static str,
     notice: Option<&'static str>,
     email: String,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -35,14 +38,19 @@ pub struct LoginQuery {
     done: Option<String>,
 }
 
-fn login_page(t: T, email: String, next: &str, error: Option<&'static str>) -> LoginPage {
+pub(super) fn login_page(
+    t: T,
+    email: String,
+    next: &str,
+    error: Option<&'static str>,
+) -> LoginPage {
     LoginPage {
         t,
         css: assets::CSS.url(),
         notice: None,
         email,
         next: next_path(next).unwrap_or("/customers").to_owned(),
-        error: error.map(|key| t.s(key)),
+        error: error.map(|key| t.s(key).to_owned()),
     }
 }
 
@@ -65,7 +73,13 @@ pub async fn form(
     render(&page)
 }
 
-pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Response, PageError> {
+/// The password step. Accounts with two-factor sign-in go on to the code
+/// step; the policy sends those without it to set it up there.
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    req: Request,
+) -> Result<Response, PageError> {
     if !super::same_origin(req.headers()) {
         return Err(PageError::Forbidden);
     }
@@ -74,6 +88,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Respo
     let fields = read_form(req, &state).await?;
     let t = T(fields.get("lang").and_then(Lang::from_tag).unwrap_or(lang));
     let email = fields.get("email").unwrap_or_default().to_owned();
+    // Passwords are taken as typed, spaces included.
     let password = fields
         .0
         .iter()
@@ -81,29 +96,63 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Respo
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
     let next = fields.get("next").unwrap_or("/customers");
-    let failed = |status: StatusCode, key: &'static str| -> Result<Response, PageError> {
-        let mut response = render(&login_page(t, email.clone(), next, Some(key)))?;
+    let failed = |status: StatusCode, error: String| -> Result<Response, PageError> {
+        let mut page = login_page(t, email.clone(), next, None);
+        page.error = Some(error);
+        let mut response = render(&page)?;
         *response.status_mut() = status;
         Ok(response)
     };
     if email.is_empty() || password.is_empty() {
-        return failed(StatusCode::UNPROCESSABLE_ENTITY, "login.required");
+        return failed(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.s("login.required").into(),
+        );
     }
-    match state.store.login(&email, password).await {
-        Ok((_, secret)) => {
-            let mut response = see_other(next_path(next).unwrap_or("/customers"));
-            response.headers_mut().insert(
-                header::SET_COOKIE,
-                session_cookie(&state, &headers, &secret, SESSION_TTL_MS / 1000),
-            );
-            Ok(response)
+    let attempt = Attempt {
+        email: &email,
+        password,
+        address: &address,
+        code: None,
+        challenge: true,
+        now: kehu_store::now_ms(),
+    };
+    match state.store.sign_in(&attempt, &state.sign_in_limits).await {
+        Ok(outcome) => {
+            second_factor::after_password(&state, &headers, t, next, outcome, None).await
         }
-        Err(kehu_store::Error::BadCredentials) => failed(StatusCode::UNAUTHORIZED, "login.failed"),
-        Err(kehu_store::Error::RateLimited) => {
-            failed(StatusCode::TOO_MANY_REQUESTS, "login.rate_limited")
+        Err(kehu_store::Error::BadCredentials) => {
+            failed(StatusCode::UNAUTHORIZED, t.s("login.failed").into())
+        }
+        Err(kehu_store::Error::Throttled { retry_after_s }) => {
+            let mut response = failed(StatusCode::TOO_MANY_REQUESTS, throttled(t, retry_after_s))?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+            Ok(response)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// "Try again in N minutes", in the page's language.
+pub(super) fn throttled(t: T, retry_after_s: i64) -> String {
+    t.count("login.rate_limited", (retry_after_s + 59) / 60)
+}
+
+/// Signs the browser in: the cookie, and on to where it was going.
+pub(super) fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: &str,
+    secret: &str,
+) -> Response {
+    let mut response = see_other(next_path(next).unwrap_or("/customers"));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(state, headers, secret, SESSION_TTL_MS / 1000),
+    );
+    response
 }
 
 pub async fn logout(

@@ -25,6 +25,7 @@ mod pipelines;
 mod products;
 pub(crate) mod quality;
 mod quality_rules;
+mod second_factor;
 mod settings;
 mod tasks;
 mod webhooks;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login::form).post(login::submit))
+        .route("/login/code", post(second_factor::submit))
         .route("/logout", post(login::logout))
         .route("/lang", post(login::switch_lang))
         .route("/customers", get(c::list))
@@ -71,6 +73,15 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/verify", post(c::verify))
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
+        .route("/account/two-factor", post(account::begin_two_factor))
+        .route(
+            "/account/two-factor/confirm",
+            post(account::confirm_two_factor),
+        )
+        .route(
+            "/account/two-factor/disable",
+            post(account::disable_two_factor),
+        )
         .route("/tasks", get(tasks::page))
         .route("/tasks/{id}/done", post(tasks::done))
         .route("/tasks/{id}/reschedule", post(tasks::reschedule))

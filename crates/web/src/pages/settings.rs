@@ -9,6 +9,7 @@ use axum::Router;
 use kehu_core::entry::Mode;
 use kehu_core::{schema, FieldDefId, FieldError, TeamId, UserId};
 use kehu_store::fields::FieldDefinition;
+use kehu_store::two_factor::Policy;
 use kehu_store::users::{Team, User};
 use serde_json::{json, Map, Value};
 
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/users", get(users).post(create_user))
         .route("/settings/users/{id}", post(update_user))
         .route("/settings/users/{id}/password", post(reset_password))
+        .route("/settings/two-factor", post(set_two_factor_policy))
         .route("/settings/teams", get(teams).post(create_team))
         .route("/settings/teams/{id}", post(rename_team))
         .route("/settings/teams/{id}/delete", post(delete_team))
@@ -403,6 +405,8 @@ struct UsersPage {
     errors: Errors,
     /// A password just generated, shown this once.
     new_password: Option<(String, String)>,
+    /// Who must use two-factor sign-in.
+    policies: Vec<Choice>,
 }
 
 impl UsersPage {
@@ -467,8 +471,39 @@ async fn users_page(
         values,
         errors: Errors::new(t, errors),
         new_password,
+        policies: policy_choices(t, state.store.two_factor_policy().await?),
     };
     render_refused(&page, !errors.is_empty())
+}
+
+fn policy_choices(t: T, current: Policy) -> Vec<Choice> {
+    Policy::ALL
+        .iter()
+        .map(|p| Choice {
+            value: p.as_str().to_owned(),
+            label: t.choice("two_factor_policy", p.as_str()),
+            selected: *p == current,
+        })
+        .collect()
+}
+
+/// Who must use two-factor sign-in: takes effect at each one's next
+/// sign-in.
+async fn set_two_factor_policy(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    admin_only(&posted.viewer)?;
+    let policy = posted
+        .fields
+        .get("policy")
+        .and_then(Policy::parse)
+        .ok_or(PageError::BadRequest)?;
+    state
+        .store
+        .set_two_factor_policy(&posted.viewer.me.ctx(), policy)
+        .await?;
+    Ok(see_other("/settings/users?flash=saved"))
 }
 
 async fn users(

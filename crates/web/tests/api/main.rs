@@ -25,5 +25,7 @@ mod records;
 mod robustness;
 mod search;
 mod settings;
+mod sign_in;
+mod two_factor;
 mod ui;
 mod webhooks;

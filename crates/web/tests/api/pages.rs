@@ -98,7 +98,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn attr_after(html: &str, marker: &str) -> Option<String> {
+pub(crate) fn attr_after(html: &str, marker: &str) -> Option<String> {
     let rest = &html[html.find(marker)? + marker.len()..];
     Some(rest[..rest.find('"')?].to_owned())
 }
