@@ -45,6 +45,8 @@ pub struct AppState {
     /// Reverse proxies whose `X-Forwarded-For` names the visitor (public
     /// forms count submissions per visitor address).
     pub trusted_proxies: client_ip::TrustedProxies,
+    /// The daily backup, where `kehu serve` takes it; `None` takes none.
+    pub backups: Option<maintenance::DailyBackup>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             files_dir: files_dir.into(),
             jobs: imports::Jobs::default(),
             trusted_proxies: client_ip::TrustedProxies::default(),
+            backups: None,
         }
     }
 }
