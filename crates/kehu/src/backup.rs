@@ -121,12 +121,12 @@ fn print_backup(r: &BackupRecord, url: &str, lang: Lang) {
     let tables = r.counts.len();
     if lang == Lang::ZhCn {
         println!("已备份 {url} 到 {}（{size} 字节）。", r.file);
-        println!("已校验：副本完整，{tables} 张表的行数与数据库一致（客户 {customers} 个）。");
+        println!("已校验：副本通过完整性检查，已清点 {tables} 张表的行数（客户 {customers} 个）并与数据库核对一致。");
     } else {
         println!("Backed up {url} to {} ({size} bytes).", r.file);
         println!(
-            "Verified: the copy is intact and the row counts of its {tables} tables match the \
-             database ({customers} customers)."
+            "Verified: the copy passed its integrity check; the rows of its {tables} tables \
+             were counted ({customers} customers) and agree with the database."
         );
     }
 }

@@ -65,7 +65,7 @@ async fn kehu_backup_while_customers_are_added_then_kehu_restore_into_an_empty_d
 
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (store, rep, stop) = (store.clone(), rep.clone(), stop.clone());
+        let (store, rep, stop) = (store.clone(), rep, stop.clone());
         tokio::spawn(async move {
             let mut n = 1_000;
             while !stop.load(Ordering::Relaxed) {

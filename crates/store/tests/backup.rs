@@ -46,8 +46,7 @@ async fn a_backup_taken_while_customers_are_added_restores_into_an_empty_databas
     let stop = Arc::new(AtomicBool::new(false));
     let written = Arc::new(AtomicI64::new(0));
     let writer = {
-        let (store, rep, stop, written) =
-            (store.clone(), rep.clone(), stop.clone(), written.clone());
+        let (store, rep, stop, written) = (store.clone(), rep, stop.clone(), written.clone());
         tokio::spawn(async move {
             let mut n = 1_000;
             while !stop.load(Ordering::Relaxed) {
