@@ -139,6 +139,7 @@ fn explain(e: BackupError, lang: Lang) -> anyhow::Error {
             "数据库 {url} 不是空的（已有 {tables} 张表）：只能恢复到新的空数据库。请新建一个数据库（或换一个 SQLite 文件名）再恢复。"
         ),
         (BackupError::Verify(why), Lang::ZhCn) => anyhow!("备份未通过校验：{why}"),
+        (e, Lang::ZhCn) => anyhow!("备份或恢复未完成：{e}"),
         (e @ BackupError::NotEmpty { .. }, _) => anyhow!(
             "{e}. Create a new database (or name a new SQLite file) and restore into that."
         ),
