@@ -103,22 +103,64 @@ fn tool(name: &str, conn: Option<&Libpq>) -> Command {
     cmd
 }
 
-/// Runs `cmd` to its end on a blocking thread; its error output becomes
-/// the message when it fails.
-async fn run(mut cmd: Command, name: &'static str) -> Result<(), BackupError> {
-    let out = tokio::task::spawn_blocking(move || cmd.stderr(Stdio::piped()).output())
-        .await
-        .map_err(|e| BackupError::Tool(format!("{name}: {e}")))?
+/// Longest a tool may run: a dump that hangs (a lock it waits for, a
+/// server gone quiet) must not hold the daily loop forever.
+const TOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Runs `cmd` to its end on a blocking thread, killed after
+/// [`TOOL_TIMEOUT`]; its error output becomes the message when it fails.
+async fn run(cmd: Command, name: &'static str) -> Result<(), BackupError> {
+    run_bounded(cmd, name, TOOL_TIMEOUT).await
+}
+
+async fn run_bounded(
+    mut cmd: Command,
+    name: &'static str,
+    timeout: std::time::Duration,
+) -> Result<(), BackupError> {
+    let mut child = cmd
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| missing(name, e))?;
-    if out.status.success() {
-        return Ok(());
+    // Read on its own thread, so a talkative tool never blocks on a full
+    // pipe while it is waited for.
+    let stderr = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut err, &mut text);
+            text.truncate(STDERR_BYTES);
+            text
+        })
+    });
+    let waited = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok(Some(status));
+            }
+            if started.elapsed() > timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(None);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    })
+    .await
+    .map_err(|e| BackupError::Tool(format!("{name}: {e}")))?
+    .map_err(|e: std::io::Error| BackupError::Tool(format!("{name}: {e}")))?;
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    match waited {
+        Some(status) if status.success() => Ok(()),
+        Some(status) => Err(BackupError::Tool(bounded(&format!(
+            "{name} failed ({status}): {}",
+            String::from_utf8_lossy(&stderr).trim()
+        )))),
+        None => Err(BackupError::Tool(format!(
+            "{name} did not finish within {} s and was stopped",
+            timeout.as_secs()
+        ))),
     }
-    let stderr = &out.stderr[..out.stderr.len().min(STDERR_BYTES)];
-    Err(BackupError::Tool(bounded(&format!(
-        "{name} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(stderr).trim()
-    ))))
 }
 
 fn missing(name: &str, e: std::io::Error) -> BackupError {
@@ -315,6 +357,18 @@ mod tests {
         let c = libpq("postgres://kehu@db/crm?password=pw").unwrap();
         assert_eq!(c.url, "postgres://kehu@db/crm");
         assert_eq!(c.password.as_deref(), Some("pw"));
+    }
+
+    #[tokio::test]
+    async fn a_tool_that_hangs_is_stopped() {
+        let mut sleeper = Command::new("sleep");
+        sleeper.arg("30");
+        let started = std::time::Instant::now();
+        let e = run_bounded(sleeper, "sleep", std::time::Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("did not finish"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
