@@ -84,6 +84,11 @@ pub enum Command {
         /// The PEM private key of --tls-cert.
         #[arg(long, env = "KEHU_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<std::path::PathBuf>,
+        /// Folder for the daily backup (default: `backups/` beside an
+        /// SQLite file, `kehu-backups/` for PostgreSQL). Administrators
+        /// set whether it runs and how long files are kept in Settings.
+        #[arg(long, env = "KEHU_BACKUP_DIR")]
+        backup_dir: Option<std::path::PathBuf>,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -116,6 +121,11 @@ pub enum Command {
     Check(crate::check::CheckArgs),
     /// Leads (线索): import them from a file.
     Leads(crate::leads::LeadsArgs),
+    /// Back the database up while kehu runs, verify the copy (integrity
+    /// and row counts) and record it.
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup into a new, empty database, with the same checks.
+    Restore(crate::backup::RestoreArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -181,6 +191,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             trusted_proxies,
             tls_cert,
             tls_key,
+            backup_dir,
         } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(
@@ -189,12 +200,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 _ => None,
             };
+            let backup_dir = backup_dir.unwrap_or_else(|| kehu_store::backup::default_dir(&db.url));
             let options = ServeOptions {
                 listen,
                 secure_cookies,
                 data_dir,
                 trusted_proxies,
                 tls,
+                backup_dir,
             };
             serve(db, options).await
         }
@@ -251,6 +264,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => crate::merge::run(args).await,
         Command::Check(args) => crate::check::run(args).await,
         Command::Leads(args) => crate::leads::run(args).await,
+        Command::Backup(args) => crate::backup::backup(args).await,
+        Command::Restore(args) => crate::backup::restore(args).await,
         Command::Demo {
             db,
             customers,
@@ -270,6 +285,7 @@ struct ServeOptions {
     data_dir: std::path::PathBuf,
     trusted_proxies: TrustedProxies,
     tls: Option<kehu_web::tls::TlsConfig>,
+    backup_dir: std::path::PathBuf,
 }
 
 async fn serve(db: Database, options: ServeOptions) -> anyhow::Result<()> {
@@ -279,6 +295,7 @@ async fn serve(db: Database, options: ServeOptions) -> anyhow::Result<()> {
         data_dir,
         trusted_proxies,
         tls,
+        backup_dir,
     } = options;
     let store = db.open().await?;
     let first_login = first_admin(&store).await?;
@@ -304,12 +321,20 @@ async fn serve(db: Database, options: ServeOptions) -> anyhow::Result<()> {
     let state = AppState {
         secure_cookies,
         trusted_proxies,
+        backups: Some(kehu_web::maintenance::DailyBackup {
+            plan: kehu_store::backup::Plan {
+                url: db.url.clone(),
+                dir: backup_dir,
+            },
+            started_by: format!("kehu serve@{}", crate::backup::host()),
+        }),
         ..AppState::new(store.clone(), data_dir)
     };
     // Long jobs resume: imports a stopped server left half-way go on.
     kehu_web::imports::resume_interrupted(&state);
-    // Stale records get their verification tasks, and duplicates are
-    // merged where an administrator set a daily rule, once a day.
+    // Stale records get their verification tasks, duplicates are merged
+    // where an administrator set a daily rule, and the daily backup is
+    // taken (by one process of several), once a day.
     kehu_web::maintenance::start_daily(&state);
     // Webhooks waiting in the outbox are sent, and retried when they fail.
     kehu_web::webhooks::start(&state);

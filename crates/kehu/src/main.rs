@@ -2,6 +2,7 @@
 //! `kehu`: the CRM in one binary. `kehu serve` runs the web UI and the API;
 //! the other subcommands do the work people script.
 
+mod backup;
 mod check;
 mod cli;
 mod dedupe;

@@ -36,17 +36,7 @@ pub struct Acting {
 
 impl Acting {
     fn lang(&self) -> Lang {
-        let wanted = self
-            .lang
-            .clone()
-            .or_else(|| std::env::var("LC_ALL").ok())
-            .or_else(|| std::env::var("LANG").ok())
-            .unwrap_or_default();
-        if wanted.to_ascii_lowercase().starts_with("zh") {
-            Lang::ZhCn
-        } else {
-            Lang::En
-        }
+        lang_of(self.lang.clone())
     }
 
     /// The database opened for a job, who acts, and the language.
@@ -74,6 +64,19 @@ impl Acting {
                 Ok(Ctx::new(user.actor(), source))
             }
         }
+    }
+}
+
+/// The language asked for (`--lang`), else the environment's.
+pub(crate) fn lang_of(asked: Option<String>) -> Lang {
+    let wanted = asked
+        .or_else(|| std::env::var("LC_ALL").ok())
+        .or_else(|| std::env::var("LANG").ok())
+        .unwrap_or_default();
+    if wanted.to_ascii_lowercase().starts_with("zh") {
+        Lang::ZhCn
+    } else {
+        Lang::En
     }
 }
 

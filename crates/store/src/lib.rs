@@ -9,6 +9,7 @@ mod error;
 pub mod access;
 pub mod agenda;
 pub mod auth;
+pub mod backup;
 pub mod bulk;
 pub mod bulk_change;
 pub mod contact_merge;

@@ -66,6 +66,40 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A new database with nothing in it, not even kehu's schema: what a
+    /// restore needs. For SQLite, a file name that does not exist yet.
+    pub async fn create_empty() -> TestDb {
+        let name = unique_name();
+        match std::env::var("KEHU_TEST_DATABASE") {
+            Ok(server) if server.starts_with("postgres") => {
+                let server = server.trim_end_matches('/').to_owned();
+                let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
+                    .await
+                    .expect("KEHU_TEST_DATABASE names a PostgreSQL server that must be reachable");
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&admin)
+                    .await
+                    .expect("create the test database");
+                admin.close().await;
+                TestDb {
+                    url: format!("{server}/{name}"),
+                    sqlite_file: None,
+                    postgres: Some((server, name)),
+                }
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    sqlite_file: Some(path),
+                    postgres: None,
+                }
+            }
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(path) = &self.sqlite_file {
@@ -122,6 +156,37 @@ impl Store {
             .one(crate::db::q(format!("SELECT COUNT(*) FROM {table}")))
             .await?;
         Ok(n)
+    }
+
+    /// Some columns of the customers `ids` names, by id: to compare a
+    /// restored database with its original. Tests only.
+    #[allow(clippy::type_complexity)]
+    pub async fn customer_sample(
+        &self,
+        ids: &[i64],
+    ) -> crate::Result<Vec<(i64, String, Option<String>, Option<String>, i64, i64)>> {
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        self.db
+            .all(
+                crate::db::q(format!(
+                    "SELECT id, name, mobile, email, created_at, updated_at FROM customers \
+                     WHERE id IN ({}) ORDER BY id",
+                    list.join(", ")
+                ))
+                .once(),
+            )
+            .await
+    }
+
+    /// Moves every recorded backup `days` into the past. Tests only.
+    pub async fn backdate_backups(&self, days: i64) -> crate::Result<()> {
+        self.db
+            .execute(
+                crate::db::q("UPDATE backups SET started_at = started_at - $1")
+                    .bind(days * 24 * 3600 * 1000),
+            )
+            .await?;
+        Ok(())
     }
 
     /// How many foreign keys `table` has. Tests only.

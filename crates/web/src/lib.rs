@@ -52,6 +52,8 @@ pub struct AppState {
     pub trusted_proxies: client_ip::TrustedProxies,
     /// How many failed sign-ins an address may make (tests shorten them).
     pub sign_in_limits: kehu_store::sign_in::Limits,
+    /// The daily backup, where `kehu serve` takes it; `None` takes none.
+    pub backups: Option<maintenance::DailyBackup>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             jobs: imports::Jobs::default(),
             trusted_proxies: client_ip::TrustedProxies::default(),
             sign_in_limits: kehu_store::sign_in::Limits::default(),
+            backups: None,
         }
     }
 }

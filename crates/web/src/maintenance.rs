@@ -49,13 +49,45 @@ pub async fn run_daily(store: &Store, now: Time) -> Result<Maintenance, kehu_sto
     })
 }
 
-/// Runs [`run_daily`] a minute after start and then once a day.
+/// Where and as whom the daily backup is taken.
+#[derive(Debug, Clone)]
+pub struct DailyBackup {
+    pub plan: kehu_store::backup::Plan,
+    /// Recorded with each backup: which server took it.
+    pub started_by: String,
+}
+
+/// The daily backup and its retention, if this process is the one to take
+/// it today: the claim is a database lock and a record, so several
+/// servers take one backup between them.
+pub async fn backup_daily(store: &Store, daily: &DailyBackup) {
+    match store.daily_backup(&daily.plan, &daily.started_by).await {
+        Ok(Some((record, pruned))) => tracing::info!(
+            file = record.file,
+            bytes = record.size_bytes,
+            old_backups_removed = pruned.removed.len(),
+            "daily backup done and verified"
+        ),
+        Ok(None) => tracing::debug!("daily backup off, or taken already"),
+        Err(e) => tracing::error!(error = %e, "daily backup failed"),
+    }
+}
+
+/// Runs [`run_daily`] a minute after start and then once a day, followed
+/// by the daily backup.
 pub fn start_daily(state: &AppState) {
     let store = state.store.clone();
+    let backups = state.backups.clone();
     tokio::spawn(async move {
         let waits = std::iter::once(FIRST_RUN).chain(std::iter::repeat(DAY));
         for wait in waits {
             tokio::time::sleep(wait).await;
+            // The backup first: it holds the data as it was before the
+            // day's automatic changes (merges by rule, returns to the
+            // pool), should one of them need undoing by hand.
+            if let Some(daily) = &backups {
+                backup_daily(&store, daily).await;
+            }
             match run_daily(&store, Time::now()).await {
                 Ok(done) => tracing::info!(
                     verification_tasks = done.stale.tasks_created,

@@ -2,6 +2,7 @@
 
 mod answers;
 pub mod auth;
+pub mod backups;
 pub mod customers;
 pub mod duplicates;
 pub mod export_limits;
@@ -344,6 +345,11 @@ pub fn router() -> Router<AppState> {
             "/webhook-allowed-hosts/{id}",
             axum::routing::delete(w::disallow_host),
         )
+        .route("/backups", get(backups::list))
+        .route(
+            "/backups/settings",
+            axum::routing::patch(backups::update_settings),
+        )
         .route("/views", get(v::list).post(v::create))
         .route(
             "/views/{id}",
@@ -417,6 +423,7 @@ impl Modify for Security {
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::replay,
         webhooks::allowed_hosts, webhooks::allow_host, webhooks::disallow_host,
+        backups::list, backups::update_settings,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -432,6 +439,7 @@ impl Modify for Security {
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
         (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
+        (name = "backups", description = "Backups (备份): the last backup's time and result, backups and restores recorded, the daily backup's retention (administrators)"),
         (name = "webhooks", description = "Outgoing webhooks to finance and logistics: endpoints, signed deliveries with retries, replay, and the hosts they may reach although private (administrators)"),
     )
 )]

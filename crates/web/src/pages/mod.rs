@@ -9,6 +9,7 @@
 
 mod account;
 mod assets;
+mod backups;
 mod customers;
 mod duplicates;
 mod form;
@@ -96,6 +97,7 @@ pub fn router() -> Router<AppState> {
         .merge(pipelines::router())
         .merge(quality::router())
         .merge(quality_rules::router())
+        .merge(backups::router())
         .merge(webhooks::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))

@@ -94,6 +94,11 @@ impl TestApp {
         app
     }
 
+    /// The database's URL (with any password), as `kehu serve` knows it.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Creates a user with password `correct-horse-1` and returns their id
     /// and an API token.
     pub async fn user(&self, email: &str, role: &str, team: Option<i64>) -> (i64, String) {

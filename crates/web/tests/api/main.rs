@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod backups;
 mod cross_site;
 mod customers;
 mod entry;
