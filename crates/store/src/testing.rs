@@ -62,8 +62,23 @@ impl TestDb {
             .await
             .expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
+        let store = store
+            .unlock(test_vault())
+            .await
+            .expect("unlock the test database");
         (store, db)
     }
+}
+
+/// A fresh random key for each test database, as a first start would make.
+pub fn test_vault() -> crate::Vault {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    crate::Vault::new(
+        kehu_core::crypto::Keyring::new(vec![kehu_core::crypto::Key::from_bytes(&bytes)])
+            .expect("one key"),
+    )
 }
 
 impl Drop for TestDb {

@@ -14,6 +14,8 @@ use kehu_core::{WebhookDeliveryId, WebhookId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::vault::Secret;
+use crate::webhooks::SECRET_PURPOSE;
 use crate::db::{q, Backend};
 use crate::time::Time;
 use crate::write::Ctx;
@@ -322,6 +324,11 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
+        // The secret is opened only now, to sign with; it is stored sealed.
+        let mut claimed: Vec<DueDelivery> = claimed;
+        for d in &mut claimed {
+            d.secret = Secret::open(self.vault(), SECRET_PURPOSE, &d.secret)?;
+        }
         Ok(claimed)
     }
 
