@@ -143,6 +143,14 @@ impl Store {
             }
         }
         report.finished = true;
+        if report.rows > 0 && self.backend() == crate::Backend::Sqlite {
+            // SQLite leaves the bytes of overwritten values in free space
+            // and in the write-ahead log: rewrite the file so the clear
+            // text a sweep sealed is gone from the disk too.
+            self.db.execute(q("PRAGMA wal_checkpoint(TRUNCATE)")).await?;
+            self.db.execute(q("VACUUM")).await?;
+            self.db.execute(q("PRAGMA wal_checkpoint(TRUNCATE)")).await?;
+        }
         Ok(report)
     }
 
