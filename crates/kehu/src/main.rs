@@ -7,6 +7,7 @@ mod cli;
 mod dedupe;
 mod demo;
 mod demo_data;
+mod keys;
 mod leads;
 mod merge;
 mod transfer;

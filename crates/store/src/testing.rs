@@ -75,15 +75,15 @@ impl TestDb {
     }
 }
 
-/// A fresh random key for each test database, as a first start would make.
+/// The key of every [`TestDb::create`] database (hex), for tests that run
+/// the `kehu` binary on one: give it as `KEHU_MASTER_KEY`. Tests of keys
+/// themselves make their own.
+pub const TEST_MASTER_KEY: &str =
+    "6b656875207465737420646174616261736573206b6579206f6e6c7921212121";
+
 pub fn test_vault() -> crate::Vault {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    crate::Vault::new(
-        kehu_core::crypto::Keyring::new(vec![kehu_core::crypto::Key::from_bytes(&bytes)])
-            .expect("one key"),
-    )
+    let key = kehu_core::crypto::Key::parse(TEST_MASTER_KEY).expect("a valid key");
+    crate::Vault::new(kehu_core::crypto::Keyring::new(vec![key]).expect("one key"))
 }
 
 impl Drop for TestDb {

@@ -69,14 +69,17 @@ const HEADER: &str = "# kehu encryption keys, oldest first; the last one seals n
 # Back this file up apart from the database: a backup without it cannot be read.\n";
 
 /// Writes `keys` (their text forms) to `path` in one step: a new file with
-/// mode 0600 beside it, renamed over the old one, so a crash leaves either
-/// the old keys or the new ones, never half a file.
-fn write_all(path: &Path, keys: &[String]) -> Result<(), KeyError> {
+/// mode 0600 beside it, renamed over the old one (or, with `replace`
+/// false, linked to the name only if nothing is there yet), so a crash
+/// leaves either the old keys or the new ones, never half a file, and two
+/// first starts at once agree on one key.
+fn write_all(path: &Path, keys: &[String], replace: bool) -> Result<(), KeyError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir).map_err(|e| unreadable(dir, e))?;
     }
-    let tmp = path.with_extension("key.new");
-    let _ = std::fs::remove_file(&tmp);
+    let mut nonce = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let tmp = path.with_extension(format!("new-{}", hex::encode(nonce)));
     let mut file = private_file(&tmp).map_err(|e| unreadable(&tmp, e))?;
     let mut text = HEADER.to_owned();
     for k in keys {
@@ -86,7 +89,14 @@ fn write_all(path: &Path, keys: &[String]) -> Result<(), KeyError> {
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| unreadable(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| unreadable(path, e))
+    let placed = if replace {
+        std::fs::rename(&tmp, path)
+    } else {
+        let linked = std::fs::hard_link(&tmp, path);
+        let _ = std::fs::remove_file(&tmp);
+        linked
+    };
+    placed.map_err(|e| unreadable(path, e))
 }
 
 #[cfg(unix)]
@@ -130,12 +140,14 @@ fn texts(path: &Path) -> Result<Vec<String>, KeyError> {
         .collect())
 }
 
-/// Creates the key file with one new key. Refuses to overwrite one.
+/// Creates the key file with one new key, unless another process just
+/// did: then its key is the one. Never overwrites a key file.
 pub fn create(path: &Path) -> Result<Keyring, KeyError> {
-    if path.exists() {
-        return Err(unreadable(path, "it exists already"));
+    if let Err(e) = write_all(path, &[Key::encode(&new_key_bytes())], false) {
+        if !path.exists() {
+            return Err(e);
+        }
     }
-    write_all(path, &[Key::encode(&new_key_bytes())])?;
     read(path)?.ok_or_else(|| unreadable(path, "it vanished after being written"))
 }
 
@@ -143,7 +155,7 @@ pub fn create(path: &Path) -> Result<Keyring, KeyError> {
 pub fn append_new(path: &Path) -> Result<Keyring, KeyError> {
     let mut keys = texts(path)?;
     keys.push(Key::encode(&new_key_bytes()));
-    write_all(path, &keys)?;
+    write_all(path, &keys, true)?;
     read(path)?.ok_or_else(|| unreadable(path, "it vanished after being written"))
 }
 
@@ -155,7 +167,7 @@ pub fn remove(path: &Path, ids: &[String]) -> Result<(), KeyError> {
             keys.push(text);
         }
     }
-    write_all(path, &keys)
+    write_all(path, &keys, true)
 }
 
 #[cfg(test)]
@@ -173,7 +185,8 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(create(&path).is_err(), "an existing key file is never replaced");
+        let again = create(&path).unwrap();
+        assert_eq!(again.current().id(), first.current().id(), "never replaced");
         let both = append_new(&path).unwrap();
         assert_eq!(both.keys().len(), 2);
         assert_eq!(both.keys()[0].id(), first.current().id());

@@ -8,30 +8,71 @@ pub mod keyfile;
 pub mod sweep;
 pub(crate) mod values;
 
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
 use kehu_core::crypto::{is_sealed, CryptoError, Keyring, NONCE_LEN};
 use rand::RngCore;
 
 use crate::{Error, Result};
 
 /// The keys kehu holds, or none (a store opened without them can do
-/// everything but read or write sensitive values).
-#[derive(Debug, Clone)]
+/// everything but read or write sensitive values). Keys from a key file
+/// are read again by [`Vault::refresh`], so a running server takes up the
+/// key `kehu keys rotate` adds without a restart.
+#[derive(Debug)]
 pub struct Vault {
-    ring: Option<Keyring>,
+    ring: RwLock<Option<Arc<Keyring>>>,
+    file: Option<PathBuf>,
+}
+
+impl Clone for Vault {
+    fn clone(&self) -> Vault {
+        Vault {
+            ring: RwLock::new(self.snapshot()),
+            file: self.file.clone(),
+        }
+    }
 }
 
 impl Vault {
     /// No keys: sealing and opening fail with a message saying so.
     pub fn locked() -> Vault {
-        Vault { ring: None }
+        Vault {
+            ring: RwLock::new(None),
+            file: None,
+        }
     }
 
     pub fn new(ring: Keyring) -> Vault {
-        Vault { ring: Some(ring) }
+        Vault {
+            ring: RwLock::new(Some(Arc::new(ring))),
+            file: None,
+        }
     }
 
-    pub fn ring(&self) -> Result<&Keyring> {
-        self.ring.as_ref().ok_or_else(|| {
+    /// Keys read from `file`, which [`Vault::refresh`] reads again.
+    pub fn from_file(ring: Keyring, file: PathBuf) -> Vault {
+        Vault {
+            file: Some(file),
+            ..Vault::new(ring)
+        }
+    }
+
+    /// Where the keys came from, for messages.
+    pub fn describe(&self) -> String {
+        match &self.file {
+            Some(f) => format!("the key file {}", f.display()),
+            None => "the keys kehu was given (KEHU_MASTER_KEY)".to_owned(),
+        }
+    }
+
+    fn snapshot(&self) -> Option<Arc<Keyring>> {
+        self.ring.read().map(|r| r.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub fn ring(&self) -> Result<Arc<Keyring>> {
+        self.snapshot().ok_or_else(|| {
             Error::internal(
                 "no encryption key: sensitive values can be neither sealed nor read \
                  (start kehu with --key-file or KEHU_MASTER_KEY)",
@@ -39,9 +80,27 @@ impl Vault {
         })
     }
 
+    /// Reads the key file again and takes up its keys if they changed.
+    /// Returns whether they did. Keys from the environment stay as they are.
+    pub fn refresh(&self) -> std::result::Result<bool, KeyError> {
+        let Some(file) = &self.file else {
+            return Ok(false);
+        };
+        let Some(ring) = keyfile::read(file)? else {
+            return Ok(false);
+        };
+        let ids = |r: &Keyring| r.keys().iter().map(|k| k.id().to_owned()).collect::<Vec<_>>();
+        if self.snapshot().is_some_and(|old| ids(&old) == ids(&ring)) {
+            return Ok(false);
+        }
+        let mut slot = self.ring.write().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(Arc::new(ring));
+        Ok(true)
+    }
+
     /// The id of the key that seals new values.
-    pub fn current_id(&self) -> Option<&str> {
-        self.ring.as_ref().map(|r| r.current().id())
+    pub fn current_id(&self) -> Option<String> {
+        self.snapshot().map(|r| r.current().id().to_owned())
     }
 
     /// Seals `plain` for the place `aad` names, under the current key with a
@@ -68,7 +127,7 @@ impl Vault {
     /// a rotation).
     pub fn is_current(&self, stored: &str) -> bool {
         kehu_core::crypto::Sealed::parse(stored)
-            .is_some_and(|s| Some(s.key_id) == self.current_id())
+            .is_some_and(|s| self.current_id().as_deref() == Some(s.key_id))
     }
 
     /// Seals `stored` again under the current key if it is clear text or
@@ -83,7 +142,8 @@ impl Vault {
 
     /// The blind index of `value` under the current key, to store.
     pub fn blind_index(&self, field: &str, value: &str) -> Result<(String, String)> {
-        let key = self.ring()?.current();
+        let ring = self.ring()?;
+        let key = ring.current();
         Ok((key.id().to_owned(), key.blind_index(field, value)))
     }
 

@@ -60,16 +60,24 @@ impl Store {
     /// sealed under a key they lack (nothing is written then). Registers
     /// the current key and seals what is still clear text.
     pub async fn unlock(self, vault: Vault) -> std::result::Result<Store, UnlockError> {
+        let store = self.check_keys(vault).await?;
+        store.sweep(1000, None).await?;
+        Ok(store)
+    }
+
+    /// The store with these keys, refused (nothing written) when the
+    /// database holds values sealed under a key they lack; the current key
+    /// is registered. [`Store::unlock`] without the sweep.
+    pub async fn check_keys(self, vault: Vault) -> std::result::Result<Store, UnlockError> {
         let missing = self.missing_keys(&vault).await?;
         if let Some(missing) = missing.into_iter().next() {
             return Err(UnlockError::Key(KeyError::WrongKey {
                 missing,
-                holder: "the keys kehu was given".into(),
+                holder: vault.describe(),
             }));
         }
         let store = self.with_vault(vault);
         store.register_current_key().await?;
-        store.sweep(1000, None).await?;
         Ok(store)
     }
 
@@ -98,7 +106,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(id,)| id)
-            .filter(|id| ring.is_none_or(|r| r.get(id).is_none()))
+            .filter(|id| ring.as_ref().is_none_or(|r| r.get(id).is_none()))
             .collect())
     }
 
@@ -326,7 +334,7 @@ impl Store {
             .db
             .all(q("SELECT id, added_at, retired_at FROM encryption_keys ORDER BY added_at, id"))
             .await?;
-        let current = self.vault().current_id().map(str::to_owned);
+        let current = self.vault().current_id();
         let mut out = Vec::new();
         for (id, added_at, retired_at) in keys {
             let mut rows = BTreeMap::new();
