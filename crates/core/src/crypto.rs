@@ -266,7 +266,12 @@ mod tests {
         let id = Key::from_bytes(&bytes).id().to_owned();
         assert_eq!(Key::parse(&hex::encode(bytes)).unwrap().id(), id);
         assert_eq!(Key::parse(&Key::encode(&bytes)).unwrap().id(), id);
-        assert_eq!(Key::parse(&format!(" {}\n", Key::encode(&bytes))).unwrap().id(), id);
+        assert_eq!(
+            Key::parse(&format!(" {}\n", Key::encode(&bytes)))
+                .unwrap()
+                .id(),
+            id
+        );
         assert_eq!(Key::parse("short").unwrap_err(), CryptoError::BadKeyText);
         assert!(Key::parse(&STANDARD.encode([1u8; 31])).is_err());
         assert_ne!(key(1).id(), key(2).id());

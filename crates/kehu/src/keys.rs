@@ -143,7 +143,11 @@ async fn print_status(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn rotate(db: crate::cli::Database, batch: i64, max_batches: Option<u64>) -> anyhow::Result<()> {
+async fn rotate(
+    db: crate::cli::Database,
+    batch: i64,
+    max_batches: Option<u64>,
+) -> anyhow::Result<()> {
     let store = db.connect().await?;
     let vault = db.keys.vault(&store).await?;
     let store = store.check_keys(vault).await.map_err(unlock_error)?;
@@ -175,7 +179,11 @@ async fn rotate(db: crate::cli::Database, batch: i64, max_batches: Option<u64>) 
         "Sealed {} rows again in {} batches{}.",
         report.rows,
         report.batches,
-        if report.finished { "" } else { "; run `kehu keys rotate` again to go on" }
+        if report.finished {
+            ""
+        } else {
+            "; run `kehu keys rotate` again to go on"
+        }
     );
     if report.finished {
         retire(&store, &db.keys).await?;
@@ -185,10 +193,7 @@ async fn rotate(db: crate::cli::Database, batch: i64, max_batches: Option<u64>) 
 
 async fn retire(store: &Store, keys: &KeySource) -> anyhow::Result<()> {
     let status = store.key_status().await?;
-    let current_since = status
-        .iter()
-        .find(|k| k.current)
-        .map_or(0, |k| k.added_at);
+    let current_since = status.iter().find(|k| k.current).map_or(0, |k| k.added_at);
     if kehu_store::now_ms() - current_since < SETTLE_MS {
         println!(
             "The old key is kept a few minutes more, until every running kehu has taken up \
@@ -204,7 +209,11 @@ async fn retire(store: &Store, keys: &KeySource) -> anyhow::Result<()> {
     match keys.file()? {
         Some(path) => {
             keyfile::remove(&path, &retired)?;
-            println!("Retired and removed from {}: {}", path.display(), retired.join(", "));
+            println!(
+                "Retired and removed from {}: {}",
+                path.display(),
+                retired.join(", ")
+            );
         }
         None => println!(
             "Retired: {}. Remove them from KEHU_MASTER_KEY.",

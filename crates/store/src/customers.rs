@@ -16,11 +16,11 @@ use utoipa::ToSchema;
 use crate::db::{q, Arg, Backend, Tx};
 use crate::search::{terms, Searchable};
 use crate::time::Time;
-use crate::webhooks::outbox;
 use crate::vault::values::{
     blind_match, hide_custom, index_custom, open_custom, seal_changes, seal_custom, text_of,
 };
 use crate::vault::Vault;
+use crate::webhooks::outbox;
 use crate::write::{Change, Ctx, Table};
 use crate::{now_ms, Error, Result, Store};
 
@@ -484,12 +484,12 @@ pub(crate) async fn locked(tx: &mut Tx, actor: &Actor, id: CustomerId) -> Result
     };
     let mut c: Customer = tx
         .optional(
-        q(format!(
-            "SELECT {} FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL AND {}{lock}",
-            columns("c"),
-            visible(actor.scope(), "c")
-        ))
-        .bind(id.get()),
+            q(format!(
+                "SELECT {} FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL AND {}{lock}",
+                columns("c"),
+                visible(actor.scope(), "c")
+            ))
+            .bind(id.get()),
         )
         .await?
         .ok_or(Error::NotFound)?;

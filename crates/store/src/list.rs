@@ -358,7 +358,13 @@ impl Store {
                 .map(|d| d.key)
                 .collect()
         };
-        let query = list_query(self.db.backend(), actor, f, &common, (self.vault(), &sensitive))?;
+        let query = list_query(
+            self.db.backend(),
+            actor,
+            f,
+            &common,
+            (self.vault(), &sensitive),
+        )?;
         let mut items: Vec<Customer> = self.db.all(query).await?;
         for c in &mut items {
             crate::customers::reveal(self.vault(), actor, c)?;

@@ -67,10 +67,7 @@ impl TestDb {
             .await
             .expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
-        let store = store
-            .unlock(vault)
-            .await
-            .expect("unlock the test database");
+        let store = store.unlock(vault).await.expect("unlock the test database");
         (store, db)
     }
 }

@@ -40,7 +40,11 @@ async fn sensitive_field(store: &Store, admin: &Ctx, key: &str, unique: bool) ->
         },
         sensitive: true,
     };
-    store.create_field_definition(admin, def, 0).await.unwrap().id
+    store
+        .create_field_definition(admin, def, 0)
+        .await
+        .unwrap()
+        .id
 }
 
 async fn customer_with(store: &Store, ctx: &Ctx, name: &str, custom: Value) -> i64 {
@@ -103,7 +107,10 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
     // The canaries are really what the test looks for: the customer's name
     // is stored in clear and is found the same way.
     let raw = db.raw_bytes();
-    assert!(contains_bytes(&raw, "张三"), "the search reads the real bytes");
+    assert!(
+        contains_bytes(&raw, "张三"),
+        "the search reads the real bytes"
+    );
     for (what, value) in [
         ("the resident id", RESIDENT_ID),
         ("the later resident id", OTHER_ID),
@@ -116,7 +123,10 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
     let c = store.customer(&admin.actor, CustomerId(id)).await.unwrap();
     assert_eq!(c.custom.0["id_card"], json!(OTHER_ID));
     let history = store.customer_history(&c, 50).await.unwrap();
-    let change = history.iter().find(|h| h.field == "custom.id_card").unwrap();
+    let change = history
+        .iter()
+        .find(|h| h.field == "custom.id_card")
+        .unwrap();
     assert_eq!(change.old_value.as_deref(), Some(RESIDENT_ID));
     assert_eq!(change.new_value.as_deref(), Some(OTHER_ID));
 }
@@ -139,14 +149,20 @@ async fn a_masked_reader_gets_the_value_hidden_without_it_being_opened() {
     // Without any key at all, the masked read still works: nothing is
     // opened for it, while an entitled read says what is missing.
     let locked = store.clone().with_vault(Vault::locked());
-    let c = locked.customer(&viewer.actor, CustomerId(id)).await.unwrap();
+    let c = locked
+        .customer(&viewer.actor, CustomerId(id))
+        .await
+        .unwrap();
     assert_eq!(c.custom.0["id_card"], json!("******"));
     let listed = locked
         .list_customers(&viewer.actor, &CustomerFilter::from_params(&[]).unwrap())
         .await
         .unwrap();
     assert_eq!(listed.items[0].custom.0["id_card"], json!("******"));
-    let err = locked.customer(&admin.actor, CustomerId(id)).await.unwrap_err();
+    let err = locked
+        .customer(&admin.actor, CustomerId(id))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("no encryption key"), "{err}");
 }
 
@@ -158,9 +174,14 @@ async fn a_resident_id_is_found_and_kept_unique_by_its_blind_index() {
     let zhang = customer_with(&store, &admin, "张三", json!({"id_card": RESIDENT_ID})).await;
     let li = customer_with(&store, &admin, "李四", json!({"id_card": OTHER_ID})).await;
 
-    assert_eq!(find(&store, &admin, "id_card", RESIDENT_ID).await, vec![zhang]);
+    assert_eq!(
+        find(&store, &admin, "id_card", RESIDENT_ID).await,
+        vec![zhang]
+    );
     assert_eq!(find(&store, &admin, "id_card", OTHER_ID).await, vec![li]);
-    assert!(find(&store, &admin, "id_card", "110105194912310000").await.is_empty());
+    assert!(find(&store, &admin, "id_card", "110105194912310000")
+        .await
+        .is_empty());
 
     // A second record with the same number is refused, as is changing
     // another record to it; the record's own value is not a duplicate.
@@ -170,11 +191,17 @@ async fn a_resident_id_is_found_and_kept_unique_by_its_blind_index() {
         custom: Some(json!({"id_card": RESIDENT_ID}).as_object().unwrap().clone()),
     };
     let err = store.create_customer(&admin, input).await.unwrap_err();
-    assert_eq!(field_codes(err), vec![("custom.id_card".into(), "not_unique".into())]);
+    assert_eq!(
+        field_codes(err),
+        vec![("custom.id_card".into(), "not_unique".into())]
+    );
     let err = set_custom(&store, &admin, li, json!({"id_card": RESIDENT_ID}))
         .await
         .unwrap_err();
-    assert_eq!(field_codes(err), vec![("custom.id_card".into(), "not_unique".into())]);
+    assert_eq!(
+        field_codes(err),
+        vec![("custom.id_card".into(), "not_unique".into())]
+    );
     set_custom(&store, &admin, zhang, json!({"id_card": RESIDENT_ID}))
         .await
         .unwrap();
@@ -183,7 +210,10 @@ async fn a_resident_id_is_found_and_kept_unique_by_its_blind_index() {
         .await
         .unwrap();
     assert!(find(&store, &admin, "id_card", OTHER_ID).await.is_empty());
-    assert_eq!(find(&store, &admin, "id_card", "440524188001010022").await, vec![li]);
+    assert_eq!(
+        find(&store, &admin, "id_card", "440524188001010022").await,
+        vec![li]
+    );
 }
 
 #[tokio::test]
@@ -195,7 +225,11 @@ async fn clear_text_from_before_encryption_is_sealed_on_start() {
     let (hook, _) = webhook_secret(&store, &admin).await;
     let old_secret = "whsec_clearTextFromAnOlderKehu0123456789";
     store
-        .write_clear_text(id, &json!({"id_card": RESIDENT_ID}), Some((hook, old_secret)))
+        .write_clear_text(
+            id,
+            &json!({"id_card": RESIDENT_ID}),
+            Some((hook, old_secret)),
+        )
         .await
         .unwrap();
 
@@ -209,9 +243,15 @@ async fn clear_text_from_before_encryption_is_sealed_on_start() {
     let raw = db.raw_bytes();
     assert!(!contains_bytes(&raw, RESIDENT_ID));
     assert!(!contains_bytes(&raw, old_secret));
-    let c = restarted.customer(&admin.actor, CustomerId(id)).await.unwrap();
+    let c = restarted
+        .customer(&admin.actor, CustomerId(id))
+        .await
+        .unwrap();
     assert_eq!(c.custom.0["id_card"], json!(RESIDENT_ID));
-    assert_eq!(find(&restarted, &admin, "id_card", RESIDENT_ID).await, vec![id]);
+    assert_eq!(
+        find(&restarted, &admin, "id_card", RESIDENT_ID).await,
+        vec![id]
+    );
 }
 
 #[tokio::test]
@@ -222,7 +262,15 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
     let mut ids = Vec::new();
     for i in 0..5 {
         let number = format!("1101051949123100{i}");
-        ids.push(customer_with(&store, &admin, &format!("客户{i}"), json!({"id_card": number})).await);
+        ids.push(
+            customer_with(
+                &store,
+                &admin,
+                &format!("客户{i}"),
+                json!({"id_card": number}),
+            )
+            .await,
+        );
     }
     set_custom(&store, &admin, ids[0], json!({"id_card": RESIDENT_ID}))
         .await
@@ -231,13 +279,22 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
     let (old, new) = (Key::from_bytes(&[1; 32]), Key::from_bytes(&[2; 32]));
 
     // A new key is added; the rotation stops after one batch of two rows.
-    let rotating = Store::connect(&db.url).await.unwrap().with_vault(vault(&[1, 2]));
+    let rotating = Store::connect(&db.url)
+        .await
+        .unwrap()
+        .with_vault(vault(&[1, 2]));
     let first = rotating.sweep(2, Some(1)).await.unwrap();
     assert!(!first.finished);
     assert_eq!(first.rows, 2);
     let status = rotating.key_status().await.unwrap();
     let rows_of = |id: &str| -> i64 {
-        status.iter().find(|k| k.id == id).unwrap().rows.values().sum()
+        status
+            .iter()
+            .find(|k| k.id == id)
+            .unwrap()
+            .rows
+            .values()
+            .sum()
     };
     assert!(rows_of(old.id()) > 0 && rows_of(new.id()) > 0, "{status:?}");
     // Half-way, every value reads and is found, under either key.
@@ -245,28 +302,51 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
         let number = format!("1101051949123100{i}");
         assert_eq!(find(&rotating, &admin, "id_card", &number).await, vec![*id]);
     }
-    assert_eq!(rotating.retire_unused_keys().await.unwrap(), Vec::<String>::new());
+    assert_eq!(
+        rotating.retire_unused_keys().await.unwrap(),
+        Vec::<String>::new()
+    );
 
     // Run again, it goes on from where it stopped (the first two rows are
     // not done again) and finishes.
     let left = rows_of(old.id());
     let rest = rotating.sweep(2, None).await.unwrap();
     assert!(rest.finished);
-    assert_eq!(rest.rows as i64, left, "each row still under the old key, once");
-    assert_eq!(rotating.retire_unused_keys().await.unwrap(), vec![old.id().to_owned()]);
+    assert_eq!(
+        rest.rows as i64, left,
+        "each row still under the old key, once"
+    );
+    assert_eq!(
+        rotating.retire_unused_keys().await.unwrap(),
+        vec![old.id().to_owned()]
+    );
     let status = rotating.key_status().await.unwrap();
     let old_use = status.iter().find(|k| k.id == old.id()).unwrap();
     assert!(old_use.retired_at.is_some() && !old_use.in_use());
     assert!(status.iter().find(|k| k.id == new.id()).unwrap().current);
 
     // The new key alone now opens everything, history included.
-    let after = Store::connect(&db.url).await.unwrap().unlock(vault(&[2])).await.unwrap();
-    let c = after.customer(&admin.actor, CustomerId(ids[0])).await.unwrap();
+    let after = Store::connect(&db.url)
+        .await
+        .unwrap()
+        .unlock(vault(&[2]))
+        .await
+        .unwrap();
+    let c = after
+        .customer(&admin.actor, CustomerId(ids[0]))
+        .await
+        .unwrap();
     assert_eq!(c.custom.0["id_card"], json!(RESIDENT_ID));
     let history = after.customer_history(&c, 50).await.unwrap();
-    let change = history.iter().find(|h| h.field == "custom.id_card").unwrap();
+    let change = history
+        .iter()
+        .find(|h| h.field == "custom.id_card")
+        .unwrap();
     assert_eq!(change.old_value.as_deref(), Some("11010519491231000"));
-    assert_eq!(find(&after, &admin, "id_card", RESIDENT_ID).await, vec![ids[0]]);
+    assert_eq!(
+        find(&after, &admin, "id_card", RESIDENT_ID).await,
+        vec![ids[0]]
+    );
 }
 
 #[tokio::test]

@@ -163,7 +163,10 @@ pub fn append_new(path: &Path) -> Result<Keyring, KeyError> {
 pub fn remove(path: &Path, ids: &[String]) -> Result<(), KeyError> {
     let mut keys = Vec::new();
     for text in texts(path)? {
-        if !ids.iter().any(|id| Key::parse(&text).is_ok_and(|k| k.id() == id)) {
+        if !ids
+            .iter()
+            .any(|id| Key::parse(&text).is_ok_and(|k| k.id() == id))
+        {
             keys.push(text);
         }
     }

@@ -68,7 +68,10 @@ impl Vault {
     }
 
     fn snapshot(&self) -> Option<Arc<Keyring>> {
-        self.ring.read().map(|r| r.clone()).unwrap_or_else(|e| e.into_inner().clone())
+        self.ring
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     pub fn ring(&self) -> Result<Arc<Keyring>> {
@@ -89,7 +92,12 @@ impl Vault {
         let Some(ring) = keyfile::read(file)? else {
             return Ok(false);
         };
-        let ids = |r: &Keyring| r.keys().iter().map(|k| k.id().to_owned()).collect::<Vec<_>>();
+        let ids = |r: &Keyring| {
+            r.keys()
+                .iter()
+                .map(|k| k.id().to_owned())
+                .collect::<Vec<_>>()
+        };
         if self.snapshot().is_some_and(|old| ids(&old) == ids(&ring)) {
             return Ok(false);
         }

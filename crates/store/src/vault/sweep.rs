@@ -100,7 +100,9 @@ impl Store {
     pub async fn missing_keys(&self, vault: &Vault) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = self
             .db
-            .all(q("SELECT id FROM encryption_keys WHERE retired_at IS NULL ORDER BY added_at, id"))
+            .all(q(
+                "SELECT id FROM encryption_keys WHERE retired_at IS NULL ORDER BY added_at, id",
+            ))
             .await?;
         let ring = vault.ring().ok();
         Ok(rows
@@ -114,8 +116,10 @@ impl Store {
         let id = self.vault().ring()?.current().id().to_owned();
         self.db
             .execute(
-                q("INSERT INTO encryption_keys (id, added_at) VALUES ($1, $2) \
-                   ON CONFLICT (id) DO UPDATE SET retired_at = NULL")
+                q(
+                    "INSERT INTO encryption_keys (id, added_at) VALUES ($1, $2) \
+                   ON CONFLICT (id) DO UPDATE SET retired_at = NULL",
+                )
                 .bind(id)
                 .bind(now_ms()),
             )
@@ -155,9 +159,13 @@ impl Store {
             // SQLite leaves the bytes of overwritten values in free space
             // and in the write-ahead log: rewrite the file so the clear
             // text a sweep sealed is gone from the disk too.
-            self.db.execute(q("PRAGMA wal_checkpoint(TRUNCATE)")).await?;
+            self.db
+                .execute(q("PRAGMA wal_checkpoint(TRUNCATE)"))
+                .await?;
             self.db.execute(q("VACUUM")).await?;
-            self.db.execute(q("PRAGMA wal_checkpoint(TRUNCATE)")).await?;
+            self.db
+                .execute(q("PRAGMA wal_checkpoint(TRUNCATE)"))
+                .await?;
         }
         Ok(report)
     }
@@ -178,9 +186,11 @@ impl Store {
         }
         self.db
             .execute(
-                q("INSERT INTO encryption_sweeps (name, key_id, fields, after_id, finished_at) \
+                q(
+                    "INSERT INTO encryption_sweeps (name, key_id, fields, after_id, finished_at) \
                    VALUES ($1, $2, $3, 0, NULL) ON CONFLICT (name) DO UPDATE \
-                   SET key_id = $2, fields = $3, after_id = 0, finished_at = NULL")
+                   SET key_id = $2, fields = $3, after_id = 0, finished_at = NULL",
+                )
                 .bind(table)
                 .bind(key.as_str())
                 .bind(fields),
@@ -196,10 +206,19 @@ impl Store {
 
     /// One batch of customers after `after`: returns rows changed, the
     /// last id seen and whether the table is done.
-    async fn sweep_customers(&self, defs: &[FieldDef], after: i64, batch: i64) -> Result<(u64, i64, bool)> {
+    async fn sweep_customers(
+        &self,
+        defs: &[FieldDef],
+        after: i64,
+        batch: i64,
+    ) -> Result<(u64, i64, bool)> {
         let mut tx = self.db.begin().await?;
         let rows: Vec<(i64, String)> = tx
-            .all(q("SELECT id, custom FROM customers WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(batch))
+            .all(
+                q("SELECT id, custom FROM customers WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(batch),
+            )
             .await?;
         let vault = tx.vault.clone();
         let mut changed = 0;
@@ -219,17 +238,25 @@ impl Store {
             index_custom(&mut tx, *id, defs, &custom).await?;
             changed += 1;
         }
-        self.finish_batch(tx, "customers", &rows, batch, changed).await
+        self.finish_batch(tx, "customers", &rows, batch, changed)
+            .await
     }
 
-    async fn sweep_history(&self, fields: &str, after: i64, batch: i64) -> Result<(u64, i64, bool)> {
+    async fn sweep_history(
+        &self,
+        fields: &str,
+        after: i64,
+        batch: i64,
+    ) -> Result<(u64, i64, bool)> {
         let mut tx = self.db.begin().await?;
         // History of every custom field: a value sealed while its field was
         // sensitive stays sealed (under the current key) after it is not.
         let rows: Vec<(i64, String, Option<String>, Option<String>)> = tx
             .all(
-                q("SELECT id, field, old_value, new_value FROM history WHERE id > $1 \
-                   AND entity = 'customer' AND field LIKE 'custom.%' ORDER BY id LIMIT $2")
+                q(
+                    "SELECT id, field, old_value, new_value FROM history WHERE id > $1 \
+                   AND entity = 'customer' AND field LIKE 'custom.%' ORDER BY id LIMIT $2",
+                )
                 .bind(after)
                 .bind(batch),
             )
@@ -265,10 +292,19 @@ impl Store {
     }
 
     /// Merges keep the survivor's previous values for undo.
-    async fn sweep_merges(&self, defs: &[FieldDef], after: i64, batch: i64) -> Result<(u64, i64, bool)> {
+    async fn sweep_merges(
+        &self,
+        defs: &[FieldDef],
+        after: i64,
+        batch: i64,
+    ) -> Result<(u64, i64, bool)> {
         let mut tx = self.db.begin().await?;
         let rows: Vec<(i64, String)> = tx
-            .all(q("SELECT id, survivor_changes FROM merges WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(batch))
+            .all(
+                q("SELECT id, survivor_changes FROM merges WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(batch),
+            )
             .await?;
         let vault = tx.vault.clone();
         let mut changed = 0;
@@ -291,18 +327,29 @@ impl Store {
     async fn sweep_secrets(&self, after: i64, batch: i64) -> Result<(u64, i64, bool)> {
         let mut tx = self.db.begin().await?;
         let rows: Vec<(i64, String)> = tx
-            .all(q("SELECT id, secret FROM webhook_endpoints WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(batch))
+            .all(
+                q("SELECT id, secret FROM webhook_endpoints WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(batch),
+            )
             .await?;
         let vault = tx.vault.clone();
         let mut changed = 0;
         for (id, secret) in &rows {
-            if let Some(sealed) = super::Secret::reseal(&vault, crate::webhooks::SECRET_PURPOSE, secret)? {
-                tx.execute(q("UPDATE webhook_endpoints SET secret = $1 WHERE id = $2").bind(sealed).bind(*id))
-                    .await?;
+            if let Some(sealed) =
+                super::Secret::reseal(&vault, crate::webhooks::SECRET_PURPOSE, secret)?
+            {
+                tx.execute(
+                    q("UPDATE webhook_endpoints SET secret = $1 WHERE id = $2")
+                        .bind(sealed)
+                        .bind(*id),
+                )
+                .await?;
                 changed += 1;
             }
         }
-        self.finish_batch(tx, "webhook_endpoints", &rows, batch, changed).await
+        self.finish_batch(tx, "webhook_endpoints", &rows, batch, changed)
+            .await
     }
 
     /// Records how far the sweep of `table` got, in the batch's own
@@ -332,7 +379,9 @@ impl Store {
     pub async fn key_status(&self) -> Result<Vec<KeyUse>> {
         let keys: Vec<(String, i64, Option<i64>)> = self
             .db
-            .all(q("SELECT id, added_at, retired_at FROM encryption_keys ORDER BY added_at, id"))
+            .all(q(
+                "SELECT id, added_at, retired_at FROM encryption_keys ORDER BY added_at, id",
+            ))
             .await?;
         let current = self.vault().current_id();
         let mut out = Vec::new();
@@ -347,7 +396,10 @@ impl Store {
             ] {
                 let (n,): (i64,) = self
                     .db
-                    .one(q(format!("SELECT COUNT(*) FROM {table} WHERE {cond}")).bind(pattern.as_str()))
+                    .one(
+                        q(format!("SELECT COUNT(*) FROM {table} WHERE {cond}"))
+                            .bind(pattern.as_str()),
+                    )
                     .await?;
                 rows.insert(table.to_owned(), n);
             }
@@ -372,7 +424,11 @@ impl Store {
                 continue;
             }
             self.db
-                .execute(q("UPDATE encryption_keys SET retired_at = $1 WHERE id = $2").bind(now_ms()).bind(k.id.as_str()))
+                .execute(
+                    q("UPDATE encryption_keys SET retired_at = $1 WHERE id = $2")
+                        .bind(now_ms())
+                        .bind(k.id.as_str()),
+                )
                 .await?;
             retired.push(k.id);
         }

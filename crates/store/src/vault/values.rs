@@ -48,7 +48,11 @@ fn sealed_str(v: &Value) -> Option<&str> {
 /// value of a deleted definition must not keep an old key alive), and
 /// opens those of fields no longer sensitive.
 /// Returns whether anything changed.
-pub(crate) fn seal_custom(vault: &Vault, defs: &[FieldDef], custom: &mut Map<String, Value>) -> Result<bool> {
+pub(crate) fn seal_custom(
+    vault: &Vault,
+    defs: &[FieldDef],
+    custom: &mut Map<String, Value>,
+) -> Result<bool> {
     let mut changed = false;
     for (key, value) in custom.iter_mut() {
         let aad = custom_aad(key);
@@ -140,7 +144,11 @@ pub(crate) fn blind_match(vault: &Vault, alias: &str, key: &str, value: &str) ->
 
 /// Seals the old and new values of changes to sensitive fields, for
 /// history: it must not keep in clear what the record no longer does.
-pub(crate) fn seal_changes(vault: &Vault, defs: &[FieldDef], changes: &[Change]) -> Result<Vec<Change>> {
+pub(crate) fn seal_changes(
+    vault: &Vault,
+    defs: &[FieldDef],
+    changes: &[Change],
+) -> Result<Vec<Change>> {
     changes
         .iter()
         .map(|c| {
@@ -165,7 +173,12 @@ pub(crate) fn seal_changes(vault: &Vault, defs: &[FieldDef], changes: &[Change])
 }
 
 /// A history value as stored, opened when `open`, else hidden if sealed.
-pub(crate) fn history_value(vault: &Vault, field: &str, stored: &mut Option<String>, open: bool) -> Result<()> {
+pub(crate) fn history_value(
+    vault: &Vault,
+    field: &str,
+    stored: &mut Option<String>,
+    open: bool,
+) -> Result<()> {
     if let Some(v) = stored.as_mut() {
         if kehu_core::crypto::is_sealed(v) {
             *v = if open {
@@ -187,7 +200,11 @@ pub(crate) fn reseal_history(vault: &Vault, field: &str, stored: &str) -> Result
 /// Seals, in place, the values of sensitive fields in (field, value)
 /// pairs (a merge keeps the survivor's previous values so), and reseals
 /// those sealed under an older key. Returns whether anything changed.
-pub(crate) fn seal_pairs(vault: &Vault, defs: &[FieldDef], pairs: &mut [(String, Option<String>)]) -> Result<bool> {
+pub(crate) fn seal_pairs(
+    vault: &Vault,
+    defs: &[FieldDef],
+    pairs: &mut [(String, Option<String>)],
+) -> Result<bool> {
     let mut changed = false;
     for (field, value) in pairs.iter_mut() {
         let Some(v) = value.as_deref() else { continue };

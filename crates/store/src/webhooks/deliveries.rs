@@ -14,10 +14,10 @@ use kehu_core::{WebhookDeliveryId, WebhookId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::vault::Secret;
-use crate::webhooks::SECRET_PURPOSE;
 use crate::db::{q, Backend};
 use crate::time::Time;
+use crate::vault::Secret;
+use crate::webhooks::SECRET_PURPOSE;
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
 

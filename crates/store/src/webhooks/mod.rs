@@ -17,9 +17,9 @@ use kehu_core::{Code, Invalid, WebhookId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::vault::Secret;
 use crate::db::{json, q};
 use crate::time::Time;
+use crate::vault::Secret;
 use crate::write::{write_history, Change, Ctx};
 use crate::{admin_only, now_ms, Error, Result, Store};
 
