@@ -16,6 +16,9 @@ use super::{KeyError, Vault};
 use crate::db::q;
 use crate::{now_ms, Error, Result, Store};
 
+/// The PostgreSQL advisory lock batches of sweeps take ("kehu", 0018).
+const SWEEP_LOCK: i64 = 0x6b65_6875_0018;
+
 /// The tables that hold sealed values, in the order sweeps run.
 pub const TABLES: &[&str] = &["customers", "history", "merges", "webhook_endpoints"];
 
@@ -212,7 +215,7 @@ impl Store {
         after: i64,
         batch: i64,
     ) -> Result<(u64, i64, bool)> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_batch().await?;
         let rows: Vec<(i64, String)> = tx
             .all(
                 q("SELECT id, custom FROM customers WHERE id > $1 ORDER BY id LIMIT $2")
@@ -248,7 +251,7 @@ impl Store {
         after: i64,
         batch: i64,
     ) -> Result<(u64, i64, bool)> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_batch().await?;
         // History of every custom field: a value sealed while its field was
         // sensitive stays sealed (under the current key) after it is not.
         let rows: Vec<(i64, String, Option<String>, Option<String>)> = tx
@@ -298,7 +301,7 @@ impl Store {
         after: i64,
         batch: i64,
     ) -> Result<(u64, i64, bool)> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_batch().await?;
         let rows: Vec<(i64, String)> = tx
             .all(
                 q("SELECT id, survivor_changes FROM merges WHERE id > $1 ORDER BY id LIMIT $2")
@@ -325,7 +328,7 @@ impl Store {
     }
 
     async fn sweep_secrets(&self, after: i64, batch: i64) -> Result<(u64, i64, bool)> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.begin_batch().await?;
         let rows: Vec<(i64, String)> = tx
             .all(
                 q("SELECT id, secret FROM webhook_endpoints WHERE id > $1 ORDER BY id LIMIT $2")
@@ -350,6 +353,18 @@ impl Store {
         }
         self.finish_batch(tx, "webhook_endpoints", &rows, batch, changed)
             .await
+    }
+
+    /// A batch's transaction. Several servers starting at once on one
+    /// PostgreSQL database take turns, so the second finds the rows the
+    /// first sealed (SQLite's write lock does the same by itself).
+    async fn begin_batch(&self) -> Result<crate::db::Tx> {
+        let mut tx = self.db.begin().await?;
+        if tx.backend() == crate::Backend::Postgres {
+            tx.execute(q("SELECT pg_advisory_xact_lock($1)").bind(SWEEP_LOCK))
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// Records how far the sweep of `table` got, in the batch's own
