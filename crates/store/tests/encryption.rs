@@ -10,6 +10,7 @@ use kehu_core::crypto::{Key, Keyring};
 use kehu_core::field::{FieldDef, FieldKey, FieldKind, FieldRules};
 use kehu_core::webhook::{EndpointUrl, Event};
 use kehu_core::{schema, CustomerId, FieldDefId};
+use kehu_store::bulk::BulkCustomer;
 use kehu_store::customers::CustomerInput;
 use kehu_store::list::CustomerFilter;
 use kehu_store::testing::{contains_bytes, field_codes, patch, user, TestDb};
@@ -22,6 +23,7 @@ use serde_json::{json, Value};
 
 const RESIDENT_ID: &str = "11010519491231002X";
 const OTHER_ID: &str = "440524188001010014";
+const IMPORTED_ID: &str = "51010819791231003X";
 
 fn vault(keys: &[u8]) -> Vault {
     let keys = keys.iter().map(|b| Key::from_bytes(&[*b; 32])).collect();
@@ -103,6 +105,17 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
         .unwrap();
     let (_, secret) = webhook_secret(&store, &admin).await;
     assert!(secret.starts_with("whsec_"));
+    // Imports write in bulk: sealed before they are written too.
+    let imported = BulkCustomer {
+        patch: patch(schema::CUSTOMER, json!({"name": "李四"})),
+        custom: json!({"id_card": IMPORTED_ID}).as_object().unwrap().clone(),
+        ..BulkCustomer::default()
+    };
+    let bulk = store
+        .bulk_insert_customers(&admin, &[imported])
+        .await
+        .unwrap();
+    assert_eq!(find(&store, &admin, "id_card", IMPORTED_ID).await, bulk);
 
     // The canaries are really what the test looks for: the customer's name
     // is stored in clear and is found the same way.
@@ -115,6 +128,7 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
         ("the resident id", RESIDENT_ID),
         ("the later resident id", OTHER_ID),
         ("the webhook secret", secret.as_str()),
+        ("the imported resident id", IMPORTED_ID),
     ] {
         assert!(!contains_bytes(&raw, value), "{what} is stored in clear");
     }
