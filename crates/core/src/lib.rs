@@ -7,6 +7,7 @@ mod lang;
 
 pub mod columns;
 pub mod company;
+pub mod crypto;
 pub mod date;
 pub mod dedupe;
 pub mod email;

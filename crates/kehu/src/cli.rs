@@ -24,6 +24,8 @@ pub struct Database {
     /// postgres://USER@HOST/DB.
     #[arg(long = "database", env = "KEHU_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub url: String,
+    #[command(flatten)]
+    pub keys: crate::keys::KeySource,
 }
 
 impl Database {
@@ -38,6 +40,16 @@ impl Database {
     }
 
     async fn open_as(&self, job: bool) -> anyhow::Result<Store> {
+        let store = self.connect_as(job).await?;
+        crate::keys::unlock(store, &self.keys).await
+    }
+
+    /// Connects and brings the schema up to date, without the keys.
+    pub async fn connect(&self) -> anyhow::Result<Store> {
+        self.connect_as(false).await
+    }
+
+    async fn connect_as(&self, job: bool) -> anyhow::Result<Store> {
         let store = if job {
             Store::connect_for_job(&self.url).await
         } else {
@@ -126,6 +138,11 @@ pub enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a backup into a new, empty database, with the same checks.
     Restore(crate::backup::RestoreArgs),
+    /// Encryption keys: which key seals what, and rotating to a new one.
+    Keys {
+        #[command(subcommand)]
+        command: crate::keys::KeysCommand,
+    },
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -266,6 +283,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Leads(args) => crate::leads::run(args).await,
         Command::Backup(args) => crate::backup::backup(args).await,
         Command::Restore(args) => crate::backup::restore(args).await,
+        Command::Keys { command } => crate::keys::run(command).await,
         Command::Demo {
             db,
             customers,
@@ -276,6 +294,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::demo::run(&store, customers, seed, quiet).await
         }
     }
+}
+
+/// Reads the key file again every minute (see `keys::SETTLE_MS`).
+fn refresh_keys(store: Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match store.vault().refresh() {
+                Ok(true) => tracing::info!(
+                    key = store.vault().current_id().unwrap_or_default(),
+                    "encryption keys reloaded; new values are sealed with this key"
+                ),
+                Ok(false) => {}
+                Err(e) => tracing::warn!("cannot read the encryption keys again: {e}"),
+            }
+        }
+    });
 }
 
 /// How `kehu serve` serves, from its flags.
@@ -338,6 +374,8 @@ async fn serve(db: Database, options: ServeOptions) -> anyhow::Result<()> {
     kehu_web::maintenance::start_daily(&state);
     // Webhooks waiting in the outbox are sent, and retried when they fail.
     kehu_web::webhooks::start(&state);
+    // A key `kehu keys rotate` adds is taken up without a restart.
+    refresh_keys(store.clone());
     match tls {
         Some(tls) => kehu_web::serve_tls(listener, tls, state, shutdown_signal()).await?,
         None => kehu_web::serve(listener, state, shutdown_signal()).await?,

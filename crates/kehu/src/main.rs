@@ -9,6 +9,7 @@ mod dedupe;
 mod demo;
 mod demo_data;
 mod file_limits;
+mod keys;
 mod leads;
 mod merge;
 mod transfer;

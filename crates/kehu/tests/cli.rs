@@ -218,3 +218,89 @@ fn demo_fills_the_database_with_customers() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created 300 demo customers"));
 }
+
+/// `kehu ARGS` in `folder` with its keys in `key_file` (none from the
+/// environment).
+fn kehu_keyed(folder: &Folder, key_file: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(KEHU)
+        .args(args)
+        .arg("--key-file")
+        .arg(key_file)
+        .current_dir(&folder.0)
+        .env_remove("KEHU_DATABASE_URL")
+        .env_remove("KEHU_MASTER_KEY")
+        .env_remove("KEHU_KEY_FILE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_key_file_is_made_private_on_first_start_and_a_missing_or_wrong_one_is_refused() {
+    let folder = Folder::new("keys");
+    let key_file = folder.0.join("config").join("master.key");
+    let first = kehu_keyed(&folder, &key_file, &["migrate"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stderr).contains("Back it up"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the key file is readable by its owner alone"
+        );
+    }
+    let key = std::fs::read_to_string(&key_file).unwrap();
+
+    // Started without its key file, kehu does not make a new key.
+    let elsewhere = folder.0.join("other").join("master.key");
+    let refused = kehu_keyed(&folder, &elsewhere, &["migrate"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("does not exist") && message.contains("Nothing was changed"),
+        "{message}"
+    );
+    assert!(!elsewhere.exists());
+
+    // With another key, it refuses too, naming the key it needs.
+    std::fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
+    std::fs::write(
+        &elsewhere,
+        "6b656875206120646966666572656e74206b65792c2074686520777260e67212\n",
+    )
+    .unwrap();
+    let refused = kehu_keyed(&folder, &elsewhere, &["migrate"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("sealed with key"), "{message}");
+    assert!(
+        !message.contains(key.trim()),
+        "a key never reaches the terminal"
+    );
+
+    // Rotation adds a key to the file; status lists both.
+    let rotated = kehu_keyed(&folder, &key_file, &["keys", "rotate"]);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let status = kehu_keyed(&folder, &key_file, &["keys", "status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(text.matches("current").count(), 1, "{text}");
+    assert_eq!(
+        std::fs::read_to_string(&key_file)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .count(),
+        2
+    );
+}

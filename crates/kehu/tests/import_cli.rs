@@ -147,6 +147,7 @@ async fn an_import_killed_half_way_is_finished_by_running_it_again_with_every_ro
         .args(["import", file, "--quiet"])
         .current_dir(dir.path())
         .env("KEHU_DATABASE_URL", &db.url)
+        .env("KEHU_MASTER_KEY", kehu_store::testing::TEST_MASTER_KEY)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -333,7 +333,17 @@ impl Store {
         if !ctx.actor.is_admin() {
             return Err(Error::Forbidden);
         }
-        self.write_bulk(ctx, PreparedBulk::new(ctx, batch)?).await
+        let defs = self.field_defs().await?;
+        let mut batch = batch.to_vec();
+        let clear = seal_bulk(self.vault(), &defs, &mut batch)?;
+        let p = PreparedBulk::new(ctx, &batch)?;
+        let mut tx = self.db.begin().await?;
+        tx.set_bulk_cache(true).await?;
+        let ids = write_bulk_in(&mut tx, p).await?;
+        index_bulk(&mut tx, &defs, &ids, clear).await?;
+        tx.set_bulk_cache(false).await?;
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// Prepares an empty database for a large load: the secondary indexes
@@ -581,4 +591,44 @@ pub(crate) async fn write_bulk_in(tx: &mut Tx, p: PreparedBulk) -> Result<Vec<i6
     )
     .await?;
     Ok(ids)
+}
+
+/// Seals the sensitive custom values of rows about to be written in bulk,
+/// so clear text never reaches the database, and returns each row's clear
+/// values to index once its id is known (`None`: nothing sensitive).
+pub(crate) fn seal_bulk(
+    vault: &crate::Vault,
+    defs: &[kehu_core::field::FieldDef],
+    rows: &mut [BulkCustomer],
+) -> Result<Vec<Option<serde_json::Map<String, serde_json::Value>>>> {
+    let any = |row: &BulkCustomer| {
+        row.custom
+            .keys()
+            .any(|k| crate::vault::values::sensitive(defs, k).is_some())
+    };
+    rows.iter_mut()
+        .map(|row| {
+            if !any(row) {
+                return Ok(None);
+            }
+            let clear = row.custom.clone();
+            crate::vault::values::seal_custom(vault, defs, &mut row.custom)?;
+            Ok(Some(clear))
+        })
+        .collect()
+}
+
+/// Writes the blind indexes of rows [`seal_bulk`] sealed.
+pub(crate) async fn index_bulk(
+    tx: &mut Tx,
+    defs: &[kehu_core::field::FieldDef],
+    ids: &[i64],
+    clear: Vec<Option<serde_json::Map<String, serde_json::Value>>>,
+) -> Result<()> {
+    for (id, clear) in ids.iter().zip(clear) {
+        if let Some(clear) = clear {
+            crate::vault::values::index_custom(tx, *id, defs, &clear).await?;
+        }
+    }
+    Ok(())
 }

@@ -16,6 +16,10 @@ use utoipa::ToSchema;
 use crate::db::{q, Arg, Backend, Tx};
 use crate::search::{terms, Searchable};
 use crate::time::Time;
+use crate::vault::values::{
+    blind_match, hide_custom, index_custom, open_custom, seal_changes, seal_custom, text_of,
+};
+use crate::vault::Vault;
 use crate::webhooks::outbox;
 use crate::write::{Change, Ctx, Table};
 use crate::{now_ms, Error, Result, Store};
@@ -205,6 +209,7 @@ impl Store {
             )
             .await?;
         if let Some(c) = found.as_mut() {
+            reveal(self.vault(), actor, c)?;
             self.load_tags(std::slice::from_mut(c)).await?;
         }
         found.ok_or(Error::NotFound)
@@ -394,19 +399,23 @@ pub(crate) async fn update_in(
         let custom_changes = custom_changes(&current.custom.0, &merged);
         if !custom_changes.is_empty() {
             let now = now_ms();
+            let vault = tx.vault.clone();
+            let mut sealed = merged.clone();
+            seal_custom(&vault, defs, &mut sealed)?;
             tx.execute(
                 q(
                     "UPDATE customers SET custom = $1, updated_at = $2, updated_by = $3, \
                    version = version + 1 WHERE id = $4",
                 )
-                .bind(Value::Object(merged).to_string())
+                .bind(Value::Object(sealed).to_string())
                 .bind(now)
                 .bind(ctx.by())
                 .bind(id.get()),
             )
             .await?;
-            crate::write::write_history(tx, "customer", id.get(), &custom_changes, ctx, now)
-                .await?;
+            index_custom(tx, id.get(), defs, &merged).await?;
+            let recorded = seal_changes(&vault, defs, &custom_changes)?;
+            crate::write::write_history(tx, "customer", id.get(), &recorded, ctx, now).await?;
             changes.extend(custom_changes);
         }
     }
@@ -446,14 +455,17 @@ pub(crate) async fn insert_customer(
     check_unique_custom(tx, defs, &custom, None).await?;
     let name = patch.text("name").unwrap_or_default().to_owned();
     let company = patch.text("company").map(str::to_owned);
+    let mut sealed = custom.clone();
+    seal_custom(&tx.vault.clone(), defs, &mut sealed)?;
     let extra = vec![
         ("owner_id", Arg::from(owner)),
         ("team_id", Arg::from(team)),
-        ("custom", Value::Object(custom).to_string().into()),
+        ("custom", Value::Object(sealed).to_string().into()),
         ("sort_key", sort_key(&name).into()),
         ("company_core", company.as_deref().map(company_core).into()),
     ];
     let id = CUSTOMERS.insert(tx, &patch, extra, ctx).await?;
+    index_custom(tx, id, defs, &custom).await?;
     if let Some(tags) = input.tags {
         set_tags(tx, id, &tags, ctx, false).await?;
     }
@@ -470,16 +482,31 @@ pub(crate) async fn locked(tx: &mut Tx, actor: &Actor, id: CustomerId) -> Result
     } else {
         ""
     };
-    tx.optional(
-        q(format!(
-            "SELECT {} FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL AND {}{lock}",
-            columns("c"),
-            visible(actor.scope(), "c")
-        ))
-        .bind(id.get()),
-    )
-    .await?
-    .ok_or(Error::NotFound)
+    let mut c: Customer = tx
+        .optional(
+            q(format!(
+                "SELECT {} FROM customers c WHERE c.id = $1 AND c.deleted_at IS NULL AND {}{lock}",
+                columns("c"),
+                visible(actor.scope(), "c")
+            ))
+            .bind(id.get()),
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+    // Writers work on clear values; they are sealed again on the way out.
+    open_custom(&tx.vault, &mut c.custom.0)?;
+    Ok(c)
+}
+
+/// Opens a customer's sealed values for a reader entitled to them; for
+/// one who would see them masked they are hidden without being opened.
+pub(crate) fn reveal(vault: &Vault, actor: &Actor, c: &mut Customer) -> Result<()> {
+    if actor.sees_contact_details(c.owner_id.map(kehu_core::UserId)) {
+        open_custom(vault, &mut c.custom.0)
+    } else {
+        hide_custom(&mut c.custom.0);
+        Ok(())
+    }
 }
 
 pub(crate) fn columns(alias: &str) -> String {
@@ -635,21 +662,22 @@ pub(crate) async fn check_unique_custom(
         let Some(value) = custom.get(def.key.as_str()) else {
             continue;
         };
-        let text = match value {
-            Value::String(s) => s.clone(),
-            Value::Null => continue,
-            other => other.to_string(),
+        let Some(text) = text_of(value) else {
+            continue;
         };
-        let expr = custom_expr(tx.backend(), "c", def.key.as_str());
-        let found: Option<(i64,)> = tx
-            .optional(
-                q(format!(
-                    "SELECT c.id FROM customers c WHERE c.deleted_at IS NULL AND c.id <> $1 AND {expr} = $2 LIMIT 1"
-                ))
+        // A sensitive value is sealed with a fresh nonce each time: equal
+        // values are found by their blind index, never by decrypting.
+        let select = "SELECT c.id FROM customers c WHERE c.deleted_at IS NULL AND c.id <> $1 AND";
+        let query = if def.sensitive {
+            let blind = blind_match(&tx.vault, "c", def.key.as_str(), &text)?;
+            q(format!("{select} {blind} LIMIT 1")).bind(except.unwrap_or(0))
+        } else {
+            let expr = custom_expr(tx.backend(), "c", def.key.as_str());
+            q(format!("{select} {expr} = $2 LIMIT 1"))
                 .bind(except.unwrap_or(0))
-                .bind(text),
-            )
-            .await?;
+                .bind(text)
+        };
+        let found: Option<(i64,)> = tx.optional(query).await?;
         if found.is_some() {
             invalid.push(format!("custom.{}", def.key.as_str()), Code::NotUnique);
         }

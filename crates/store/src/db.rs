@@ -13,7 +13,9 @@ use sqlx::{Arguments, FromRow, PgPool, Postgres, Sqlite, SqlitePool};
 
 use kehu_core::entry::{Kind, Stored};
 
+use crate::vault::Vault;
 use crate::Error;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -275,38 +277,55 @@ enum Exec<S, P> {
 
 /// The connection pool of whichever backend is configured.
 #[derive(Clone, Debug)]
-pub(crate) enum Db {
+pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
-/// An open transaction. Dropped without [`Tx::commit`], it rolls back.
-pub(crate) enum Tx {
+/// The pool and the keys that seal and open sensitive values, which every
+/// transaction carries so code that writes a record can seal its values.
+#[derive(Clone, Debug)]
+pub(crate) struct Db {
+    pub pool: Pool,
+    pub vault: Arc<Vault>,
+}
+
+enum Conn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
+/// An open transaction. Dropped without [`Tx::commit`], it rolls back.
+pub(crate) struct Tx {
+    conn: Conn,
+    pub vault: Arc<Vault>,
+}
+
 impl Db {
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     fn exec(&self) -> Exec<&SqlitePool, &PgPool> {
-        match self {
-            Db::Sqlite(p) => Exec::Sqlite(p),
-            Db::Postgres(p) => Exec::Postgres(p),
+        match &self.pool {
+            Pool::Sqlite(p) => Exec::Sqlite(p),
+            Pool::Postgres(p) => Exec::Postgres(p),
         }
     }
 
     /// Starts a write transaction. SQLite takes the write lock at once
     /// (`BEGIN IMMEDIATE`) so two writers never deadlock upgrading a read.
     pub async fn begin(&self) -> Result<Tx, Error> {
-        Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let conn = match &self.pool {
+            Pool::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Conn::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            vault: self.vault.clone(),
         })
     }
 
@@ -329,23 +348,23 @@ impl Db {
 
 impl Tx {
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
         }
     }
 
     fn exec(&mut self) -> Exec<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {
-        match self {
-            Tx::Sqlite(t) => Exec::Sqlite(&mut **t),
-            Tx::Postgres(t) => Exec::Postgres(&mut **t),
+        match &mut self.conn {
+            Conn::Sqlite(t) => Exec::Sqlite(&mut **t),
+            Conn::Postgres(t) => Exec::Postgres(&mut **t),
         }
     }
 
     pub async fn commit(self) -> Result<(), Error> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.conn {
+            Conn::Sqlite(t) => t.commit().await?,
+            Conn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
@@ -573,7 +592,7 @@ impl Tx {
                 args.len()
             )));
         }
-        if let Tx::Postgres(t) = self {
+        if let Conn::Postgres(t) = &mut self.conn {
             if !on_conflict_do_nothing && args.len() / width >= COPY_ROWS {
                 return copy_in(t, table, columns, args).await;
             }

@@ -191,6 +191,11 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Marked sensitive: its values are sealed now (and opened when no
+        // longer), by the same resumable sweep a first start runs.
+        if current.sensitive != def.sensitive {
+            self.sweep(1000, None).await?;
+        }
         // Values stored under the old rules may break the new ones: list
         // them for the administrator (see Store::revalidations).
         if tightened {

@@ -29,7 +29,16 @@ impl Store {
         customer: &Customer,
         limit: i64,
     ) -> Result<Vec<HistoryEntry>> {
-        self.history_of("customer", customer.id, limit).await
+        let mut rows = self.history_of("customer", customer.id, limit).await?;
+        // Values of sensitive fields are kept sealed; the caller read the
+        // customer, so it is opened for it, and masked by the caller for
+        // a viewer not entitled to it (see mask::history).
+        for r in &mut rows {
+            let field = r.field.clone();
+            crate::vault::values::history_value(self.vault(), &field, &mut r.old_value, true)?;
+            crate::vault::values::history_value(self.vault(), &field, &mut r.new_value, true)?;
+        }
+        Ok(rows)
     }
 
     /// The history of a product of the catalogue, newest first.

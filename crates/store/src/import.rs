@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::bulk::{write_bulk_in, BulkCustomer, Derived, PreparedBulk};
+use crate::bulk::{index_bulk, seal_bulk, write_bulk_in, BulkCustomer, Derived, PreparedBulk};
 use crate::customers::{
     check_unique_custom, decide_owner, locked, tags_of, update_in, visible, Customer, CustomerInput,
 };
@@ -835,7 +835,10 @@ impl Store {
         let created_ids = if creates.is_empty() {
             Vec::new()
         } else {
-            write_bulk_in(&mut tx, PreparedBulk::new(&ctx, &creates)?).await?
+            let clear = seal_bulk(&tx.vault.clone(), defs, &mut creates)?;
+            let ids = write_bulk_in(&mut tx, PreparedBulk::new(&ctx, &creates)?).await?;
+            index_bulk(&mut tx, defs, &ids, clear).await?;
+            ids
         };
 
         for (row, decision) in rows.into_iter().zip(decisions) {
@@ -1610,6 +1613,11 @@ impl Store {
                         .bind(customer),
                     )
                     .await?;
+                // Old values of sensitive fields are kept sealed.
+                let mut changes = changes;
+                for (field, old) in &mut changes {
+                    crate::vault::values::history_value(&tx.vault.clone(), field, old, true)?;
+                }
                 let input = previous_values(&defs, changes);
                 match update_in(&mut tx, ctx, &defs, CustomerId(customer), input, None).await {
                     Ok(changes) if !changes.is_empty() => report.restored += 1,

@@ -39,6 +39,7 @@ pub mod testing;
 pub mod time;
 pub mod two_factor;
 pub mod users;
+pub mod vault;
 pub mod views;
 pub mod webhooks;
 pub mod write;
@@ -52,7 +53,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use db::{now_ms, Backend};
 pub use error::{Error, Result};
 
-use db::Db;
+use db::{Db, Pool};
+use std::sync::Arc;
+pub use vault::Vault;
 
 /// Where kehu keeps its data when nothing is configured.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://kehu.db";
@@ -79,13 +82,13 @@ impl Store {
     }
 
     async fn connect_as(url: &str, job: bool) -> Result<Store> {
-        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(if job { 2 } else { 16 })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Db::Postgres(pool)
+            Pool::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -125,22 +128,27 @@ impl Store {
                 })
                 .connect_with(options)
                 .await?;
-            Db::Sqlite(pool)
+            Pool::Sqlite(pool)
         } else {
             return Err(Error::internal(format!(
                 "unsupported database URL {}: use sqlite://FILE or postgres://…",
                 redact_url(url)
             )));
         };
-        Ok(Store { db })
+        Ok(Store {
+            db: Db {
+                pool,
+                vault: Arc::new(Vault::locked()),
+            },
+        })
     }
 
     /// Brings the schema up to date. Safe to run from several processes at
     /// once: sqlx takes a lock for the duration.
     pub async fn migrate(&self) -> Result<()> {
-        match &self.db {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        match &self.db.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         // A bulk load that stopped half-way left indexes to build.
         self.finish_bulk().await
@@ -164,9 +172,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        match &self.db {
-            Db::Sqlite(p) => p.close().await,
-            Db::Postgres(p) => p.close().await,
+        match &self.db.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
         }
     }
 }

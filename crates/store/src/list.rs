@@ -354,8 +354,29 @@ impl Store {
                 lookups.extend(self.count_lookup(actor, &value).await?);
             }
         }
-        let query = list_query(self.db.backend(), actor, f, &common)?;
+        // Sensitive fields are stored sealed: a filter on one matches by
+        // blind index.
+        let sensitive: Vec<String> = if f.custom.is_empty() {
+            Vec::new()
+        } else {
+            self.field_definitions()
+                .await?
+                .into_iter()
+                .filter(|d| d.sensitive)
+                .map(|d| d.key)
+                .collect()
+        };
+        let query = list_query(
+            self.db.backend(),
+            actor,
+            f,
+            &common,
+            (self.vault(), &sensitive),
+        )?;
         let mut items: Vec<Customer> = self.db.all(query).await?;
+        for c in &mut items {
+            crate::customers::reveal(self.vault(), actor, c)?;
+        }
         for counted in lookups {
             let hits = items.len().min(f.limit as usize) as i64;
             self.log_lookup(actor, counted, "search", hits).await?;
@@ -378,7 +399,13 @@ impl Store {
 }
 
 /// The SELECT for one page (plus one row, to know whether another follows).
-fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter, common: &[bool]) -> Result<Q> {
+fn list_query(
+    backend: Backend,
+    actor: &Actor,
+    f: &CustomerFilter,
+    common: &[bool],
+    (vault, sensitive): (&crate::Vault, &[String]),
+) -> Result<Q> {
     let mut s = Query::select();
     s.expr(Expr::cust(columns("c")))
         .from_as(Alias::new("customers"), Alias::new("c"))
@@ -496,7 +523,12 @@ fn list_query(backend: Backend, actor: &Actor, f: &CustomerFilter, common: &[boo
         }
     }
     for (key, value) in &f.custom {
-        s.and_where(Expr::expr(Expr::cust(custom_expr(backend, "c", key))).eq(value.clone()));
+        if sensitive.contains(key) {
+            let blind = crate::vault::values::blind_match(vault, "c", key, value)?;
+            s.and_where(Expr::cust(blind));
+        } else {
+            s.and_where(Expr::expr(Expr::cust(custom_expr(backend, "c", key))).eq(value.clone()));
+        }
     }
     let col = f.sort.column();
     let last: Option<(sea_query::Value, i64)> = match &f.after {

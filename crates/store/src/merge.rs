@@ -341,12 +341,15 @@ impl Store {
         for id in merged.iter().chain([&survivor.id]) {
             crate::orders::refresh_figures(&mut tx, &ctx, *id).await?;
         }
+        // What undo puts back must not keep sensitive values in clear.
+        let mut sealed_before = before.clone();
+        crate::vault::values::seal_pairs(&tx.vault.clone(), &defs, &mut sealed_before)?;
         let (version,): (i64,) = tx
             .one(q("SELECT version FROM customers WHERE id = $1").bind(survivor.id))
             .await?;
         tx.execute(
             q("UPDATE merges SET survivor_changes = $1, survivor_version = $2 WHERE id = $3")
-                .bind(json(&before)?)
+                .bind(json(&sealed_before)?)
                 .bind(version)
                 .bind(merge_id),
         )
@@ -460,8 +463,11 @@ impl Store {
             });
         }
 
-        let before: Vec<(String, Option<String>)> =
+        let mut before: Vec<(String, Option<String>)> =
             serde_json::from_str(&changes_json).map_err(|e| Error::internal(e.to_string()))?;
+        for (field, value) in &mut before {
+            crate::vault::values::history_value(&tx.vault.clone(), field, value, true)?;
+        }
         let input = previous_values(&defs, before);
         update_in(&mut tx, &ctx, &defs, CustomerId(survivor.id), input, None).await?;
 
@@ -791,8 +797,14 @@ impl MergeRow {
     fn into_merge(self, merged_ids: Vec<i64>, moved: i64) -> Result<Merge> {
         let bad = |e: serde_json::Error| Error::internal(format!("merge {}: {e}", self.id));
         let reasons: Vec<String> = serde_json::from_str(&self.reasons).map_err(bad)?;
-        let changes: Vec<(String, Option<String>)> =
+        let mut changes: Vec<(String, Option<String>)> =
             serde_json::from_str(&self.survivor_changes).map_err(bad)?;
+        // Shown in lists of merges: sensitive values stay hidden there.
+        for (_, value) in &mut changes {
+            if value.as_deref().is_some_and(kehu_core::crypto::is_sealed) {
+                *value = Some(crate::vault::values::HIDDEN.to_owned());
+            }
+        }
         Ok(Merge {
             id: self.id,
             survivor_id: self.survivor_id,

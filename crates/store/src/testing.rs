@@ -31,6 +31,11 @@ fn unique_name() -> String {
 impl TestDb {
     /// Creates the database, migrates it and opens a store on it.
     pub async fn create() -> (Store, TestDb) {
+        TestDb::create_with(test_vault()).await
+    }
+
+    /// [`TestDb::create`] with these keys.
+    pub async fn create_with(vault: crate::Vault) -> (Store, TestDb) {
         let name = unique_name();
         let db = match std::env::var("KEHU_TEST_DATABASE") {
             Ok(server) if server.starts_with("postgres") => {
@@ -62,6 +67,7 @@ impl TestDb {
             .await
             .expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
+        let store = store.unlock(vault).await.expect("unlock the test database");
         (store, db)
     }
 }
@@ -98,6 +104,17 @@ impl TestDb {
             }
         }
     }
+}
+
+/// The key of every [`TestDb::create`] database (hex), for tests that run
+/// the `kehu` binary on one: give it as `KEHU_MASTER_KEY`. Tests of keys
+/// themselves make their own.
+pub const TEST_MASTER_KEY: &str =
+    "6b656875207465737420646174616261736573206b6579206f6e6c7921212121";
+
+pub fn test_vault() -> crate::Vault {
+    let key = kehu_core::crypto::Key::parse(TEST_MASTER_KEY).expect("a valid key");
+    crate::Vault::new(kehu_core::crypto::Keyring::new(vec![key]).expect("one key"))
 }
 
 impl Drop for TestDb {
@@ -300,4 +317,73 @@ pub fn totp_code(secret: &str, now_ms: i64) -> String {
         .expect("a valid TOTP")
         .generate(u64::try_from(now_ms / 1000).expect("a time after 1970"))
         .to_string()
+}
+
+impl Store {
+    /// Writes values as a kehu without encryption would have: a custom
+    /// object and a webhook secret in clear. Tests only.
+    pub async fn write_clear_text(
+        &self,
+        customer: i64,
+        custom: &serde_json::Value,
+        webhook: Option<(i64, &str)>,
+    ) -> crate::Result<()> {
+        self.db
+            .execute(
+                crate::db::q("UPDATE customers SET custom = $1 WHERE id = $2")
+                    .bind(custom.to_string())
+                    .bind(customer),
+            )
+            .await?;
+        // As before the first start with encryption: no sweep has run.
+        self.db
+            .execute(crate::db::q("DELETE FROM encryption_sweeps"))
+            .await?;
+        if let Some((id, secret)) = webhook {
+            self.db
+                .execute(
+                    crate::db::q("UPDATE webhook_endpoints SET secret = $1 WHERE id = $2")
+                        .bind(secret)
+                        .bind(id),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl TestDb {
+    /// Everything the database holds as bytes on disk or in a dump: the
+    /// SQLite file and its write-ahead log, or `pg_dump` of the PostgreSQL
+    /// database. For tests that look for what must not be stored.
+    pub fn raw_bytes(&self) -> Vec<u8> {
+        if let Some(path) = &self.sqlite_file {
+            let mut bytes = Vec::new();
+            for suffix in ["", "-wal"] {
+                if let Ok(b) = std::fs::read(format!("{}{suffix}", path.display())) {
+                    bytes.extend(b);
+                }
+            }
+            assert!(!bytes.is_empty(), "the SQLite file can be read");
+            return bytes;
+        }
+        let out = std::process::Command::new("pg_dump")
+            .arg("--no-owner")
+            .arg(&self.url)
+            .output()
+            .expect("pg_dump runs (it comes with PostgreSQL's client)");
+        assert!(
+            out.status.success(),
+            "pg_dump: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }

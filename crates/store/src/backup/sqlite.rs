@@ -176,7 +176,7 @@ impl Store {
         &self,
         expected: &BTreeMap<String, i64>,
     ) -> Result<(), BackupError> {
-        if let crate::db::Db::Sqlite(pool) = &self.db {
+        if let crate::db::Pool::Sqlite(pool) = &self.db.pool {
             let mut conn = pool.acquire().await?;
             integrity(&mut conn).await?;
         }

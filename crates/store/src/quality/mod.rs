@@ -221,7 +221,8 @@ impl Store {
 
     /// One page of the live customers `scope` sees, by id after `after`.
     pub(crate) async fn customers_after(&self, scope: Scope, after: i64) -> Result<Vec<Customer>> {
-        self.db
+        let mut page: Vec<Customer> = self
+            .db
             .all(
                 q(format!(
                     "SELECT {} FROM customers c WHERE c.deleted_at IS NULL AND c.id > $1 AND {} \
@@ -236,7 +237,12 @@ impl Store {
                 .bind(after)
                 .bind(PAGE),
             )
-            .await
+            .await?;
+        // Rules are checked against clear values.
+        for c in &mut page {
+            crate::vault::values::open_custom(self.vault(), &mut c.custom.0)?;
+        }
+        Ok(page)
     }
 
     /// One page of the live contacts of customers `scope` sees.

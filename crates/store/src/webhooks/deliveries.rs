@@ -16,6 +16,8 @@ use utoipa::ToSchema;
 
 use crate::db::{q, Backend};
 use crate::time::Time;
+use crate::vault::Secret;
+use crate::webhooks::SECRET_PURPOSE;
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
 
@@ -322,6 +324,11 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
+        // The secret is opened only now, to sign with; it is stored sealed.
+        let mut claimed: Vec<DueDelivery> = claimed;
+        for d in &mut claimed {
+            d.secret = Secret::open(self.vault(), SECRET_PURPOSE, &d.secret)?;
+        }
         Ok(claimed)
     }
 

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::db::{json, q};
 use crate::time::Time;
+use crate::vault::Secret;
 use crate::write::{write_history, Change, Ctx};
 use crate::{admin_only, now_ms, Error, Result, Store};
 
@@ -113,6 +114,9 @@ fn events_json(events: &[Event]) -> Result<String> {
     json(&events.iter().map(|e| e.as_str()).collect::<Vec<_>>())
 }
 
+/// What the endpoints' secrets are sealed for (see [`crate::vault::Secret`]).
+pub(crate) const SECRET_PURPOSE: &str = "webhook";
+
 /// A fresh signing secret.
 fn new_secret() -> String {
     crate::auth::new_secret("whsec_")
@@ -179,6 +183,7 @@ impl Store {
         self.check_reachable(&url).await?;
         let now = now_ms();
         let secret = new_secret();
+        let sealed = Secret::seal(self.vault(), SECRET_PURPOSE, &secret)?;
         let mut tx = self.db.begin().await?;
         let id = tx
             .insert(
@@ -191,7 +196,7 @@ impl Store {
                 .bind(events_json(&events)?)
                 .bind(input.active.unwrap_or(true))
                 .bind(input.description.flatten())
-                .bind(secret.as_str())
+                .bind(sealed)
                 .bind(now)
                 .bind(ctx.by()),
             )
@@ -286,12 +291,13 @@ impl Store {
         admin_only(&ctx.actor)?;
         let now = now_ms();
         let secret = new_secret();
+        let sealed = Secret::seal(self.vault(), SECRET_PURPOSE, &secret)?;
         let mut tx = self.db.begin().await?;
         let n = tx
             .execute(
                 q("UPDATE webhook_endpoints SET secret = $1, secret_rotated_at = $2, updated_at = $2, \
                    updated_by = $3, version = version + 1 WHERE id = $4")
-                .bind(secret.as_str())
+                .bind(sealed)
                 .bind(now)
                 .bind(ctx.by())
                 .bind(id.get()),
