@@ -21,6 +21,7 @@ pub mod import;
 mod json_order;
 mod jsonl;
 pub mod leads;
+pub mod privacy;
 mod neutral;
 pub mod quality_report;
 mod sheet;
