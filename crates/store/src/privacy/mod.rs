@@ -11,6 +11,8 @@
 pub mod erase;
 pub mod export;
 mod retention;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod person;
 
 use kehu_core::{Actor, Code, Invalid};
