@@ -9,6 +9,7 @@ pub mod leads;
 pub mod merges;
 pub mod opportunities;
 pub mod orders;
+pub mod privacy;
 pub mod products;
 pub mod quality;
 pub mod records;
@@ -280,6 +281,14 @@ pub fn router() -> Router<AppState> {
             "/webhook-allowed-hosts/{id}",
             axum::routing::delete(w::disallow_host),
         )
+        .route(
+            "/privacy/requests",
+            get(privacy::list).post(privacy::create),
+        )
+        .route(
+            "/privacy/settings",
+            get(privacy::settings).put(privacy::set_settings),
+        )
         .route("/views", get(v::list).post(v::create))
         .route(
             "/views/{id}",
@@ -350,6 +359,7 @@ impl Modify for Security {
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::replay,
         webhooks::allowed_hosts, webhooks::allow_host, webhooks::disallow_host,
+        privacy::create, privacy::list, privacy::settings, privacy::set_settings,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -365,6 +375,7 @@ impl Modify for Security {
         (name = "duplicates", description = "Duplicate cleanup (查重合并): scans of the data held and the review queue"),
         (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
+        (name = "privacy", description = "Personal-data rights (个人信息权利; PIPL art. 44–47, GDPR art. 15, 17, 20): a person's data exported as a ZIP or erased for good, the log of such requests, and the retention of soft-deleted records (administrators)"),
         (name = "webhooks", description = "Outgoing webhooks to finance and logistics: endpoints, signed deliveries with retries, replay, and the hosts they may reach although private (administrators)"),
     )
 )]
