@@ -116,6 +116,8 @@ pub enum Command {
     Check(crate::check::CheckArgs),
     /// Leads (线索): import them from a file.
     Leads(crate::leads::LeadsArgs),
+    /// Personal data (个人信息): export a person's data, erase it, the log.
+    Privacy(crate::privacy::PrivacyArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -251,6 +253,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => crate::merge::run(args).await,
         Command::Check(args) => crate::check::run(args).await,
         Command::Leads(args) => crate::leads::run(args).await,
+        Command::Privacy(args) => crate::privacy::run(args).await,
         Command::Demo {
             db,
             customers,

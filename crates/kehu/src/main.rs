@@ -9,6 +9,7 @@ mod demo;
 mod demo_data;
 mod leads;
 mod merge;
+mod privacy;
 mod transfer;
 
 use clap::Parser;
