@@ -190,6 +190,22 @@ impl Store {
             .await
     }
 
+    /// The name on the record `subject` names, whatever its state, for a
+    /// confirmation that shows whom an erasure is about.
+    pub async fn subject_name(&self, subject: Subject) -> Result<String> {
+        let table = match subject.kind {
+            SubjectKind::Customer => "customers",
+            SubjectKind::Contact => "contacts",
+            SubjectKind::Lead => "leads",
+        };
+        let (name,): (String,) = self
+            .db
+            .optional(q(format!("SELECT name FROM {table} WHERE id = $1")).bind(subject.id))
+            .await?
+            .ok_or(crate::Error::NotFound)?;
+        Ok(name)
+    }
+
     pub async fn privacy_settings(&self, actor: &Actor) -> Result<PrivacySettings> {
         admin_only(actor)?;
         self.retention_days().await.map(|retention_days| PrivacySettings { retention_days })

@@ -21,6 +21,7 @@ mod login;
 mod opportunities;
 mod orders;
 mod pipelines;
+mod privacy;
 mod products;
 pub(crate) mod quality;
 mod quality_rules;
@@ -84,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .merge(quality::router())
         .merge(quality_rules::router())
         .merge(webhooks::router())
+        .merge(privacy::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
         .merge(lead_form::router())

@@ -107,3 +107,39 @@ async fn the_retention_set_by_an_administrator_is_applied_by_the_daily_maintenan
     let log = body(app.get("/api/v1/privacy/requests", &app.admin).await).await;
     assert_eq!(log[0]["reason"], "retention");
 }
+
+#[tokio::test]
+async fn the_settings_page_names_the_person_asks_to_confirm_and_only_then_erases() {
+    use crate::pages::Browser;
+    let app = TestApp::spawn().await;
+    app.user("rep@example.com", "sales", None).await;
+    let c = app.customer(&app.admin, json!({"name": "殷梨亭", "mobile": "13866667777"})).await;
+    let id = c["id"].as_i64().unwrap().to_string();
+
+    let rep = Browser::login(&app, "rep@example.com").await;
+    assert_eq!(rep.get("/settings/privacy").await.status, StatusCode::FORBIDDEN);
+    let refused = rep.post("/settings/privacy/erase", &[("type", "customer"), ("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let admin = Browser::login(&app, "admin@example.com").await;
+    let page = admin.get("/settings/privacy").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let confirm = admin.get(&format!("/settings/privacy/confirm?type=customer&id={id}")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.html.contains("殷梨亭"), "the confirmation names whom it erases");
+
+    let unconfirmed = admin.post("/settings/privacy/erase", &[("type", "customer"), ("id", &id)]).await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!app.store.find_anywhere("殷梨亭").await.unwrap().is_empty(), "nothing erased unconfirmed");
+
+    let export = admin.post("/settings/privacy/export", &[("type", "customer"), ("id", &id)]).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(export.html.starts_with("PK"), "a ZIP");
+
+    let done = admin.post("/settings/privacy/erase", &[("type", "customer"), ("id", &id), ("confirm", "yes")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(app.store.find_anywhere("殷梨亭").await.unwrap().is_empty());
+    assert!(app.store.find_anywhere("13866667777").await.unwrap().is_empty());
+    let log = admin.get("/settings/privacy").await;
+    assert!(log.html.contains("erasure") && log.html.contains("export"), "both requests listed");
+}
