@@ -58,7 +58,8 @@ pub async fn write_person_export<W: Write + Seek>(
         "note": "Every column as kehu stores it: times are milliseconds since 1970-01-01 UTC; \
                  amounts are exact decimals. 时间为 1970-01-01 UTC 起的毫秒数；金额为精确小数。",
     });
-    zip.start_file("manifest.json", options).map_err(zip_error)?;
+    zip.start_file("manifest.json", options)
+        .map_err(zip_error)?;
     zip.write_all(&serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other)?)?;
     let out = zip.finish().map_err(zip_error)?;
     store.log_privacy_export(actor, subject, &counts).await?;
@@ -83,7 +84,10 @@ async fn write_json<W: Write>(
     while rows <= MAX_SECTION_ROWS {
         let page = store.export_page(section, rows, PAGE).await?;
         if rows == 0 {
-            columns = page.first().map(|r| r.keys().cloned().collect()).unwrap_or_default();
+            columns = page
+                .first()
+                .map(|r| r.keys().cloned().collect())
+                .unwrap_or_default();
         }
         for row in &page {
             if rows == MAX_SECTION_ROWS {

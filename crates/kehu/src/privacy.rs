@@ -33,11 +33,23 @@ pub struct Whom {
 impl Whom {
     fn subject(&self) -> Subject {
         match (self.customer, self.contact, self.lead) {
-            (Some(id), _, _) => Subject { kind: SubjectKind::Customer, id },
-            (_, Some(id), _) => Subject { kind: SubjectKind::Contact, id },
-            (_, _, Some(id)) => Subject { kind: SubjectKind::Lead, id },
+            (Some(id), _, _) => Subject {
+                kind: SubjectKind::Customer,
+                id,
+            },
+            (_, Some(id), _) => Subject {
+                kind: SubjectKind::Contact,
+                id,
+            },
+            (_, _, Some(id)) => Subject {
+                kind: SubjectKind::Lead,
+                id,
+            },
             // clap requires one of the three.
-            _ => Subject { kind: SubjectKind::Customer, id: 0 },
+            _ => Subject {
+                kind: SubjectKind::Customer,
+                id: 0,
+            },
         }
     }
 }
@@ -82,13 +94,23 @@ pub enum PrivacyCommand {
 
 pub async fn run(args: PrivacyArgs) -> anyhow::Result<()> {
     match args.command {
-        PrivacyCommand::Export { db, acting, whom, output } => {
+        PrivacyCommand::Export {
+            db,
+            acting,
+            whom,
+            output,
+        } => {
             let (store, ctx, _) = acting.open(&db, ChangeSource::Api).await?;
             let subject = whom.subject();
             let file = std::fs::File::create(&output)
                 .with_context(|| format!("cannot create {}", output.display()))?;
-            let written =
-                kehu_io::privacy::write_person_export(&store, &ctx.actor, subject, std::io::BufWriter::new(file)).await;
+            let written = kehu_io::privacy::write_person_export(
+                &store,
+                &ctx.actor,
+                subject,
+                std::io::BufWriter::new(file),
+            )
+            .await;
             let (out, counts) = match written {
                 Ok(done) => done,
                 Err(e) => {
@@ -98,9 +120,18 @@ pub async fn run(args: PrivacyArgs) -> anyhow::Result<()> {
             };
             out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             let rows: i64 = counts.values().sum();
-            println!("{}: {rows} rows in {} sections", output.display(), counts.len());
+            println!(
+                "{}: {rows} rows in {} sections",
+                output.display(),
+                counts.len()
+            );
         }
-        PrivacyCommand::Erase { db, acting, whom, yes } => {
+        PrivacyCommand::Erase {
+            db,
+            acting,
+            whom,
+            yes,
+        } => {
             if !yes {
                 bail!(
                     "erasing cannot be undone; run again with --yes to erase / 删除后无法恢复，确认请加 --yes"
@@ -111,7 +142,11 @@ pub async fn run(args: PrivacyArgs) -> anyhow::Result<()> {
                 .erase(&ctx.actor, whom.subject())
                 .await
                 .map_err(|e| refused(e.to_string()))?;
-            println!("erased (request {}): {}", erased.request_id, serde_json::to_string(&erased.counts)?);
+            println!(
+                "erased (request {}): {}",
+                erased.request_id,
+                serde_json::to_string(&erased.counts)?
+            );
         }
         PrivacyCommand::Log { db, limit } => {
             let store = db.open().await?;

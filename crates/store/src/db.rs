@@ -712,7 +712,9 @@ macro_rules! json_cell {
         } else if let Ok(v) = row.try_get::<Option<String>, _>(i) {
             v.map(serde_json::Value::from)
         } else if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
-            v.map(|b| serde_json::Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>()))
+            v.map(|b| {
+                serde_json::Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+            })
         } else {
             None
         }

@@ -46,7 +46,16 @@ struct Anonymise {
 
 const CUSTOMERS: Anonymise = Anonymise {
     table: "customers",
-    keep: &["kind", "stage", "value_tier", "province", "industry", "company_size", "source", "country"],
+    keep: &[
+        "kind",
+        "stage",
+        "value_tier",
+        "province",
+        "industry",
+        "company_size",
+        "source",
+        "country",
+    ],
     name: Some("'已删除客户 / Erased customer #' || id"),
     stamp: true,
 };
@@ -64,7 +73,15 @@ const LEADS: Anonymise = Anonymise {
 };
 const ORDERS: Anonymise = Anonymise {
     table: "orders",
-    keep: &["status", "currency", "total", "paid", "ordered_on", "external_ref", "carrier"],
+    keep: &[
+        "status",
+        "currency",
+        "total",
+        "paid",
+        "ordered_on",
+        "external_ref",
+        "carrier",
+    ],
     name: None,
     stamp: false,
 };
@@ -96,7 +113,11 @@ impl Store {
     /// Erases `subject`; `actor` is none for the retention rule. Refused
     /// (409 `import_running`, and logged) while an import batch that
     /// touched the person is still running: it could write them back.
-    pub(crate) async fn erase_as(&self, actor: Option<&Actor>, subject: Subject) -> Result<Erasure> {
+    pub(crate) async fn erase_as(
+        &self,
+        actor: Option<&Actor>,
+        subject: Subject,
+    ) -> Result<Erasure> {
         self.erase_in(actor, subject, false)
             .await?
             .ok_or(Error::Conflict("already_erased"))
@@ -115,16 +136,27 @@ impl Store {
         let person = self.person(subject).await?;
         let issues = self.person_import_issues(&person, MAX_SCANNED).await?;
         if self.import_running_over(&person, &issues).await? {
-            self.log_privacy_request(actor, RequestKind::Erasure, subject, Err("import_running"), &Counts::new())
-                .await?;
+            self.log_privacy_request(
+                actor,
+                RequestKind::Erasure,
+                subject,
+                Err("import_running"),
+                &Counts::new(),
+            )
+            .await?;
             return Err(Error::Conflict("import_running"));
         }
         let events = self.person_webhook_events(&person, MAX_SCANNED).await?;
         let access = self.person_access_log(&person, MAX_SCANNED).await?;
         let mut tx = self.db.begin().await?;
         if claim && subject.kind != SubjectKind::Contact {
-            let table = if subject.kind == SubjectKind::Lead { "leads" } else { "customers" };
-            let sql = format!("UPDATE {table} SET erased_at = $1 WHERE id = $2 AND erased_at IS NULL");
+            let table = if subject.kind == SubjectKind::Lead {
+                "leads"
+            } else {
+                "customers"
+            };
+            let sql =
+                format!("UPDATE {table} SET erased_at = $1 WHERE id = $2 AND erased_at IS NULL");
             if tx.execute(q(sql).bind(now_ms()).bind(subject.id)).await? == 0 {
                 return Ok(None);
             }
@@ -157,7 +189,10 @@ impl Store {
         if n > 0 {
             return Ok(true);
         }
-        let batches: Vec<i64> = issues.iter().filter_map(|r| r["batch_id"].as_i64()).collect();
+        let batches: Vec<i64> = issues
+            .iter()
+            .filter_map(|r| r["batch_id"].as_i64())
+            .collect();
         let (n,): (i64,) = self
             .db
             .one(
@@ -193,7 +228,13 @@ async fn ids(tx: &mut Tx, sql: String) -> Result<Vec<i64>> {
 async fn erase_customer_side(tx: &mut Tx, person: &Person, counts: &mut Counts) -> Result<()> {
     let c = id_list(&person.customers);
     let k = id_list(&person.contacts);
-    let interactions = id_list(&ids(tx, format!("SELECT id FROM interactions WHERE customer_id IN ({c})")).await?);
+    let interactions = id_list(
+        &ids(
+            tx,
+            format!("SELECT id FROM interactions WHERE customer_id IN ({c})"),
+        )
+        .await?,
+    );
     let tasks = id_list(
         &ids(
             tx,
@@ -201,11 +242,23 @@ async fn erase_customer_side(tx: &mut Tx, person: &Person, counts: &mut Counts) 
         )
         .await?,
     );
-    let orders = id_list(&ids(tx, format!("SELECT id FROM orders WHERE customer_id IN ({c})")).await?);
-    let opportunities =
-        id_list(&ids(tx, format!("SELECT id FROM opportunities WHERE customer_id IN ({c})")).await?);
+    let orders = id_list(
+        &ids(
+            tx,
+            format!("SELECT id FROM orders WHERE customer_id IN ({c})"),
+        )
+        .await?,
+    );
+    let opportunities = id_list(
+        &ids(
+            tx,
+            format!("SELECT id FROM opportunities WHERE customer_id IN ({c})"),
+        )
+        .await?,
+    );
     for (entity, list) in [("interaction", &interactions), ("task", &tasks)] {
-        let sql = format!("DELETE FROM history WHERE entity = '{entity}' AND entity_id IN ({list})");
+        let sql =
+            format!("DELETE FROM history WHERE entity = '{entity}' AND entity_id IN ({list})");
         run(tx, counts, "history", sql).await?;
     }
     for (entity, list) in [("order", &orders), ("opportunity", &opportunities)] {
@@ -216,7 +269,13 @@ async fn erase_customer_side(tx: &mut Tx, person: &Person, counts: &mut Counts) 
         );
         run(tx, counts, "history", sql).await?;
     }
-    run(tx, counts, "tasks", format!("DELETE FROM tasks WHERE id IN ({tasks})")).await?;
+    run(
+        tx,
+        counts,
+        "tasks",
+        format!("DELETE FROM tasks WHERE id IN ({tasks})"),
+    )
+    .await?;
     let sql = format!("DELETE FROM contact_merge_moves WHERE interaction_id IN ({interactions})");
     run(tx, counts, "contact_merge_moves", sql).await?;
     let sql = format!("DELETE FROM interactions WHERE id IN ({interactions})");
@@ -250,19 +309,41 @@ async fn erase_customer_side(tx: &mut Tx, person: &Person, counts: &mut Counts) 
         .await?,
     );
     for (key, sql) in [
-        ("duplicate_clusters", format!("UPDATE duplicate_clusters SET merge_id = NULL WHERE merge_id IN ({merges})")),
-        ("merge_moves", format!("DELETE FROM merge_moves WHERE merge_id IN ({merges})")),
-        ("merge_members", format!("DELETE FROM merge_members WHERE merge_id IN ({merges})")),
-        ("merges", format!("DELETE FROM merges WHERE id IN ({merges})")),
+        (
+            "duplicate_clusters",
+            format!("UPDATE duplicate_clusters SET merge_id = NULL WHERE merge_id IN ({merges})"),
+        ),
+        (
+            "merge_moves",
+            format!("DELETE FROM merge_moves WHERE merge_id IN ({merges})"),
+        ),
+        (
+            "merge_members",
+            format!("DELETE FROM merge_members WHERE merge_id IN ({merges})"),
+        ),
+        (
+            "merges",
+            format!("DELETE FROM merges WHERE id IN ({merges})"),
+        ),
     ] {
         run(tx, counts, key, sql).await?;
     }
     for a in [&ORDERS, &OPPORTUNITIES] {
-        let list = if a.table == "orders" { &orders } else { &opportunities };
+        let list = if a.table == "orders" {
+            &orders
+        } else {
+            &opportunities
+        };
         let n = anonymise(tx, a, list).await?;
         count(counts, a.table, n);
     }
-    let payments = id_list(&ids(tx, format!("SELECT id FROM payments WHERE order_id IN ({orders})")).await?);
+    let payments = id_list(
+        &ids(
+            tx,
+            format!("SELECT id FROM payments WHERE order_id IN ({orders})"),
+        )
+        .await?,
+    );
     let n = anonymise(tx, &PAYMENTS, &payments).await?;
     count(counts, "payments", n);
     let n = anonymise(tx, &CUSTOMERS, &c).await?;
@@ -296,7 +377,8 @@ async fn erase_shared(tx: &mut Tx, person: &Person, counts: &mut Counts) -> Resu
         )
         .await?,
     );
-    let lead_tasks = id_list(&ids(tx, format!("SELECT id FROM tasks WHERE lead_id IN ({l})")).await?);
+    let lead_tasks =
+        id_list(&ids(tx, format!("SELECT id FROM tasks WHERE lead_id IN ({l})")).await?);
     for (key, sql) in [
         (
             "history",
@@ -416,7 +498,9 @@ async fn anonymise(tx: &mut Tx, a: &Anonymise, list: &str) -> Result<u64> {
             let rows: Vec<(String, String, i64)> = tx
                 .all(q("SELECT name, type, \"notnull\" FROM pragma_table_info($1)").bind(a.table))
                 .await?;
-            rows.into_iter().map(|(n, t, nn)| (n, t.to_uppercase(), nn != 0)).collect()
+            rows.into_iter()
+                .map(|(n, t, nn)| (n, t.to_uppercase(), nn != 0))
+                .collect()
         }
         Backend::Postgres => {
             let rows: Vec<(String, String, String)> = tx
@@ -426,12 +510,16 @@ async fn anonymise(tx: &mut Tx, a: &Anonymise, list: &str) -> Result<u64> {
                     .bind(a.table),
                 )
                 .await?;
-            rows.into_iter().map(|(n, t, nullable)| (n, t.to_uppercase(), nullable == "NO")).collect()
+            rows.into_iter()
+                .map(|(n, t, nullable)| (n, t.to_uppercase(), nullable == "NO"))
+                .collect()
         }
     };
     let mut sets = Vec::new();
     for (column, ty, not_null) in columns {
-        let textual = ["TEXT", "CHAR", "CLOB", "BLOB", "BYTEA", "JSON"].iter().any(|t| ty.contains(t));
+        let textual = ["TEXT", "CHAR", "CLOB", "BLOB", "BYTEA", "JSON"]
+            .iter()
+            .any(|t| ty.contains(t));
         if !textual || a.keep.contains(&column.as_str()) {
             continue;
         }
@@ -451,11 +539,20 @@ async fn anonymise(tx: &mut Tx, a: &Anonymise, list: &str) -> Result<u64> {
     if a.table != "payments" {
         sets.push(format!("updated_at = {now}"));
     }
-    let sql = format!("UPDATE {} SET {} WHERE id IN ({list})", a.table, sets.join(", "));
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id IN ({list})",
+        a.table,
+        sets.join(", ")
+    );
     tx.execute(q(sql).once()).await
 }
 
-async fn log_in(tx: &mut Tx, actor: Option<&Actor>, subject: Subject, counts: &Counts) -> Result<i64> {
+async fn log_in(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    subject: Subject,
+    counts: &Counts,
+) -> Result<i64> {
     tx.insert(
         q("INSERT INTO privacy_requests (kind, subject_type, subject_id, actor_id, reason, status, counts, at) \
            VALUES ('erasure', $1, $2, $3, $4, 'done', $5, $6) RETURNING id")

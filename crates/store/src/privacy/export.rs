@@ -53,8 +53,9 @@ impl Store {
         let l = id_list(&person.leads);
         let orders = format!("SELECT id FROM orders WHERE customer_id IN ({c})");
         let opportunities = format!("SELECT id FROM opportunities WHERE customer_id IN ({c})");
-        let interactions =
-            format!("SELECT id FROM interactions WHERE customer_id IN ({c}) OR contact_id IN ({k})");
+        let interactions = format!(
+            "SELECT id FROM interactions WHERE customer_id IN ({c}) OR contact_id IN ({k})"
+        );
         let tasks = format!("SELECT id FROM tasks WHERE customer_id IN ({c}) OR lead_id IN ({l})");
         let merges = format!(
             "SELECT id FROM merges WHERE survivor_id IN ({c}) \

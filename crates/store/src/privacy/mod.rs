@@ -10,10 +10,10 @@
 
 pub mod erase;
 pub mod export;
+mod person;
 mod retention;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod person;
 
 use kehu_core::{Actor, Code, Invalid};
 use serde::Serialize;
@@ -208,13 +208,17 @@ impl Store {
 
     pub async fn privacy_settings(&self, actor: &Actor) -> Result<PrivacySettings> {
         admin_only(actor)?;
-        self.retention_days().await.map(|retention_days| PrivacySettings { retention_days })
+        self.retention_days()
+            .await
+            .map(|retention_days| PrivacySettings { retention_days })
     }
 
     pub(crate) async fn retention_days(&self) -> Result<Option<i64>> {
         let (days,): (Option<i64>,) = self
             .db
-            .one(q("SELECT retention_days FROM privacy_settings WHERE id = 1"))
+            .one(q(
+                "SELECT retention_days FROM privacy_settings WHERE id = 1",
+            ))
             .await?;
         Ok(days)
     }
@@ -228,7 +232,9 @@ impl Store {
         admin_only(actor)?;
         if let Some(days) = settings.retention_days {
             if days < 1 {
-                return Err(Invalid::one("retention_days", Code::BelowMin { min: "1".into() }).into());
+                return Err(
+                    Invalid::one("retention_days", Code::BelowMin { min: "1".into() }).into(),
+                );
             }
             if days > MAX_RETENTION_DAYS {
                 let max = MAX_RETENTION_DAYS.to_string();

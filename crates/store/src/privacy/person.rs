@@ -110,7 +110,10 @@ impl Person {
     }
 
     fn add_email(&mut self, v: Option<String>) {
-        if let Some(e) = v.map(|v| v.trim().to_lowercase()).filter(|e| e.contains('@')) {
+        if let Some(e) = v
+            .map(|v| v.trim().to_lowercase())
+            .filter(|e| e.contains('@'))
+        {
             if !self.emails.contains(&e) {
                 self.emails.push(e);
             }
@@ -132,30 +135,48 @@ impl Store {
             emails: Vec::new(),
             stored: Vec::new(),
         };
-        let exists = |table: &str| {
-            q(format!("SELECT id FROM {table} WHERE id = $1")).bind(subject.id)
-        };
+        let exists =
+            |table: &str| q(format!("SELECT id FROM {table} WHERE id = $1")).bind(subject.id);
         match subject.kind {
             SubjectKind::Customer => {
-                let _: (i64,) = self.db.optional(exists("customers")).await?.ok_or(Error::NotFound)?;
+                let _: (i64,) = self
+                    .db
+                    .optional(exists("customers"))
+                    .await?
+                    .ok_or(Error::NotFound)?;
                 person.customers = self.merged_chain(subject.id).await?;
                 let list = id_list(&person.customers);
                 person.contacts = self
-                    .ids(&format!("SELECT id FROM contacts WHERE customer_id IN ({list}) ORDER BY id"))
+                    .ids(&format!(
+                        "SELECT id FROM contacts WHERE customer_id IN ({list}) ORDER BY id"
+                    ))
                     .await?;
                 person.leads = self
-                    .ids(&format!("SELECT id FROM leads WHERE customer_id IN ({list}) ORDER BY id"))
+                    .ids(&format!(
+                        "SELECT id FROM leads WHERE customer_id IN ({list}) ORDER BY id"
+                    ))
                     .await?;
             }
             SubjectKind::Contact => {
-                let _: (i64,) = self.db.optional(exists("contacts")).await?.ok_or(Error::NotFound)?;
+                let _: (i64,) = self
+                    .db
+                    .optional(exists("contacts"))
+                    .await?
+                    .ok_or(Error::NotFound)?;
                 person.contacts = vec![subject.id];
                 person.leads = self
-                    .ids(&format!("SELECT id FROM leads WHERE contact_id = {} ORDER BY id", subject.id))
+                    .ids(&format!(
+                        "SELECT id FROM leads WHERE contact_id = {} ORDER BY id",
+                        subject.id
+                    ))
                     .await?;
             }
             SubjectKind::Lead => {
-                let _: (i64,) = self.db.optional(exists("leads")).await?.ok_or(Error::NotFound)?;
+                let _: (i64,) = self
+                    .db
+                    .optional(exists("leads"))
+                    .await?
+                    .ok_or(Error::NotFound)?;
                 person.leads = vec![subject.id];
             }
         }
@@ -166,7 +187,12 @@ impl Store {
         ] {
             let rows: Vec<Identifiers> = self
                 .db
-                .all(q(format!("SELECT mobile, phone, email FROM {table} WHERE id IN ({ids})")).once())
+                .all(
+                    q(format!(
+                        "SELECT mobile, phone, email FROM {table} WHERE id IN ({ids})"
+                    ))
+                    .once(),
+                )
                 .await?;
             for (mobile, phone, email) in rows {
                 for v in [&mobile, &phone, &email] {
@@ -210,7 +236,11 @@ impl Store {
     /// Rejected and skipped import rows that are the person's: matched to
     /// their customer record, or carrying one of their identifiers in a
     /// cell. At most `cap` rows.
-    pub(crate) async fn person_import_issues(&self, person: &Person, cap: usize) -> Result<Vec<JsonRow>> {
+    pub(crate) async fn person_import_issues(
+        &self,
+        person: &Person,
+        cap: usize,
+    ) -> Result<Vec<JsonRow>> {
         let mut found = Vec::new();
         let (mut batch, mut row) = (i64::MIN, i64::MIN);
         loop {
@@ -253,7 +283,11 @@ impl Store {
 
     /// Webhook events (sent or still due) that report the person's records
     /// or carry their identifiers. At most `cap`.
-    pub(crate) async fn person_webhook_events(&self, person: &Person, cap: usize) -> Result<Vec<JsonRow>> {
+    pub(crate) async fn person_webhook_events(
+        &self,
+        person: &Person,
+        cap: usize,
+    ) -> Result<Vec<JsonRow>> {
         self.scan(
             "SELECT id, event, payload, occurred_at FROM webhook_events WHERE id > $1 ORDER BY id LIMIT $2",
             cap,
@@ -270,7 +304,11 @@ impl Store {
 
     /// Access-log entries whose filter names one of the person's
     /// identifiers (a whole-value lookup, an export filtered on them).
-    pub(crate) async fn person_access_log(&self, person: &Person, cap: usize) -> Result<Vec<JsonRow>> {
+    pub(crate) async fn person_access_log(
+        &self,
+        person: &Person,
+        cap: usize,
+    ) -> Result<Vec<JsonRow>> {
         self.scan(
             "SELECT * FROM access_log WHERE id > $1 ORDER BY id LIMIT $2",
             cap,
@@ -280,11 +318,19 @@ impl Store {
     }
 
     /// Walks a table by id, keeping the rows `keep` picks, up to `cap`.
-    async fn scan(&self, sql: &str, cap: usize, keep: impl Fn(&JsonRow) -> bool) -> Result<Vec<JsonRow>> {
+    async fn scan(
+        &self,
+        sql: &str,
+        cap: usize,
+        keep: impl Fn(&JsonRow) -> bool,
+    ) -> Result<Vec<JsonRow>> {
         let mut found = Vec::new();
         let mut after = i64::MIN;
         loop {
-            let page = self.db.json_rows(q(sql).bind(after).bind(SCAN_PAGE)).await?;
+            let page = self
+                .db
+                .json_rows(q(sql).bind(after).bind(SCAN_PAGE))
+                .await?;
             let Some(last) = page.last() else { break };
             after = last["id"].as_i64().unwrap_or(i64::MAX);
             let full = page.len() as i64 == SCAN_PAGE;
@@ -310,7 +356,10 @@ mod tests {
 
     fn person() -> Person {
         let mut p = Person {
-            subject: Subject { kind: SubjectKind::Lead, id: 1 },
+            subject: Subject {
+                kind: SubjectKind::Lead,
+                id: 1,
+            },
             customers: vec![7],
             contacts: vec![],
             leads: vec![3],
@@ -341,10 +390,22 @@ mod tests {
         let p = person();
         let by_id = serde_json::json!({"data": {"id": 7, "name": "x"}});
         assert!(p.in_event("customer.updated", &by_id));
-        assert!(!p.in_event("order.paid", &serde_json::json!({"data": {"id": 7, "customer_id": 8}})));
-        assert!(p.in_event("order.paid", &serde_json::json!({"data": {"id": 9, "customer_id": 7}})));
+        assert!(!p.in_event(
+            "order.paid",
+            &serde_json::json!({"data": {"id": 7, "customer_id": 8}})
+        ));
+        assert!(p.in_event(
+            "order.paid",
+            &serde_json::json!({"data": {"id": 9, "customer_id": 7}})
+        ));
         assert!(p.in_event("lead.created", &serde_json::json!({"data": {"id": 3}})));
-        assert!(p.in_event("lead.created", &serde_json::json!({"data": {"id": 4, "mobile": "13812345678"}})));
-        assert!(!p.in_event("lead.created", &serde_json::json!({"data": {"id": 4, "mobile": "13900000000"}})));
+        assert!(p.in_event(
+            "lead.created",
+            &serde_json::json!({"data": {"id": 4, "mobile": "13812345678"}})
+        ));
+        assert!(!p.in_event(
+            "lead.created",
+            &serde_json::json!({"data": {"id": 4, "mobile": "13900000000"}})
+        ));
     }
 }

@@ -35,7 +35,11 @@ impl Store {
         };
         let cutoff = now - days * DAY_MS;
         for (table, kind, merged) in [
-            ("customers", SubjectKind::Customer, " AND merged_into IS NULL"),
+            (
+                "customers",
+                SubjectKind::Customer,
+                " AND merged_into IS NULL",
+            ),
             ("leads", SubjectKind::Lead, ""),
         ] {
             let rows: Vec<(i64,)> = self

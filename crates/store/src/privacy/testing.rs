@@ -31,7 +31,14 @@ pub const CONTACT_MOBILE: &str = "13900001111";
 
 /// Every value of the person, for searches that must find none.
 pub const VALUES: &[&str] = &[
-    NAME, MOBILE, MOBILE_TYPED, EMAIL, ADDRESS, OLD_ADDRESS, CONTACT_NAME, CONTACT_MOBILE,
+    NAME,
+    MOBILE,
+    MOBILE_TYPED,
+    EMAIL,
+    ADDRESS,
+    OLD_ADDRESS,
+    CONTACT_NAME,
+    CONTACT_MOBILE,
 ];
 
 /// What the fixture made.
@@ -55,7 +62,10 @@ fn customer(fields: serde_json::Value) -> CustomerInput {
 fn change(fields: serde_json::Value) -> CustomerInput {
     let object = fields.as_object().expect("an object");
     let patch = parse_object(object, schema::CUSTOMER, &[], Mode::Update).expect("valid fields");
-    CustomerInput { patch, ..Default::default() }
+    CustomerInput {
+        patch,
+        ..Default::default()
+    }
 }
 
 /// Makes a person with a record of every kind: customer (changed, so its
@@ -67,31 +77,57 @@ fn change(fields: serde_json::Value) -> CustomerInput {
 /// filtered on their number. Plus a bystander with an order of their own.
 pub async fn person_of_every_kind(store: &Store, admin: &Ctx) -> Fixture {
     let url = EndpointUrl::parse("https://erp.example.cn/kehu").unwrap();
-    let events = vec![Event::CustomerCreated, Event::CustomerUpdated, Event::OrderPaid, Event::LeadCreated];
-    let endpoint = EndpointInput { url: Some(url), events: Some(events), active: None, description: None };
-    store.create_webhook_endpoint(admin, endpoint).await.unwrap();
+    let events = vec![
+        Event::CustomerCreated,
+        Event::CustomerUpdated,
+        Event::OrderPaid,
+        Event::LeadCreated,
+    ];
+    let endpoint = EndpointInput {
+        url: Some(url),
+        events: Some(events),
+        active: None,
+        description: None,
+    };
+    store
+        .create_webhook_endpoint(admin, endpoint)
+        .await
+        .unwrap();
 
     let c = store
         .create_customer(
             admin,
-            customer(json!({"name": NAME, "mobile": MOBILE, "email": EMAIL, "address": OLD_ADDRESS,
-                            "industry": "武术", "notes": "太极拳创始人"})),
+            customer(
+                json!({"name": NAME, "mobile": MOBILE, "email": EMAIL, "address": OLD_ADDRESS,
+                            "industry": "武术", "notes": "太极拳创始人"}),
+            ),
         )
         .await
         .unwrap();
     store
-        .update_customer(admin, CustomerId(c.id), change(json!({"address": ADDRESS})), None)
+        .update_customer(
+            admin,
+            CustomerId(c.id),
+            change(json!({"address": ADDRESS})),
+            None,
+        )
         .await
         .unwrap();
     let bystander = store
-        .create_customer(admin, customer(json!({"name": "李四", "mobile": "13700000000"})))
+        .create_customer(
+            admin,
+            customer(json!({"name": "李四", "mobile": "13700000000"})),
+        )
         .await
         .unwrap()
         .id;
     store
         .create_contact(
             admin,
-            patch(schema::CONTACT, json!({"customer_id": c.id, "name": CONTACT_NAME, "mobile": CONTACT_MOBILE})),
+            patch(
+                schema::CONTACT,
+                json!({"customer_id": c.id, "name": CONTACT_NAME, "mobile": CONTACT_MOBILE}),
+            ),
         )
         .await
         .unwrap();
@@ -99,8 +135,13 @@ pub async fn person_of_every_kind(store: &Store, admin: &Ctx) -> Fixture {
         schema::INTERACTION,
         json!({"customer_id": c.id, "channel": "call", "content": format!("{NAME}要报价")}),
     );
-    interaction.set.push(("next_step", Some(Stored::Text(format!("给{NAME}发合同")))));
-    interaction.set.push(("next_step_at", Some(Stored::Int(crate::now_ms() + 86_400_000))));
+    interaction
+        .set
+        .push(("next_step", Some(Stored::Text(format!("给{NAME}发合同")))));
+    interaction.set.push((
+        "next_step_at",
+        Some(Stored::Int(crate::now_ms() + 86_400_000)),
+    ));
     store.create_interaction(admin, interaction).await.unwrap();
     store
         .create_task(
@@ -131,23 +172,35 @@ pub async fn person_of_every_kind(store: &Store, admin: &Ctx) -> Fixture {
     let lead = store
         .capture_lead(
             admin,
-            patch(schema::LEAD, json!({"name": NAME, "mobile": MOBILE, "email": EMAIL})),
+            patch(
+                schema::LEAD,
+                json!({"name": NAME, "mobile": MOBILE, "email": EMAIL}),
+            ),
             Assign::AsGiven,
         )
         .await
         .unwrap()
         .id;
-    store.set_lead_status(admin, LeadId(lead), "qualified", None).await.unwrap();
+    store
+        .set_lead_status(admin, LeadId(lead), "qualified", None)
+        .await
+        .unwrap();
     let conversion = Conversion {
         kind: "individual".into(),
         customer_id: Some(c.id),
         force_new: false,
         opportunity: None,
     };
-    store.convert_lead(admin, LeadId(lead), conversion).await.unwrap();
+    store
+        .convert_lead(admin, LeadId(lead), conversion)
+        .await
+        .unwrap();
 
     let merged = store
-        .create_customer(admin, customer(json!({"name": NAME, "phone": "027-87654321", "email": EMAIL})))
+        .create_customer(
+            admin,
+            customer(json!({"name": NAME, "phone": "027-87654321", "email": EMAIL})),
+        )
         .await
         .unwrap()
         .id;
@@ -160,28 +213,62 @@ pub async fn person_of_every_kind(store: &Store, admin: &Ctx) -> Fixture {
         rule: None,
     };
     store.merge_customers(admin, &request).await.unwrap();
-    store.add_duplicate_cluster(&[c.id, bystander], "open").await.unwrap();
+    store
+        .add_duplicate_cluster(&[c.id, bystander], "open")
+        .await
+        .unwrap();
 
     import_rows(store, admin).await;
     store
-        .log_export(&admin.actor, "customer", &format!("mobile={MOBILE}"), "csv", 1)
+        .log_export(
+            &admin.actor,
+            "customer",
+            &format!("mobile={MOBILE}"),
+            "csv",
+            1,
+        )
         .await
         .unwrap();
-    Fixture { customer: c.id, merged, lead, order, bystander }
+    Fixture {
+        customer: c.id,
+        merged,
+        lead,
+        order,
+        bystander,
+    }
 }
 
-async fn order_paid_and_shipped(store: &Store, admin: &Ctx, customer: i64, amount: &str, reference: &str) -> i64 {
-    let lines = parse_lines(&json!([{"name": "太极剑", "quantity": "1", "unit_price": amount}])).unwrap();
+async fn order_paid_and_shipped(
+    store: &Store,
+    admin: &Ctx,
+    customer: i64,
+    amount: &str,
+    reference: &str,
+) -> i64 {
+    let lines =
+        parse_lines(&json!([{"name": "太极剑", "quantity": "1", "unit_price": amount}])).unwrap();
     let order = store
         .create_order(admin, patch(schema::ORDER, json!({"customer_id": customer, "notes": if reference == MOBILE { ADDRESS } else { "" }})), lines)
         .await
         .unwrap()
         .id;
-    store.order_step(admin, OrderId(order), Step::Confirm).await.unwrap();
+    store
+        .order_step(admin, OrderId(order), Step::Confirm)
+        .await
+        .unwrap();
     let payment = json!({"amount": amount, "method": "bank_transfer", "paid_on": "2026-11-30", "reference": reference});
-    store.add_payment(admin, OrderId(order), patch(schema::PAYMENT, payment)).await.unwrap();
-    let ship = patch(schema::SHIPMENT, json!({"carrier": "顺丰速运", "tracking_no": "SF1234567890"}));
-    store.order_step(admin, OrderId(order), Step::Ship(ship)).await.unwrap();
+    store
+        .add_payment(admin, OrderId(order), patch(schema::PAYMENT, payment))
+        .await
+        .unwrap();
+    let ship = patch(
+        schema::SHIPMENT,
+        json!({"carrier": "顺丰速运", "tracking_no": "SF1234567890"}),
+    );
+    store
+        .order_step(admin, OrderId(order), Step::Ship(ship))
+        .await
+        .unwrap();
     order
 }
 
@@ -191,19 +278,36 @@ async fn import_rows(store: &Store, admin: &Ctx) {
     let ctx = Ctx::new(admin.actor, ChangeSource::Import);
     let options = import_options();
     let preparer = store.preparer(&options).await.unwrap();
-    let mut batch = store.begin_import(&ctx, "展会.csv", None, Some("sha"), &options).await.unwrap();
-    let rows = [[NAME, MOBILE_TYPED, ""], ["张三", "12345", EMAIL], ["王五", "13900000001", ""]];
+    let mut batch = store
+        .begin_import(&ctx, "展会.csv", None, Some("sha"), &options)
+        .await
+        .unwrap();
+    let rows = [
+        [NAME, MOBILE_TYPED, ""],
+        ["张三", "12345", EMAIL],
+        ["王五", "13900000001", ""],
+    ];
     let prepared = rows
         .iter()
         .enumerate()
         .map(|(i, cells)| {
             let cells = cells.iter().map(|c| c.to_string()).collect();
-            preparer.prepare(SourceRow { number: i as u64 + 2, cells })
+            preparer.prepare(SourceRow {
+                number: i as u64 + 2,
+                cells,
+            })
         })
         .collect();
     let mut seen = Seen::default();
     store
-        .import_chunk(&ctx, &options, Some(&mut batch), &preparer, prepared, &mut seen)
+        .import_chunk(
+            &ctx,
+            &options,
+            Some(&mut batch),
+            &preparer,
+            prepared,
+            &mut seen,
+        )
         .await
         .unwrap();
     store.finish_import(&ctx.actor, &batch).await.unwrap();
@@ -211,7 +315,10 @@ async fn import_rows(store: &Store, admin: &Ctx) {
 
 /// Three columns: name, mobile, e-mail; duplicates skipped.
 pub fn import_options() -> ImportOptions {
-    let headers: Vec<String> = ["姓名", "手机", "邮箱"].iter().map(|h| h.to_string()).collect();
+    let headers: Vec<String> = ["姓名", "手机", "邮箱"]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
     let mapping = kehu_core::columns::guess_all(&headers, &[])
         .into_iter()
         .map(|t| t.map(|t| t.key()))
@@ -234,16 +341,19 @@ impl Store {
         let columns: Vec<(String, String)> = match self.backend() {
             Backend::Sqlite => {
                 self.db
-                    .all(q("SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
-                            WHERE m.type = 'table' ORDER BY 1, 2"))
+                    .all(q(
+                        "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                            WHERE m.type = 'table' ORDER BY 1, 2",
+                    ))
                     .await?
             }
-            Backend::Postgres => {
-                self.db
-                    .all(q("SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns \
-                            WHERE table_schema = current_schema() ORDER BY 1, 2"))
-                    .await?
-            }
+            Backend::Postgres => self
+                .db
+                .all(q(
+                    "SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns \
+                            WHERE table_schema = current_schema() ORDER BY 1, 2",
+                ))
+                .await?,
         };
         let mut found = Vec::new();
         for (table, column) in columns {
@@ -251,7 +361,8 @@ impl Store {
                 Backend::Sqlite => format!("CAST(\"{column}\" AS TEXT)"),
                 Backend::Postgres => format!("\"{column}\"::TEXT"),
             };
-            let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {text} LIKE '%' || $1 || '%'");
+            let sql =
+                format!("SELECT COUNT(*) FROM \"{table}\" WHERE {text} LIKE '%' || $1 || '%'");
             let (n,): (i64,) = self.db.one(q(sql).bind(needle).once()).await?;
             if n > 0 {
                 found.push(format!("{table}.{column}"));

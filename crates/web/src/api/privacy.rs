@@ -30,7 +30,10 @@ pub(crate) fn request_input(mut body: JsonObject) -> Result<(RequestKind, Subjec
         .and_then(|k| invalid.check("subject_type", SubjectKind::parse(&k)));
     let id = match body.take("subject_id") {
         None | Some(Value::Null) => None,
-        Some(v) => invalid.check("subject_id", v.as_i64().filter(|id| *id > 0).ok_or(Code::WrongType)),
+        Some(v) => invalid.check(
+            "subject_id",
+            v.as_i64().filter(|id| *id > 0).ok_or(Code::WrongType),
+        ),
     };
     for (field, missing) in [
         ("kind", kind.is_none()),
@@ -63,19 +66,34 @@ pub(crate) fn refusal(e: kehu_store::Error) -> ApiError {
 }
 
 /// Writes the export of `subject` to a spool file and answers with it.
-pub(crate) async fn export_response(state: &AppState, me: &CurrentUser, subject: Subject) -> Result<Response> {
+pub(crate) async fn export_response(
+    state: &AppState,
+    me: &CurrentUser,
+    subject: Subject,
+) -> Result<Response> {
     let spool = spool_file(&state.files_dir).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let writer = spool.try_clone().map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let (_, _counts) = kehu_io::privacy::write_person_export(&state.store, &me.actor, subject, writer)
-        .await
-        .map_err(|e| match e {
-            kehu_io::export::ExportError::Store(e) => ApiError::from(e),
-            other => ApiError::Internal(Box::new(other)),
-        })?;
-    let name = format!("personal-data-{}-{}-{}.zip", subject.kind.as_str(), subject.id, crate::pages::today());
+    let writer = spool
+        .try_clone()
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let (_, _counts) =
+        kehu_io::privacy::write_person_export(&state.store, &me.actor, subject, writer)
+            .await
+            .map_err(|e| match e {
+                kehu_io::export::ExportError::Store(e) => ApiError::from(e),
+                other => ApiError::Internal(Box::new(other)),
+            })?;
+    let name = format!(
+        "personal-data-{}-{}-{}.zip",
+        subject.kind.as_str(),
+        subject.id,
+        crate::pages::today()
+    );
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
             (header::CONTENT_DISPOSITION, attachment(&name)),
         ],
         Body::from_stream(stream_file(spool)),
@@ -96,12 +114,20 @@ pub(crate) async fn export_response(state: &AppState, me: &CurrentUser, subject:
 /// amounts; the customer reads "已删除客户 / Erased customer #ID") and
 /// their follow-ups, tasks, history, search keys, duplicate-queue
 /// entries, merges and rejected import rows are deleted.
-pub async fn create(State(state): State<AppState>, me: CurrentUser, body: JsonObject) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    body: JsonObject,
+) -> Result<Response> {
     let (kind, subject) = request_input(body)?;
     match kind {
         RequestKind::Export => export_response(&state, &me, subject).await,
         RequestKind::Erasure => {
-            let erased = state.store.erase(&me.actor, subject).await.map_err(refusal)?;
+            let erased = state
+                .store
+                .erase(&me.actor, subject)
+                .await
+                .map_err(refusal)?;
             Ok(Json(erased).into_response())
         }
     }
@@ -120,24 +146,35 @@ pub async fn list(
 ) -> Result<Json<Vec<PrivacyRequest>>> {
     let mut invalid = Invalid::default();
     let mut number = |key: &str, range: std::ops::RangeInclusive<i64>| {
-        params.iter().find(|(k, _)| k == key).and_then(|(_, v)| match v.parse::<i64>() {
-            Ok(n) if range.contains(&n) => Some(n),
-            _ => {
-                invalid.push(key, Code::WrongType);
-                None
-            }
-        })
+        params
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| match v.parse::<i64>() {
+                Ok(n) if range.contains(&n) => Some(n),
+                _ => {
+                    invalid.push(key, Code::WrongType);
+                    None
+                }
+            })
     };
     let before = number("before", 1..=i64::MAX);
     let limit = number("limit", 1..=500).unwrap_or(100);
     invalid.into_result()?;
-    Ok(Json(state.store.privacy_requests(&me.actor, before, limit).await?))
+    Ok(Json(
+        state
+            .store
+            .privacy_requests(&me.actor, before, limit)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/privacy/settings", tag = "privacy",
     responses((status = 200, body = PrivacySettings), (status = 403)))]
 /// How long soft-deleted records are kept before they are erased.
-pub async fn settings(State(state): State<AppState>, me: CurrentUser) -> Result<Json<PrivacySettings>> {
+pub async fn settings(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<PrivacySettings>> {
     Ok(Json(state.store.privacy_settings(&me.actor).await?))
 }
 
@@ -162,6 +199,13 @@ pub async fn set_settings(
     };
     body.refuse_rest(&mut invalid);
     invalid.into_result()?;
-    let settings = PrivacySettings { retention_days: days };
-    Ok(Json(state.store.set_privacy_settings(&me.actor, settings).await?))
+    let settings = PrivacySettings {
+        retention_days: days,
+    };
+    Ok(Json(
+        state
+            .store
+            .set_privacy_settings(&me.actor, settings)
+            .await?,
+    ))
 }

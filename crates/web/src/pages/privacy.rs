@@ -48,7 +48,10 @@ struct ConfirmPage {
 }
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The person a form or query names, or none when it names nobody valid.
@@ -58,25 +61,44 @@ fn subject(kind: Option<&str>, id: Option<&str>) -> Option<Subject> {
     Some(Subject { kind, id })
 }
 
-async fn show(state: &AppState, viewer: &Viewer, params: &[(String, String)], error: Option<String>) -> Result<Response, PageError> {
+async fn show(
+    state: &AppState,
+    viewer: &Viewer,
+    params: &[(String, String)],
+    error: Option<String>,
+) -> Result<Response, PageError> {
     let settings = state.store.privacy_settings(&viewer.me.actor).await?;
     let refused = error.is_some();
     let page = PrivacyPage {
         f: frame(state, viewer, "settings.privacy", params).await?,
-        retention_days: settings.retention_days.map(|d| d.to_string()).unwrap_or_default(),
-        requests: state.store.privacy_requests(&viewer.me.actor, None, 50).await?,
+        retention_days: settings
+            .retention_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        requests: state
+            .store
+            .privacy_requests(&viewer.me.actor, None, 50)
+            .await?,
         error,
     };
     render_refused(&page, refused)
 }
 
-pub async fn page(State(state): State<AppState>, viewer: Viewer, QueryPairs(params): QueryPairs) -> Result<Response, PageError> {
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    QueryPairs(params): QueryPairs,
+) -> Result<Response, PageError> {
     admin_only(&viewer)?;
     show(&state, &viewer, &params, None).await
 }
 
 /// Names the person and what an erasure removes, and asks to confirm.
-pub async fn confirm(State(state): State<AppState>, viewer: Viewer, QueryPairs(params): QueryPairs) -> Result<Response, PageError> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    QueryPairs(params): QueryPairs,
+) -> Result<Response, PageError> {
     admin_only(&viewer)?;
     let Some(subject) = subject(param(&params, "type"), param(&params, "id")) else {
         let message = viewer.t().s("privacy.no_subject").to_owned();
@@ -100,12 +122,13 @@ pub async fn export(State(state): State<AppState>, posted: Posted) -> Result<Res
         return show(&state, &posted.viewer, &[], Some(message)).await;
     };
     let file = unnamed_file(&state.files_dir).map_err(|e| PageError::Internal(e.to_string()))?;
-    let (mut file, _) = kehu_io::privacy::write_person_export(&state.store, &posted.viewer.me.actor, subject, file)
-        .await
-        .map_err(|e| match e {
-            kehu_io::export::ExportError::Store(e) => PageError::from(e),
-            other => PageError::Internal(other.to_string()),
-        })?;
+    let (mut file, _) =
+        kehu_io::privacy::write_person_export(&state.store, &posted.viewer.me.actor, subject, file)
+            .await
+            .map_err(|e| match e {
+                kehu_io::export::ExportError::Store(e) => PageError::from(e),
+                other => PageError::Internal(other.to_string()),
+            })?;
     let mut bytes = Vec::new();
     file.rewind()
         .and_then(|_| file.read_to_end(&mut bytes))
@@ -115,7 +138,10 @@ pub async fn export(State(state): State<AppState>, posted: Posted) -> Result<Res
         .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
@@ -127,23 +153,48 @@ pub async fn erase(State(state): State<AppState>, posted: Posted) -> Result<Resp
     admin_only(&posted.viewer)?;
     let t = posted.viewer.t();
     let Some(subject) = subject(posted.fields.get("type"), posted.fields.get("id")) else {
-        return show(&state, &posted.viewer, &[], Some(t.s("privacy.no_subject").to_owned())).await;
+        return show(
+            &state,
+            &posted.viewer,
+            &[],
+            Some(t.s("privacy.no_subject").to_owned()),
+        )
+        .await;
     };
     if posted.fields.get("confirm") != Some("yes") {
-        return show(&state, &posted.viewer, &[], Some(t.s("privacy.not_confirmed").to_owned())).await;
+        return show(
+            &state,
+            &posted.viewer,
+            &[],
+            Some(t.s("privacy.not_confirmed").to_owned()),
+        )
+        .await;
     }
     match state.store.erase(&posted.viewer.me.actor, subject).await {
         Ok(_) => Ok(see_other("/settings/privacy?flash=privacy_erased")),
         Err(kehu_store::Error::Conflict("import_running")) => {
-            show(&state, &posted.viewer, &[], Some(t.s("privacy.import_running").to_owned())).await
+            show(
+                &state,
+                &posted.viewer,
+                &[],
+                Some(t.s("privacy.import_running").to_owned()),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn retention(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {
+pub async fn retention(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, PageError> {
     admin_only(&posted.viewer)?;
-    let text = posted.fields.get("retention_days").unwrap_or_default().trim();
+    let text = posted
+        .fields
+        .get("retention_days")
+        .unwrap_or_default()
+        .trim();
     let days = if text.is_empty() {
         Ok(None)
     } else {
@@ -152,7 +203,10 @@ pub async fn retention(State(state): State<AppState>, posted: Posted) -> Result<
     let saved = match days {
         Ok(retention_days) => {
             let settings = PrivacySettings { retention_days };
-            state.store.set_privacy_settings(&posted.viewer.me.actor, settings).await
+            state
+                .store
+                .set_privacy_settings(&posted.viewer.me.actor, settings)
+                .await
         }
         Err(_) => Err(kehu_store::Error::Invalid(kehu_core::Invalid::one(
             "retention_days",
