@@ -26,6 +26,7 @@ pub mod leads;
 mod limits;
 mod neutral;
 mod ods_guard;
+pub mod privacy;
 pub mod quality_report;
 mod sheet;
 mod table;

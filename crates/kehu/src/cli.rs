@@ -143,6 +143,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::keys::KeysCommand,
     },
+    /// Personal data (个人信息): export a person's data, erase it, the log.
+    Privacy(crate::privacy::PrivacyArgs),
     /// Fill the database with realistic sample customers.
     Demo {
         #[command(flatten)]
@@ -284,6 +286,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => crate::backup::backup(args).await,
         Command::Restore(args) => crate::backup::restore(args).await,
         Command::Keys { command } => crate::keys::run(command).await,
+        Command::Privacy(args) => crate::privacy::run(args).await,
         Command::Demo {
             db,
             customers,

@@ -12,6 +12,7 @@ mod file_limits;
 mod keys;
 mod leads;
 mod merge;
+mod privacy;
 mod transfer;
 
 use clap::Parser;

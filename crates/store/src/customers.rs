@@ -255,7 +255,9 @@ impl Store {
             .db
             .one(
                 q(format!(
-                    "SELECT COUNT(*) FROM customers c WHERE c.id = $1 AND c.deleted_at IS NOT NULL AND {}",
+                    // An erased record is gone for good: nothing of it to restore.
+                    "SELECT COUNT(*) FROM customers c WHERE c.id = $1 AND c.deleted_at IS NOT NULL \
+                     AND c.erased_at IS NULL AND {}",
                     visible(ctx.actor.scope(), "c")
                 ))
                 .bind(id.get()),

@@ -28,6 +28,7 @@ pub mod merge;
 pub mod merge_rules;
 pub mod opportunities;
 pub mod orders;
+pub mod privacy;
 pub mod products;
 pub mod quality;
 pub mod records;

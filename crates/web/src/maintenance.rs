@@ -29,23 +29,29 @@ pub struct Maintenance {
     /// Webhook deliveries finished more than a quarter ago, removed with
     /// their attempts and events.
     pub webhook_deliveries_pruned: u64,
+    /// Soft-deleted records older than the retention, erased.
+    pub retention: kehu_store::privacy::Purged,
 }
 
 /// Everything the daily loop does, once, at `now`: stale records get a
 /// verification task for their owner; where a merge rule runs daily, a
 /// fresh duplicate scan and the rule over it; leads and customers idle
 /// longer than their team's pool rule allows go back to the pool; webhook
-/// deliveries finished over a quarter ago are pruned.
+/// deliveries finished over a quarter ago are pruned; soft-deleted
+/// customers and leads older than the retention an administrator set are
+/// erased (each once: a record erased by one server is skipped by another).
 pub async fn run_daily(store: &Store, now: Time) -> Result<Maintenance, kehu_store::Error> {
     let stale = store.sweep_stale(now).await?;
     let merged_by_rules = crate::api::duplicates::daily(store, now).await?;
     let pool = store.sweep_pool(now.0).await?;
     let webhook_deliveries_pruned = store.prune_webhook_deliveries(now).await?;
+    let retention = store.purge_expired(now.0).await?;
     Ok(Maintenance {
         stale,
         merged_by_rules,
         pool,
         webhook_deliveries_pruned,
+        retention,
     })
 }
 
@@ -95,6 +101,9 @@ pub fn start_daily(state: &AppState) {
                     leads_to_pool = done.pool.leads,
                     customers_to_pool = done.pool.customers,
                     webhook_deliveries_pruned = done.webhook_deliveries_pruned,
+                    customers_erased = done.retention.customers,
+                    leads_erased = done.retention.leads,
+                    erasures_deferred = done.retention.deferred,
                     "daily maintenance done"
                 ),
                 Err(e) => tracing::error!(error = %e, "daily maintenance failed"),

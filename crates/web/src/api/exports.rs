@@ -124,7 +124,7 @@ pub async fn export(
 /// An unnamed file to write an export to: created in the data folder and
 /// unlinked at once, so it disappears when the response is sent or
 /// abandoned, whatever happens.
-fn spool_file(files_dir: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn spool_file(files_dir: &Path) -> std::io::Result<std::fs::File> {
     let dir = files_dir.join("exports");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("{}.tmp", unique_stem()));
@@ -150,7 +150,7 @@ fn unique_stem() -> String {
 }
 
 /// The file from its start, 64 KiB at a time, read off the async threads.
-fn stream_file(
+pub(crate) fn stream_file(
     mut file: std::fs::File,
 ) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
     use std::io::{Read, Seek, SeekFrom};

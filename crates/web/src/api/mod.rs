@@ -13,6 +13,7 @@ pub mod lookups;
 pub mod merges;
 pub mod opportunities;
 pub mod orders;
+pub mod privacy;
 pub mod products;
 pub mod quality;
 pub mod records;
@@ -350,6 +351,14 @@ pub fn router() -> Router<AppState> {
             "/backups/settings",
             axum::routing::patch(backups::update_settings),
         )
+        .route(
+            "/privacy/requests",
+            get(privacy::list).post(privacy::create),
+        )
+        .route(
+            "/privacy/settings",
+            get(privacy::settings).put(privacy::set_settings),
+        )
         .route("/views", get(v::list).post(v::create))
         .route(
             "/views/{id}",
@@ -424,6 +433,7 @@ impl Modify for Security {
         webhooks::rotate_secret, webhooks::deliveries, webhooks::replay,
         webhooks::allowed_hosts, webhooks::allow_host, webhooks::disallow_host,
         backups::list, backups::update_settings,
+        privacy::create, privacy::list, privacy::settings, privacy::set_settings,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
@@ -440,6 +450,7 @@ impl Modify for Security {
         (name = "quality", description = "Data quality (核对): completeness rules, re-validation, stale records, the audit report"),
         (name = "imports", description = "Imports and batch updates (导入/批量更新): upload, map, preview, run, report, undo"),
         (name = "backups", description = "Backups (备份): the last backup's time and result, backups and restores recorded, the daily backup's retention (administrators)"),
+        (name = "privacy", description = "Personal-data rights (个人信息权利; PIPL art. 44–47, GDPR art. 15, 17, 20): a person's data exported as a ZIP or erased for good, the log of such requests, and the retention of soft-deleted records (administrators)"),
         (name = "webhooks", description = "Outgoing webhooks to finance and logistics: endpoints, signed deliveries with retries, replay, and the hosts they may reach although private (administrators)"),
     )
 )]

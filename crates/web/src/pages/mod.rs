@@ -23,6 +23,7 @@ mod lookups;
 mod opportunities;
 mod orders;
 mod pipelines;
+mod privacy;
 mod products;
 pub(crate) mod quality;
 mod quality_rules;
@@ -99,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .merge(quality_rules::router())
         .merge(backups::router())
         .merge(webhooks::router())
+        .merge(privacy::router())
         .layer(middleware::from_fn(page_headers))
         .route("/static/{file}", get(assets::serve))
         .merge(lead_form::router())

@@ -20,6 +20,7 @@ mod orders;
 mod ownership;
 mod pages;
 mod permissions;
+mod privacy;
 mod products;
 mod quality;
 mod records;
