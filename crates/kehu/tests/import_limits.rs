@@ -43,6 +43,7 @@ fn import_limited(
         .args(args)
         .current_dir(dir)
         .env("KEHU_DATABASE_URL", db)
+        .env("KEHU_MASTER_KEY", kehu_store::testing::TEST_MASTER_KEY)
         .env("KEHU_LANG", "en")
         .stdin(Stdio::null())
         .output()
