@@ -34,6 +34,7 @@ mod text;
 mod vcard;
 mod write_csv;
 mod write_xlsx;
+mod xls_guard;
 mod xlsx;
 mod zip_guard;
 

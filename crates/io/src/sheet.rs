@@ -2,18 +2,18 @@
 //! into the text the user saw in Excel, not the number Excel stored. XLSX
 //! is streamed instead (`xlsx.rs`), sharing the cell text written here.
 //!
-//! calamine builds a sheet's whole rectangle in memory, so an ODS file is
-//! first walked by `ods_guard` to learn how big that rectangle will be.
-//! XLS has no such walk (see `open`); the tests cannot build an XLS file
-//! (nothing here writes the format), so it is covered only by calamine's
-//! own tests.
+//! calamine builds a sheet's whole rectangle in memory, so a workbook is
+//! first walked to learn how big that rectangle will be: an ODS file's
+//! XML by `ods_guard`, an XLS file's BIFF records (the rows and columns
+//! its DIMENSIONS records declare, every kept cell's position, the shared
+//! strings' count) by `xls_guard`.
 
 use std::path::Path;
 
 use calamine::{open_workbook, Data, ExcelDateTime, Range, Reader, Sheets};
 
 use crate::table::{Opened, RawRow, RowSource};
-use crate::{ods_guard, zip_guard, FileError, Format, Limits, TableInfo};
+use crate::{ods_guard, xls_guard, zip_guard, FileError, Format, Limits, TableInfo};
 
 pub(crate) fn open(
     path: &Path,
@@ -21,13 +21,12 @@ pub(crate) fn open(
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<Opened, FileError> {
-    // XLS is not walked ahead yet: that needs its compound-file container
-    // read and its BIFF records scanned (DIMENSIONS, whose row count
-    // calamine reserves for, and every cell's position, which sizes its
-    // rectangle). Until then an XLS is read as calamine reads it.
-    if format == Format::Ods {
-        zip_guard::check(path, format, limits)?;
-        ods_guard::check(path, limits)?;
+    match format {
+        Format::Ods => {
+            zip_guard::check(path, format, limits)?;
+            ods_guard::check(path, limits)?;
+        }
+        _ => xls_guard::check(path, limits)?,
     }
     let corrupt = |e: calamine::Error| match e {
         calamine::Error::Io(e) => FileError::Io(e),
