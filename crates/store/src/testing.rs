@@ -36,33 +36,7 @@ impl TestDb {
 
     /// [`TestDb::create`] with these keys.
     pub async fn create_with(vault: crate::Vault) -> (Store, TestDb) {
-        let name = unique_name();
-        let db = match std::env::var("KEHU_TEST_DATABASE") {
-            Ok(server) if server.starts_with("postgres") => {
-                let server = server.trim_end_matches('/').to_owned();
-                let admin = sqlx::PgPool::connect(&format!("{server}/postgres"))
-                    .await
-                    .expect("KEHU_TEST_DATABASE names a PostgreSQL server that must be reachable");
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&admin)
-                    .await
-                    .expect("create the test database");
-                admin.close().await;
-                TestDb {
-                    url: format!("{server}/{name}"),
-                    sqlite_file: None,
-                    postgres: Some((server, name)),
-                }
-            }
-            _ => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                TestDb {
-                    url: format!("sqlite://{}", path.display()),
-                    sqlite_file: Some(path),
-                    postgres: None,
-                }
-            }
-        };
+        let db = TestDb::create_empty().await;
         let store = Store::connect(&db.url)
             .await
             .expect("connect to the test database");

@@ -21,6 +21,9 @@ const ISSUER: &str = "kehu";
 /// Who must use two-factor sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+// Named apart from the import's `Policy` in the OpenAPI document, where
+// two schemas of one name would replace each other.
+#[schema(as = TwoFactorPolicy)]
 pub enum Policy {
     /// Nobody must; everyone may.
     Optional,

@@ -245,7 +245,12 @@ pub async fn delete_field(
 
 /// A colleague as every role sees them: enough to pick an owner or name
 /// who did what. Emails are for those who manage users.
+///
+/// Its schema admits no other members (`deny_unknown_fields` makes it
+/// `additionalProperties: false`), so a full [`User`] is not also a
+/// colleague and a [`UserView`] is exactly one of the two.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Colleague {
     pub id: i64,
     pub name: Option<String>,
