@@ -19,6 +19,7 @@ mod oracles;
 mod orders;
 mod ownership;
 mod pages;
+mod pages_forms;
 mod permissions;
 mod privacy;
 mod products;
