@@ -45,16 +45,21 @@ pub async fn run(store: &Store, customers: u64, seed: u64, quiet: bool) -> anyho
     );
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(usize, PreparedBulk)>(2);
     let now = kehu_store::now_ms();
+    // Sealing needs the field definitions and the keys on the producer's
+    // thread: a sensitive field's values are sealed there, like any bulk
+    // write's.
+    let defs = store.field_defs().await?;
+    let vault = store.vault().clone();
     let producer = std::thread::spawn(move || -> anyhow::Result<()> {
         let mut start = 0;
         while start < customers {
             let end = (start + CHUNK).min(customers);
-            let chunk = (start..end)
+            let mut chunk = (start..end)
                 .map(|i| bulk(&demo_data::customer(seed, i), i, &owners, now))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             // Built here, on this thread, while the writer writes the
             // previous batch.
-            let prepared = PreparedBulk::new(&ctx, &chunk)?;
+            let prepared = PreparedBulk::new(&ctx, &vault, &defs, &mut chunk)?;
             if sender.blocking_send((chunk.len(), prepared)).is_err() {
                 break;
             }

@@ -134,6 +134,11 @@ pub struct PreparedBulk {
     interaction_rows: Rows,
     task_rows: Rows,
     history_rows: Rows,
+    /// The clear sensitive values of the rows that had any (by index in
+    /// the batch), sealed in the rows above, to blind-index once ids are
+    /// known; and the definitions that say which fields are sensitive.
+    clear: Vec<(usize, serde_json::Map<String, serde_json::Value>)>,
+    defs: Vec<kehu_core::field::FieldDef>,
 }
 
 fn customer_columns() -> Vec<&'static str> {
@@ -208,7 +213,16 @@ fn int_of(patch: &Patch, name: &str) -> Option<i64> {
 }
 
 impl PreparedBulk {
-    pub fn new(ctx: &Ctx, batch: &[BulkCustomer]) -> Result<PreparedBulk> {
+    pub fn new(
+        ctx: &Ctx,
+        vault: &crate::Vault,
+        defs: &[kehu_core::field::FieldDef],
+        batch: &mut [BulkCustomer],
+    ) -> Result<PreparedBulk> {
+        // Sealed first: clear text of a sensitive field never reaches the
+        // rows (history included) that are written.
+        let clear = seal_bulk(vault, defs, batch)?;
+        let batch = &*batch;
         let now = now_ms();
         let by = ctx.by();
         let mut p = PreparedBulk {
@@ -222,6 +236,12 @@ impl PreparedBulk {
             interaction_rows: Rows::default(),
             task_rows: Rows::default(),
             history_rows: Rows::default(),
+            defs: if clear.is_empty() {
+                Vec::new()
+            } else {
+                defs.iter().filter(|d| d.sensitive).cloned().collect()
+            },
+            clear,
         };
         for (i, row) in batch.iter().enumerate() {
             let patch = &row.patch;
@@ -334,16 +354,8 @@ impl Store {
             return Err(Error::Forbidden);
         }
         let defs = self.field_defs().await?;
-        let mut batch = batch.to_vec();
-        let clear = seal_bulk(self.vault(), &defs, &mut batch)?;
-        let p = PreparedBulk::new(ctx, &batch)?;
-        let mut tx = self.db.begin().await?;
-        tx.set_bulk_cache(true).await?;
-        let ids = write_bulk_in(&mut tx, p).await?;
-        index_bulk(&mut tx, &defs, &ids, clear).await?;
-        tx.set_bulk_cache(false).await?;
-        tx.commit().await?;
-        Ok(ids)
+        let p = PreparedBulk::new(ctx, self.vault(), &defs, &mut batch.to_vec())?;
+        self.write_bulk(ctx, p).await
     }
 
     /// Prepares an empty database for a large load: the secondary indexes
@@ -590,45 +602,31 @@ pub(crate) async fn write_bulk_in(tx: &mut Tx, p: PreparedBulk) -> Result<Vec<i6
         false,
     )
     .await?;
+    for (i, clear) in &p.clear {
+        crate::vault::values::index_custom(tx, ids[*i], &p.defs, clear).await?;
+    }
     Ok(ids)
 }
 
 /// Seals the sensitive custom values of rows about to be written in bulk,
-/// so clear text never reaches the database, and returns each row's clear
-/// values to index once its id is known (`None`: nothing sensitive).
-pub(crate) fn seal_bulk(
+/// so clear text never reaches the database, and returns the clear values
+/// of the rows that had any, by index, to index once their ids are known.
+fn seal_bulk(
     vault: &crate::Vault,
     defs: &[kehu_core::field::FieldDef],
     rows: &mut [BulkCustomer],
-) -> Result<Vec<Option<serde_json::Map<String, serde_json::Value>>>> {
-    let any = |row: &BulkCustomer| {
-        row.custom
+) -> Result<Vec<(usize, serde_json::Map<String, serde_json::Value>)>> {
+    let mut clear = Vec::new();
+    for (i, row) in rows.iter_mut().enumerate() {
+        if !row
+            .custom
             .keys()
             .any(|k| crate::vault::values::sensitive(defs, k).is_some())
-    };
-    rows.iter_mut()
-        .map(|row| {
-            if !any(row) {
-                return Ok(None);
-            }
-            let clear = row.custom.clone();
-            crate::vault::values::seal_custom(vault, defs, &mut row.custom)?;
-            Ok(Some(clear))
-        })
-        .collect()
-}
-
-/// Writes the blind indexes of rows [`seal_bulk`] sealed.
-pub(crate) async fn index_bulk(
-    tx: &mut Tx,
-    defs: &[kehu_core::field::FieldDef],
-    ids: &[i64],
-    clear: Vec<Option<serde_json::Map<String, serde_json::Value>>>,
-) -> Result<()> {
-    for (id, clear) in ids.iter().zip(clear) {
-        if let Some(clear) = clear {
-            crate::vault::values::index_custom(tx, *id, defs, &clear).await?;
+        {
+            continue;
         }
+        clear.push((i, row.custom.clone()));
+        crate::vault::values::seal_custom(vault, defs, &mut row.custom)?;
     }
-    Ok(())
+    Ok(clear)
 }

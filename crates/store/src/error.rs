@@ -34,10 +34,19 @@ pub enum Error {
     /// ([`crate::lookups`]).
     #[error("too many lookups in a {0:?}")]
     TooManyLookups(crate::lookups::LookupWindow),
+    /// A file imported by a user who sees numbers masked holds many mobile
+    /// numbers that differ only in the masked digits: an attempt to find a
+    /// hidden number by trying them ([`crate::import`]).
+    #[error("too many mobile numbers of the form {masked} in one file")]
+    MaskedGuess { masked: String },
     /// An export or download beyond the hourly limits
     /// ([`crate::export_limits`]).
     #[error("too many exports in an hour")]
     TooManyExports,
+    /// More customer list rows paged through in an hour than the limits
+    /// allow ([`crate::export_limits`]).
+    #[error("too many list rows in an hour")]
+    TooManyListed,
     /// Too many failed sign-ins from the client's address (for one account
     /// or for all): the next attempt is let in after `retry_after_s`.
     #[error("too many failed sign-ins; try again in {retry_after_s} s")]

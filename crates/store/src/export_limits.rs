@@ -5,6 +5,10 @@
 //! database shares the count; refused beyond the administrator's limits,
 //! each refusal recorded (at most one a minute per user); and the users
 //! who took the most lately are listed for administrators.
+//!
+//! Paging through the customer list is limited the same way: the rows a
+//! user's list pages showed are counted per minute (not in the access log,
+//! which would fill with every page) and refused beyond an hourly limit.
 
 use kehu_core::{Actor, Code, Invalid};
 use serde::{Deserialize, Serialize};
@@ -28,6 +32,9 @@ pub struct ExportLimits {
     /// Rows a user may take out in an hour; the export that crosses it
     /// completes, the next is refused.
     pub rows_per_hour: i64,
+    /// Rows a user's customer list pages may show in an hour; the page
+    /// that crosses it is shown, the next is refused.
+    pub list_rows_per_hour: i64,
 }
 
 impl Default for ExportLimits {
@@ -35,9 +42,12 @@ impl Default for ExportLimits {
         // A manager exports a team's list a few times a day, the whole
         // database (a million customers) now and then; a script copying
         // everything again and again is what this stops.
+        // A rep works through a few hundred list pages on a long day; a
+        // script walking every page of a large list needs thousands.
         ExportLimits {
             per_hour: 20,
             rows_per_hour: 1_000_000,
+            list_rows_per_hour: 20_000,
         }
     }
 }
@@ -48,6 +58,11 @@ impl ExportLimits {
         for (field, value, max) in [
             ("per_hour", self.per_hour, MAX_PER_HOUR),
             ("rows_per_hour", self.rows_per_hour, MAX_ROWS_PER_HOUR),
+            (
+                "list_rows_per_hour",
+                self.list_rows_per_hour,
+                MAX_ROWS_PER_HOUR,
+            ),
         ] {
             if value < 1 {
                 invalid.push(field, Code::BelowMin { min: "1".into() });
@@ -76,9 +91,12 @@ pub struct ExportVolume {
     pub last_day: i64,
     pub rows_last_day: i64,
     /// Times the limits refused them in the last 24 hours (at most one a
-    /// minute is recorded).
+    /// minute is recorded), list pages included.
     pub refused: i64,
     pub last_at: crate::time::Time,
+    /// Rows their customer list pages showed in the last hour.
+    #[sqlx(default)]
+    pub listed_last_hour: i64,
 }
 
 impl Store {
@@ -87,7 +105,7 @@ impl Store {
         Ok(self
             .db
             .optional(q(
-                "SELECT per_hour, rows_per_hour FROM export_settings WHERE id = 1",
+                "SELECT per_hour, rows_per_hour, list_rows_per_hour FROM export_settings WHERE id = 1",
             ))
             .await?
             .unwrap_or_default())
@@ -99,15 +117,90 @@ impl Store {
         limits.check()?;
         self.db
             .execute(
-                q("INSERT INTO export_settings (id, per_hour, rows_per_hour, updated_by, updated_at) \
-                   VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET per_hour = $1, \
-                   rows_per_hour = $2, updated_by = $3, updated_at = $4")
+                q("INSERT INTO export_settings (id, per_hour, rows_per_hour, list_rows_per_hour, \
+                   updated_by, updated_at) VALUES (1, $1, $2, $5, $3, $4) ON CONFLICT (id) DO UPDATE \
+                   SET per_hour = $1, rows_per_hour = $2, list_rows_per_hour = $5, updated_by = $3, \
+                   updated_at = $4")
                 .bind(limits.per_hour)
                 .bind(limits.rows_per_hour)
                 .bind(Some(actor.user_id.get()).filter(|id| *id > 0))
-                .bind(now_ms()),
+                .bind(now_ms())
+                .bind(limits.list_rows_per_hour),
             )
             .await?;
+        Ok(())
+    }
+
+    /// The customer list as a user pages through it (the list page and
+    /// `GET /api/v1/customers`): [`Store::list_customers`], refused with
+    /// [`Error::TooManyListed`] once the user's pages have shown more rows
+    /// in the last hour than the administrator allows, and counted.
+    pub async fn browse_customers(
+        &self,
+        actor: &Actor,
+        f: &crate::list::CustomerFilter,
+    ) -> Result<crate::list::Page<crate::customers::Customer>> {
+        let user = actor.user_id.get();
+        let now = now_ms();
+        let minute = now / MINUTE_MS;
+        let (listed,): (i64,) = self
+            .db
+            .one(
+                q(
+                    "SELECT CAST(COALESCE(SUM(rows), 0) AS BIGINT) FROM list_reads \
+                   WHERE user_id = $1 AND minute > $2",
+                )
+                .bind(user)
+                .bind(minute - 60),
+            )
+            .await?;
+        let limit = self.export_limits().await?.list_rows_per_hour;
+        if listed >= limit {
+            tracing::warn!(user, listed, "list page refused by the hourly limit");
+            self.log_export_refusal(actor, "customers.list", now)
+                .await?;
+            return Err(Error::TooManyListed);
+        }
+        let page = self.list_customers(actor, f).await?;
+        self.db
+            .execute(
+                q(
+                    "INSERT INTO list_reads (user_id, minute, rows) VALUES ($1, $2, $3) \
+                   ON CONFLICT (user_id, minute) DO UPDATE SET rows = list_reads.rows + $3",
+                )
+                .bind(user)
+                .bind(minute)
+                .bind(page.items.len() as i64),
+            )
+            .await?;
+        if minute % 60 == 0 {
+            // Once an hour at most per user: what is older than a day.
+            self.db
+                .execute(
+                    q("DELETE FROM list_reads WHERE user_id = $1 AND minute < $2")
+                        .bind(user)
+                        .bind(minute - DAY_MS / MINUTE_MS),
+                )
+                .await?;
+        }
+        Ok(page)
+    }
+
+    /// Records a refusal by the limits, at most one a minute per user.
+    async fn log_export_refusal(&self, actor: &Actor, entity: &str, now: i64) -> Result<()> {
+        let recent: Option<(i64,)> = self
+            .db
+            .optional(
+                q("SELECT id FROM access_log WHERE actor_id = $1 AND at > $2 \
+                   AND action = 'export_refused' LIMIT 1")
+                .bind(actor.user_id.get())
+                .bind(now - MINUTE_MS),
+            )
+            .await?;
+        if recent.is_none() {
+            self.write_access(actor, "export_refused", entity, "", None, 0)
+                .await?;
+        }
         Ok(())
     }
 
@@ -140,19 +233,7 @@ impl Store {
             rows,
             "export refused by the hourly limits"
         );
-        let recent: Option<(i64,)> = self
-            .db
-            .optional(
-                q("SELECT id FROM access_log WHERE actor_id = $1 AND at > $2 \
-                   AND action = 'export_refused' LIMIT 1")
-                .bind(user)
-                .bind(now - MINUTE_MS),
-            )
-            .await?;
-        if recent.is_none() {
-            self.write_access(actor, "export_refused", entity, "", None, 0)
-                .await?;
-        }
+        self.log_export_refusal(actor, entity, now).await?;
         Err(Error::TooManyExports)
     }
 
@@ -162,7 +243,8 @@ impl Store {
     pub async fn export_volumes(&self, actor: &Actor) -> Result<Vec<ExportVolume>> {
         admin_only(actor)?;
         let now = now_ms();
-        self.db
+        let mut volumes: Vec<ExportVolume> = self
+            .db
             .all(
                 q("SELECT l.actor_id AS user_id, MAX(COALESCE(u.name, u.email)) AS user_name, \
                    CAST(SUM(CASE WHEN l.action = 'export' AND l.at > $1 THEN 1 ELSE 0 END) AS BIGINT) AS last_hour, \
@@ -178,6 +260,34 @@ impl Store {
                 .bind(now - HOUR_MS)
                 .bind(now - DAY_MS),
             )
-            .await
+            .await?;
+        // List pages, counted apart: those who only paged are listed too.
+        let listed: Vec<(i64, Option<String>, i64, i64)> = self
+            .db
+            .all(
+                q("SELECT r.user_id, MAX(COALESCE(u.name, u.email)), \
+                   CAST(SUM(r.rows) AS BIGINT), MAX(r.minute) \
+                   FROM list_reads r LEFT JOIN users u ON u.id = r.user_id \
+                   WHERE r.minute > $1 GROUP BY r.user_id ORDER BY 3 DESC LIMIT 100")
+                .bind(now / MINUTE_MS - 60),
+            )
+            .await?;
+        for (user, name, rows, minute) in listed {
+            match volumes.iter_mut().find(|v| v.user_id == Some(user)) {
+                Some(v) => v.listed_last_hour = rows,
+                None => volumes.push(ExportVolume {
+                    user_id: Some(user),
+                    user_name: name,
+                    last_hour: 0,
+                    rows_last_hour: 0,
+                    last_day: 0,
+                    rows_last_day: 0,
+                    refused: 0,
+                    last_at: crate::time::Time(minute * MINUTE_MS),
+                    listed_last_hour: rows,
+                }),
+            }
+        }
+        Ok(volumes)
     }
 }

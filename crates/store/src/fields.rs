@@ -112,7 +112,9 @@ impl Store {
         row.parse()
     }
 
-    pub(crate) async fn field_defs(&self) -> Result<Vec<FieldDef>> {
+    /// The customer fields' definitions, as entry and bulk writes check and
+    /// seal values against them.
+    pub async fn field_defs(&self) -> Result<Vec<FieldDef>> {
         self.field_definitions()
             .await?
             .iter()

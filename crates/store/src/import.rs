@@ -24,11 +24,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::bulk::{index_bulk, seal_bulk, write_bulk_in, BulkCustomer, Derived, PreparedBulk};
+use crate::bulk::{write_bulk_in, BulkCustomer, Derived, PreparedBulk};
 use crate::customers::{
     check_unique_custom, decide_owner, locked, tags_of, update_in, visible, Customer, CustomerInput,
 };
 use crate::db::{q, Arg, Tx};
+use crate::lookups::WholeValue;
 use crate::time::Time;
 use crate::write::Ctx;
 use crate::{now_ms, Error, Result, Store};
@@ -523,6 +524,9 @@ impl Preparer {
 #[derive(Debug, Default)]
 pub struct Seen {
     keys: HashMap<u64, Earlier>,
+    /// How many of the file's mobile numbers show as each masked form
+    /// (`139****2222`), counted for users who see numbers masked.
+    masked: HashMap<String, u32>,
     /// A dry run writes nothing, so only this map knows earlier rows; a
     /// real run finds rows of earlier chunks in the database and forgets
     /// them here after each chunk.
@@ -533,11 +537,39 @@ impl Seen {
     /// For a dry run: remembers every row of the file.
     pub fn whole_file() -> Seen {
         Seen {
-            keys: HashMap::new(),
             keep: true,
+            ..Seen::default()
         }
     }
+
+    /// Counts the chunk's mobile numbers by the form a user who sees them
+    /// masked would see, and refuses the file when too many share one: a
+    /// list of real customers almost never holds even a handful of numbers
+    /// alike in their first three and last four digits, while a file
+    /// guessing the hidden digits of `139****2222` holds thousands.
+    fn note_masked(&mut self, rows: &[PreparedRow]) -> Result<()> {
+        for row in rows {
+            let Ok(c) = &row.parsed else { continue };
+            for (kind, value) in c.keys() {
+                if kind != KeyKind::Mobile {
+                    continue;
+                }
+                let masked = crate::mask::phone(&value);
+                let n = self.masked.entry(masked.clone()).or_default();
+                *n += 1;
+                if *n > MASKED_REPEATS {
+                    return Err(Error::MaskedGuess { masked });
+                }
+            }
+        }
+        Ok(())
+    }
 }
+
+/// More mobile numbers than this sharing one masked form refuse a file
+/// imported by a user who sees numbers masked. In a uniformly spread list
+/// of a million numbers the most crowded form holds about a dozen.
+const MASKED_REPEATS: u32 = 20;
 
 #[derive(Debug, Clone, Copy)]
 struct Earlier {
@@ -567,6 +599,9 @@ fn hash_key(kind: KeyKind, value: &str) -> u64 {
 struct Found {
     id: i64,
     visible: bool,
+    /// In the shared pool: a user who is not a manager sees its numbers
+    /// masked.
+    pooled: bool,
 }
 
 enum Decision {
@@ -781,8 +816,14 @@ impl Store {
         if !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
         }
+        if crate::lookups::counted(&ctx.actor) {
+            seen.note_masked(&rows)?;
+            self.lookups_left(&ctx.actor, "import").await?;
+        }
         let mut tx = self.db.begin().await?;
         let found = lookup(&mut tx, &ctx.actor, &rows).await?;
+        let charged = revealed(&ctx.actor, &rows, &found);
+        crate::lookups::charge_in(&mut tx, &ctx.actor, &charged, "import").await?;
         let touched = match &batch {
             Some(b) => touched(&mut tx, b.id, &found).await?,
             None => HashSet::new(),
@@ -812,6 +853,8 @@ impl Store {
             if !seen.keep {
                 seen.keys.clear();
             }
+            // It wrote nothing but the lookups it charged.
+            tx.commit().await?;
             return Ok(outcome);
         };
         let ctx = ctx.in_batch(batch.id);
@@ -835,10 +878,8 @@ impl Store {
         let created_ids = if creates.is_empty() {
             Vec::new()
         } else {
-            let clear = seal_bulk(&tx.vault.clone(), defs, &mut creates)?;
-            let ids = write_bulk_in(&mut tx, PreparedBulk::new(&ctx, &creates)?).await?;
-            index_bulk(&mut tx, defs, &ids, clear).await?;
-            ids
+            let prepared = PreparedBulk::new(&ctx, &tx.vault.clone(), defs, &mut creates)?;
+            write_bulk_in(&mut tx, prepared).await?
         };
 
         for (row, decision) in rows.into_iter().zip(decisions) {
@@ -1116,7 +1157,8 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
             // entry check finds it; the customer's own field comes first.
             let contacts = if kind == KeyKind::Mobile {
                 format!(
-                    " UNION ALL SELECT c.id, x.mobile, CASE WHEN {seen_by} THEN 1 ELSE 0 END, 1 \
+                    " UNION ALL SELECT c.id, x.mobile, CASE WHEN {seen_by} THEN 1 ELSE 0 END, \
+                     CASE WHEN c.owner_id IS NULL THEN 1 ELSE 0 END, 1 \
                      FROM contacts x JOIN customers c ON c.id = x.customer_id \
                      WHERE x.deleted_at IS NULL AND c.deleted_at IS NULL AND x.mobile IN ({list})"
                 )
@@ -1124,8 +1166,9 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
                 String::new()
             };
             let mut stmt = q(format!(
-                "SELECT c.id, {key_sql}, CASE WHEN {seen_by} THEN 1 ELSE 0 END, 0 FROM customers c \
-                 WHERE c.deleted_at IS NULL AND {} IN ({list}){contacts} ORDER BY 4, 1",
+                "SELECT c.id, {key_sql}, CASE WHEN {seen_by} THEN 1 ELSE 0 END, \
+                 CASE WHEN c.owner_id IS NULL THEN 1 ELSE 0 END, 0 FROM customers c \
+                 WHERE c.deleted_at IS NULL AND {} IN ({list}){contacts} ORDER BY 5, 1",
                 kind.column(),
             ))
             .once();
@@ -1136,17 +1179,45 @@ async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<Foun
                     stmt.bind(value.as_str())
                 };
             }
-            let rows: Vec<(i64, String, i32, i32)> = tx.all(stmt).await?;
-            for (id, key, visible, _) in rows {
+            let rows: Vec<(i64, String, i32, i32, i32)> = tx.all(stmt).await?;
+            for (id, key, visible, pooled, _) in rows {
                 // The oldest record of a key wins.
                 found.entry((kind, key)).or_insert(Found {
                     id,
                     visible: visible == 1,
+                    pooled: pooled == 1,
                 });
             }
         }
     }
     Ok(found)
+}
+
+/// The whole mobile numbers and emails of the chunk that found a record the
+/// actor sees masked or not at all: a row's answer (a duplicate of a pool
+/// record, or of someone else's) tells that the value exists, as a lookup
+/// would, so each is charged as one.
+fn revealed(actor: &Actor, rows: &[PreparedRow], found: &FoundMap) -> Vec<WholeValue> {
+    let mut out = Vec::new();
+    for row in rows {
+        let Ok(c) = &row.parsed else { continue };
+        for (kind, value) in c.keys() {
+            if !matches!(kind, KeyKind::Mobile | KeyKind::Email) {
+                continue;
+            }
+            let Some(f) = found.get(&(kind, value.clone())) else {
+                continue;
+            };
+            let owner = (!f.pooled).then_some(actor.user_id);
+            if f.visible && actor.sees_contact_details(owner) {
+                continue;
+            }
+            out.extend(WholeValue::of_key(&value));
+        }
+    }
+    out.sort_by(|a, b| (a.field(), a.value()).cmp(&(b.field(), b.value())));
+    out.dedup();
+    out
 }
 
 /// The records among `found` that earlier chunks of the batch created or

@@ -225,25 +225,7 @@ impl Store {
         if fresh == 0 {
             return Ok(None);
         }
-        let limits = self.lookup_limits().await?;
-        let (minute, day): (i64, i64) = self
-            .db
-            .one(
-                q("SELECT CAST(COALESCE(SUM(CASE WHEN at > $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                   CAST(COUNT(*) AS BIGINT) FROM lookup_keys WHERE user_id = $1 AND at > $3")
-                .bind(user)
-                .bind(now - MINUTE_MS)
-                .bind(now - DAY_MS),
-            )
-            .await?;
-        let refused = if minute > limits.per_minute {
-            Some(LookupWindow::Minute)
-        } else if day > limits.per_day {
-            Some(LookupWindow::Day)
-        } else {
-            None
-        };
-        let Some(window) = refused else {
+        let Some(window) = self.over_limit(user, now, 0).await? else {
             return Ok(Some(Counted(value.logged())));
         };
         self.db
@@ -257,9 +239,52 @@ impl Store {
         Err(Error::TooManyLookups(window))
     }
 
+    /// The window whose limit `user`'s lookups exceed, counting `spare`
+    /// more than are recorded.
+    async fn over_limit(&self, user: i64, now: i64, spare: i64) -> Result<Option<LookupWindow>> {
+        let limits = self.lookup_limits().await?;
+        let (minute, day): (i64, i64) = self
+            .db
+            .one(
+                q("SELECT CAST(COALESCE(SUM(CASE WHEN at > $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                   CAST(COUNT(*) AS BIGINT) FROM lookup_keys WHERE user_id = $1 AND at > $3")
+                .bind(user)
+                .bind(now - MINUTE_MS)
+                .bind(now - DAY_MS),
+            )
+            .await?;
+        Ok(if minute + spare > limits.per_minute {
+            Some(LookupWindow::Minute)
+        } else if day + spare > limits.per_day {
+            Some(LookupWindow::Day)
+        } else {
+            None
+        })
+    }
+
+    /// Refuses work that will look whole values up (an import's chunk) when
+    /// the actor has no lookup left; the refusal is logged as a lookup's
+    /// is. The work then charges what it found with [`charge_in`], so one
+    /// chunk may go past the limit by the records it finds, no further.
+    pub(crate) async fn lookups_left(&self, actor: &Actor, what: &str) -> Result<()> {
+        if !counted(actor) {
+            return Ok(());
+        }
+        let now = now_ms();
+        let Some(window) = self.over_limit(actor.user_id.get(), now, 1).await? else {
+            return Ok(());
+        };
+        self.log_refusal_of(actor, what, now).await?;
+        Err(Error::TooManyLookups(window))
+    }
+
     /// Records a refusal, at most one a minute per user: a script
     /// hammering the limit must not fill the log.
     async fn log_refusal(&self, actor: &Actor, value: &WholeValue, now: i64) -> Result<()> {
+        self.log_refusal_of(actor, &value.logged(), now).await
+    }
+
+    async fn log_refusal_of(&self, actor: &Actor, what: &str, now: i64) -> Result<()> {
         let user = actor.user_id.get();
         let recent: Option<(i64,)> = self
             .db
@@ -271,15 +296,8 @@ impl Store {
             )
             .await?;
         if recent.is_none() {
-            self.write_access(
-                actor,
-                "lookup_refused",
-                "customers",
-                &value.logged(),
-                None,
-                0,
-            )
-            .await?;
+            self.write_access(actor, "lookup_refused", "customers", what, None, 0)
+                .await?;
         }
         Ok(())
     }
@@ -340,4 +358,51 @@ impl Store {
             )
             .await
     }
+}
+
+/// Charges whole values that work inside `tx` found on records the actor
+/// sees masked or not at all (an import's rows matching them say so) as
+/// lookups: counted against the actor's limits and written to the access
+/// log, `via` saying where. A value looked up within the day is not
+/// charged again. Nothing is refused here: [`Store::lookups_left`] refuses
+/// before the work starts.
+pub(crate) async fn charge_in(
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    values: &[WholeValue],
+    via: &str,
+) -> Result<()> {
+    if !counted(actor) {
+        return Ok(());
+    }
+    let user = actor.user_id.get();
+    let now = now_ms();
+    for value in values {
+        let fresh = tx
+            .execute(
+                q(
+                    "INSERT INTO lookup_keys (user_id, key, at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (user_id, key) DO NOTHING",
+                )
+                .bind(user)
+                .bind(value.key())
+                .bind(now),
+            )
+            .await?;
+        if fresh == 0 {
+            continue;
+        }
+        tx.execute(
+            q(
+                "INSERT INTO access_log (actor_id, action, entity, filter, format, row_count, at) \
+               VALUES ($1, 'lookup', 'customers', $2, $3, 1, $4)",
+            )
+            .bind(Some(user).filter(|id| *id > 0))
+            .bind(value.logged())
+            .bind(via)
+            .bind(now),
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -74,16 +74,10 @@ pub struct Status {
     pub recovery_codes_left: i64,
 }
 
-/// The stored form of a TOTP secret. The store has no encryption key yet,
-/// so the secret is kept as is; every read and write goes through these
-/// two functions so that encrypting it is a change here alone.
-fn seal_secret(secret: &str) -> String {
-    secret.to_owned()
-}
-
-fn open_secret(stored: &str) -> String {
-    stored.to_owned()
-}
+/// What TOTP secrets are sealed for (see [`crate::vault::Secret`]): they
+/// are stored sealed in `users.totp_secret`, and the vault's sweeps bring
+/// them under a new key when keys rotate.
+pub(crate) const SECRET_PURPOSE: &str = "totp";
 
 fn totp(secret_b32: &str, email: &str) -> Result<Totp> {
     let bytes = Secret::try_from_base32(secret_b32)
@@ -131,12 +125,22 @@ struct TotpRow {
     totp_last_step: Option<i64>,
 }
 
+/// The user's two-factor state, the secret opened.
 async fn totp_row(tx: &mut Tx, user: UserId) -> Result<TotpRow> {
-    tx.one(
-        q("SELECT email, role, totp_secret, totp_enabled_at, totp_last_step FROM users WHERE id = $1")
-            .bind(user.get()),
-    )
-    .await
+    let mut row: TotpRow = tx
+        .one(
+            q("SELECT email, role, totp_secret, totp_enabled_at, totp_last_step FROM users WHERE id = $1")
+                .bind(user.get()),
+        )
+        .await?;
+    if let Some(stored) = &row.totp_secret {
+        row.totp_secret = Some(crate::vault::Secret::open(
+            &tx.vault,
+            SECRET_PURPOSE,
+            stored,
+        )?);
+    }
+    Ok(row)
 }
 
 /// Whether `code` is the user's current TOTP code (never one already used)
@@ -153,7 +157,7 @@ pub(crate) async fn use_second_factor(
     };
     let code = normalise(code);
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        return accept_totp(tx, user, &row, &open_secret(secret), &code, now_ms).await;
+        return accept_totp(tx, user, &row, secret, &code, now_ms).await;
     }
     let spent = tx
         .execute(
@@ -204,9 +208,10 @@ pub(crate) async fn begin(tx: &mut Tx, user: UserId) -> Result<Enrolment> {
     let mut bytes = vec![0u8; 20];
     OsRng.fill_bytes(&mut bytes);
     let secret = Secret::from(bytes).to_base32();
+    let sealed = crate::vault::Secret::seal(&tx.vault, SECRET_PURPOSE, &secret)?;
     tx.execute(
         q("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
-            .bind(seal_secret(&secret))
+            .bind(sealed)
             .bind(user.get()),
     )
     .await?;
@@ -238,16 +243,7 @@ pub(crate) async fn confirm(
     let Some(secret) = &row.totp_secret else {
         return Err(Error::Conflict("two_factor_not_started"));
     };
-    if !accept_totp(
-        tx,
-        user,
-        &row,
-        &open_secret(secret),
-        &normalise(code),
-        now_ms,
-    )
-    .await?
-    {
+    if !accept_totp(tx, user, &row, secret, &normalise(code), now_ms).await? {
         return Err(Error::WrongCode);
     }
     tx.execute(
@@ -335,7 +331,7 @@ impl Store {
         let row = totp_row(&mut tx, user).await?;
         tx.commit().await?;
         match (row.totp_secret, row.totp_enabled_at) {
-            (Some(secret), None) => Ok(Some(enrolment(&open_secret(&secret), &row.email)?)),
+            (Some(secret), None) => Ok(Some(enrolment(&secret, &row.email)?)),
             _ => Ok(None),
         }
     }

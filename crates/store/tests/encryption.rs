@@ -13,7 +13,7 @@ use kehu_core::{schema, CustomerId, FieldDefId};
 use kehu_store::bulk::BulkCustomer;
 use kehu_store::customers::CustomerInput;
 use kehu_store::list::CustomerFilter;
-use kehu_store::testing::{contains_bytes, field_codes, patch, user, TestDb};
+use kehu_store::testing::{contains_bytes, field_codes, patch, totp_code, user, TestDb};
 use kehu_store::vault::sweep::UnlockError;
 use kehu_store::vault::KeyError;
 use kehu_store::webhooks::EndpointInput;
@@ -105,6 +105,8 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
         .unwrap();
     let (_, secret) = webhook_secret(&store, &admin).await;
     assert!(secret.starts_with("whsec_"));
+    // A two-factor secret waiting for its first code is stored too.
+    let totp = store.begin_two_factor(admin.actor.user_id).await.unwrap();
     // Imports write in bulk: sealed before they are written too.
     let imported = BulkCustomer {
         patch: patch(schema::CUSTOMER, json!({"name": "李四"})),
@@ -128,6 +130,7 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
         ("the resident id", RESIDENT_ID),
         ("the later resident id", OTHER_ID),
         ("the webhook secret", secret.as_str()),
+        ("the two-factor secret", totp.secret.as_str()),
         ("the imported resident id", IMPORTED_ID),
     ] {
         assert!(!contains_bytes(&raw, value), "{what} is stored in clear");
@@ -143,6 +146,12 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
         .unwrap();
     assert_eq!(change.old_value.as_deref(), Some(RESIDENT_ID));
     assert_eq!(change.new_value.as_deref(), Some(OTHER_ID));
+    // And the two-factor secret still turns two-factor sign-in on.
+    let code = totp_code(&totp.secret, kehu_store::now_ms());
+    store
+        .confirm_two_factor(admin.actor.user_id, &code)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -290,6 +299,7 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
         .await
         .unwrap();
     webhook_secret(&store, &admin).await;
+    let totp = store.begin_two_factor(admin.actor.user_id).await.unwrap();
     let (old, new) = (Key::from_bytes(&[1; 32]), Key::from_bytes(&[2; 32]));
 
     // A new key is added; the rotation stops after one batch of two rows.
@@ -361,6 +371,19 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
         find(&after, &admin, "id_card", RESIDENT_ID).await,
         vec![ids[0]]
     );
+    // The two-factor secret was sealed again too: it opens under the new
+    // key alone and its code is accepted.
+    let pending = after
+        .pending_two_factor(admin.actor.user_id)
+        .await
+        .unwrap()
+        .expect("the enrolment is still waiting");
+    assert_eq!(pending.secret, totp.secret);
+    let code = totp_code(&totp.secret, kehu_store::now_ms());
+    after
+        .confirm_two_factor(admin.actor.user_id, &code)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

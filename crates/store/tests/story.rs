@@ -253,14 +253,16 @@ async fn indexes_set_aside_by_an_interrupted_load_are_rebuilt_at_the_next_start(
         // PostgreSQL's row-by-row key check is set aside too.
         assert_eq!(foreign_keys, 0);
     }
-    let rows = vec![BulkCustomer {
+    let mut rows = vec![BulkCustomer {
         patch: patch(
             schema::CUSTOMER,
             json!({"name": "单雄信", "mobile": "13900001111"}),
         ),
         ..Default::default()
     }];
-    let prepared = kehu_store::bulk::PreparedBulk::new(&ctx, &rows).unwrap();
+    let defs = store.field_defs().await.unwrap();
+    let prepared =
+        kehu_store::bulk::PreparedBulk::new(&ctx, store.vault(), &defs, &mut rows).unwrap();
     store.write_bulk(&ctx, prepared).await.unwrap();
     // The load "crashes" here, before finish_bulk.
     store.close().await;

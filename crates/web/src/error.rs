@@ -82,11 +82,23 @@ impl From<StoreError> for ApiError {
             StoreError::BadCredentials => ApiError::BadCredentials,
             StoreError::RateLimited => ApiError::RateLimited,
             StoreError::TooManyLookups(window) => lookup_limit(window),
+            StoreError::MaskedGuess { masked } => ApiError::Explained {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "masked_guess",
+                zh: format!("文件中有过多形如 {masked} 的手机号（仅隐藏的数字不同），看起来是在猜测被隐藏的号码，已拒绝导入，未作任何更改。"),
+                en: format!("The file holds too many mobile numbers of the form {masked}, differing only in the hidden digits; it looks like guessing a hidden number and was refused. Nothing was changed."),
+            },
             StoreError::TooManyExports => ApiError::Explained {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 code: "export_limit",
                 zh: "一小时内导出或下载的次数或行数已达上限，请稍后再试；如需更多请联系管理员。".into(),
                 en: "You have exported or downloaded as much as allowed in an hour; try again later, or ask an administrator if you need more.".into(),
+            },
+            StoreError::TooManyListed => ApiError::Explained {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "list_limit",
+                zh: "一小时内翻阅的客户列表行数已达上限，请稍后再试；如需取出全部数据，请使用导出或联系管理员。".into(),
+                en: "You have paged through as many customer rows as allowed in an hour; try again later, or use an export (or ask an administrator) if you need the whole list.".into(),
             },
             StoreError::Throttled { retry_after_s } => ApiError::Throttled { retry_after_s },
             StoreError::WrongCode => ApiError::WrongCode,

@@ -20,7 +20,31 @@ use crate::{now_ms, Error, Result, Store};
 const SWEEP_LOCK: i64 = 0x6b65_6875_0018;
 
 /// The tables that hold sealed values, in the order sweeps run.
-pub const TABLES: &[&str] = &["customers", "history", "merges", "webhook_endpoints"];
+pub const TABLES: &[&str] = &[
+    "customers",
+    "history",
+    "merges",
+    "webhook_endpoints",
+    "users",
+];
+
+/// The columns that hold stored secrets: table, column, and what the
+/// secret is sealed for.
+const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "webhook_endpoints",
+        "secret",
+        crate::webhooks::SECRET_PURPOSE,
+    ),
+    ("users", "totp_secret", crate::two_factor::SECRET_PURPOSE),
+];
+
+fn secret_column(table: &str) -> Option<(&'static str, &'static str)> {
+    SECRET_COLUMNS
+        .iter()
+        .find(|(t, _, _)| *t == table)
+        .map(|(_, column, purpose)| (*column, *purpose))
+}
 
 /// What a run of [`Store::sweep`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -39,8 +63,9 @@ pub struct KeyUse {
     pub current: bool,
     pub added_at: i64,
     pub retired_at: Option<i64>,
-    /// Rows (customers, history entries, webhook endpoints) with a value
-    /// sealed under this key, per table.
+    /// Rows (customers, history entries, merges, webhook endpoints, users
+    /// with two-factor sign-in) with a value sealed under this key, per
+    /// table.
     pub rows: BTreeMap<String, i64>,
 }
 
@@ -149,7 +174,7 @@ impl Store {
                     "customers" => self.sweep_customers(&defs, state.after_id, batch).await?,
                     "history" => self.sweep_history(&fields, state.after_id, batch).await?,
                     "merges" => self.sweep_merges(&defs, state.after_id, batch).await?,
-                    _ => self.sweep_secrets(state.after_id, batch).await?,
+                    other => self.sweep_secrets(other, state.after_id, batch).await?,
                 };
                 report.rows += rows;
                 report.batches += 1;
@@ -327,23 +352,27 @@ impl Store {
         self.finish_batch(tx, "merges", &rows, batch, changed).await
     }
 
-    async fn sweep_secrets(&self, after: i64, batch: i64) -> Result<(u64, i64, bool)> {
+    /// One batch of the stored secrets of `table` (see [`SECRET_COLUMNS`]).
+    async fn sweep_secrets(&self, table: &str, after: i64, batch: i64) -> Result<(u64, i64, bool)> {
+        let (column, purpose) = secret_column(table)
+            .ok_or_else(|| Error::internal(format!("no sweep for the table {table}")))?;
         let mut tx = self.begin_batch().await?;
-        let rows: Vec<(i64, String)> = tx
+        let rows: Vec<(i64, Option<String>)> = tx
             .all(
-                q("SELECT id, secret FROM webhook_endpoints WHERE id > $1 ORDER BY id LIMIT $2")
-                    .bind(after)
-                    .bind(batch),
+                q(format!(
+                    "SELECT id, {column} FROM {table} WHERE id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(batch),
             )
             .await?;
         let vault = tx.vault.clone();
         let mut changed = 0;
         for (id, secret) in &rows {
-            if let Some(sealed) =
-                super::Secret::reseal(&vault, crate::webhooks::SECRET_PURPOSE, secret)?
-            {
+            let Some(secret) = secret else { continue };
+            if let Some(sealed) = super::Secret::reseal(&vault, purpose, secret)? {
                 tx.execute(
-                    q("UPDATE webhook_endpoints SET secret = $1 WHERE id = $2")
+                    q(format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
                         .bind(sealed)
                         .bind(*id),
                 )
@@ -351,8 +380,7 @@ impl Store {
                 changed += 1;
             }
         }
-        self.finish_batch(tx, "webhook_endpoints", &rows, batch, changed)
-            .await
+        self.finish_batch(tx, table, &rows, batch, changed).await
     }
 
     /// A batch's transaction. Several servers starting at once on one
@@ -403,12 +431,18 @@ impl Store {
         for (id, added_at, retired_at) in keys {
             let mut rows = BTreeMap::new();
             let pattern = format!("%{}{id}:%", kehu_core::crypto::SEALED_PREFIX);
-            for (table, cond) in [
-                ("customers", "custom LIKE $1"),
-                ("history", "(old_value LIKE $1 OR new_value LIKE $1)"),
-                ("merges", "survivor_changes LIKE $1"),
-                ("webhook_endpoints", "secret LIKE $1"),
-            ] {
+            let fields = [
+                ("customers", "custom LIKE $1".to_owned()),
+                (
+                    "history",
+                    "(old_value LIKE $1 OR new_value LIKE $1)".to_owned(),
+                ),
+                ("merges", "survivor_changes LIKE $1".to_owned()),
+            ];
+            let secrets = SECRET_COLUMNS
+                .iter()
+                .map(|(table, column, _)| (*table, format!("{column} LIKE $1")));
+            for (table, cond) in fields.into_iter().chain(secrets) {
                 let (n,): (i64,) = self
                     .db
                     .one(
@@ -454,8 +488,10 @@ impl Store {
 /// What a table's sweep seals: the sensitive fields (customers, history),
 /// or the secrets column.
 fn target_fields(table: &str, defs: &[FieldDef]) -> String {
+    if let Some((column, _)) = secret_column(table) {
+        return column.to_owned();
+    }
     match table {
-        "webhook_endpoints" => "secret".to_owned(),
         "history" | "merges" => defs
             .iter()
             .filter(|d| d.sensitive)

@@ -84,14 +84,14 @@ async fn shown(state: &AppState, me: &CurrentUser, mut c: Customer) -> Result<Js
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
     ),
     responses((status = 200, body = Page<Customer>), (status = 422, description = "Bad parameter"),
-        (status = 429, description = "`lookup_limit`: `q` holds a whole mobile number or email address, and the caller has made more such lookups than the administrator allows a minute or a day")))]
+        (status = 429, description = "`lookup_limit`: `q` holds a whole mobile number or email address, and the caller has made more such lookups than the administrator allows a minute or a day; `list_limit`: the caller's list pages have shown more rows in the last hour than the administrator allows (`list_rows_per_hour` of the export limits)")))]
 pub async fn list(
     State(state): State<AppState>,
     me: CurrentUser,
     QueryPairs(params): QueryPairs,
 ) -> Result<Json<Page<Customer>>> {
     let filter = CustomerFilter::from_params(&params)?;
-    let mut page = state.store.list_customers(&me.actor, &filter).await?;
+    let mut page = state.store.browse_customers(&me.actor, &filter).await?;
     let defs = state.store.field_definitions().await?;
     for c in &mut page.items {
         mask::customer(&me.actor, &defs, c);

@@ -22,7 +22,7 @@ pub async fn limits(State(state): State<AppState>, me: CurrentUser) -> Result<Js
 }
 
 #[utoipa::path(patch, path = "/api/v1/export-limits", tag = "customers",
-    request_body(content = ExportLimits, description = "Any of `per_hour` (exports and downloads a user may start in the last 60 minutes, 1–10000) and `rows_per_hour` (rows, 1–100000000)"),
+    request_body(content = ExportLimits, description = "Any of `per_hour` (exports and downloads a user may start in the last 60 minutes, 1–10000) and `rows_per_hour` (rows, 1–100000000) and `list_rows_per_hour` (rows customer list pages may show, 1–100000000)"),
     responses((status = 200, body = ExportLimits), (status = 403), (status = 422)))]
 /// Changes the hourly limits on exports and downloads.
 pub async fn update_limits(
@@ -38,6 +38,7 @@ pub async fn update_limits(
     for (key, slot) in [
         ("per_hour", &mut limits.per_hour),
         ("rows_per_hour", &mut limits.rows_per_hour),
+        ("list_rows_per_hour", &mut limits.list_rows_per_hour),
     ] {
         if let Some(v) = body.take(key) {
             if let Some(n) = invalid.check(key, v.as_i64().ok_or(Code::WrongType)) {

@@ -350,7 +350,7 @@ pub async fn list(
     let people = People::new(&users);
     let (rows, next_cursor, error) = match CustomerFilter::from_params(&filter_pairs) {
         Ok(filter) => {
-            let mut page = store.list_customers(&actor, &filter).await?;
+            let mut page = store.browse_customers(&actor, &filter).await?;
             for c in &mut page.items {
                 mask::customer(&actor, &defs, c);
             }

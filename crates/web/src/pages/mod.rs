@@ -430,6 +430,13 @@ pub enum PageError {
     Forbidden,
     BadRequest,
     Conflict,
+    /// A refusal the API explains in both languages (a limit reached, a
+    /// file refused): the page says the same.
+    Explained {
+        status: StatusCode,
+        zh: String,
+        en: String,
+    },
     Internal(String),
 }
 
@@ -447,6 +454,7 @@ impl From<ApiError> for PageError {
             ApiError::Unauthorized => PageError::SignIn("/".into()),
             ApiError::Conflict(_) => PageError::Conflict,
             ApiError::Internal(e) => PageError::Internal(e.to_string()),
+            ApiError::Explained { status, zh, en, .. } => PageError::Explained { status, zh, en },
             _ => PageError::BadRequest,
         }
     }
@@ -457,7 +465,7 @@ impl From<ApiError> for PageError {
 struct ErrorPage {
     t: T,
     status: u16,
-    message: &'static str,
+    message: String,
 }
 
 impl IntoResponse for PageError {
@@ -475,6 +483,12 @@ impl IntoResponse for PageError {
             PageError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden"),
             PageError::BadRequest => (StatusCode::BAD_REQUEST, "error.bad_request"),
             PageError::Conflict => (StatusCode::CONFLICT, "error.conflict"),
+            PageError::Explained { status, zh, en } => {
+                let text = ErrorText(status, Message::Text(zh.into(), en.into()));
+                let mut response = (status, text.clone()).into_response();
+                response.extensions_mut().insert(text);
+                return response;
+            }
             PageError::Internal(e) => {
                 tracing::error!(error = %e, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
@@ -482,26 +496,43 @@ impl IntoResponse for PageError {
         };
         // The language is set by `error_lang` from the request, which this
         // conversion cannot see; Chinese until then.
-        let mut response = (status, ErrorLang(status, key)).into_response();
-        response.extensions_mut().insert(ErrorLang(status, key));
+        let text = ErrorText(status, Message::Key(key));
+        let mut response = (status, text.clone()).into_response();
+        response.extensions_mut().insert(text);
         response
     }
 }
 
-/// An error page waiting for the request's language.
-#[derive(Debug, Clone, Copy)]
-struct ErrorLang(StatusCode, &'static str);
+/// What an error page says: a catalogue entry, or a text given in both
+/// languages.
+#[derive(Debug, Clone)]
+enum Message {
+    Key(&'static str),
+    Text(std::sync::Arc<str>, std::sync::Arc<str>),
+}
 
-impl IntoResponse for ErrorLang {
+/// An error page waiting for the request's language.
+#[derive(Debug, Clone)]
+struct ErrorText(StatusCode, Message);
+
+impl IntoResponse for ErrorText {
     fn into_response(self) -> Response {
-        error_page(self, Lang::default())
+        error_page(&self, Lang::default())
     }
 }
 
-fn error_page(ErrorLang(status, key): ErrorLang, lang: Lang) -> Response {
+fn error_page(ErrorText(status, message): &ErrorText, lang: Lang) -> Response {
     let t = T(lang);
+    let status = *status;
+    let message = match message {
+        Message::Key(key) => t.s(key).to_owned(),
+        Message::Text(zh, en) => match lang {
+            Lang::ZhCn => zh.to_string(),
+            Lang::En => en.to_string(),
+        },
+    };
     let page = ErrorPage {
-        message: t.s(key),
+        message,
         status: status.as_u16(),
         t,
     };
@@ -515,8 +546,8 @@ fn error_page(ErrorLang(status, key): ErrorLang, lang: Lang) -> Response {
 pub async fn error_lang(req: Request, next: Next) -> Response {
     let lang = request_lang(&req);
     let response = next.run(req).await;
-    match response.extensions().get::<ErrorLang>() {
-        Some(&e) => {
+    match response.extensions().get::<ErrorText>() {
+        Some(e) => {
             let mut page = error_page(e, lang);
             for (name, value) in response.headers() {
                 if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -33,7 +33,7 @@ async fn exports_beyond_the_hourly_limit_are_refused_logged_and_shown_to_adminis
         .await;
     assert_eq!(
         body(r).await,
-        json!({"per_hour": 2, "rows_per_hour": 1_000_000})
+        json!({"per_hour": 2, "rows_per_hour": 1_000_000, "list_rows_per_hour": 20_000})
     );
 
     for _ in 0..2 {
@@ -145,4 +145,65 @@ async fn downloading_an_imports_rejected_rows_is_written_to_the_access_log() {
     assert_eq!(entry["filter"], format!("batch={batch}"));
     assert_eq!(entry["format"], "csv");
     assert_eq!(entry["row_count"], 1);
+}
+
+#[tokio::test]
+async fn paging_through_the_customer_list_beyond_the_hourly_limit_is_refused_and_shown() {
+    let app = TestApp::spawn().await;
+    let (rep_id, rep) = app.user("rep@example.com", "sales", None).await;
+    let (_, other) = app.user("other@example.com", "sales", None).await;
+    // Signed in before there is anything to list: the sign-in shows the
+    // (empty) list.
+    let browser = crate::pages::Browser::login(&app, "rep@example.com").await;
+    for i in 0..5 {
+        app.customer(&rep, json!({"name": format!("客户{i}")}))
+            .await;
+    }
+    let r = app
+        .patch(
+            "/api/v1/export-limits",
+            &app.admin,
+            json!({"list_rows_per_hour": 3}),
+        )
+        .await;
+    assert_eq!(body(r).await["list_rows_per_hour"], 3);
+
+    // Two pages of two: four rows shown, past the limit with the page that
+    // crossed it; the next page is refused, by the API and the list page.
+    let first = body(app.get("/api/v1/customers?limit=2", &rep).await).await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let r = app
+        .get(&format!("/api/v1/customers?limit=2&cursor={cursor}"), &rep)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app.get("/api/v1/customers?limit=2", &rep).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body(r).await["code"], "list_limit");
+    let page = browser.get("/customers").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.html.contains("翻阅的客户列表行数已达上限"),
+        "{}",
+        page.html
+    );
+    // Another user pages on.
+    assert_eq!(
+        app.get("/api/v1/customers?limit=2", &other).await.status(),
+        StatusCode::OK
+    );
+
+    // Administrators see who paged how much, and the refusal.
+    let volumes = body(
+        app.get("/api/v1/access-log/export-volumes", &app.admin)
+            .await,
+    )
+    .await;
+    let mine = volumes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["user_id"] == rep_id)
+        .unwrap_or_else(|| panic!("{volumes}"));
+    assert_eq!(mine["listed_last_hour"], 4, "{mine}");
+    assert_eq!(mine["refused"], 1, "{mine}");
 }

@@ -30,7 +30,7 @@ fn gb18030(text: &str) -> Vec<u8> {
 
 impl TestApp {
     /// Uploads `bytes` as the whole body; returns the status and answer.
-    async fn upload(
+    pub(crate) async fn upload(
         &self,
         token: &str,
         name: &str,
@@ -70,7 +70,7 @@ impl TestApp {
     }
 
     /// Polls a batch until it stops running.
-    async fn finished(&self, token: &str, id: i64) -> Value {
+    pub(crate) async fn finished(&self, token: &str, id: i64) -> Value {
         let started = Instant::now();
         loop {
             let b = body(self.get(&format!("/api/v1/imports/{id}"), token).await).await;

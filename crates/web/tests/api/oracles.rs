@@ -545,3 +545,114 @@ async fn a_lead_typed_with_a_hidden_customers_number_does_not_name_that_customer
     .await;
     assert_eq!(seen["duplicate_customer_id"], theirs["id"]);
 }
+
+/// A CSV of customers named 客户0… with these mobile numbers.
+fn mobile_file(numbers: &[String]) -> Vec<u8> {
+    let mut csv = String::from("姓名,手机\r\n");
+    for (i, n) in numbers.iter().enumerate() {
+        csv.push_str(&format!("客户{i},{n}\r\n"));
+    }
+    csv.into_bytes()
+}
+
+#[tokio::test]
+async fn a_reps_import_is_no_oracle_for_pool_or_hidden_numbers() {
+    let app = TestApp::spawn().await;
+    let (rep_id, rep) = app.user("rep@example.com", "sales", None).await;
+    let (_, other) = app.user("other@example.com", "sales", None).await;
+    let pool = app
+        .customer(
+            &app.admin,
+            json!({"name": "公海客户", "mobile": MOBILE, "owner_id": null}),
+        )
+        .await;
+    app.customer(
+        &other,
+        json!({"name": "别人的客户", "mobile": "13812345678"}),
+    )
+    .await;
+    let customers = app.customer_count().await;
+    let preview = |bytes: Vec<u8>| {
+        let (app, rep) = (&app, rep.clone());
+        async move {
+            let (status, file) = app.upload(&rep, "list.csv", bytes, "zh-CN").await;
+            assert_eq!(status, StatusCode::CREATED, "{file}");
+            let r = app
+                .post(
+                    "/api/v1/imports/preview",
+                    &rep,
+                    json!({"file_id": file["file_id"], "policy": "skip"}),
+                )
+                .await;
+            (r.status(), body(r).await)
+        }
+    };
+
+    // Trying the candidates for 139****2222 in one file is refused whole.
+    let guesses: Vec<String> = (0..500).map(candidate).collect();
+    let (status, answer) = preview(mobile_file(&guesses)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["code"], "masked_guess");
+    assert!(answer["detail"].as_str().unwrap().contains("139****2222"));
+    assert!(!answer.to_string().contains(MOBILE), "{answer}");
+    // So is the import itself, and nothing is written.
+    let (_, file) = app
+        .upload(&rep, "list.csv", mobile_file(&guesses), "en")
+        .await;
+    let r = app
+        .post(
+            "/api/v1/imports",
+            &rep,
+            json!({"file_id": file["file_id"], "policy": "skip"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let id = body(r).await["batch_id"].as_i64().unwrap();
+    let run = app.finished(&rep, id).await;
+    assert_ne!(run["status"], "done", "{run}");
+    assert!(
+        run["failure"].as_str().unwrap().contains("139****2222"),
+        "{run}"
+    );
+    assert_eq!(app.customer_count().await, customers);
+
+    // A real list naming the pool customer's and a hidden customer's
+    // numbers: the matches are charged as lookups and logged (masked).
+    let list = vec![
+        MOBILE.to_owned(),
+        "13812345678".to_owned(),
+        "13700009999".to_owned(),
+    ];
+    let (status, answer) = preview(mobile_file(&list)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let log = access_log(&app).await;
+    let charged: Vec<&str> = log
+        .iter()
+        .filter(|e| e.0 == rep_id && e.1 == "lookup" && e.3.as_deref() == Some("import"))
+        .map(|e| e.2.as_str())
+        .collect();
+    assert_eq!(charged.len(), 2, "{log:?}");
+    assert!(charged.contains(&"mobile=139****2222"), "{charged:?}");
+    // The hidden customer's match names no id.
+    let hidden = answer["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["row"] == 3)
+        .unwrap();
+    assert_eq!(hidden["match_customer_id"], Value::Null, "{hidden}");
+    let _ = pool;
+
+    // With the daily cap spent, the next import is refused before it
+    // looks anything up.
+    let r = app
+        .patch("/api/v1/lookup-limits", &app.admin, json!({"per_day": 2}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (status, answer) = preview(mobile_file(&["13700008888".to_owned()])).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert!(access_log(&app)
+        .await
+        .iter()
+        .any(|e| e.0 == rep_id && e.1 == "lookup_refused" && e.2 == "import"));
+}
