@@ -566,6 +566,15 @@ impl Seen {
     }
 }
 
+/// What the cells of kept import rows are sealed for (the AAD).
+pub(crate) const ISSUE_CELLS: &str = "import_issues.cells";
+
+/// The cells of a kept import row as stored (sealed, or clear from before
+/// kehu sealed them), as JSON text.
+pub(crate) fn open_cells(vault: &crate::Vault, stored: &str) -> Result<String> {
+    vault.open(ISSUE_CELLS, stored)
+}
+
 /// More mobile numbers than this sharing one masked form refuse a file
 /// imported by a user who sees numbers masked. In a uniformly spread list
 /// of a million numbers the most crowded form holds about a dozen.
@@ -924,11 +933,14 @@ impl Store {
 
         let mut issue_rows = Vec::new();
         for issue in &outcome.issues {
+            // The row as read is personal data (and may hold a sensitive
+            // field's value): kept sealed, like sensitive fields.
+            let cells = tx.vault.seal(ISSUE_CELLS, &json(&issue.cells)?)?;
             issue_rows.extend([
                 Arg::from(batch.id),
                 issue.row.into(),
                 issue.outcome.as_str().into(),
-                json(&issue.cells)?.into(),
+                cells.into(),
                 json(&issue.reasons)?.into(),
                 issue.match_customer_id.into(),
                 issue.match_row.into(),
@@ -1052,7 +1064,7 @@ impl Store {
                     Ok(Issue {
                         row,
                         outcome,
-                        cells: serde_json::from_str(&cells)
+                        cells: serde_json::from_str(&open_cells(self.vault(), &cells)?)
                             .map_err(|e| Error::internal(e.to_string()))?,
                         reasons: serde_json::from_str(&reasons)
                             .map_err(|e| Error::internal(e.to_string()))?,

@@ -412,3 +412,68 @@ async fn a_wrong_or_missing_key_is_refused_and_changes_nothing() {
     assert_eq!(c.custom.0["id_card"], json!(RESIDENT_ID));
     let _ = FieldDefId(field);
 }
+
+#[tokio::test]
+async fn a_rejected_import_rows_cells_are_sealed_and_read_back_for_its_download() {
+    use kehu_store::import::{BatchKind, ImportOptions, Policy, Seen, SourceRow};
+    let (store, db) = TestDb::create_with(vault(&[1])).await;
+    let admin = user(&store, "admin@example.com", "admin").await;
+    sensitive_field(&store, &admin, "id_card", false).await;
+    let options = ImportOptions {
+        kind: BatchKind::Import,
+        policy: Policy::Skip,
+        headers: vec!["姓名".into(), "手机".into(), "身份证号".into()],
+        mapping: vec![
+            Some("name".into()),
+            Some("mobile".into()),
+            Some("custom.id_card".into()),
+        ],
+        sheet: None,
+        description: None,
+    };
+    let preparer = store.preparer(&options).await.unwrap();
+    let mut batch = store
+        .begin_import(&admin, "名单.csv", None, Some("sha"), &options)
+        .await
+        .unwrap();
+    // The mobile number is wrong: the row is kept as rejected, as read.
+    let row = preparer.prepare(SourceRow {
+        number: 2,
+        cells: vec!["王五".into(), "12345".into(), IMPORTED_ID.into()],
+    });
+    store
+        .import_chunk(
+            &admin,
+            &options,
+            Some(&mut batch),
+            &preparer,
+            vec![row],
+            &mut Seen::default(),
+        )
+        .await
+        .unwrap();
+    store.finish_import(&admin.actor, &batch).await.unwrap();
+
+    assert!(!contains_bytes(&db.raw_bytes(), IMPORTED_ID));
+    let issues = store
+        .import_issues(&admin.actor, batch.id, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].cells[2], IMPORTED_ID);
+
+    // A rotation brings the kept row under the new key like any value.
+    let rotated = Store::connect(&db.url)
+        .await
+        .unwrap()
+        .with_vault(vault(&[1, 2]));
+    assert!(rotated.sweep(100, None).await.unwrap().finished);
+    let status = rotated.key_status().await.unwrap();
+    let new = status.iter().find(|k| k.current).unwrap();
+    assert_eq!(new.rows["import_issues"], 1, "{status:?}");
+    let issues = rotated
+        .import_issues(&admin.actor, batch.id, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(issues[0].cells[2], IMPORTED_ID);
+}

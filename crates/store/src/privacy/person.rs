@@ -259,12 +259,21 @@ impl Store {
             batch = last["batch_id"].as_i64().unwrap_or(i64::MAX);
             row = last["row_number"].as_i64().unwrap_or(i64::MAX);
             let full = page.len() as i64 == SCAN_PAGE;
-            for r in page {
+            for mut r in page {
                 let matched = r["match_customer_id"]
                     .as_i64()
                     .is_some_and(|id| person.customers.contains(&id));
-                let cells: Value = r["cells"]
-                    .as_str()
+                // Stored sealed: opened here, so the person's export holds
+                // the cells as read and erasure finds their values.
+                let opened = match r["cells"].as_str() {
+                    Some(stored) => Some(crate::import::open_cells(self.vault(), stored)?),
+                    None => None,
+                };
+                if let Some(opened) = &opened {
+                    r.insert("cells".to_owned(), Value::String(opened.clone()));
+                }
+                let cells: Value = opened
+                    .as_deref()
                     .and_then(|c| serde_json::from_str(c).ok())
                     .unwrap_or(Value::Null);
                 if matched || person.carried_by(&cells) {

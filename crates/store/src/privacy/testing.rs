@@ -335,7 +335,8 @@ pub fn import_options() -> ImportOptions {
 
 impl Store {
     /// Every `table.column` of the whole database whose value, read as
-    /// text, contains `needle`. Tables are listed from the schema, so a
+    /// text (or opened, for the cells of kept import rows), contains
+    /// `needle`. Tables are listed from the schema, so a
     /// table a later migration adds is searched too. Tests only.
     pub async fn find_anywhere(&self, needle: &str) -> crate::Result<Vec<String>> {
         let columns: Vec<(String, String)> = match self.backend() {
@@ -366,6 +367,15 @@ impl Store {
             let (n,): (i64,) = self.db.one(q(sql).bind(needle).once()).await?;
             if n > 0 {
                 found.push(format!("{table}.{column}"));
+            }
+        }
+        // The cells of kept import rows are stored sealed: searched opened,
+        // so an erasure that left them behind is still caught.
+        let cells: Vec<(String,)> = self.db.all(q("SELECT cells FROM import_issues")).await?;
+        for (stored,) in cells {
+            if crate::import::open_cells(self.vault(), &stored)?.contains(needle) {
+                found.push("import_issues.cells (sealed)".to_owned());
+                break;
             }
         }
         Ok(found)

@@ -169,17 +169,17 @@ impl Vault {
 pub struct Secret;
 
 impl Secret {
+    /// The place a secret for `purpose` is sealed for.
+    pub fn aad(purpose: &str) -> String {
+        format!("secret.{purpose}")
+    }
+
     pub fn seal(vault: &Vault, purpose: &str, secret: &str) -> Result<String> {
-        vault.seal(&format!("secret.{purpose}"), secret)
+        vault.seal(&Secret::aad(purpose), secret)
     }
 
     pub fn open(vault: &Vault, purpose: &str, stored: &str) -> Result<String> {
-        vault.open(&format!("secret.{purpose}"), stored)
-    }
-
-    /// Sealed again under the current key, if it is not already.
-    pub fn reseal(vault: &Vault, purpose: &str, stored: &str) -> Result<Option<String>> {
-        vault.reseal(&format!("secret.{purpose}"), stored)
+        vault.open(&Secret::aad(purpose), stored)
     }
 }
 

@@ -26,24 +26,49 @@ pub const TABLES: &[&str] = &[
     "merges",
     "webhook_endpoints",
     "users",
+    "import_issues",
 ];
 
-/// The columns that hold stored secrets: table, column, and what the
-/// secret is sealed for.
-const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
-    (
-        "webhook_endpoints",
-        "secret",
-        crate::webhooks::SECRET_PURPOSE,
-    ),
-    ("users", "totp_secret", crate::two_factor::SECRET_PURPOSE),
+/// A column whose values are sealed whole: stored secrets, and the cells
+/// of import rows kept as rejected or skipped (a row of a customer list is
+/// personal data, whatever its columns).
+struct SealedColumn {
+    table: &'static str,
+    column: &'static str,
+    /// What the values are sealed for (the AAD).
+    aad: fn() -> String,
+}
+
+const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        table: "webhook_endpoints",
+        column: "secret",
+        aad: || super::Secret::aad(crate::webhooks::SECRET_PURPOSE),
+    },
+    SealedColumn {
+        table: "users",
+        column: "totp_secret",
+        aad: || super::Secret::aad(crate::two_factor::SECRET_PURPOSE),
+    },
+    SealedColumn {
+        table: "import_issues",
+        column: "cells",
+        aad: || crate::import::ISSUE_CELLS.to_owned(),
+    },
 ];
 
-fn secret_column(table: &str) -> Option<(&'static str, &'static str)> {
-    SECRET_COLUMNS
-        .iter()
-        .find(|(t, _, _)| *t == table)
-        .map(|(_, column, purpose)| (*column, *purpose))
+fn sealed_column(table: &str) -> Option<&'static SealedColumn> {
+    SEALED_COLUMNS.iter().find(|c| c.table == table)
+}
+
+/// The key a sweep walks a table's rows by: `id`, but import issues are
+/// keyed by batch and row, so SQLite's rowid or PostgreSQL's `seq`.
+fn row_key(table: &str, backend: crate::Backend) -> &'static str {
+    match (table, backend) {
+        ("import_issues", crate::Backend::Sqlite) => "rowid",
+        ("import_issues", crate::Backend::Postgres) => "seq",
+        _ => "id",
+    }
 }
 
 /// What a run of [`Store::sweep`] did.
@@ -64,8 +89,8 @@ pub struct KeyUse {
     pub added_at: i64,
     pub retired_at: Option<i64>,
     /// Rows (customers, history entries, merges, webhook endpoints, users
-    /// with two-factor sign-in) with a value sealed under this key, per
-    /// table.
+    /// with two-factor sign-in, kept import rows) with a value sealed under
+    /// this key, per table.
     pub rows: BTreeMap<String, i64>,
 }
 
@@ -174,7 +199,7 @@ impl Store {
                     "customers" => self.sweep_customers(&defs, state.after_id, batch).await?,
                     "history" => self.sweep_history(&fields, state.after_id, batch).await?,
                     "merges" => self.sweep_merges(&defs, state.after_id, batch).await?,
-                    other => self.sweep_secrets(other, state.after_id, batch).await?,
+                    other => self.sweep_column(other, state.after_id, batch).await?,
                 };
                 report.rows += rows;
                 report.batches += 1;
@@ -352,15 +377,18 @@ impl Store {
         self.finish_batch(tx, "merges", &rows, batch, changed).await
     }
 
-    /// One batch of the stored secrets of `table` (see [`SECRET_COLUMNS`]).
-    async fn sweep_secrets(&self, table: &str, after: i64, batch: i64) -> Result<(u64, i64, bool)> {
-        let (column, purpose) = secret_column(table)
+    /// One batch of the values of `table` sealed whole (see
+    /// [`SEALED_COLUMNS`]).
+    async fn sweep_column(&self, table: &str, after: i64, batch: i64) -> Result<(u64, i64, bool)> {
+        let sealed = sealed_column(table)
             .ok_or_else(|| Error::internal(format!("no sweep for the table {table}")))?;
+        let (column, aad) = (sealed.column, (sealed.aad)());
+        let key = row_key(table, self.backend());
         let mut tx = self.begin_batch().await?;
         let rows: Vec<(i64, Option<String>)> = tx
             .all(
                 q(format!(
-                    "SELECT id, {column} FROM {table} WHERE id > $1 ORDER BY id LIMIT $2"
+                    "SELECT {key}, {column} FROM {table} WHERE {key} > $1 ORDER BY {key} LIMIT $2"
                 ))
                 .bind(after)
                 .bind(batch),
@@ -368,12 +396,12 @@ impl Store {
             .await?;
         let vault = tx.vault.clone();
         let mut changed = 0;
-        for (id, secret) in &rows {
-            let Some(secret) = secret else { continue };
-            if let Some(sealed) = super::Secret::reseal(&vault, purpose, secret)? {
+        for (id, stored) in &rows {
+            let Some(stored) = stored else { continue };
+            if let Some(resealed) = vault.reseal(&aad, stored)? {
                 tx.execute(
-                    q(format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
-                        .bind(sealed)
+                    q(format!("UPDATE {table} SET {column} = $1 WHERE {key} = $2"))
+                        .bind(resealed)
                         .bind(*id),
                 )
                 .await?;
@@ -439,10 +467,10 @@ impl Store {
                 ),
                 ("merges", "survivor_changes LIKE $1".to_owned()),
             ];
-            let secrets = SECRET_COLUMNS
+            let whole = SEALED_COLUMNS
                 .iter()
-                .map(|(table, column, _)| (*table, format!("{column} LIKE $1")));
-            for (table, cond) in fields.into_iter().chain(secrets) {
+                .map(|c| (c.table, format!("{} LIKE $1", c.column)));
+            for (table, cond) in fields.into_iter().chain(whole) {
                 let (n,): (i64,) = self
                     .db
                     .one(
@@ -488,8 +516,8 @@ impl Store {
 /// What a table's sweep seals: the sensitive fields (customers, history),
 /// or the secrets column.
 fn target_fields(table: &str, defs: &[FieldDef]) -> String {
-    if let Some((column, _)) = secret_column(table) {
-        return column.to_owned();
+    if let Some(sealed) = sealed_column(table) {
+        return sealed.column.to_owned();
     }
     match table {
         "history" | "merges" => defs
