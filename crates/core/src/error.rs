@@ -68,6 +68,13 @@ pub enum Code {
     Ambiguous,
     /// A row of a file has more cells than the file has columns.
     ExtraCells,
+    /// A row of a delimited file (CSV, TSV) has another number of cells
+    /// than its header: an unquoted delimiter inside a value, or a lost
+    /// one, would shift every later column.
+    CellCount {
+        cells: usize,
+        header: usize,
+    },
     /// A row of a file could not be read at all.
     UnreadableRow,
     /// An amount in another currency than the order's.
@@ -127,6 +134,7 @@ impl Code {
             Code::DuplicateHidden => "duplicate_hidden",
             Code::Ambiguous => "ambiguous",
             Code::ExtraCells => "extra_cells",
+            Code::CellCount { .. } => "cell_count",
             Code::UnreadableRow => "unreadable_row",
             Code::CurrencyMismatch => "currency_mismatch",
             Code::Inactive => "inactive",
@@ -232,6 +240,12 @@ impl Code {
             (Lang::En, Ambiguous) => "matches several users; use the email instead".into(),
             (Lang::ZhCn, ExtraCells) => "这一行的单元格比表头多".into(),
             (Lang::En, ExtraCells) => "this row has more cells than the file has columns".into(),
+            (Lang::ZhCn, CellCount { cells, header }) => format!(
+                "这一行有 {cells} 个单元格，表头有 {header} 个（值中可能有未加引号的分隔符），为免错列未导入"
+            ),
+            (Lang::En, CellCount { cells, header }) => format!(
+                "has {cells} cells, the header has {header} (a delimiter inside an unquoted value?); not imported, so that no column is shifted"
+            ),
             (Lang::ZhCn, UnreadableRow) => "这一行无法读取".into(),
             (Lang::En, UnreadableRow) => "this row cannot be read".into(),
             (Lang::ZhCn, CurrencyMismatch) => "币种与订单不一致".into(),
@@ -357,6 +371,10 @@ mod tests {
             Code::DuplicateHidden,
             Code::Ambiguous,
             Code::ExtraCells,
+            Code::CellCount {
+                cells: 5,
+                header: 4,
+            },
             Code::UnreadableRow,
             Code::CurrencyMismatch,
             Code::Inactive,

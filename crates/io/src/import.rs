@@ -529,10 +529,20 @@ fn read_chunks(
             continue;
         }
         let prepared = match row {
-            Ok(row) => preparer.prepare(SourceRow {
-                number: row.number,
-                cells: row.cells,
-            }),
+            Ok(row) => match row.misfit {
+                Some(m) => PreparedRow::rejected(
+                    row.number,
+                    row.cells,
+                    kehu_core::Code::CellCount {
+                        cells: m.cells,
+                        header: m.header,
+                    },
+                ),
+                None => preparer.prepare(SourceRow {
+                    number: row.number,
+                    cells: row.cells,
+                }),
+            },
             Err(FileError::BadRow { number, problem }) => {
                 PreparedRow::unreadable(number, problem.to_string())
             }

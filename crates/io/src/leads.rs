@@ -123,6 +123,14 @@ pub async fn import_leads(
             }
             Err(e) => return Err(e.into()),
         };
+        if let Some(m) = row.misfit {
+            let code = kehu_core::Code::CellCount {
+                cells: m.cells,
+                header: m.header,
+            };
+            refuse(&mut report, row.number, code.message(lang));
+            continue;
+        }
         let mut object = Map::new();
         for (cell, field) in row.cells.iter().zip(&fields) {
             if let (Some(field), false) = (field, cell.trim().is_empty()) {

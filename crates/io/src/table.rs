@@ -30,9 +30,26 @@ pub struct Row {
     pub number: u64,
     /// One cell per header, `""` where the row has none. Longer than the
     /// headers only when the row has non-empty cells past the last header,
-    /// which the caller should flag rather than drop.
+    /// which the caller should flag rather than drop. A misfit row's cells
+    /// are as read.
     pub cells: Vec<String>,
+    /// A row of a delimited file whose number of cells differs from the
+    /// header's (and from padding the whole file shares): its cells cannot
+    /// be trusted to sit under their headers, so it must be rejected.
+    pub misfit: Option<Misfit>,
 }
+
+/// How many cells a misfit row has, and how many the header has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Misfit {
+    pub cells: usize,
+    pub header: usize,
+}
+
+/// Rows read ahead of a delimited file to learn its padding, and the bytes
+/// they may hold: bounded, whatever the file.
+const PROBE_ROWS: usize = 200;
+const PROBE_BYTES: usize = 4 << 20;
 
 /// A row as a format reads it, before the shared rules apply.
 pub(crate) struct RawRow {
@@ -64,6 +81,12 @@ pub struct Table {
     pub headers: Vec<String>,
     pub info: TableInfo,
     source: Box<dyn RowSource>,
+    /// Rows read ahead (delimited files), handed out first.
+    ahead: std::collections::VecDeque<Result<RawRow, FileError>>,
+    /// The cell counts a row of a delimited file may have: the header's,
+    /// and padding every line of the file shares. `None`: any (the
+    /// spreadsheet formats, whose rows end at their last filled cell).
+    widths: Option<[usize; 2]>,
     done: bool,
     limits: Limits,
     /// Rows with data handed out so far, held to `limits.max_rows`.
@@ -84,10 +107,20 @@ impl Table {
         // Headers are a row like any other; a hostile one is refused here
         // before it is cleaned, guessed at and shown.
         check_row(&headers, limits, None)?;
+        let mut ahead = std::collections::VecDeque::new();
+        let widths = if info.delimiter.is_some() {
+            let header = headers.len();
+            let padding = probe_padding(source.as_mut(), &mut ahead, header);
+            Some([header, padding.unwrap_or(header)])
+        } else {
+            None
+        };
         Ok(Table {
             headers: clean_headers(headers),
             info,
             source,
+            ahead,
+            widths,
             done: false,
             limits: *limits,
             rows: 0,
@@ -99,7 +132,11 @@ impl Table {
     /// any other error is the last item.
     pub fn next_row(&mut self) -> Option<Result<Row, FileError>> {
         while !self.done {
-            match self.source.next_raw() {
+            let next = match self.ahead.pop_front() {
+                Some(row) => Some(row),
+                None => self.source.next_raw(),
+            };
+            match next {
                 None => self.done = true,
                 Some(Err(e)) => {
                     self.done = !matches!(e, FileError::BadRow { .. });
@@ -139,6 +176,18 @@ impl Table {
         if is_blank(&cells) {
             return None;
         }
+        if let Some(widths) = self.widths {
+            if !widths.contains(&cells.len()) {
+                return Some(Row {
+                    number: raw.number,
+                    misfit: Some(Misfit {
+                        cells: cells.len(),
+                        header: widths[0],
+                    }),
+                    cells,
+                });
+            }
+        }
         let width = self.headers.len();
         match cells.iter().rposition(|c| !c.is_empty()) {
             Some(last) if last >= width => cells.truncate(last + 1),
@@ -147,8 +196,47 @@ impl Table {
         Some(Row {
             number: raw.number,
             cells,
+            misfit: None,
         })
     }
+}
+
+/// Reads the first rows of a delimited file into `ahead` and returns the
+/// padding the file shares, if any: a cell count above the header's that
+/// most rows have with nothing in their extra cells (an exporter ending
+/// every line with the same empty cells). One row with an unquoted comma
+/// is not padding; a file whose every line carries it is.
+fn probe_padding(
+    source: &mut dyn RowSource,
+    ahead: &mut std::collections::VecDeque<Result<RawRow, FileError>>,
+    header: usize,
+) -> Option<usize> {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    let (mut rows, mut bytes) = (0usize, 0usize);
+    while rows < PROBE_ROWS && bytes < PROBE_BYTES {
+        let Some(next) = source.next_raw() else { break };
+        if let Ok(raw) = &next {
+            if !is_blank(&raw.cells) {
+                rows += 1;
+                bytes += raw.cells.iter().map(String::len).sum::<usize>();
+                let padded = raw.cells.len() > header
+                    && raw.cells[header..].iter().all(|c| c.trim().is_empty());
+                if padded {
+                    *counts.entry(raw.cells.len()).or_default() += 1;
+                }
+            }
+        }
+        let ends = matches!(&next, Err(e) if !matches!(e, FileError::BadRow { .. }));
+        ahead.push_back(next);
+        if ends {
+            break;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .filter(|(_, n)| *n * 2 > rows)
+        .map(|(width, _)| width)
 }
 
 impl Iterator for Table {
@@ -284,7 +372,8 @@ mod tests {
             rows,
             [Row {
                 number: 3,
-                cells: vec!["张三".into(), "".into(), "".into()]
+                cells: vec!["张三".into(), "".into(), "".into()],
+                misfit: None,
             }]
         );
     }

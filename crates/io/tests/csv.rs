@@ -109,19 +109,46 @@ fn quoted_fields_keep_commas_quotes_and_newlines() {
 }
 
 #[test]
-fn short_rows_are_padded_and_long_ones_keep_their_extra_cells() {
+fn a_row_whose_cell_count_differs_from_the_header_is_a_misfit_kept_as_read() {
     let dir = Dir::new();
-    let t = table(&dir.file("ragged.csv", "a,b,c\n1\n,,\n2,3,4,5\n6,7,8,,\n"));
-    let rows = rows(t);
-    let got: Vec<_> = rows.iter().map(|r| (r.number, r.cells.clone())).collect();
+    // Row 3 has an unquoted comma in its address and an empty last cell:
+    // read as it stands, every later column would shift one place.
+    let text = "姓名,地址,来源,备注\n\
+                张三,北京市海淀区,展会,老客户\n\
+                李四,上海市,浦东新区,官网,\n\
+                王五\n\
+                ,,,\n\
+                赵六,广州市,转介绍,\n";
+    let rows = rows(table(&dir.file("shifted.csv", text)));
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| (r.number, r.misfit.map(|m| (m.cells, m.header))))
+        .collect();
     assert_eq!(
         got,
-        [
-            (2, strings(&["1", "", ""])),
-            (4, strings(&["2", "3", "4", "5"])),
-            (5, strings(&["6", "7", "8"])),
-        ]
+        [(2, None), (3, Some((5, 4))), (4, Some((1, 4))), (6, None)]
     );
+    assert_eq!(
+        rows[1].cells,
+        strings(&["李四", "上海市", "浦东新区", "官网", ""])
+    );
+    assert_eq!(rows[3].cells, strings(&["赵六", "广州市", "转介绍", ""]));
+}
+
+#[test]
+fn padding_every_line_shares_is_not_a_misfit_but_one_more_cell_still_is() {
+    let dir = Dir::new();
+    // An exporter that ends every data line with two empty cells.
+    let mut text = String::from("name,city\n");
+    for i in 0..20 {
+        text.push_str(&format!("n{i},c{i},,\n"));
+    }
+    text.push_str("odd,one,,,\n");
+    let rows = rows(table(&dir.file("padded.csv", &text)));
+    assert_eq!(rows.len(), 21);
+    assert!(rows[..20].iter().all(|r| r.misfit.is_none()));
+    assert_eq!(rows[0].cells, strings(&["n0", "c0"]));
+    assert_eq!(rows[20].misfit.map(|m| (m.cells, m.header)), Some((5, 2)));
 }
 
 #[test]

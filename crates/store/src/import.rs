@@ -236,6 +236,16 @@ impl PreparedRow {
             parsed: Err(vec![FieldError::new("", Code::UnreadableRow)]),
         }
     }
+
+    /// A row the reader found wrong as a whole (a delimited row whose cells
+    /// do not line up under the header): rejected with its cells as read.
+    pub fn rejected(number: u64, cells: Vec<String>, code: Code) -> PreparedRow {
+        PreparedRow {
+            number,
+            cells,
+            parsed: Err(vec![FieldError::new("", code)]),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -836,3 +836,49 @@ async fn an_interrupted_import_is_resumed_by_hand_or_when_the_server_starts() {
     assert_eq!(counts(&batch), [5, 0, 0, 0, 0]);
     assert_eq!(app.customer_count().await, 10);
 }
+
+#[tokio::test]
+async fn a_csv_row_with_an_unquoted_comma_is_rejected_with_the_reason_and_no_column_shifts() {
+    let app = TestApp::spawn().await;
+    let csv = "姓名,地址,来源,备注\r\n\
+               张三,北京市海淀区中关村大街1号,展会,老客户\r\n\
+               李四,上海市,浦东新区世纪大道2号,官网,\r\n\
+               王五,广州市天河区3号,转介绍,\r\n";
+    let (status, file) = app
+        .upload(&app.admin, "shifted.csv", csv.as_bytes().to_vec(), "en")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let r = app
+        .send_in(
+            "en",
+            Method::POST,
+            "/api/v1/imports/preview",
+            &app.admin,
+            Some(json!({"file_id": file["file_id"], "policy": "skip"})),
+        )
+        .await;
+    let preview = body(r).await;
+    assert_eq!(counts(&preview), [2, 0, 0, 0, 1], "{preview}");
+    let issue = &preview["issues"][0];
+    assert_eq!(issue["row"], 3);
+    assert_eq!(issue["reasons"][0]["code"], "cell_count", "{issue}");
+    assert!(
+        issue["description"]
+            .as_str()
+            .unwrap()
+            .contains("has 5 cells, the header has 4"),
+        "{issue}"
+    );
+
+    let batch = app
+        .import(
+            &app.admin,
+            json!({"file_id": file["file_id"], "policy": "skip"}),
+        )
+        .await;
+    assert_eq!(counts(&batch), [2, 0, 0, 0, 1], "{batch}");
+    let listed = body(app.get("/api/v1/customers?q=王五", &app.admin).await).await;
+    let wang = &listed["items"][0];
+    assert_eq!(wang["address"], "广州市天河区3号", "{wang}");
+    assert_eq!(wang["source"], "转介绍", "{wang}");
+}
