@@ -30,6 +30,13 @@ pub enum FileError {
     /// No header row: the file (or sheet) holds nothing but blank rows.
     #[error("the file is empty")]
     EmptyFile,
+    /// The header row asked for (`--header-row`) is past the file's last
+    /// row, or past the rows looked at for it.
+    #[error(
+        "there is no row {row} to take as the header (the header must be within the first {} rows)",
+        crate::MAX_HEADER_ROW
+    )]
+    NoHeaderRow { row: u64 },
     /// One row could not be read; the rows after it still can.
     #[error("row {number}: {problem}")]
     BadRow { number: u64, problem: RowProblem },
@@ -73,6 +80,7 @@ impl FileError {
             FileError::Corrupt { .. } => "corrupt_file",
             FileError::NoSuchSheet { .. } => "no_such_sheet",
             FileError::EmptyFile => "empty_file",
+            FileError::NoHeaderRow { .. } => "no_header_row",
             FileError::BadRow { .. } => "bad_row",
             FileError::TooManyRows { .. } => "too_many_rows",
             FileError::OverLimit { limit, .. } => limit.code(),
@@ -100,6 +108,12 @@ impl FileError {
                 format!("没有名为“{sheet}”的工作表，可选：{}", available.join("、"))
             }
             FileError::EmptyFile => "文件是空的，没有找到表头行".to_owned(),
+            FileError::NoHeaderRow { row } => {
+                format!(
+                    "没有第 {row} 行可作表头（表头须在前 {} 行内）",
+                    crate::MAX_HEADER_ROW
+                )
+            }
             FileError::BadRow { number, problem } => {
                 format!("第 {number} 行：{}", problem.message_zh())
             }
@@ -245,6 +259,7 @@ mod tests {
                 max: 100,
                 row: None,
             },
+            FileError::NoHeaderRow { row: 9 },
         ];
         for e in &errors {
             assert!(!e.code().is_empty());

@@ -57,6 +57,8 @@ pub struct Request {
     pub file_name: String,
     pub format: Option<Format>,
     pub sheet: Option<String>,
+    /// The header row, as the user counts rows; found when `None`.
+    pub header_row: Option<u64>,
     pub kind: BatchKind,
     pub policy: Policy,
     pub mapping: Mapping,
@@ -78,6 +80,7 @@ impl Request {
                 .unwrap_or_default(),
             format: None,
             sheet: None,
+            header_row: None,
             kind: BatchKind::Import,
             policy: Policy::Skip,
             mapping: Mapping::Auto,
@@ -122,6 +125,9 @@ pub struct Report {
     pub resumed: bool,
     pub counts: Counts,
     pub headers: Vec<String>,
+    /// The row the headers were taken from (`None`: a format whose fields
+    /// name themselves).
+    pub header_row: Option<u64>,
     pub mapping: Vec<Option<String>>,
     pub elapsed: Duration,
 }
@@ -289,9 +295,11 @@ pub async fn run(
         format: request.format,
         sheet: request.sheet.clone(),
         limits: request.limits,
+        header_row: request.header_row,
     };
     let table = open(&request.path, &open_options)?;
     let headers = table.headers.clone();
+    let header_row = table.header_row;
     let mapping = mapping_for(store, &headers, &request.mapping).await?;
     if mapping.iter().all(Option::is_none) {
         return Err(ImportError::NothingMapped);
@@ -302,6 +310,8 @@ pub async fn run(
         headers: headers.clone(),
         mapping: mapping.clone(),
         sheet: table.info.sheet.clone(),
+        // Kept, so a resumed batch takes the same row as its header.
+        header_row,
         description: None,
     };
     let preparer = store.preparer(&options).await?;
@@ -355,6 +365,7 @@ pub async fn run(
         batch: finished,
         resumed: false,
         headers,
+        header_row,
         mapping,
         elapsed: counts.1,
     })
@@ -393,6 +404,7 @@ async fn continue_batch(
             format: None,
             sheet: options.sheet.clone(),
             limits: *limits,
+            header_row: options.header_row,
         },
     )?;
     if table.headers != options.headers {
@@ -421,6 +433,7 @@ async fn continue_batch(
         batch: Some(finished),
         resumed: true,
         headers: options.headers.clone(),
+        header_row: options.header_row,
         mapping: options.mapping.clone(),
         elapsed,
     })

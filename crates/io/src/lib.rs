@@ -45,7 +45,7 @@ pub use detect::detect_format;
 pub use error::{FileError, RowProblem};
 pub use limits::{Limit, Limits};
 pub use neutral::{neutralise, unneutralise};
-pub use table::{Row, Table, TableInfo};
+pub use table::{Misfit, Row, Table, TableInfo, MAX_HEADER_ROW};
 pub use vcard::VCARD_HEADERS;
 pub use write_csv::{CsvEncoding, CsvWriter};
 pub use write_xlsx::XlsxWriter;
@@ -102,6 +102,9 @@ pub struct OpenOptions {
     pub sheet: Option<String>,
     /// How big a file is read; beyond, it is refused.
     pub limits: Limits,
+    /// The row to take as the header, as the user counts rows; found among
+    /// the first rows when `None` (titles above it are skipped).
+    pub header_row: Option<u64>,
 }
 
 /// How much of a file is looked at to detect its format and delimiter.
@@ -125,7 +128,7 @@ pub fn open(path: &Path, options: &OpenOptions) -> Result<Table, FileError> {
     };
     let limits = &options.limits;
     let opened = open_format(path, &head, format, options).map_err(table::lift)?;
-    Table::start(opened, limits)
+    Table::start(opened, limits, options.header_row)
 }
 
 fn open_format(

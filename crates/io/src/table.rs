@@ -25,7 +25,7 @@ pub struct TableInfo {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     /// The row number the user sees: a spreadsheet's row number; for CSV
-    /// the record number counting the header as 1; a vCard's place in the
+    /// the record number (empty lines are no records); a vCard's place in the
     /// file (the first card is 1); a JSON Lines line number.
     pub number: u64,
     /// One cell per header, `""` where the row has none. Longer than the
@@ -45,6 +45,12 @@ pub struct Misfit {
     pub cells: usize,
     pub header: usize,
 }
+
+/// Non-blank rows looked at for the header: a title, a subtitle, a date
+/// line and blank rows above it fit many times over.
+const HEADER_PROBE: usize = 20;
+/// The furthest row a header may be asked for at (`--header-row`).
+pub const MAX_HEADER_ROW: u64 = 1000;
 
 /// Rows read ahead of a delimited file to learn its padding, and the bytes
 /// they may hold: bounded, whatever the file.
@@ -79,6 +85,9 @@ pub struct Table {
     /// The header row: trimmed, BOM removed; an empty header cell between
     /// named ones becomes "column N" (N counting from 1).
     pub headers: Vec<String>,
+    /// The row the headers were taken from, as the user counts rows;
+    /// `None` for formats whose fields name themselves (vCard, JSON Lines).
+    pub header_row: Option<u64>,
     pub info: TableInfo,
     source: Box<dyn RowSource>,
     /// Rows read ahead (delimited files), handed out first.
@@ -94,20 +103,33 @@ pub struct Table {
 }
 
 impl Table {
-    pub(crate) fn start(opened: Opened, limits: &Limits) -> Result<Table, FileError> {
+    /// The table of an opened file, its header row found (or taken at
+    /// `header_row`, as the user counts rows).
+    pub(crate) fn start(
+        opened: Opened,
+        limits: &Limits,
+        header_row: Option<u64>,
+    ) -> Result<Table, FileError> {
         let Opened {
             mut source,
             info,
             headers,
         } = opened;
-        let headers = match headers {
-            Some(headers) => headers,
-            None => first_non_empty(source.as_mut()).map_err(lift)?,
+        let mut ahead = std::collections::VecDeque::new();
+        let (headers, header_row) = match headers {
+            Some(headers) => (headers, None),
+            None => {
+                let header = match header_row {
+                    Some(n) => header_at(source.as_mut(), n),
+                    None => find_header(source.as_mut(), &mut ahead),
+                }
+                .map_err(lift)?;
+                (header.cells, Some(header.number))
+            }
         };
         // Headers are a row like any other; a hostile one is refused here
         // before it is cleaned, guessed at and shown.
         check_row(&headers, limits, None)?;
-        let mut ahead = std::collections::VecDeque::new();
         let widths = if info.delimiter.is_some() {
             let header = headers.len();
             let padding = probe_padding(source.as_mut(), &mut ahead, header);
@@ -117,6 +139,7 @@ impl Table {
         };
         Ok(Table {
             headers: clean_headers(headers),
+            header_row,
             info,
             source,
             ahead,
@@ -211,26 +234,36 @@ fn probe_padding(
     ahead: &mut std::collections::VecDeque<Result<RawRow, FileError>>,
     header: usize,
 ) -> Option<usize> {
+    // Cell counts of padded rows, rows looked at, their bytes.
     let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
     let (mut rows, mut bytes) = (0usize, 0usize);
-    while rows < PROBE_ROWS && bytes < PROBE_BYTES {
-        let Some(next) = source.next_raw() else { break };
-        if let Ok(raw) = &next {
-            if !is_blank(&raw.cells) {
-                rows += 1;
-                bytes += raw.cells.iter().map(String::len).sum::<usize>();
-                let padded = raw.cells.len() > header
-                    && raw.cells[header..].iter().all(|c| c.trim().is_empty());
-                if padded {
-                    *counts.entry(raw.cells.len()).or_default() += 1;
-                }
+    let mut note = |raw: &RawRow, rows: &mut usize, bytes: &mut usize| {
+        if !is_blank(&raw.cells) {
+            *rows += 1;
+            *bytes += raw.cells.iter().map(String::len).sum::<usize>();
+            let padded =
+                raw.cells.len() > header && raw.cells[header..].iter().all(|c| c.trim().is_empty());
+            if padded {
+                *counts.entry(raw.cells.len()).or_default() += 1;
             }
         }
-        let ends = matches!(&next, Err(e) if !matches!(e, FileError::BadRow { .. }));
-        ahead.push_back(next);
-        if ends {
-            break;
+    };
+    // Rows the header search read ahead come first.
+    let mut ended = false;
+    for next in ahead.iter() {
+        match next {
+            Ok(raw) => note(raw, &mut rows, &mut bytes),
+            Err(FileError::BadRow { .. }) => {}
+            Err(_) => ended = true,
         }
+    }
+    while !ended && rows < PROBE_ROWS && bytes < PROBE_BYTES {
+        let Some(next) = source.next_raw() else { break };
+        if let Ok(raw) = &next {
+            note(raw, &mut rows, &mut bytes);
+        }
+        ended = matches!(&next, Err(e) if !matches!(e, FileError::BadRow { .. }));
+        ahead.push_back(next);
     }
     counts
         .into_iter()
@@ -288,13 +321,88 @@ fn is_blank(cells: &[String]) -> bool {
     cells.iter().all(|c| c.trim().is_empty())
 }
 
-fn first_non_empty(source: &mut dyn RowSource) -> Result<Vec<String>, FileError> {
+/// Finds the header among the first rows: offices put titles
+/// (`客户联系人清单 2024`, merged across the columns), dates and blank rows
+/// above it. The header is the row naming the most columns kehu knows
+/// (when two or more are known), else the first row filled across most of
+/// the width the rows have. Rows after it that were looked at go to
+/// `ahead`; rows above it are not data and are dropped.
+fn find_header(
+    source: &mut dyn RowSource,
+    ahead: &mut std::collections::VecDeque<Result<RawRow, FileError>>,
+) -> Result<RawRow, FileError> {
+    let mut looked: Vec<Result<RawRow, FileError>> = Vec::new();
+    let (mut rows, mut bytes) = (0usize, 0usize);
+    while rows < HEADER_PROBE && bytes < PROBE_BYTES {
+        let Some(next) = source.next_raw() else { break };
+        match next {
+            Ok(raw) => {
+                if !is_blank(&raw.cells) {
+                    rows += 1;
+                    bytes += raw.cells.iter().map(String::len).sum::<usize>();
+                }
+                looked.push(Ok(raw));
+            }
+            Err(e @ FileError::BadRow { .. }) => looked.push(Err(e)),
+            // A read error before any row is the file's error; after
+            // some, it ends the rows the header is chosen from.
+            Err(e) if rows == 0 => return Err(e),
+            Err(e) => {
+                looked.push(Err(e));
+                break;
+            }
+        }
+    }
+    let filled = |r: &RawRow| r.cells.iter().filter(|c| !c.trim().is_empty()).count();
+    let known = |r: &RawRow| {
+        r.cells
+            .iter()
+            .filter(|c| kehu_core::columns::guess(c.trim(), &[]).is_some())
+            .count()
+    };
+    let candidates = || {
+        looked
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().ok().map(|r| (i, r)))
+            .filter(|(_, r)| !is_blank(&r.cells))
+    };
+    let most_known = candidates().map(|(_, r)| known(r)).max().unwrap_or(0);
+    let widest = candidates().map(|(_, r)| filled(r)).max().unwrap_or(0);
+    let chosen = if most_known >= 2 {
+        candidates().find(|(_, r)| known(r) == most_known)
+    } else {
+        // Filled across at least 60% of the widest row: a title of one
+        // cell is not; a header with a few unnamed columns is.
+        candidates().find(|(_, r)| filled(r) * 5 >= widest * 3)
+    }
+    .map(|(i, _)| i);
+    let Some(chosen) = chosen else {
+        return Err(FileError::EmptyFile);
+    };
+    let mut looked = looked.into_iter().skip(chosen);
+    let header = looked
+        .next()
+        .and_then(Result::ok)
+        .ok_or(FileError::EmptyFile)?;
+    ahead.extend(looked);
+    Ok(header)
+}
+
+/// The row numbered `number` (as the user counts), taken as the header
+/// whatever it holds; the rows above it are dropped.
+fn header_at(source: &mut dyn RowSource, number: u64) -> Result<RawRow, FileError> {
+    if number == 0 || number > MAX_HEADER_ROW {
+        return Err(FileError::NoHeaderRow { row: number });
+    }
     loop {
         match source.next_raw() {
-            None => return Err(FileError::EmptyFile),
+            None => return Err(FileError::NoHeaderRow { row: number }),
+            Some(Err(FileError::BadRow { number: n, .. })) if n < number => {}
             Some(Err(e)) => return Err(e),
-            Some(Ok(raw)) if is_blank(&raw.cells) => {}
-            Some(Ok(raw)) => return Ok(raw.cells),
+            Some(Ok(raw)) if raw.number < number => {}
+            Some(Ok(raw)) if raw.number == number => return Ok(raw),
+            Some(Ok(_)) => return Err(FileError::NoHeaderRow { row: number }),
         }
     }
 }
@@ -355,6 +463,7 @@ mod tests {
                 headers: None,
             },
             &Limits::default(),
+            None,
         )
     }
 

@@ -190,3 +190,31 @@ fn a_text_file_named_xls_is_read_as_text() {
     assert_eq!(t.info.format, Format::Csv);
     assert_eq!(cells(t), [strings(&["张三", "13812345678"])]);
 }
+
+#[test]
+fn two_title_lines_and_a_blank_line_above_the_header_are_skipped() {
+    let dir = Dir::new();
+    let text = "客户联系人清单 2024\n导出日期：2024-05-01\n\nName,Mobile,Email,City\n\
+                Olivia Smith,0414 089 598,olivia@example.com.au,Sydney\n";
+    let t = table(&dir.file("titled.csv", text));
+    assert_eq!(t.headers, strings(&["Name", "Mobile", "Email", "City"]));
+    // CSV rows are counted as records: the empty line is none.
+    assert_eq!(t.header_row, Some(3));
+    let rows = rows(t);
+    assert_eq!(
+        (rows[0].number, rows[0].misfit, rows[0].cells[3].as_str()),
+        (4, None, "Sydney")
+    );
+}
+
+#[test]
+fn without_known_column_names_the_header_is_the_first_row_filled_across() {
+    let dir = Dir::new();
+    let text = "Quarterly list\nFoo,Bar,Baz\n1,2,3\n4,5,6\n";
+    let t = table(&dir.file("unknown.csv", text));
+    assert_eq!(t.headers, strings(&["Foo", "Bar", "Baz"]));
+    assert_eq!(t.header_row, Some(2));
+    // And a file that starts with its header keeps it.
+    let t = table(&dir.file("plain.csv", "a,b\n1,2\n"));
+    assert_eq!((t.header_row, t.headers.len()), (Some(1), 2));
+}

@@ -183,3 +183,55 @@ fn an_ods_spreadsheet_reads_like_excel() {
     assert_eq!(t.headers, ["姓名", "手机", "签约日期"]);
     assert_eq!(cells(t), [strings(&["张三", "13812345678", "2024-01-15"])]);
 }
+
+#[test]
+fn a_merged_title_row_above_the_header_is_skipped_and_the_header_row_reported() {
+    let dir = Dir::new();
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let title = CellFormat::new().set_bold();
+    sheet
+        .merge_range(0, 0, 0, 3, "客户联系人清单 2024", &title)
+        .unwrap();
+    sheet.write_string(1, 0, "制表：销售部").unwrap();
+    for (col, header) in ["姓名", "手机", "邮箱", "地址"].iter().enumerate() {
+        sheet.write_string(3, col as u16, *header).unwrap();
+    }
+    sheet.write_string(4, 0, "张三").unwrap();
+    sheet.write_string(4, 1, "13812345678").unwrap();
+    sheet.write_string(4, 3, "北京市海淀区").unwrap();
+    let path = dir.path("titled.xlsx");
+    workbook.save(&path).unwrap();
+
+    let t = table(&path);
+    assert_eq!(t.headers, strings(&["姓名", "手机", "邮箱", "地址"]));
+    assert_eq!(t.header_row, Some(4));
+    let rows = rows(t);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].number, 5);
+    assert_eq!(rows[0].cells[3], "北京市海淀区");
+
+    // Asked for another row, kehu takes that one, whatever it holds.
+    let t = open(
+        &path,
+        &OpenOptions {
+            header_row: Some(2),
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(t.headers, strings(&["制表：销售部"]));
+    assert_eq!(t.header_row, Some(2));
+    // A row past the file is refused, naming it.
+    let e = open(
+        &path,
+        &OpenOptions {
+            header_row: Some(40),
+            ..OpenOptions::default()
+        },
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e.code(), "no_header_row");
+    assert!(e.to_string().contains("row 40"), "{e}");
+}

@@ -121,6 +121,11 @@ pub struct ImportFlags {
     /// The sheet of a workbook (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// The row the column headers are on, as a spreadsheet numbers rows
+    /// (CSV: the record number). Found by default: title rows, dates and
+    /// blank rows above the header are skipped.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=kehu_io::MAX_HEADER_ROW))]
+    pub header_row: Option<u64>,
     /// The file's format, when its name does not say: csv, tsv, xlsx, xls,
     /// ods, vcf, jsonl.
     #[arg(long)]
@@ -306,6 +311,7 @@ async fn import_file(file: PathBuf, a: ImportFlags) -> anyhow::Result<()> {
     let mut request = Request::new(&file);
     request.format = format;
     request.sheet = a.sheet.clone();
+    request.header_row = a.header_row;
     request.dry_run = a.dry_run;
     request.limits = a.limits.limits();
     if a.update {
@@ -458,6 +464,7 @@ impl Output {
                 "rejected": c.rejected,
                 "seconds": (seconds * 1000.0).round() / 1000.0,
                 "errors_file": self.errors_path.filter(|_| errors_written > 0),
+                "header_row": report.header_row,
                 "mapping": report.headers.iter().zip(&report.mapping)
                     .map(|(h, m)| json!({"header": h, "field": m})).collect::<Vec<_>>(),
             });
@@ -479,6 +486,15 @@ impl Output {
             (None, _, _) => String::new(),
         };
         println!("{head}");
+        if let Some(n) = report.header_row.filter(|n| *n > 1) {
+            // Said only when rows above it were skipped: the usual first
+            // row goes without saying.
+            if zh {
+                println!("  表头在第 {n} 行，其上的行（标题、空行）未导入");
+            } else {
+                println!("  Headers taken from row {n}; the rows above it (titles, blank rows) were skipped");
+            }
+        }
         let lines: [(&str, &str, i64); 5] = [
             ("新建", "created", c.created),
             ("更新", "updated", c.updated),

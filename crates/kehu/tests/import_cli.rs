@@ -477,3 +477,70 @@ async fn leads_are_imported_from_a_file_into_the_pool_with_duplicates_named_and_
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--assign"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn title_rows_and_a_shifted_row_are_handled_and_said_by_the_command_line() {
+    let (_store, db) = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A title and a subtitle above the header; row 5 has an unquoted comma
+    // in its address.
+    let text = "Customer contacts 2024\nExported by sales\nName,Mobile,Address,Source\n\
+                Olivia Smith,13812345678,1 George St,Website\n\
+                Jack Brown,13912345678,2 Pitt St, Sydney,Referral\n\
+                Mia Wilson,13712345678,3 King St,Trade show\n";
+    let file = dir.path().join("contacts.csv");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+
+    let out = kehu(&db.url, dir.path(), &["import", file, "--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Headers taken from row 3"), "{said}");
+
+    let errors = dir.path().join("rejected.csv");
+    let run = json_of(&kehu(
+        &db.url,
+        dir.path(),
+        &[
+            "import",
+            file,
+            "--json",
+            "--errors",
+            errors.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(run["header_row"], 3);
+    assert_eq!(
+        (run["created"].as_i64(), run["rejected"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let rejected = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        rejected.contains("has 5 cells, the header has 4"),
+        "{rejected}"
+    );
+
+    // A header row given by hand that maps nothing is refused, and one
+    // past the end names the row.
+    let out = kehu(
+        &db.url,
+        dir.path(),
+        &["import", file, "--dry-run", "--header-row", "1"],
+    );
+    assert!(!out.status.success());
+    let out = kehu(
+        &db.url,
+        dir.path(),
+        &["import", file, "--dry-run", "--header-row", "60"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no row 60"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -102,6 +102,7 @@ impl Store {
             headers: Vec::new(),
             mapping: Vec::new(),
             sheet: None,
+            header_row: None,
             description: Some(description.clone()),
         };
         let batch = self

@@ -102,6 +102,9 @@ pub struct ImportOptions {
     /// The sheet of a workbook.
     #[serde(default)]
     pub sheet: Option<String>,
+    /// The row the file's headers are on, as the user counts rows.
+    #[serde(default)]
+    pub header_row: Option<u64>,
     /// What a batch update by filter changed (`stage=customer`).
     #[serde(default)]
     pub description: Option<String>,

@@ -429,6 +429,7 @@ async fn a_rejected_import_rows_cells_are_sealed_and_read_back_for_its_download(
             Some("custom.id_card".into()),
         ],
         sheet: None,
+        header_row: None,
         description: None,
     };
     let preparer = store.preparer(&options).await.unwrap();

@@ -63,6 +63,7 @@ fn options(kind: BatchKind, policy: Policy) -> ImportOptions {
         headers,
         mapping,
         sheet: None,
+        header_row: None,
         description: None,
     }
 }

@@ -329,6 +329,7 @@ pub fn import_options() -> ImportOptions {
         headers,
         mapping,
         sheet: None,
+        header_row: None,
         description: None,
     }
 }

@@ -80,12 +80,13 @@ pub async fn upload(
         let name = param(&params, "name").unwrap_or("upload");
         uploads::receive_body(&state.files_dir, name, me.actor.user_id, req.into_body()).await?
     };
-    let info = imports::file_info(&state, &upload, None).await?;
+    let info = imports::file_info(&state, &upload, None, None).await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
 #[utoipa::path(get, path = "/api/v1/imports/files/{file_id}", tag = "imports",
-    params(("file_id" = String, Path), ("sheet" = Option<String>, Query, description = "Another sheet of a workbook")),
+    params(("file_id" = String, Path), ("sheet" = Option<String>, Query, description = "Another sheet of a workbook"),
+        ("header_row" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "The row the headers are on (1–1000); found when left out")),
     responses((status = 200, body = FileInfo), (status = 404), (status = 422)))]
 pub async fn file(
     State(state): State<AppState>,
@@ -98,11 +99,33 @@ pub async fn file(
     }
     let upload = imports::locate(&state.files_dir, &file_id, me.actor.user_id)?;
     let sheet = param(&params, "sheet").map(str::to_owned);
-    Ok(Json(imports::file_info(&state, &upload, sheet).await?))
+    let header_row = match param(&params, "header_row") {
+        None => None,
+        Some(text) => Some(
+            parse_header_row(text.trim().parse().ok())
+                .map_err(|code| Invalid::one("header_row", code))?,
+        ),
+    };
+    Ok(Json(
+        imports::file_info(&state, &upload, sheet, header_row).await?,
+    ))
 }
 
-/// Reads `{file_id, sheet?, mapping?, template?, policy?, kind?,
-/// save_template?}`.
+/// A header row as asked for: a whole number from 1 to
+/// [`kehu_io::MAX_HEADER_ROW`] (`None`: not a whole number).
+pub(crate) fn parse_header_row(n: Option<u64>) -> std::result::Result<u64, Code> {
+    match n {
+        None => Err(Code::InvalidNumber),
+        Some(0) => Err(Code::BelowMin { min: "1".into() }),
+        Some(n) if n > kehu_io::MAX_HEADER_ROW => Err(Code::AboveMax {
+            max: kehu_io::MAX_HEADER_ROW.to_string(),
+        }),
+        Some(n) => Ok(n),
+    }
+}
+
+/// Reads `{file_id, sheet?, header_row?, mapping?, template?, policy?,
+/// kind?, save_template?}`.
 fn import_input(mut body: JsonObject, may_save: bool) -> Result<ImportInput> {
     let mut invalid = Invalid::default();
     let file_id = body.take_string("file_id", &mut invalid);
@@ -110,6 +133,10 @@ fn import_input(mut body: JsonObject, may_save: bool) -> Result<ImportInput> {
         invalid.push("file_id", Code::Required);
     }
     let sheet = body.take_string("sheet", &mut invalid);
+    let header_row = match body.take("header_row") {
+        None | Some(Value::Null) => None,
+        Some(v) => invalid.check("header_row", parse_header_row(v.as_u64())),
+    };
     let template = body.take_string("template", &mut invalid);
     let mapping = match (body.take("mapping"), template) {
         (None | Some(Value::Null), None) => Mapping::Auto,
@@ -160,6 +187,7 @@ fn import_input(mut body: JsonObject, may_save: bool) -> Result<ImportInput> {
     Ok(ImportInput {
         file_id: file_id.unwrap_or_default(),
         sheet,
+        header_row,
         mapping,
         policy,
         kind,
@@ -168,7 +196,7 @@ fn import_input(mut body: JsonObject, may_save: bool) -> Result<ImportInput> {
 }
 
 #[utoipa::path(post, path = "/api/v1/imports/preview", tag = "imports",
-    request_body(content = Object, description = "`{\"file_id\": \"…\", \"sheet\": \"Sheet1\", \"mapping\": [\"name\", null, \"mobile\"] (or \"template\": \"NAME\"), \"policy\": \"skip|fill|overwrite|create\", \"kind\": \"import|update\"}`"),
+    request_body(content = Object, description = "`{\"file_id\": \"…\", \"sheet\": \"Sheet1\", \"header_row\": 3 (the row the headers are on, 1–1000; found when left out), \"mapping\": [\"name\", null, \"mobile\"] (or \"template\": \"NAME\"), \"policy\": \"skip|fill|overwrite|create\", \"kind\": \"import|update\"}`"),
     responses((status = 200, body = Preview, description = "What the import would do; nothing written"), (status = 403), (status = 404), (status = 422)))]
 /// A dry run: every row decided as the import would, nothing written.
 pub async fn preview(

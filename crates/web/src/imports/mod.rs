@@ -92,6 +92,10 @@ pub struct FileInfo {
     /// A workbook's sheets.
     pub sheets: Vec<String>,
     pub sheet: Option<String>,
+    /// The row the headers were taken from, as a spreadsheet numbers rows
+    /// (CSV: the record number); rows above it (titles, blank rows) are not
+    /// imported. Null for vCard and JSON Lines.
+    pub header_row: Option<u64>,
     pub headers: Vec<String>,
     /// The field key guessed for each column (null: ignored).
     pub mapping: Vec<Option<String>>,
@@ -102,11 +106,13 @@ pub struct FileInfo {
     pub cut: bool,
 }
 
-/// Describes a kept upload, reading `sheet` of a workbook.
+/// Describes a kept upload, reading `sheet` of a workbook with its headers
+/// at `header_row` (found when `None`).
 pub async fn file_info(
     state: &AppState,
     upload: &Upload,
     sheet: Option<String>,
+    header_row: Option<u64>,
 ) -> Result<FileInfo, ApiError> {
     let path = upload.path.clone();
     let read = tokio::task::spawn_blocking(move || {
@@ -114,10 +120,12 @@ pub async fn file_info(
             &path,
             &OpenOptions {
                 sheet,
+                header_row,
                 ..OpenOptions::default()
             },
         )?;
         let headers = table.headers.clone();
+        let header_row = table.header_row;
         let info = table.info.clone();
         let mut sample = Vec::with_capacity(SAMPLE_ROWS);
         for row in table.take(SAMPLE_ROWS) {
@@ -133,11 +141,11 @@ pub async fn file_info(
                 Err(e) => return Err(e),
             }
         }
-        Ok::<_, kehu_io::FileError>((headers, info, sample))
+        Ok::<_, kehu_io::FileError>((headers, header_row, info, sample))
     })
     .await
     .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let (headers, info, mut sample) = read.map_err(file_error)?;
+    let (headers, header_row, info, mut sample) = read.map_err(file_error)?;
     let mapping = job::mapping_for(&state.store, &headers, &Mapping::Auto)
         .await
         .map_err(import_error)?;
@@ -155,6 +163,7 @@ pub async fn file_info(
         delimiter: info.delimiter.map(String::from),
         sheets: info.sheets,
         sheet: info.sheet,
+        header_row,
         headers: shown_headers,
         mapping,
         sample,
@@ -167,6 +176,8 @@ pub async fn file_info(
 pub struct ImportInput {
     pub file_id: String,
     pub sheet: Option<String>,
+    /// The row the headers are on; found when `None`.
+    pub header_row: Option<u64>,
     pub mapping: Mapping,
     pub policy: Policy,
     pub kind: BatchKind,
@@ -214,11 +225,13 @@ async fn request_for(
     let headers = {
         let path = upload.path.clone();
         let sheet = input.sheet.clone();
+        let header_row = input.header_row;
         tokio::task::spawn_blocking(move || {
             kehu_io::open(
                 &path,
                 &OpenOptions {
                     sheet,
+                    header_row,
                     ..OpenOptions::default()
                 },
             )
@@ -248,6 +261,7 @@ async fn request_for(
     request.sha256 = Some(upload.sha256);
     request.file_name = upload.name;
     request.sheet = input.sheet.clone();
+    request.header_row = input.header_row;
     request.kind = input.kind;
     request.policy = input.policy();
     request.mapping = Mapping::Columns(mapping);

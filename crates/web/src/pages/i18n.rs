@@ -1133,6 +1133,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("import.choose_file", "请选择要导入的文件", "Choose a file to import"),
     ("import.map_title", "对应字段", "Map the columns"),
     ("import.sheet", "工作表", "Sheet"),
+    ("import.header_row", "表头所在行", "Header row"),
+    (
+        "import.header_row_hint",
+        "其上的行（标题、空行）不导入；如找错了，请改为正确的行号。",
+        "Rows above it (titles, blank rows) are not imported; if kehu picked the wrong row, give the right one.",
+    ),
+    (
+        "import.header_row_invalid",
+        "表头行号须是 1 到 1000 之间、文件中存在的行，已改用自动找到的表头。",
+        "The header row must be a row of the file from 1 to 1000; the header kehu found is used instead.",
+    ),
     ("import.template", "导入模板", "Import template"),
     ("import.template_guess", "按表头自动识别", "Guess from the headers"),
     ("import.columns", "文件的列", "The file's columns"),

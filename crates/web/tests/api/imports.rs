@@ -740,6 +740,7 @@ async fn interrupted_batch(app: &TestApp, csv: &str) -> i64 {
         mapping: serde_json::from_value(file["mapping"].clone()).unwrap(),
         headers,
         sheet: None,
+        header_row: None,
         description: None,
     };
     let mut batch = app
@@ -881,4 +882,65 @@ async fn a_csv_row_with_an_unquoted_comma_is_rejected_with_the_reason_and_no_col
     let wang = &listed["items"][0];
     assert_eq!(wang["address"], "广州市天河区3号", "{wang}");
     assert_eq!(wang["source"], "转介绍", "{wang}");
+}
+
+#[tokio::test]
+async fn title_rows_above_the_header_are_skipped_and_the_header_row_can_be_chosen() {
+    let app = TestApp::spawn().await;
+    let csv = "客户联系人清单 2024\r\n导出：销售部\r\n姓名,手机,城市\r\n张三,13812345678,北京\r\n李四,13912345678,上海\r\n";
+    let (status, file) = app
+        .upload(&app.admin, "titled.csv", csv.as_bytes().to_vec(), "zh-CN")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    assert_eq!(file["header_row"], 3);
+    assert_eq!(file["headers"], json!(["姓名", "手机", "城市"]));
+    assert_eq!(file["sample"].as_array().unwrap().len(), 2);
+    let id = file["file_id"].as_str().unwrap().to_owned();
+
+    // Another row asked for is taken; nonsense is refused, naming it.
+    let other = body(
+        app.get(
+            &format!("/api/v1/imports/files/{id}?header_row=4"),
+            &app.admin,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(other["headers"], json!(["张三", "13812345678", "北京"]));
+    for bad in ["0", "1001", "x"] {
+        let r = app
+            .get(
+                &format!("/api/v1/imports/files/{id}?header_row={bad}"),
+                &app.admin,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let r = app
+        .post(
+            "/api/v1/imports/preview",
+            &app.admin,
+            json!({"file_id": id, "header_row": 40}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body(r).await["code"], "no_header_row");
+
+    // The import takes the header found: both customers, nothing from
+    // the title rows.
+    let batch = app.import(&app.admin, json!({"file_id": id})).await;
+    assert_eq!(counts(&batch), [2, 0, 0, 0, 0], "{batch}");
+
+    // The wizard shows the row and lets it be changed.
+    let browser = crate::pages::Browser::login(&app, "admin@example.com").await;
+    let page = browser.get(&format!("/imports/map?file={id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("表头所在行"), "{}", page.html);
+    assert!(page.html.contains("name=\"header_row\" type=\"number\""));
+    assert!(page.html.contains("value=\"3\""));
+    let page = browser
+        .get(&format!("/imports/map?file={id}&header_row=999"))
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("没有第 999 行可作表头"), "{}", page.html);
 }

@@ -10,6 +10,7 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kehu_core::columns::all_targets;
+use kehu_core::Lang;
 use kehu_io::import::Mapping;
 use kehu_store::import::{BatchKind, Policy};
 
@@ -32,6 +33,8 @@ pub struct Wizard {
     /// `import` or `update` (批量更新).
     pub kind: String,
     pub sheet: String,
+    /// The row the headers are on, as typed; `""` to let kehu find it.
+    pub header_row: String,
     pub policy: String,
     /// A field key per column, `""` for an ignored one; empty until the
     /// mapping step has been submitted.
@@ -47,6 +50,7 @@ impl Wizard {
                 "file" => w.file = v.trim().to_owned(),
                 "kind" => w.kind = v.trim().to_owned(),
                 "sheet" => w.sheet = v.clone(),
+                "header_row" => w.header_row = v.trim().to_owned(),
                 "policy" => w.policy = v.trim().to_owned(),
                 "map" => w.map.push(v.trim().to_owned()),
                 "save_template" => w.save_template = v.trim().to_owned(),
@@ -71,6 +75,11 @@ impl Wizard {
         }
     }
 
+    /// The header row asked for, if one was and it is a row kehu can take.
+    fn header_row(&self) -> Option<u64> {
+        crate::api::imports::parse_header_row(self.header_row.parse().ok()).ok()
+    }
+
     fn input(&self) -> ImportInput {
         let default = if self.is_update() {
             Policy::Overwrite
@@ -80,6 +89,7 @@ impl Wizard {
         ImportInput {
             file_id: self.file.clone(),
             sheet: Some(self.sheet.clone()).filter(|s| !s.is_empty()),
+            header_row: self.header_row(),
             mapping: if self.map.is_empty() {
                 Mapping::Auto
             } else {
@@ -102,6 +112,7 @@ impl Wizard {
             ("file".to_owned(), self.file.clone()),
             ("kind".to_owned(), self.kind.clone()),
             ("sheet".to_owned(), self.sheet.clone()),
+            ("header_row".to_owned(), self.header_row.clone()),
             ("policy".to_owned(), self.input().policy.as_str().to_owned()),
         ];
         out.extend(self.map.iter().map(|m| ("map".to_owned(), m.clone())));
@@ -242,6 +253,8 @@ struct MapPage {
     about: String,
     columns: Vec<ColumnView>,
     sheets: Vec<Choice>,
+    /// The row the headers were taken from (none for vCard, JSON Lines).
+    header_row: Option<u64>,
     templates: Vec<Choice>,
     policies: Vec<PolicyView>,
     error: Option<String>,
@@ -261,12 +274,29 @@ async fn map_page(
     let upload = imports::locate(&state.files_dir, &w.file, viewer.me.actor.user_id)
         .map_err(|_| PageError::NotFound)?;
     let sheet = Some(w.sheet.clone()).filter(|s| !s.is_empty());
-    let info = match imports::file_info(state, &upload, sheet).await {
+    let mut error = error;
+    let asked = w.header_row();
+    if asked.is_none() && !w.header_row.is_empty() {
+        error.get_or_insert_with(|| t.s("import.header_row_invalid").to_owned());
+    }
+    let info = match imports::file_info(state, &upload, sheet.clone(), asked).await {
         Ok(info) => info,
-        // A sheet that is not there: the first one instead.
-        Err(_) if !w.sheet.is_empty() => imports::file_info(state, &upload, None)
-            .await
-            .map_err(PageError::from)?,
+        // A row or sheet that is not there: the header found in the
+        // first sheet instead, and why.
+        Err(e) if asked.is_some() || sheet.is_some() => {
+            if asked.is_some() {
+                error.get_or_insert_with(|| match &e {
+                    ApiError::Explained { zh, en, .. } => match t.0 {
+                        Lang::ZhCn => zh.clone(),
+                        Lang::En => en.clone(),
+                    },
+                    _ => t.s("import.header_row_invalid").to_owned(),
+                });
+            }
+            imports::file_info(state, &upload, None, None)
+                .await
+                .map_err(PageError::from)?
+        }
         Err(e) => return Err(e.into()),
     };
     let templates = state.store.import_templates().await?;
@@ -362,8 +392,10 @@ async fn map_page(
             })
             .collect(),
         policies,
+        header_row: info.header_row,
         w: Wizard {
             sheet: current_sheet,
+            header_row: info.header_row.map(|n| n.to_string()).unwrap_or_default(),
             ..w
         },
         error: error.clone(),
