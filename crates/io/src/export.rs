@@ -289,6 +289,13 @@ impl<W: Write + Send> IssueWriter<W> {
 /// with the record or row a duplicate matches.
 pub fn describe(issue: &kehu_store::import::Issue, lang: Lang) -> String {
     let mut parts = reasons(issue, lang);
+    if issue.outcome == "warned" {
+        let said = match lang {
+            Lang::ZhCn => "已导入，但未采用以下值（原值记入备注）",
+            Lang::En => "imported without these values (kept in the notes as given)",
+        };
+        return format!("{said}: {}", parts.join("; "));
+    }
     match (issue.match_customer_id, issue.match_row, lang) {
         (_, Some(row), Lang::ZhCn) => parts.push(format!("同第 {row} 行")),
         (_, Some(row), Lang::En) => parts.push(format!("same as row {row}")),

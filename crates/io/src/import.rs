@@ -59,6 +59,8 @@ pub struct Request {
     pub sheet: Option<String>,
     /// The header row, as the user counts rows; found when `None`.
     pub header_row: Option<u64>,
+    /// Reject rows for any invalid value, not only for invalid keys.
+    pub strict: bool,
     pub kind: BatchKind,
     pub policy: Policy,
     pub mapping: Mapping,
@@ -81,6 +83,7 @@ impl Request {
             format: None,
             sheet: None,
             header_row: None,
+            strict: false,
             kind: BatchKind::Import,
             policy: Policy::Skip,
             mapping: Mapping::Auto,
@@ -312,6 +315,7 @@ pub async fn run(
         sheet: table.info.sheet.clone(),
         // Kept, so a resumed batch takes the same row as its header.
         header_row,
+        strict: request.strict,
         description: None,
     };
     let preparer = store.preparer(&options).await?;

@@ -126,6 +126,14 @@ pub struct ImportFlags {
     /// blank rows above the header are skipped.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=kehu_io::MAX_HEADER_ROW))]
     pub header_row: Option<u64>,
+    /// Reject a row for any invalid value. By default a row whose only
+    /// invalid values are secondary (a second phone, a website, a postal
+    /// code, an owner or team kehu does not have) is imported without
+    /// them, listed as imported with warnings and the values kept in its
+    /// notes; invalid names, mobiles, emails, credit codes and external
+    /// ids always reject their row.
+    #[arg(long)]
+    pub strict: bool,
     /// The file's format, when its name does not say: csv, tsv, xlsx, xls,
     /// ods, vcf, jsonl.
     #[arg(long)]
@@ -312,6 +320,7 @@ async fn import_file(file: PathBuf, a: ImportFlags) -> anyhow::Result<()> {
     request.format = format;
     request.sheet = a.sheet.clone();
     request.header_row = a.header_row;
+    request.strict = a.strict;
     request.dry_run = a.dry_run;
     request.limits = a.limits.limits();
     if a.update {
@@ -462,6 +471,7 @@ impl Output {
                 "unchanged": c.unchanged,
                 "skipped": c.skipped,
                 "rejected": c.rejected,
+                "warned": c.warned,
                 "seconds": (seconds * 1000.0).round() / 1000.0,
                 "errors_file": self.errors_path.filter(|_| errors_written > 0),
                 "header_row": report.header_row,
@@ -504,6 +514,14 @@ impl Output {
         ];
         for (label_zh, label_en, n) in lines {
             println!("  {:<24} {n:>10}", if zh { label_zh } else { label_en });
+        }
+        if c.warned > 0 {
+            let label = if zh {
+                "其中有警告（部分值未采用）"
+            } else {
+                "of which with warnings"
+            };
+            println!("  {label:<24} {:>10}", c.warned);
         }
         let rate = rows as f64 / seconds.max(0.001);
         if zh {

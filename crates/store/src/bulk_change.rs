@@ -103,6 +103,7 @@ impl Store {
             mapping: Vec::new(),
             sheet: None,
             header_row: None,
+            strict: false,
             description: Some(description.clone()),
         };
         let batch = self

@@ -105,6 +105,10 @@ pub struct ImportOptions {
     /// The row the file's headers are on, as the user counts rows.
     #[serde(default)]
     pub header_row: Option<u64>,
+    /// Reject a row whole for any invalid value, not only for an invalid
+    /// key (name, mobile, email, credit code, external id).
+    #[serde(default)]
+    pub strict: bool,
     /// What a batch update by filter changed (`stage=customer`).
     #[serde(default)]
     pub description: Option<String>,
@@ -156,6 +160,12 @@ pub struct Counts {
     /// Duplicates left alone (policy `skip`).
     pub skipped: i64,
     pub rejected: i64,
+    /// Rows created or updated without some invalid secondary values (a
+    /// second phone, a website, an owner this instance lacks), which are
+    /// listed with the row; counted among created, updated or unchanged
+    /// too.
+    #[serde(default)]
+    pub warned: i64,
 }
 
 impl Counts {
@@ -169,6 +179,7 @@ impl Counts {
         self.unchanged += other.unchanged;
         self.skipped += other.skipped;
         self.rejected += other.rejected;
+        self.warned += other.warned;
     }
 }
 
@@ -204,7 +215,7 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Issue {
     pub row: i64,
-    /// `rejected` or `skipped`.
+    /// `rejected`, `skipped`, or `warned` (written without some values).
     pub outcome: String,
     pub cells: Vec<String>,
     pub reasons: Vec<Reason>,
@@ -263,6 +274,8 @@ struct Candidate {
     missing: Vec<FieldError>,
     /// What the record it would create stores beside its fields.
     derived: Option<Derived>,
+    /// Invalid secondary values left out of the record.
+    warnings: Vec<FieldError>,
 }
 
 impl Candidate {
@@ -362,6 +375,10 @@ pub struct Preparer {
     /// search keys are worked out here, on the reader's thread, rather than
     /// by the writer.
     creates: bool,
+    /// The file's headers, to name a value left out in the record's notes.
+    headers: Vec<String>,
+    /// Any invalid value rejects its row.
+    strict: bool,
 }
 
 /// Cells that put a record in the shared pool when given as its owner.
@@ -393,15 +410,19 @@ impl Preparer {
         let mut id = None;
         let mut owner: Option<Option<i64>> = None;
         let mut team = None;
+        // The column each refusable value came from, by the field its
+        // error names.
+        let mut given: Vec<(String, usize)> = Vec::new();
         // A landline or foreign number in the mobile column (手机 columns
         // often hold the switchboard) is a phone number.
         let mut phone_in_mobile = None;
-        for (target, cell) in self.columns.iter().zip(cells) {
+        for (column, (target, cell)) in self.columns.iter().zip(cells).enumerate() {
             let Some(target) = target else { continue };
             let cell = cell.trim();
             if cell.is_empty() {
                 continue;
             }
+            given.push((error_field(target), column));
             match target {
                 Target::Field("mobile")
                     if Mobile::parse(cell).is_err() && Phone::parse(cell).is_ok() =>
@@ -470,16 +491,39 @@ impl Preparer {
                 object.insert("phone".to_owned(), Value::from(phone));
             }
         }
-        let mut patch = match parse_object(&object, schema::CUSTOMER, &[], Mode::Update) {
-            Ok(p) => p,
-            Err(more) => {
-                errors.0.extend(more.0);
-                Patch::default()
-            }
-        };
-        if !errors.is_empty() {
-            return Err(errors.0);
+        let mut parsed = parse_object(&object, schema::CUSTOMER, &[], Mode::Update);
+        if let Err(more) = &parsed {
+            errors.0.extend(more.0.iter().cloned());
         }
+        let mut warnings = Vec::new();
+        if !errors.is_empty() {
+            if self.strict || errors.0.iter().any(|e| is_key_field(&e.field)) {
+                return Err(errors.0);
+            }
+            // Only secondary values are wrong: the row is written without
+            // them, and an import keeps them in the record's notes as the
+            // file had them.
+            let mut dropped = Vec::new();
+            for e in &errors.0 {
+                object.remove(e.field.as_str());
+                if let Some((_, column)) = given.iter().find(|(f, _)| *f == e.field) {
+                    let header = self.headers.get(*column).map_or("", String::as_str);
+                    let value = cells.get(*column).map_or("", |c| c.trim());
+                    dropped.push(format!("{header}: {value}"));
+                }
+            }
+            if self.creates && !dropped.is_empty() {
+                let line = format!("[导入未采用 · not imported] {}", dropped.join("; "));
+                let notes = match object.get("notes").and_then(Value::as_str) {
+                    Some(n) => format!("{n} {line}"),
+                    None => line,
+                };
+                object.insert("notes".to_owned(), Value::from(fit_notes(notes)));
+            }
+            warnings = errors.0;
+            parsed = parse_object(&object, schema::CUSTOMER, &[], Mode::Update);
+        }
+        let mut patch = parsed.map_err(|more| more.0)?;
         if let Some(owner) = owner {
             patch.set.push(("owner_id", owner.map(Stored::Int)));
         }
@@ -506,6 +550,7 @@ impl Preparer {
             id,
             missing,
             derived,
+            warnings,
         })
     }
 
@@ -529,6 +574,37 @@ impl Preparer {
     fn team_of(&self, user: i64) -> Option<Option<i64>> {
         self.directory.team_of.get(&user).copied()
     }
+}
+
+/// Fields whose invalid value rejects a row whole: what records are found
+/// and told apart by (and the row as a whole, `""`). Any other invalid
+/// value is left out with a warning unless the import is strict.
+fn is_key_field(field: &str) -> bool {
+    matches!(
+        field,
+        "" | "id" | "name" | "mobile" | "email" | "uscc" | "external_id"
+    )
+}
+
+/// The field an error about a column's value names.
+fn error_field(target: &Target) -> String {
+    match target {
+        Target::Field(name) => (*name).to_owned(),
+        Target::Custom(key) => format!("custom.{key}"),
+        Target::Tags => "tags".to_owned(),
+        Target::Owner => "owner_id".to_owned(),
+        Target::Team => "team_id".to_owned(),
+        Target::Id => "id".to_owned(),
+    }
+}
+
+/// Notes cut to the longest a customer's notes may be.
+fn fit_notes(notes: String) -> String {
+    const MAX: usize = 5000;
+    if notes.chars().count() <= MAX {
+        return notes;
+    }
+    notes.chars().take(MAX).collect()
 }
 
 /// Keys of rows already decided in this file, so a later row can be
@@ -697,6 +773,8 @@ impl Store {
             defs,
             directory,
             creates: options.kind == BatchKind::Import,
+            headers: options.headers.clone(),
+            strict: options.strict,
         })
     }
 
@@ -850,6 +928,7 @@ impl Store {
             Some(b) => touched(&mut tx, b.id, &found).await?,
             None => HashSet::new(),
         };
+        let warned = Warned::of(&rows);
         let mut decisions = decide(options, &ctx.actor, preparer, &rows, &found, &touched, seen);
         check_unique(&mut tx, preparer, &mut decisions).await?;
         let mut outcome = ChunkOutcome::default();
@@ -875,6 +954,7 @@ impl Store {
             if !seen.keep {
                 seen.keys.clear();
             }
+            outcome.warn(warned);
             // It wrote nothing but the lookups it charged.
             tx.commit().await?;
             return Ok(outcome);
@@ -944,6 +1024,7 @@ impl Store {
             outcome.record(&row, decision, &created_ids);
         }
 
+        outcome.warn(warned);
         let mut issue_rows = Vec::new();
         for issue in &outcome.issues {
             // The row as read is personal data (and may hold a sensitive
@@ -980,7 +1061,7 @@ impl Store {
             .execute(
                 q("UPDATE import_batches SET rows_done = rows_done + $1, created = created + $2, \
                    updated = updated + $3, unchanged = unchanged + $4, skipped = skipped + $5, \
-                   rejected = rejected + $6, heartbeat_at = $7 \
+                   rejected = rejected + $6, heartbeat_at = $7, warned = warned + $11 \
                    WHERE id = $8 AND status = 'running' AND rows_done = $9 AND runner = $10")
                 .bind(c.rows())
                 .bind(c.created)
@@ -991,7 +1072,8 @@ impl Store {
                 .bind(now)
                 .bind(batch.id)
                 .bind(batch.rows_done)
-                .bind(batch.runner.as_str()),
+                .bind(batch.runner.as_str())
+                .bind(c.warned),
             )
             .await?;
         if moved == 0 {
@@ -1096,7 +1178,51 @@ impl ImportOptions {
     }
 }
 
+/// The rows of a chunk written without some of their values: number,
+/// cells, and what was left out.
+struct Warned(Vec<(u64, Vec<String>, Vec<FieldError>)>);
+
+impl Warned {
+    fn of(rows: &[PreparedRow]) -> Warned {
+        Warned(
+            rows.iter()
+                .filter_map(|r| match &r.parsed {
+                    Ok(c) if !c.warnings.is_empty() => {
+                        Some((r.number, r.cells.clone(), c.warnings.clone()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+}
+
 impl ChunkOutcome {
+    /// Keeps the rows that were written (created, updated or unchanged)
+    /// without some values as `warned` issues, in file order among the
+    /// rest; a row rejected or skipped after all needs no warning.
+    fn warn(&mut self, warned: Warned) {
+        if warned.0.is_empty() {
+            return;
+        }
+        let listed: HashSet<i64> = self.issues.iter().map(|i| i.row).collect();
+        for (number, cells, reasons) in warned.0 {
+            if listed.contains(&(number as i64)) {
+                continue;
+            }
+            self.counts.warned += 1;
+            self.issues.push(Issue {
+                row: number as i64,
+                outcome: "warned".to_owned(),
+                cells,
+                reasons: reasons.iter().map(Reason::of).collect(),
+                match_customer_id: None,
+                match_row: None,
+            });
+        }
+        self.issues.sort_by_key(|i| i.row);
+    }
+
     /// Counts a decided row and keeps it as an issue when it was not
     /// written. `created` are the ids of this chunk's creates.
     fn record(&mut self, row: &PreparedRow, decision: Decision, created: &[i64]) {
@@ -1314,7 +1440,11 @@ fn decide(
             }
         }
         let decision = match hit {
-            None if candidate.id.is_some() => {
+            // A batch update changes only records its rows name. An import
+            // creates a row whose id names no record it may see: a file
+            // exported from another kehu (or of records since removed)
+            // brings their ids along.
+            None if candidate.id.is_some() && options.kind == BatchKind::Update => {
                 Decision::Reject(vec![FieldError::new("id", Code::NotFound)])
             }
             None if options.kind == BatchKind::Update => {
@@ -1504,7 +1634,7 @@ fn update_input(current: &Customer, row: &Candidate, fill: bool) -> Option<Custo
 
 const BATCH_COLUMNS: &str =
     "id, kind, status, file_name, file_path, file_sha256, runner, options, actor_id, \
-     rows_done, created, updated, unchanged, skipped, rejected, heartbeat_at, created_at, \
+     rows_done, created, updated, unchanged, skipped, rejected, warned, heartbeat_at, created_at, \
      finished_at, undone_at";
 
 #[derive(sqlx::FromRow)]
@@ -1524,6 +1654,7 @@ struct BatchRow {
     unchanged: i64,
     skipped: i64,
     rejected: i64,
+    warned: i64,
     heartbeat_at: i64,
     created_at: i64,
     finished_at: Option<i64>,
@@ -1556,6 +1687,7 @@ impl BatchRow {
                 unchanged: self.unchanged,
                 skipped: self.skipped,
                 rejected: self.rejected,
+                warned: self.warned,
             },
             created_at: Time(self.created_at),
             heartbeat_at: Time(self.heartbeat_at),

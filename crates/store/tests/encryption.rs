@@ -430,6 +430,7 @@ async fn a_rejected_import_rows_cells_are_sealed_and_read_back_for_its_download(
         ],
         sheet: None,
         header_row: None,
+        strict: false,
         description: None,
     };
     let preparer = store.preparer(&options).await.unwrap();

@@ -64,6 +64,10 @@ fn options(kind: BatchKind, policy: Policy) -> ImportOptions {
         mapping,
         sheet: None,
         header_row: None,
+        // Strict: an invalid value of any field rejects its row, as these
+        // tests of policies, resuming and undo expect. Rows imported with
+        // warnings have a test of their own.
+        strict: true,
         description: None,
     }
 }
@@ -189,7 +193,8 @@ async fn each_row_is_created_skipped_as_a_duplicate_or_rejected_with_its_reasons
             updated: 0,
             unchanged: 0,
             skipped: 2,
-            rejected: 3
+            rejected: 3,
+            warned: 0,
         }
     );
     assert_eq!(batch.counts, counts);
@@ -263,7 +268,8 @@ async fn a_dry_run_predicts_the_real_counts_and_writes_nothing() {
             updated: 0,
             unchanged: 0,
             skipped: 2,
-            rejected: 3
+            rejected: 3,
+            warned: 0,
         }
     );
     // Nothing written: a dry run meets an earlier row of the file by row.
@@ -648,7 +654,8 @@ async fn a_resumed_batch_continues_after_its_last_committed_chunk_and_its_old_wr
             updated: 0,
             unchanged: 0,
             skipped: 1,
-            rejected: 3
+            rejected: 3,
+            warned: 0,
         }
     );
     assert_eq!(all_customers(&store, &ctx).await.len(), 3);
@@ -807,4 +814,49 @@ async fn an_update_by_the_id_of_a_record_one_may_not_see_answers_as_for_a_missin
         .await
         .unwrap();
     assert_eq!(untouched.title, None);
+}
+
+#[tokio::test]
+async fn a_row_with_only_secondary_values_wrong_is_imported_without_them_with_a_warning() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = admin(&store).await;
+    let options = ImportOptions {
+        strict: false,
+        ..options(BatchKind::Import, Policy::Skip)
+    };
+    // Row 7 (赵六) has a stage kehu does not know; row 3 (李四) a wrong
+    // mobile and email, which are keys.
+    let (batch, counts, issues) = import(&store, &ctx, &options, &rows(FILE), 3, false).await;
+    assert_eq!(
+        counts,
+        Counts {
+            created: 4,
+            updated: 0,
+            unchanged: 0,
+            skipped: 1,
+            rejected: 2,
+            warned: 1,
+        }
+    );
+    assert_eq!(batch.unwrap().counts, counts);
+    let warned = issues.iter().find(|i| i.outcome == "warned").unwrap();
+    assert_eq!(warned.row, 7);
+    assert_eq!(
+        codes(warned),
+        vec![("stage".into(), "invalid_choice".into())]
+    );
+    let zhao = all_customers(&store, &ctx)
+        .await
+        .into_iter()
+        .find(|c| c.name == "赵六")
+        .unwrap();
+    // The default stage, and the value as the file had it in the notes.
+    assert_eq!(zhao.stage, "lead");
+    assert_eq!(
+        zhao.notes.as_deref(),
+        Some("[导入未采用 · not imported] 阶段: 老板")
+    );
+    // Keys still reject their row whole.
+    let li = issues.iter().find(|i| i.row == 3).unwrap();
+    assert_eq!(li.outcome, "rejected");
 }

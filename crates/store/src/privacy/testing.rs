@@ -330,6 +330,7 @@ pub fn import_options() -> ImportOptions {
         mapping,
         sheet: None,
         header_row: None,
+        strict: false,
         description: None,
     }
 }

@@ -125,7 +125,7 @@ pub(crate) fn parse_header_row(n: Option<u64>) -> std::result::Result<u64, Code>
 }
 
 /// Reads `{file_id, sheet?, header_row?, mapping?, template?, policy?,
-/// kind?, save_template?}`.
+/// kind?, strict?, save_template?}`.
 fn import_input(mut body: JsonObject, may_save: bool) -> Result<ImportInput> {
     let mut invalid = Invalid::default();
     let file_id = body.take_string("file_id", &mut invalid);
@@ -177,6 +177,14 @@ fn import_input(mut body: JsonObject, may_save: bool) -> Result<ImportInput> {
             BatchKind::Import
         }
     };
+    let strict = match body.take("strict") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => {
+            invalid.push("strict", Code::WrongType);
+            false
+        }
+    };
     let save_template = if may_save {
         body.take_string("save_template", &mut invalid)
     } else {
@@ -192,11 +200,12 @@ fn import_input(mut body: JsonObject, may_save: bool) -> Result<ImportInput> {
         policy,
         kind,
         save_template,
+        strict,
     })
 }
 
 #[utoipa::path(post, path = "/api/v1/imports/preview", tag = "imports",
-    request_body(content = Object, description = "`{\"file_id\": \"…\", \"sheet\": \"Sheet1\", \"header_row\": 3 (the row the headers are on, 1–1000; found when left out), \"mapping\": [\"name\", null, \"mobile\"] (or \"template\": \"NAME\"), \"policy\": \"skip|fill|overwrite|create\", \"kind\": \"import|update\"}`"),
+    request_body(content = Object, description = "`{\"file_id\": \"…\", \"sheet\": \"Sheet1\", \"header_row\": 3 (the row the headers are on, 1–1000; found when left out), \"mapping\": [\"name\", null, \"mobile\"] (or \"template\": \"NAME\"), \"policy\": \"skip|fill|overwrite|create\", \"kind\": \"import|update\", \"strict\": false (true: any invalid value rejects its row; by default only invalid names, mobiles, emails, credit codes and external ids do, and other invalid values are left out with a warning)}`"),
     responses((status = 200, body = Preview, description = "What the import would do; nothing written"), (status = 403), (status = 404), (status = 422)))]
 /// A dry run: every row decided as the import would, nothing written.
 pub async fn preview(

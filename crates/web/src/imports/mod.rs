@@ -183,6 +183,8 @@ pub struct ImportInput {
     pub kind: BatchKind,
     /// Save the mapping under this name (导入模板).
     pub save_template: Option<String>,
+    /// Reject rows for any invalid value, not only for invalid keys.
+    pub strict: bool,
 }
 
 impl ImportInput {
@@ -262,6 +264,7 @@ async fn request_for(
     request.file_name = upload.name;
     request.sheet = input.sheet.clone();
     request.header_row = input.header_row;
+    request.strict = input.strict;
     request.kind = input.kind;
     request.policy = input.policy();
     request.mapping = Mapping::Columns(mapping);

@@ -1134,6 +1134,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("import.map_title", "对应字段", "Map the columns"),
     ("import.sheet", "工作表", "Sheet"),
     ("import.header_row", "表头所在行", "Header row"),
+    ("import.strict", "严格模式", "Strict"),
+    (
+        "import.strict_hint",
+        "任一值无效即拒绝整行。默认只有姓名、手机、邮箱、信用代码、外部编号无效时才拒绝；其他无效值（第二个电话、网址、邮编、不存在的负责人或团队等）不采用，整行照常导入并列为“有警告”，原值记入备注。",
+        "Any invalid value rejects its row. By default only invalid names, mobiles, emails, credit codes and external ids do; other invalid values (a second phone, a website, a postal code, an owner or team kehu does not have …) are left out, the row is imported and listed as with warnings, and the values are kept in its notes.",
+    ),
     (
         "import.header_row_hint",
         "其上的行（标题、空行）不导入；如找错了，请改为正确的行号。",
@@ -1216,6 +1222,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("import.unchanged", "无变化", "Unchanged"),
     ("import.skipped", "重复跳过", "Skipped (duplicates)"),
     ("import.rejected", "拒绝", "Rejected"),
+    ("import.warned", "有警告（部分值未采用）", "With warnings (values left out)"),
     ("import.batch", "导入批次", "Import batch"),
     ("import.all_batches", "全部导入", "All imports"),
     ("import.progress", "进度", "Progress"),

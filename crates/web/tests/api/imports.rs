@@ -741,6 +741,7 @@ async fn interrupted_batch(app: &TestApp, csv: &str) -> i64 {
         headers,
         sheet: None,
         header_row: None,
+        strict: false,
         description: None,
     };
     let mut batch = app
@@ -937,10 +938,129 @@ async fn title_rows_above_the_header_are_skipped_and_the_header_row_can_be_chose
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("表头所在行"), "{}", page.html);
     assert!(page.html.contains("name=\"header_row\" type=\"number\""));
+    assert!(page.html.contains("name=\"strict\" value=\"1\""));
     assert!(page.html.contains("value=\"3\""));
     let page = browser
         .get(&format!("/imports/map?file={id}&header_row=999"))
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("没有第 999 行可作表头"), "{}", page.html);
+}
+
+#[tokio::test]
+async fn invalid_secondary_values_are_left_out_with_a_warning_unless_strict() {
+    let app = TestApp::spawn().await;
+    let csv = "姓名,手机,电话,网址,邮编,负责人,备注\r\n\
+               张三,13812345678,12345,not a site,ABCDEF,nobody@elsewhere.example,老客户\r\n\
+               李四,12345,,,,,\r\n\
+               王五,13912345678,010-12345678,https://wang.example.cn,100080,,\r\n";
+    let (_, file) = app
+        .upload(&app.admin, "warn.csv", csv.as_bytes().to_vec(), "en")
+        .await;
+    let id = file["file_id"].as_str().unwrap().to_owned();
+
+    // Strict: every row with an invalid value is rejected whole.
+    let r = app
+        .send_in(
+            "en",
+            Method::POST,
+            "/api/v1/imports/preview",
+            &app.admin,
+            Some(json!({"file_id": id, "strict": true})),
+        )
+        .await;
+    let strict = body(r).await;
+    assert_eq!(counts(&strict), [1, 0, 0, 0, 2], "{strict}");
+    assert_eq!(strict["counts"]["warned"], 0);
+
+    // By default the first row is imported without its phone, website,
+    // postal code and owner, listed with them and why; the invalid mobile
+    // still rejects its row.
+    let batch = app.import(&app.admin, json!({"file_id": id})).await;
+    assert_eq!(counts(&batch), [2, 0, 0, 0, 1], "{batch}");
+    assert_eq!(batch["counts"]["warned"], 1, "{batch}");
+    let issues = body(
+        app.get(
+            &format!("/api/v1/imports/{}/issues", batch["id"]),
+            &app.admin,
+        )
+        .await,
+    )
+    .await;
+    let warned = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["outcome"] == "warned")
+        .unwrap_or_else(|| panic!("{issues}"));
+    assert_eq!(warned["row"], 2);
+    let fields: Vec<&str> = warned["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["field"].as_str().unwrap())
+        .collect();
+    for field in ["phone", "website", "postal_code", "owner_id"] {
+        assert!(fields.contains(&field), "{field}: {warned}");
+    }
+    let listed = body(app.get("/api/v1/customers?q=13812345678", &app.admin).await).await;
+    let zhang = &listed["items"][0];
+    assert_eq!(zhang["phone"], Value::Null, "{zhang}");
+    let notes = zhang["notes"].as_str().unwrap();
+    assert!(
+        notes.starts_with("老客户 [导入未采用 · not imported] "),
+        "{notes}"
+    );
+    for kept in [
+        "电话: 12345",
+        "网址: not a site",
+        "邮编: ABCDEF",
+        "负责人: nobody@elsewhere.example",
+    ] {
+        assert!(notes.contains(kept), "{kept}: {notes}");
+    }
+    // The importer took the record the owner column could not give.
+    let me = body(app.get("/api/v1/me", &app.admin).await).await;
+    assert_eq!(zhang["owner_id"], me["id"], "{zhang}");
+}
+
+#[tokio::test]
+async fn a_file_exported_from_one_kehu_imports_into_another() {
+    let from = TestApp::spawn().await;
+    let (_, rep) = from.user("rep@example.com", "sales", None).await;
+    from.customer(
+        &rep,
+        json!({"name": "杭州某某科技有限公司", "mobile": "13812345678", "stage": "customer",
+               "province": "浙江省", "city": "杭州市", "tags": ["VIP"]}),
+    )
+    .await;
+    from.customer(
+        &from.admin,
+        json!({"name": "李四", "email": "li.si@example.com", "owner_id": null}),
+    )
+    .await;
+    let r = from
+        .get("/api/v1/customers/export?format=csv", &from.admin)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let exported = r.bytes().await.unwrap().to_vec();
+
+    let to = TestApp::spawn().await;
+    let (status, file) = to.upload(&to.admin, "export.csv", exported, "en").await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let batch = to
+        .import(&to.admin, json!({"file_id": file["file_id"]}))
+        .await;
+    // Both customers arrive; the one whose owner this kehu does not have
+    // says so, and goes to the importer.
+    assert_eq!(counts(&batch), [2, 0, 0, 0, 0], "{batch}");
+    assert_eq!(batch["counts"]["warned"], 1, "{batch}");
+    let listed = body(to.get("/api/v1/customers?q=13812345678", &to.admin).await).await;
+    let company = &listed["items"][0];
+    assert_eq!(company["stage"], "customer", "{company}");
+    assert_eq!(company["tags"], json!(["VIP"]));
+    assert!(company["notes"]
+        .as_str()
+        .unwrap()
+        .contains("rep@example.com"));
 }

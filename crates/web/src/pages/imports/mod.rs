@@ -67,6 +67,7 @@ fn count_views(t: T, c: &Counts) -> Vec<CountView> {
         ("unchanged", "import.unchanged", c.unchanged),
         ("skipped", "import.skipped", c.skipped),
         ("rejected", "import.rejected", c.rejected),
+        ("warned", "import.warned", c.warned),
     ]
     .into_iter()
     .map(|(key, label, n)| CountView {
@@ -95,10 +96,10 @@ fn issue_rows(t: T, issues: &[Issue]) -> Vec<IssueRow> {
         .iter()
         .map(|i| IssueRow {
             row: i.row,
-            outcome: if i.outcome == "rejected" {
-                t.s("import.rejected")
-            } else {
-                t.s("import.skipped")
+            outcome: match i.outcome.as_str() {
+                "rejected" => t.s("import.rejected"),
+                "warned" => t.s("import.warned"),
+                _ => t.s("import.skipped"),
             },
             reasons: kehu_io::export::reasons(i, t.0).join("; "),
             customer: i.match_customer_id,

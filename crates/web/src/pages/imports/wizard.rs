@@ -40,6 +40,8 @@ pub struct Wizard {
     /// mapping step has been submitted.
     pub map: Vec<String>,
     pub save_template: String,
+    /// `"1"` when any invalid value is to reject its row.
+    pub strict: String,
 }
 
 impl Wizard {
@@ -54,6 +56,7 @@ impl Wizard {
                 "policy" => w.policy = v.trim().to_owned(),
                 "map" => w.map.push(v.trim().to_owned()),
                 "save_template" => w.save_template = v.trim().to_owned(),
+                "strict" => w.strict = v.trim().to_owned(),
                 _ => {}
             }
         }
@@ -103,6 +106,7 @@ impl Wizard {
             policy: Policy::parse(&self.policy).unwrap_or(default),
             kind: self.kind(),
             save_template: Some(self.save_template.clone()).filter(|s| !s.is_empty()),
+            strict: self.strict == "1",
         }
     }
 
@@ -117,6 +121,7 @@ impl Wizard {
         ];
         out.extend(self.map.iter().map(|m| ("map".to_owned(), m.clone())));
         out.push(("save_template".to_owned(), self.save_template.clone()));
+        out.push(("strict".to_owned(), self.strict.clone()));
         out
     }
 
