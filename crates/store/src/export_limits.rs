@@ -32,8 +32,8 @@ pub struct ExportLimits {
     /// Rows a user may take out in an hour; the export that crosses it
     /// completes, the next is refused.
     pub rows_per_hour: i64,
-    /// Rows a user's customer list pages may show in an hour; the page
-    /// that crosses it is shown, the next is refused.
+    /// Rows a user's customer and lead list pages may show in an hour;
+    /// the page that crosses it is shown, the next is refused.
     pub list_rows_per_hour: i64,
 }
 
@@ -132,17 +132,38 @@ impl Store {
     }
 
     /// The customer list as a user pages through it (the list page and
-    /// `GET /api/v1/customers`): [`Store::list_customers`], refused with
-    /// [`Error::TooManyListed`] once the user's pages have shown more rows
-    /// in the last hour than the administrator allows, and counted.
+    /// `GET /api/v1/customers`): [`Store::list_customers`] within the
+    /// user's hourly list limit (see [`Store::listing`]).
     pub async fn browse_customers(
         &self,
         actor: &Actor,
         f: &crate::list::CustomerFilter,
     ) -> Result<crate::list::Page<crate::customers::Customer>> {
+        self.listing(actor, "customers.list").await?;
+        let page = self.list_customers(actor, f).await?;
+        self.listed(actor, page.items.len()).await?;
+        Ok(page)
+    }
+
+    /// The leads list as a user pages through it (the leads page and
+    /// `GET /api/v1/leads`), within the same hourly list limit.
+    pub async fn browse_leads(
+        &self,
+        actor: &Actor,
+        f: &crate::leads::LeadFilter,
+    ) -> Result<Vec<crate::leads::Lead>> {
+        self.listing(actor, "leads.list").await?;
+        let leads = self.leads(actor, f).await?;
+        self.listed(actor, leads.len()).await?;
+        Ok(leads)
+    }
+
+    /// Refuses a list page with [`Error::TooManyListed`] once the user's
+    /// list pages have shown more rows in the last hour than the
+    /// administrator allows (the refusal logged once a minute).
+    async fn listing(&self, actor: &Actor, what: &str) -> Result<()> {
         let user = actor.user_id.get();
         let now = now_ms();
-        let minute = now / MINUTE_MS;
         let (listed,): (i64,) = self
             .db
             .one(
@@ -151,17 +172,22 @@ impl Store {
                    WHERE user_id = $1 AND minute > $2",
                 )
                 .bind(user)
-                .bind(minute - 60),
+                .bind(now / MINUTE_MS - 60),
             )
             .await?;
         let limit = self.export_limits().await?.list_rows_per_hour;
-        if listed >= limit {
-            tracing::warn!(user, listed, "list page refused by the hourly limit");
-            self.log_export_refusal(actor, "customers.list", now)
-                .await?;
-            return Err(Error::TooManyListed);
+        if listed < limit {
+            return Ok(());
         }
-        let page = self.list_customers(actor, f).await?;
+        tracing::warn!(user, listed, what, "list page refused by the hourly limit");
+        self.log_export_refusal(actor, what, now).await?;
+        Err(Error::TooManyListed)
+    }
+
+    /// Counts the rows a list page showed the user.
+    async fn listed(&self, actor: &Actor, rows: usize) -> Result<()> {
+        let user = actor.user_id.get();
+        let minute = now_ms() / MINUTE_MS;
         self.db
             .execute(
                 q(
@@ -170,7 +196,7 @@ impl Store {
                 )
                 .bind(user)
                 .bind(minute)
-                .bind(page.items.len() as i64),
+                .bind(rows as i64),
             )
             .await?;
         if minute % 60 == 0 {
@@ -183,7 +209,7 @@ impl Store {
                 )
                 .await?;
         }
-        Ok(page)
+        Ok(())
     }
 
     /// Records a refusal by the limits, at most one a minute per user.

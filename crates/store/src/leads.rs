@@ -207,6 +207,16 @@ impl Store {
         if ctx.by().is_some() && !ctx.actor.may_write_records() {
             return Err(Error::Forbidden);
         }
+        // Its duplicate check looks the mobile and email up whole: for a
+        // user who sees some numbers masked, a lookup like any other.
+        let looked_up: Vec<crate::lookups::WholeValue> = ["mobile", "email"]
+            .iter()
+            .filter_map(|f| patch.text(f))
+            .filter_map(crate::lookups::WholeValue::of_key)
+            .collect();
+        if !looked_up.is_empty() {
+            self.lookups_left(&ctx.actor, "lead").await?;
+        }
         let mut tx = self.db.begin().await?;
         let owner: Option<i64> = match assign {
             Assign::AsGiven => {
@@ -235,6 +245,11 @@ impl Store {
         };
         patch.set.retain(|(n, _)| *n != "owner_id");
         let (dup_lead, dup_customer) = duplicates(&mut tx, &patch).await?;
+        if crate::lookups::counted(&ctx.actor)
+            && someone_elses(&mut tx, &ctx.actor, dup_lead, dup_customer).await?
+        {
+            crate::lookups::charge_in(&mut tx, &ctx.actor, &looked_up, "lead").await?;
+        }
         let now = now_ms();
         let id = LEADS
             .insert(
@@ -1203,4 +1218,25 @@ fn dup_customer(l: &mut Lead) -> &mut Option<i64> {
 
 fn dup_lead(l: &mut Lead) -> &mut Option<i64> {
     &mut l.duplicate_lead_id
+}
+
+/// Whether a duplicate a capture found is a record the actor does not own
+/// (in the pool, where they see its numbers masked, or someone else's):
+/// the capture then told them that a whole value exists.
+async fn someone_elses(
+    tx: &mut Tx,
+    actor: &kehu_core::Actor,
+    dup_lead: Option<i64>,
+    dup_customer: Option<i64>,
+) -> Result<bool> {
+    for (table, id) in [("leads", dup_lead), ("customers", dup_customer)] {
+        let Some(id) = id else { continue };
+        let (owner,): (Option<i64>,) = tx
+            .one(q(format!("SELECT owner_id FROM {table} WHERE id = $1")).bind(id))
+            .await?;
+        if owner != Some(actor.user_id.get()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

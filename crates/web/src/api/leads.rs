@@ -37,7 +37,8 @@ pub struct LeadPage {
            ("owner_id" = Option<i64>, Query), ("status" = Option<String>, Query, description = "new, contacted, qualified, converted or disqualified"),
            ("before" = Option<i64>, Query),
            ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50")),
-    responses((status = 200, body = LeadPage), (status = 422)))]
+    responses((status = 200, body = LeadPage), (status = 422),
+        (status = 429, description = "`list_limit`: the caller's list pages have shown more rows in the last hour than the administrator allows (`list_rows_per_hour` of the export limits)")))]
 /// The leads the caller may see (their own, the team's for a manager, and
 /// the pool's), newest first; pool leads have phones and emails masked.
 pub async fn list(
@@ -60,7 +61,7 @@ pub async fn list(
         before: query.before,
         limit,
     };
-    let leads = state.store.leads(&me.actor, &filter).await?;
+    let leads = state.store.browse_leads(&me.actor, &filter).await?;
     let next_before = (leads.len() as i64 == limit)
         .then(|| leads.last().map(|l| l.id))
         .flatten();

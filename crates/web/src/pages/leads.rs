@@ -74,7 +74,7 @@ async fn list_page(
         before: super::param(params, "before").and_then(|b| b.parse().ok()),
         limit: PER_PAGE,
     };
-    let leads = state.store.leads(&viewer.me.actor, &filter).await?;
+    let leads = state.store.browse_leads(&viewer.me.actor, &filter).await?;
     let users = People::new(&state.store.users().await?);
     let more = (leads.len() as i64 == PER_PAGE)
         .then(|| leads.last())

@@ -147,6 +147,18 @@ async fn downloading_an_imports_rejected_rows_is_written_to_the_access_log() {
     assert_eq!(entry["row_count"], 1);
 }
 
+/// Sets how many rows list pages may show a user in an hour.
+async fn list_limit(app: &TestApp, rows: i64) {
+    let r = app
+        .patch(
+            "/api/v1/export-limits",
+            &app.admin,
+            json!({"list_rows_per_hour": rows}),
+        )
+        .await;
+    assert_eq!(body(r).await["list_rows_per_hour"], rows);
+}
+
 #[tokio::test]
 async fn paging_through_the_customer_list_beyond_the_hourly_limit_is_refused_and_shown() {
     let app = TestApp::spawn().await;
@@ -159,14 +171,7 @@ async fn paging_through_the_customer_list_beyond_the_hourly_limit_is_refused_and
         app.customer(&rep, json!({"name": format!("客户{i}")}))
             .await;
     }
-    let r = app
-        .patch(
-            "/api/v1/export-limits",
-            &app.admin,
-            json!({"list_rows_per_hour": 3}),
-        )
-        .await;
-    assert_eq!(body(r).await["list_rows_per_hour"], 3);
+    list_limit(&app, 3).await;
 
     // Two pages of two: four rows shown, past the limit with the page that
     // crossed it; the next page is refused, by the API and the list page.
@@ -206,4 +211,29 @@ async fn paging_through_the_customer_list_beyond_the_hourly_limit_is_refused_and
         .unwrap_or_else(|| panic!("{volumes}"));
     assert_eq!(mine["listed_last_hour"], 4, "{mine}");
     assert_eq!(mine["refused"], 1, "{mine}");
+}
+
+#[tokio::test]
+async fn the_leads_list_counts_against_the_same_hourly_list_limit() {
+    let app = TestApp::spawn().await;
+    let (_, rep) = app.user("rep@example.com", "sales", None).await;
+    for i in 0..3 {
+        let r = app
+            .post(
+                "/api/v1/leads",
+                &app.admin,
+                json!({"name": format!("线索{i}"), "mobile": format!("1370000000{i}"), "assign": "pool"}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    list_limit(&app, 3).await;
+    let first = body(app.get("/api/v1/leads?pool=true", &rep).await).await;
+    assert_eq!(first["leads"].as_array().unwrap().len(), 3, "{first}");
+    let r = app.get("/api/v1/leads?pool=true", &rep).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body(r).await["code"], "list_limit");
+    // The customer list shares the budget.
+    let r = app.get("/api/v1/customers", &rep).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }

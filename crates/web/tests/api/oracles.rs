@@ -656,3 +656,37 @@ async fn a_reps_import_is_no_oracle_for_pool_or_hidden_numbers() {
         .iter()
         .any(|e| e.0 == rep_id && e.1 == "lookup_refused" && e.2 == "import"));
 }
+
+#[tokio::test]
+async fn a_lead_typed_with_a_number_found_elsewhere_is_a_counted_lookup() {
+    let app = TestApp::spawn().await;
+    let (rep_id, rep) = app.user("rep@example.com", "sales", None).await;
+    app.customer(
+        &app.admin,
+        json!({"name": "公海客户", "mobile": MOBILE, "owner_id": null}),
+    )
+    .await;
+    let capture = |mobile: &str| {
+        let (app, rep) = (&app, rep.clone());
+        let body = json!({"name": "新线索", "mobile": mobile});
+        async move { app.post("/api/v1/leads", &rep, body).await.status() }
+    };
+    // A number nobody has: no lookup charged. The pool customer's: one.
+    assert_eq!(capture("13700001234").await, StatusCode::CREATED);
+    assert_eq!(capture(MOBILE).await, StatusCode::CREATED);
+    let charged: Vec<String> = access_log(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.0 == rep_id && e.1 == "lookup" && e.3.as_deref() == Some("lead"))
+        .map(|e| e.2)
+        .collect();
+    assert_eq!(charged, ["mobile=139****2222"]);
+
+    // With the day's lookups spent, a capture that would look a number up
+    // is refused before it does.
+    let r = app
+        .patch("/api/v1/lookup-limits", &app.admin, json!({"per_day": 1}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(capture("13700005678").await, StatusCode::TOO_MANY_REQUESTS);
+}
