@@ -94,6 +94,12 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .token_user(token)
                 .await?
                 .ok_or(ApiError::Unauthorized)?;
+            // A token is no way around the administrators' two-factor
+            // policy: one whose owner must use two-factor sign-in and has
+            // not set it up stops working until they have.
+            if !user.two_factor && state.store.two_factor_policy().await?.requires(&user.role) {
+                return Err(ApiError::TwoFactorSetupRequired);
+            }
             return Ok(CurrentUser {
                 actor: user.actor(),
                 user,

@@ -278,6 +278,15 @@ async fn the_policy_makes_administrators_set_up_two_factor_before_they_get_in() 
     assert_eq!(r.status(), StatusCode::OK);
     let policy = body(app.get("/api/v1/settings/two-factor", &rep).await).await;
     assert_eq!(policy["policy"], "admins");
+    // An administrator's API token is no way around it: refused until
+    // they have set two-factor sign-in up (below), a rep's goes on.
+    let r = app.get("/api/v1/customers", &app.admin).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(body(r).await["code"], "two_factor_setup_required");
+    assert_eq!(
+        app.get("/api/v1/customers", &rep).await.status(),
+        StatusCode::OK
+    );
 
     // A sales rep is not asked; an administrator without it is refused
     // on the API and sent to set it up on the page.
@@ -308,7 +317,12 @@ async fn the_policy_makes_administrators_set_up_two_factor_before_they_get_in() 
     let html = r.text().await.unwrap();
     assert_eq!(html.matches("<li><code>").count(), 10, "{html}");
 
-    // From now on the code is asked for, and the policy keeps it on.
+    // The token works again, and from now on the code is asked for, and
+    // the policy keeps it on.
+    assert_eq!(
+        app.get("/api/v1/customers", &app.admin).await.status(),
+        StatusCode::OK
+    );
     let r = api_login(&app, "admin@example.com", None).await;
     assert_eq!(body(r).await["code"], "two_factor_required");
     let code = totp_code(&secret, now() + 30_000);
@@ -344,8 +358,10 @@ async fn an_administrator_sets_the_policy_on_the_users_page() {
         .post("/settings/two-factor", &[("policy", "everyone")])
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    let policy = body(app.get("/api/v1/settings/two-factor", &app.admin).await).await;
-    assert_eq!(policy["policy"], "everyone");
+    // The page shows the new policy; the administrator's own API token
+    // now waits for their two-factor set-up.
+    let r = app.get("/api/v1/settings/two-factor", &app.admin).await;
+    assert_eq!(body(r).await["code"], "two_factor_setup_required");
     assert!(b
         .get("/settings/users")
         .await
