@@ -238,7 +238,8 @@ fn cell(
 
 /// Writes the rejected and skipped rows of an import as a file to fix and
 /// import again: the row's own cells under the file's headers, then its
-/// row number and the reasons (columns no import maps to a field).
+/// row number and the reasons (columns no import maps to a field), then
+/// any cells the row had past the headers.
 pub struct IssueWriter<W: Write + Send> {
     sheet: Sheet<W>,
     columns: usize,
@@ -271,9 +272,17 @@ impl<W: Write + Send> IssueWriter<W> {
 
     pub fn write(&mut self, issue: &kehu_store::import::Issue) -> Result<(), ExportError> {
         let mut cells: Vec<String> = issue.cells.clone();
-        cells.resize(self.columns.max(cells.len()), String::new());
+        // Cells past the headers (a row with an unquoted comma) follow the
+        // row number and reasons, which stay under their own headers.
+        let extra = if cells.len() > self.columns {
+            cells.split_off(self.columns)
+        } else {
+            cells.resize(self.columns, String::new());
+            Vec::new()
+        };
         cells.push(issue.row.to_string());
         cells.push(describe(issue, self.lang));
+        cells.extend(extra);
         self.sheet
             .write_row(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
         self.rows += 1;

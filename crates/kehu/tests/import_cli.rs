@@ -519,10 +519,19 @@ async fn title_rows_and_a_shifted_row_are_handled_and_said_by_the_command_line()
         (Some(2), Some(1))
     );
     let rejected = std::fs::read_to_string(&errors).unwrap();
+    // The row number and reason stay under their headers; the cell the
+    // comma split off follows them.
+    let line = rejected
+        .lines()
+        .find(|l| l.starts_with("Jack Brown"))
+        .unwrap_or_else(|| panic!("{rejected}"));
     assert!(
-        rejected.contains("has 5 cells, the header has 4"),
-        "{rejected}"
+        line.starts_with(
+            "Jack Brown,13912345678,2 Pitt St, Sydney,5,\"has 5 cells, the header has 4"
+        ),
+        "{line}"
     );
+    assert!(line.ends_with(",Referral"), "{line}");
 
     // A header row given by hand that maps nothing is refused, and one
     // past the end names the row.
