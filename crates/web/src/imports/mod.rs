@@ -130,6 +130,10 @@ pub async fn file_info(
         let mut sample = Vec::with_capacity(SAMPLE_ROWS);
         for row in table.take(SAMPLE_ROWS) {
             match row {
+                // A row whose cells do not line up under the headers would
+                // show values under the wrong columns: the importer lists
+                // it as rejected instead.
+                Ok(row) if row.misfit.is_some() => {}
                 Ok(row) => {
                     let mut cells = row.cells;
                     cells.resize(headers.len(), String::new());

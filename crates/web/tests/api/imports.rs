@@ -850,6 +850,9 @@ async fn a_csv_row_with_an_unquoted_comma_is_rejected_with_the_reason_and_no_col
         .upload(&app.admin, "shifted.csv", csv.as_bytes().to_vec(), "en")
         .await;
     assert_eq!(status, StatusCode::CREATED, "{file}");
+    // The mapping step's sample shows no row with its columns shifted.
+    let sample = file["sample"].to_string();
+    assert!(!sample.contains("李四"), "{sample}");
     let r = app
         .send_in(
             "en",
