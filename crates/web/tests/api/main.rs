@@ -12,6 +12,7 @@ mod export_limits;
 mod https;
 mod imports;
 mod imports_hostile;
+mod imports_rows;
 mod leads;
 mod merges;
 mod opportunities;
