@@ -120,6 +120,12 @@ pub fn china_month(ms: i64) -> String {
         .to_string()
 }
 
+/// Today's date in China time.
+pub fn china_today() -> NaiveDate {
+    let offset = FixedOffset::east_opt(CHINA_OFFSET_SECS).unwrap_or_else(|| Utc.fix());
+    Utc::now().with_timezone(&offset).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

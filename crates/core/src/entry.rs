@@ -9,13 +9,13 @@
 
 use serde_json::{Map, Value};
 
+use crate::country::{self, Country};
 use crate::date::{parse_date, parse_datetime};
 use crate::email::Email;
 use crate::money::Money;
-use crate::phone::{Mobile, Phone};
-use crate::region::{PostalCode, Province};
 use crate::url::WebUrl;
 use crate::uscc::Uscc;
+use crate::{person, phone};
 use crate::{text, Code, Invalid};
 
 /// How one field's value is parsed.
@@ -23,16 +23,28 @@ use crate::{text, Code, Invalid};
 pub enum Kind {
     /// Free text, whitespace-cleaned, at most this many characters.
     Text(usize),
+    /// The record's country (ISO 3166-1 alpha-2): the mobile, phone,
+    /// province and postal code of the same record follow its rules.
+    Country,
     Mobile,
     Phone,
     Email,
     Uscc,
+    /// The region of an address: a Chinese provincial division for China,
+    /// the country's subdivision elsewhere.
     Province,
     PostalCode,
     Url,
     /// One of a fixed list of wire names.
     Choice(&'static [&'static str]),
     Date,
+    /// A person's birth date: in the past, read in the order the record's
+    /// country writes day and month.
+    BirthDate,
+    /// `female`, `male` or `unknown`, from 男/女/先生/女士/M/F/… .
+    Gender,
+    /// A preferred language's ISO 639 code, from a code or a name.
+    Language,
     /// Stored as milliseconds since the Unix epoch.
     DateTime,
     /// A reference to another record by id.
@@ -147,13 +159,28 @@ pub enum Mode {
     Update,
 }
 
-/// Parses the fields of `object` named in `specs`. Keys in `extra` are left
-/// for the caller (e.g. `tags`, `custom`); any other key is an unknown field.
+/// Parses the fields of `object` named in `specs` for a record of mainland
+/// China (or a record type whose fields do not depend on a country).
+/// Keys in `extra` are left for the caller (e.g. `tags`, `custom`); any
+/// other key is an unknown field.
 pub fn parse_object(
     object: &Map<String, Value>,
     specs: &[Spec],
     extra: &[&str],
     mode: Mode,
+) -> Result<Patch, Invalid> {
+    parse_object_in(object, specs, extra, mode, Country::CN)
+}
+
+/// [`parse_object`] for a record whose country is `home` unless the object
+/// sets another: the record's own country on an update, the instance's
+/// default on a create (which then stores it).
+pub fn parse_object_in(
+    object: &Map<String, Value>,
+    specs: &[Spec],
+    extra: &[&str],
+    mode: Mode,
+    home: Country,
 ) -> Result<Patch, Invalid> {
     let mut invalid = Invalid::default();
     for key in object.keys() {
@@ -161,17 +188,29 @@ pub fn parse_object(
             invalid.push(key.as_str(), Code::UnknownField);
         }
     }
+    let country = if specs.iter().any(|s| matches!(s.kind, Kind::Country)) {
+        country_in(object, home)
+    } else {
+        home
+    };
     let mut patch = Patch::default();
     for spec in specs {
         match object.get(spec.name) {
+            None if matches!(spec.kind, Kind::Country) && mode == Mode::Create => {
+                patch.set.push((spec.name, Some(text(home.code()))));
+            }
             None => {
                 if mode == Mode::Create && spec.required {
                     invalid.push(spec.name, Code::Required);
                 }
             }
-            Some(value) => match parse_value(spec.kind, value) {
+            Some(value) => match parse_value_in(spec.kind, value, country) {
                 Ok(None) if spec.required => invalid.push(spec.name, Code::Required),
-                Ok(None) if spec.defaulted && mode == Mode::Create => {}
+                Ok(None) if spec.defaulted && mode == Mode::Create => {
+                    if matches!(spec.kind, Kind::Country) {
+                        patch.set.push((spec.name, Some(text(home.code()))));
+                    }
+                }
                 Ok(None) if spec.defaulted => invalid.push(spec.name, Code::Required),
                 Ok(v) => patch.set.push((spec.name, v)),
                 Err(code) => invalid.push(spec.name, code),
@@ -181,8 +220,27 @@ pub fn parse_object(
     invalid.into_result().map(|()| patch)
 }
 
-/// Parses one JSON value; `Ok(None)` for null or blank text.
+/// The country an object's values are read by: its own `country` when it
+/// gives a valid one, else `home`.
+pub fn country_in(object: &Map<String, Value>, home: Country) -> Country {
+    match object.get("country").map(|v| parse_value(Kind::Country, v)) {
+        Some(Ok(Some(Stored::Text(code)))) => Country::from_code(&code).unwrap_or(home),
+        _ => home,
+    }
+}
+
+fn text(s: &str) -> Stored {
+    Stored::Text(s.to_owned())
+}
+
+/// Parses one JSON value of a Chinese record; `Ok(None)` for null or blank
+/// text.
 pub fn parse_value(kind: Kind, value: &Value) -> Result<Option<Stored>, Code> {
+    parse_value_in(kind, value, Country::CN)
+}
+
+/// Parses one JSON value of a record in `country`.
+pub fn parse_value_in(kind: Kind, value: &Value, country: Country) -> Result<Option<Stored>, Code> {
     if value.is_null() {
         return Ok(None);
     }
@@ -226,7 +284,7 @@ pub fn parse_value(kind: Kind, value: &Value) -> Result<Option<Stored>, Code> {
             if raw.is_empty() {
                 return Ok(None);
             }
-            parse_text(kind, &raw).map(Some)
+            parse_text(kind, &raw, country).map(Some)
         }
     }
 }
@@ -239,7 +297,7 @@ fn money_text(money: Money) -> Result<Stored, Code> {
     Ok(Stored::Text(money.to_string()))
 }
 
-fn parse_text(kind: Kind, raw: &str) -> Result<Stored, Code> {
+fn parse_text(kind: Kind, raw: &str, country: Country) -> Result<Stored, Code> {
     let text = match kind {
         Kind::Text(max) => {
             if raw.chars().count() > max {
@@ -247,12 +305,13 @@ fn parse_text(kind: Kind, raw: &str) -> Result<Stored, Code> {
             }
             raw.to_owned()
         }
-        Kind::Mobile => Mobile::parse(raw)?.as_str().to_owned(),
-        Kind::Phone => Phone::parse(raw)?.as_str().to_owned(),
+        Kind::Country => Country::parse(raw)?.code().to_owned(),
+        Kind::Mobile => phone::mobile_in(country, raw)?,
+        Kind::Phone => phone::phone_in(country, raw)?,
         Kind::Email => Email::parse(raw)?.as_str().to_owned(),
         Kind::Uscc => Uscc::parse(raw)?.as_str().to_owned(),
-        Kind::Province => Province::parse(raw)?.name().to_owned(),
-        Kind::PostalCode => PostalCode::parse(raw)?.as_str().to_owned(),
+        Kind::Province => country::region(country, raw)?,
+        Kind::PostalCode => country::postal_code(country, raw)?,
         Kind::Url => WebUrl::parse(raw)?.as_str().to_owned(),
         Kind::Choice(options) => options
             .iter()
@@ -260,6 +319,16 @@ fn parse_text(kind: Kind, raw: &str) -> Result<Stored, Code> {
             .map(|o| (*o).to_owned())
             .ok_or(Code::InvalidChoice)?,
         Kind::Date => parse_date(raw)?.format("%Y-%m-%d").to_string(),
+        Kind::BirthDate => {
+            // Today somewhere on Earth: no one is refused for being born
+            // on a day that has begun in their time zone only.
+            let today = (chrono::Utc::now() + chrono::Duration::hours(14)).date_naive();
+            person::birth_date(country, raw, today)?
+                .format("%Y-%m-%d")
+                .to_string()
+        }
+        Kind::Gender => person::gender(raw)?.to_owned(),
+        Kind::Language => person::language(raw)?.to_owned(),
         Kind::DateTime => return Ok(Stored::Int(parse_datetime(raw)?.timestamp_millis())),
         Kind::Money => return money_text(Money::parse(raw)?),
         Kind::Id | Kind::Bool => return Err(Code::WrongType),
@@ -366,6 +435,63 @@ mod tests {
         let err =
             parse_object(&obj(json!({"stage": ""})), WITH_DEFAULT, &[], Mode::Update).unwrap_err();
         assert_eq!(err.0[0].code, Code::Required);
+    }
+
+    #[test]
+    fn the_records_country_decides_how_its_phone_region_and_postcode_are_read() {
+        const PERSON: &[Spec] = &[
+            Spec::new("country", Kind::Country).defaulted(),
+            Spec::new("mobile", Kind::Mobile),
+            Spec::new("province", Kind::Province),
+            Spec::new("postal_code", Kind::PostalCode),
+        ];
+        let au = Country::from_code("AU").unwrap();
+        let fields = json!({"mobile": "0414 089 598", "province": "NSW", "postal_code": "2000"});
+        // Given in the object …
+        let mut with_country = obj(fields.clone());
+        with_country.insert("country".into(), json!("Australia"));
+        let patch = parse_object_in(&with_country, PERSON, &[], Mode::Create, Country::CN).unwrap();
+        assert_eq!(patch.text("country"), Some("AU"));
+        assert_eq!(patch.text("mobile"), Some("+61414089598"));
+        assert_eq!(patch.text("province"), Some("New South Wales"));
+        assert_eq!(patch.text("postal_code"), Some("2000"));
+        // … or the record's own (an update) or the instance's (a create).
+        let patch = parse_object_in(&obj(fields.clone()), PERSON, &[], Mode::Update, au).unwrap();
+        assert_eq!(patch.get("country"), None);
+        assert_eq!(patch.text("mobile"), Some("+61414089598"));
+        let patch = parse_object_in(&obj(fields.clone()), PERSON, &[], Mode::Create, au).unwrap();
+        assert_eq!(patch.text("country"), Some("AU"));
+        // The same values are wrong for China, and the message says so.
+        let err =
+            parse_object_in(&obj(fields), PERSON, &[], Mode::Create, Country::CN).unwrap_err();
+        let codes: Vec<&str> = err.0.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["invalid_mobile", "invalid_region", "invalid_postal_code"]
+        );
+        let err = parse_object_in(
+            &obj(json!({"country": "AU", "postal_code": "100080"})),
+            PERSON,
+            &[],
+            Mode::Create,
+            Country::CN,
+        )
+        .unwrap_err();
+        assert_eq!(err.0[0].code, Code::PostalCodeIn(au));
+        assert!(err.0[0].code.message(crate::Lang::En).contains("Australia"));
+        assert!(err.0[0]
+            .code
+            .message(crate::Lang::ZhCn)
+            .contains("澳大利亚"));
+        let err = parse_object_in(
+            &obj(json!({"country": "Atlantis"})),
+            PERSON,
+            &[],
+            Mode::Create,
+            au,
+        )
+        .unwrap_err();
+        assert_eq!(err.0[0].code, Code::InvalidCountry);
     }
 
     #[test]

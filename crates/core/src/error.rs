@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::country::{postal_example, Country};
 use crate::Lang;
 
 /// Why a value was refused. `as_str` is stable: clients match on it.
@@ -34,8 +35,21 @@ pub enum Code {
     ResidentIdChecksum,
     InvalidPostalCode,
     InvalidRegion,
+    /// Not a country or territory kehu knows by code or name.
+    InvalidCountry,
+    /// A mobile number that is not one of this country's (or a valid
+    /// international one).
+    MobileIn(Country),
+    /// A phone number that is not valid in this country's numbering plan.
+    PhoneIn(Country),
+    /// A postal code that does not have this country's pattern.
+    PostalCodeIn(Country),
+    /// Not a state, province or region of this country.
+    RegionIn(Country),
     InvalidUrl,
     InvalidDate,
+    /// A birth date in the future or before 1900.
+    InvalidBirthDate,
     InvalidDateTime,
     InvalidMoney,
     InvalidNumber,
@@ -103,17 +117,19 @@ impl Code {
             Code::PatternMismatch => "pattern_mismatch",
             Code::NotAnOption => "not_an_option",
             Code::NotUnique => "not_unique",
-            Code::InvalidMobile => "invalid_mobile",
-            Code::InvalidPhone => "invalid_phone",
+            Code::InvalidMobile | Code::MobileIn(_) => "invalid_mobile",
+            Code::InvalidPhone | Code::PhoneIn(_) => "invalid_phone",
             Code::InvalidEmail => "invalid_email",
             Code::InvalidUscc => "invalid_uscc",
             Code::UsccChecksum => "uscc_checksum",
             Code::InvalidResidentId => "invalid_resident_id",
             Code::ResidentIdChecksum => "resident_id_checksum",
-            Code::InvalidPostalCode => "invalid_postal_code",
-            Code::InvalidRegion => "invalid_region",
+            Code::InvalidPostalCode | Code::PostalCodeIn(_) => "invalid_postal_code",
+            Code::InvalidRegion | Code::RegionIn(_) => "invalid_region",
+            Code::InvalidCountry => "invalid_country",
             Code::InvalidUrl => "invalid_url",
             Code::InvalidDate => "invalid_date",
+            Code::InvalidBirthDate => "invalid_birth_date",
             Code::InvalidDateTime => "invalid_datetime",
             Code::InvalidMoney => "invalid_money",
             Code::InvalidNumber => "invalid_number",
@@ -192,10 +208,32 @@ impl Code {
             (Lang::En, InvalidPostalCode) => "a postal code has 6 digits".into(),
             (Lang::ZhCn, InvalidRegion) => "不是有效的省级行政区".into(),
             (Lang::En, InvalidRegion) => "is not a known province or region".into(),
+            (Lang::ZhCn, InvalidCountry) => "不是可识别的国家或地区".into(),
+            (Lang::En, InvalidCountry) => "is not a known country or territory".into(),
+            (Lang::ZhCn, MobileIn(c)) => format!("不是有效的{}手机号", c.name(lang)),
+            (Lang::En, MobileIn(c)) => format!("is not a valid mobile number in {}", c.name(lang)),
+            (Lang::ZhCn, PhoneIn(c)) => format!("不是有效的{}电话号码", c.name(lang)),
+            (Lang::En, PhoneIn(c)) => format!("is not a valid phone number in {}", c.name(lang)),
+            (Lang::ZhCn, PostalCodeIn(c)) => match postal_example(*c) {
+                Some(e) => format!("不是有效的{}邮政编码（应如 {e}）", c.name(lang)),
+                None => format!("不是有效的{}邮政编码", c.name(lang)),
+            },
+            (Lang::En, PostalCodeIn(c)) => match postal_example(*c) {
+                Some(e) => format!("is not a valid postal code in {} (like {e})", c.name(lang)),
+                None => format!("is not a valid postal code in {}", c.name(lang)),
+            },
+            (Lang::ZhCn, RegionIn(c)) => format!("不是{}的州、省或地区", c.name(lang)),
+            (Lang::En, RegionIn(c)) => {
+                format!("is not a state, province or region of {}", c.name(lang))
+            }
             (Lang::ZhCn, InvalidUrl) => "不是有效的网址".into(),
             (Lang::En, InvalidUrl) => "is not a valid web address".into(),
             (Lang::ZhCn, InvalidDate) => "不是有效的日期（如 2024-03-01）".into(),
             (Lang::En, InvalidDate) => "is not a valid date (e.g. 2024-03-01)".into(),
+            (Lang::ZhCn, InvalidBirthDate) => "出生日期应在 1900 年之后、今天之前".into(),
+            (Lang::En, InvalidBirthDate) => {
+                "a birth date lies between 1900 and today".into()
+            }
             (Lang::ZhCn, InvalidDateTime) => {
                 "不是有效的时间（如 2024-03-01T09:30:00+08:00）".into()
             }

@@ -7,6 +7,7 @@ mod lang;
 
 pub mod columns;
 pub mod company;
+pub mod country;
 pub mod crypto;
 pub mod date;
 pub mod dedupe;
@@ -17,6 +18,7 @@ pub mod ids;
 pub mod money;
 pub mod opportunity;
 pub mod order;
+pub mod person;
 pub mod phone;
 pub mod quality;
 pub mod record;

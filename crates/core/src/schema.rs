@@ -23,8 +23,14 @@ pub const LANGS: &[&str] = &["zh-CN", "en"];
 pub const CUSTOMER: &[Spec] = &[
     Spec::new("kind", Kind::Choice(CUSTOMER_KINDS)).defaulted(),
     Spec::new("name", Kind::Text(200)).required(),
+    // First of the fields whose rules follow it.
+    Spec::new("country", Kind::Country).defaulted(),
     Spec::new("company", Kind::Text(200)),
     Spec::new("title", Kind::Text(100)),
+    // A person's (an individual customer's) own details.
+    Spec::new("gender", Kind::Gender),
+    Spec::new("birth_date", Kind::BirthDate),
+    Spec::new("language", Kind::Language),
     Spec::new("mobile", Kind::Mobile),
     Spec::new("phone", Kind::Phone),
     Spec::new("email", Kind::Email),
@@ -54,7 +60,11 @@ pub const CUSTOMER_EXTRA: &[&str] = &["tags", "custom"];
 pub const CONTACT: &[Spec] = &[
     Spec::new("customer_id", Kind::Id).required(),
     Spec::new("name", Kind::Text(100)).required(),
+    Spec::new("country", Kind::Country).defaulted(),
     Spec::new("title", Kind::Text(100)),
+    Spec::new("gender", Kind::Gender),
+    Spec::new("birth_date", Kind::BirthDate),
+    Spec::new("language", Kind::Language),
     Spec::new("mobile", Kind::Mobile),
     Spec::new("phone", Kind::Phone),
     Spec::new("email", Kind::Email),
@@ -100,8 +110,12 @@ pub const LEAD_STATUSES: &[&str] = &["new", "contacted", "qualified", "converted
 /// A lead's own fields, as a web form, the API or an import gives them.
 pub const LEAD: &[Spec] = &[
     Spec::new("name", Kind::Text(100)).required(),
+    Spec::new("country", Kind::Country).defaulted(),
     Spec::new("company", Kind::Text(200)),
     Spec::new("title", Kind::Text(100)),
+    Spec::new("gender", Kind::Gender),
+    Spec::new("birth_date", Kind::BirthDate),
+    Spec::new("language", Kind::Language),
     Spec::new("mobile", Kind::Mobile),
     Spec::new("phone", Kind::Phone),
     Spec::new("email", Kind::Email),

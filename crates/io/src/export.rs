@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use kehu_core::columns::{all_targets, choice_label, Target};
-use kehu_core::{schema, Actor, Lang};
+use kehu_core::country::Country;
+use kehu_core::entry::Kind;
+use kehu_core::{person, schema, Actor, Lang};
 use kehu_store::customers::Customer;
 use kehu_store::list::CustomerFilter;
 use kehu_store::mask;
@@ -225,12 +227,21 @@ fn cell(
         },
         Target::Field(name) => {
             let value = c.field(name).map(|v| v.to_history());
-            let is_choice = schema::CUSTOMER
+            let kind = schema::CUSTOMER
                 .iter()
-                .any(|s| s.name == *name && matches!(s.kind, kehu_core::entry::Kind::Choice(_)));
-            match value {
-                Some(v) if is_choice => choice_label(name, &v, lang),
-                v => text(&v),
+                .find(|s| s.name == *name)
+                .map(|s| s.kind);
+            match (kind, value) {
+                (Some(Kind::Choice(_)), Some(v)) => choice_label(name, &v, lang),
+                // Names a person reads, which an import reads back.
+                (Some(Kind::Country), Some(v)) => {
+                    Country::from_code(&v).map_or(v.clone(), |c| c.name(lang).to_owned())
+                }
+                (Some(Kind::Gender), Some(v)) => person::gender_label(&v, lang).to_owned(),
+                (Some(Kind::Language), Some(v)) => {
+                    person::language_name(&v, lang).unwrap_or(&v).to_owned()
+                }
+                (_, v) => text(&v),
             }
         }
     }

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use kehu_core::columns::{guess_all, Target};
-use kehu_core::entry::{parse_object, Mode};
+use kehu_core::entry::{parse_object_in, Mode};
 use kehu_core::text::match_key;
 use kehu_core::{schema, Lang};
 use kehu_store::leads::Assign;
@@ -87,6 +87,7 @@ pub async fn import_leads(
     lang: Lang,
 ) -> Result<LeadImport, LeadImportError> {
     let mut table = open(path, &OpenOptions::default())?;
+    let home = store.default_country().await?;
     let guessed = guess_all(&table.headers, &[]);
     let fields: Vec<Option<&'static str>> = table
         .headers
@@ -142,7 +143,7 @@ pub async fn import_leads(
                 object.insert(field.to_owned(), Value::from(v));
             }
         }
-        let patch = match parse_object(&object, schema::LEAD, &[], Mode::Create) {
+        let patch = match parse_object_in(&object, schema::LEAD, &[], Mode::Create, home) {
             Ok(p) => p,
             Err(invalid) => {
                 refuse(&mut report, row.number, invalid.summary(lang));

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use kehu_core::entry::{parse_object, Mode, Patch};
+use kehu_core::entry::{parse_object_in, Mode, Patch};
 use kehu_core::{schema, Code, CustomerId, Invalid, UserId};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -141,9 +141,12 @@ impl Store {
     }
 
     async fn check_change(&self, ctx: &Ctx, change: BulkChange) -> Result<Checked> {
+        // Values set on many records at once are read by the instance's
+        // country's rules, or by the country the change itself sets.
+        let home = self.default_country().await?;
         let fields = |object: Value| {
             let object = object.as_object().cloned().unwrap_or_default();
-            parse_object(&object, schema::CUSTOMER, &[], Mode::Update)
+            parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, home)
         };
         Ok(match change {
             BulkChange::Owner(owner) => {

@@ -17,16 +17,24 @@ use crate::dedupe::{mark_not_duplicate_in, Entity};
 use crate::merge::{
     check_id_list, field_choices, first_having, id_list, push_history, FieldChoice,
 };
-use crate::records::Contact;
+use crate::records::{Contact, CONTACT_COLUMNS as COLUMNS};
 use crate::time::Time;
 use crate::write::{write_history, Change, Ctx, HISTORY_COLUMNS};
 use crate::{now_ms, Error, Result, Store};
 
 /// The fields a contact merge chooses between.
-const FIELDS: &[&str] = &["name", "title", "mobile", "phone", "email", "notes"];
-
-const COLUMNS: &str = "x.id, x.customer_id, x.name, x.title, x.mobile, x.phone, x.email, \
-    x.notes, x.is_primary, x.version, x.created_at, x.created_by, x.updated_at, x.updated_by";
+const FIELDS: &[&str] = &[
+    "name",
+    "country",
+    "title",
+    "gender",
+    "birth_date",
+    "language",
+    "mobile",
+    "phone",
+    "email",
+    "notes",
+];
 
 /// What to merge: `survivor` stays, `merged` go; per field, the contact
 /// whose value is kept (others: the most complete contact's, else the
@@ -72,7 +80,11 @@ pub struct ContactMergePlan {
 fn value_of<'a>(c: &'a Contact, field: &str) -> Option<&'a str> {
     match field {
         "name" => Some(c.name.as_str()),
+        "country" => Some(c.country.as_str()),
         "title" => c.title.as_deref(),
+        "gender" => c.gender.as_deref(),
+        "birth_date" => c.birth_date.as_deref(),
+        "language" => c.language.as_deref(),
         "mobile" => c.mobile.as_deref(),
         "phone" => c.phone.as_deref(),
         "email" => c.email.as_deref(),

@@ -35,8 +35,17 @@ pub struct Customer {
     pub id: i64,
     pub kind: String,
     pub name: String,
+    /// ISO 3166-1 alpha-2; the mobile, phone, province and postal code
+    /// follow its entry standards.
+    pub country: String,
     pub company: Option<String>,
     pub title: Option<String>,
+    /// `female`, `male` or `unknown`.
+    pub gender: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// ISO 639 code of the preferred language.
+    pub language: Option<String>,
     pub mobile: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -78,8 +87,12 @@ impl Customer {
         match name {
             "kind" => Some(Stored::Text(c.kind.clone())),
             "name" => Some(Stored::Text(c.name.clone())),
+            "country" => Some(Stored::Text(c.country.clone())),
             "company" => text(&c.company),
             "title" => text(&c.title),
+            "gender" => text(&c.gender),
+            "birth_date" => text(&c.birth_date),
+            "language" => text(&c.language),
             "mobile" => text(&c.mobile),
             "phone" => text(&c.phone),
             "email" => text(&c.email),
@@ -108,8 +121,12 @@ pub(crate) const CUSTOMER_COLUMNS: &[&str] = &[
     "id",
     "kind",
     "name",
+    "country",
     "company",
     "title",
+    "gender",
+    "birth_date",
+    "language",
     "mobile",
     "phone",
     "email",
@@ -372,6 +389,7 @@ pub(crate) async fn update_in(
     // Every decision below is made from the row as it is inside this
     // transaction (locked on PostgreSQL), not from an earlier read.
     let current = locked(tx, &ctx.actor, id).await?;
+    crate::locale::check_move(&patch, &current)?;
     let mut extra = Vec::new();
     if patch.get("owner_id").is_some() || patch.get("team_id").is_some() {
         let (owner, team) = assign_owner(tx, &ctx.actor, &patch, Some(&current)).await?;

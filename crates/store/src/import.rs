@@ -16,9 +16,10 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use kehu_core::columns::{choice_value, split_list, Target};
-use kehu_core::entry::{parse_object, Kind, Mode, Patch, Stored};
+use kehu_core::country::Country;
+use kehu_core::entry::{country_in, parse_object_in, Kind, Mode, Patch, Stored};
 use kehu_core::field::{FieldDef, FieldKind};
-use kehu_core::phone::{Mobile, Phone};
+use kehu_core::phone;
 use kehu_core::{schema, Actor, Code, CustomerId, FieldError, Invalid, Lang};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -379,6 +380,9 @@ pub struct Preparer {
     headers: Vec<String>,
     /// Any invalid value rejects its row.
     strict: bool,
+    /// The country of rows that name none: their values are read by its
+    /// rules, and records they create are in it.
+    home: Country,
 }
 
 /// Cells that put a record in the shared pool when given as its owner.
@@ -413,9 +417,10 @@ impl Preparer {
         // The column each refusable value came from, by the field its
         // error names.
         let mut given: Vec<(String, usize)> = Vec::new();
-        // A landline or foreign number in the mobile column (手机 columns
-        // often hold the switchboard) is a phone number.
-        let mut phone_in_mobile = None;
+        // A landline in the mobile column (手机 columns often hold the
+        // switchboard) is a phone number; which is which depends on the
+        // row's country, known once every cell is read.
+        let mut mobile = None;
         for (column, (target, cell)) in self.columns.iter().zip(cells).enumerate() {
             let Some(target) = target else { continue };
             let cell = cell.trim();
@@ -424,11 +429,7 @@ impl Preparer {
             }
             given.push((error_field(target), column));
             match target {
-                Target::Field("mobile")
-                    if Mobile::parse(cell).is_err() && Phone::parse(cell).is_ok() =>
-                {
-                    phone_in_mobile = Some(cell);
-                }
+                Target::Field("mobile") => mobile = Some(cell),
                 Target::Field(name) => {
                     let spec = schema::CUSTOMER.iter().find(|s| s.name == *name);
                     let value = match spec.map(|s| s.kind) {
@@ -484,14 +485,19 @@ impl Preparer {
                 },
             }
         }
-        if let Some(phone) = phone_in_mobile {
-            if object.contains_key("phone") {
-                errors.push("mobile", Code::InvalidMobile);
+        let country = country_in(&object, self.home);
+        if let Some(cell) = mobile {
+            if phone::mobile_in(country, cell).is_err() && phone::phone_in(country, cell).is_ok() {
+                if object.contains_key("phone") {
+                    errors.push("mobile", phone::mobile_in(country, cell).unwrap_err());
+                } else {
+                    object.insert("phone".to_owned(), Value::from(cell));
+                }
             } else {
-                object.insert("phone".to_owned(), Value::from(phone));
+                object.insert("mobile".to_owned(), Value::from(cell));
             }
         }
-        let mut parsed = parse_object(&object, schema::CUSTOMER, &[], Mode::Update);
+        let mut parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, self.home);
         if let Err(more) = &parsed {
             errors.0.extend(more.0.iter().cloned());
         }
@@ -521,7 +527,7 @@ impl Preparer {
                 object.insert("notes".to_owned(), Value::from(fit_notes(notes)));
             }
             warnings = errors.0;
-            parsed = parse_object(&object, schema::CUSTOMER, &[], Mode::Update);
+            parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, self.home);
         }
         let mut patch = parsed.map_err(|more| more.0)?;
         if let Some(owner) = owner {
@@ -775,6 +781,7 @@ impl Store {
             creates: options.kind == BatchKind::Import,
             headers: options.headers.clone(),
             strict: options.strict,
+            home: self.default_country().await?,
         })
     }
 
@@ -967,6 +974,10 @@ impl Store {
         let mut creates = Vec::new();
         for decision in &mut decisions {
             if let Decision::Create(c) = decision {
+                if c.patch.get("country").is_none() {
+                    let home = Stored::Text(preparer.home.code().to_owned());
+                    c.patch.set.push(("country", Some(home)));
+                }
                 // Only the count of creates is reported afterwards.
                 creates.push(BulkCustomer {
                     patch: std::mem::take(&mut c.patch),

@@ -49,8 +49,13 @@ pub const FORM_WINDOW_MS: i64 = 10 * 60 * 1000;
 pub struct Lead {
     pub id: i64,
     pub name: String,
+    /// ISO 3166-1 alpha-2; the mobile, phone and province follow it.
+    pub country: String,
     pub company: Option<String>,
     pub title: Option<String>,
+    pub gender: Option<String>,
+    pub birth_date: Option<String>,
+    pub language: Option<String>,
     pub mobile: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -177,7 +182,8 @@ pub struct Swept {
     pub customers: i64,
 }
 
-const COLUMNS: &str = "o.id, o.name, o.company, o.title, o.mobile, o.phone, o.email, o.province, \
+const COLUMNS: &str = "o.id, o.name, o.country, o.company, o.title, o.gender, o.birth_date, \
+    o.language, o.mobile, o.phone, o.email, o.province, \
     o.city, o.source, o.campaign, o.message, o.status, o.disqualify_reason, o.owner_id, o.team_id, \
     o.claimed_at, o.protected_until, o.last_activity_at, o.duplicate_lead_id, \
     o.duplicate_customer_id, o.customer_id, o.contact_id, o.opportunity_id, o.converted_at, \

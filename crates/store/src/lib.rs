@@ -22,6 +22,7 @@ pub mod history;
 pub mod import;
 pub mod leads;
 pub mod list;
+pub mod locale;
 pub mod lookups;
 pub mod mask;
 pub mod merge;

@@ -4,8 +4,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chrono::Datelike;
+use kehu_core::country::Country;
 use kehu_core::field::FieldKey;
-use kehu_core::{date, Actor, Code, Invalid, Role};
+use kehu_core::{date, person, Actor, Code, Invalid, Role};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,6 +74,16 @@ pub struct CustomerFilter {
     pub source: Option<String>,
     pub province: Option<String>,
     pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// `female`, `male` or `unknown`.
+    pub gender: Option<String>,
+    /// Born on or before this day (`YYYY-MM-DD`): at least some age.
+    pub born_by: Option<String>,
+    /// Born after this day: at most some age.
+    pub born_after: Option<String>,
+    /// A birthday in this month (`01`–`12`).
+    pub birth_month: Option<String>,
     pub value_tier: Option<String>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
@@ -104,6 +116,11 @@ const PARAMS: &[&str] = &[
     "source",
     "province",
     "city",
+    "country",
+    "gender",
+    "age_min",
+    "age_max",
+    "birth_month",
     "value_tier",
     "created_from",
     "created_to",
@@ -125,6 +142,7 @@ impl CustomerFilter {
         };
         let mut invalid = Invalid::default();
         let mut cursor = None;
+        let mut province = None;
         for (key, value) in params {
             let value = value.trim();
             // PostgreSQL refuses NUL and nothing legitimate contains control
@@ -164,15 +182,36 @@ impl CustomerFilter {
                 "kind" => f.kind = text(),
                 "stage" => f.stage = text(),
                 "source" => f.source = text(),
-                "province" => {
-                    f.province = if value.is_empty() {
-                        None
+                // Read once the country is known (below).
+                "province" => province = text(),
+                "country" => {
+                    f.country =
+                        invalid.check(key, Country::parse(value).map(|c| c.code().to_owned()))
+                }
+                "gender" => f.gender = invalid.check(key, person::gender(value).map(str::to_owned)),
+                "age_min" | "age_max" => {
+                    let Some(age) = invalid.check(key, age_of(value)) else {
+                        continue;
+                    };
+                    let today = date::china_today();
+                    if key == "age_min" {
+                        // At least `age`: born on or before today `age` years ago.
+                        f.born_by = Some(years_before(today, age).format("%Y-%m-%d").to_string());
                     } else {
-                        invalid.check(
-                            key,
-                            kehu_core::region::Province::parse(value).map(|p| p.name().to_owned()),
-                        )
+                        // At most `age`: born after today `age + 1` years ago.
+                        f.born_after =
+                            Some(years_before(today, age + 1).format("%Y-%m-%d").to_string());
                     }
+                }
+                "birth_month" => {
+                    let month = match value {
+                        "this" | "本月" => Some(date::china_today().month()),
+                        v => v.parse::<u32>().ok().filter(|m| (1..=12).contains(m)),
+                    };
+                    f.birth_month = invalid.check(
+                        key,
+                        month.map(|m| format!("{m:02}")).ok_or(Code::InvalidChoice),
+                    );
                 }
                 "city" => f.city = text(),
                 "value_tier" => f.value_tier = text(),
@@ -225,6 +264,21 @@ impl CustomerFilter {
                     _ => invalid.push(other, Code::UnknownField),
                 },
             }
+        }
+        if let Some(region) = province {
+            // A region of the filtered country, else a Chinese province,
+            // else as written (a region kept as free text).
+            let country = f.country.as_deref().and_then(Country::from_code);
+            let stored = match country {
+                Some(country) => {
+                    invalid.check("province", kehu_core::country::region(country, &region))
+                }
+                None => Some(
+                    kehu_core::region::Province::parse(&region)
+                        .map_or(region, |p| p.name().to_owned()),
+                ),
+            };
+            f.province = stored;
         }
         if f.custom.len() > MAX_CUSTOM_FILTERS {
             invalid.push(
@@ -295,6 +349,24 @@ impl CustomerFilter {
             None => Err(crate::Error::internal("a walk's own cursor did not decode")),
         }
     }
+}
+
+/// An age asked for: whole years up to 150.
+fn age_of(value: &str) -> std::result::Result<i32, Code> {
+    match value.parse::<i32>() {
+        Ok(age) if (0..=150).contains(&age) => Ok(age),
+        Ok(age) if age < 0 => Err(Code::BelowMin { min: "0".into() }),
+        Ok(_) => Err(Code::AboveMax { max: "150".into() }),
+        Err(_) => Err(Code::WrongType),
+    }
+}
+
+/// The same day `years` years earlier (28 February for 29 February).
+fn years_before(day: chrono::NaiveDate, years: i32) -> chrono::NaiveDate {
+    let year = day.year() - years;
+    chrono::NaiveDate::from_ymd_opt(year, day.month(), day.day())
+        .or_else(|| chrono::NaiveDate::from_ymd_opt(year, day.month(), 28))
+        .unwrap_or(day)
 }
 
 fn decode_cursor(cursor: &str, sort: SortBy) -> Option<After> {
@@ -505,11 +577,23 @@ fn list_query(
         ("source", &f.source),
         ("province", &f.province),
         ("city", &f.city),
+        ("country", &f.country),
+        ("gender", &f.gender),
         ("value_tier", &f.value_tier),
     ] {
         if let Some(v) = value {
             s.and_where(c(col).eq(v.clone()));
         }
+    }
+    // Birth dates are stored as `YYYY-MM-DD`, which sorts as text.
+    if let Some(day) = &f.born_by {
+        s.and_where(c("birth_date").lte(day.clone()));
+    }
+    if let Some(day) = &f.born_after {
+        s.and_where(c("birth_date").gt(day.clone()));
+    }
+    if let Some(month) = &f.birth_month {
+        s.and_where(Expr::expr(Expr::cust("substr(c.birth_date, 6, 2)")).eq(month.clone()));
     }
     for (col, from, to) in [
         ("created_at", f.created_from, f.created_to),

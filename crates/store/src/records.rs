@@ -35,7 +35,12 @@ pub struct Contact {
     pub id: i64,
     pub customer_id: i64,
     pub name: String,
+    /// ISO 3166-1 alpha-2; the customer's unless given.
+    pub country: String,
     pub title: Option<String>,
+    pub gender: Option<String>,
+    pub birth_date: Option<String>,
+    pub language: Option<String>,
     pub mobile: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -48,8 +53,8 @@ pub struct Contact {
     pub updated_by: Option<i64>,
 }
 
-const CONTACT_COLUMNS: &str = "x.id, x.customer_id, x.name, x.title, x.mobile, x.phone, x.email, \
-    x.notes, x.is_primary, x.version, x.created_at, x.created_by, x.updated_at, x.updated_by";
+pub(crate) const CONTACT_COLUMNS: &str = "x.id, x.customer_id, x.name, x.country, x.title, x.gender, \
+    x.birth_date, x.language, x.mobile, x.phone, x.email, x.notes, x.is_primary, x.version, x.created_at, x.created_by, x.updated_at, x.updated_by";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Interaction {

@@ -52,11 +52,15 @@ fn terms_with_core(s: &Searchable<'_>, core: Option<&str>) -> Vec<String> {
         out.push(email.to_lowercase());
     }
     for phone in [s.mobile, s.phone].into_iter().flatten() {
-        let digits = digits_of(phone);
+        let number = phone.split(';').next().unwrap_or(phone);
+        let digits = digits_of(number);
         // Every suffix, so any fragment of the number is a key's prefix.
         for start in 0..digits.len().saturating_sub(MIN_DIGITS - 1) {
             out.push(digits[start..].to_owned());
         }
+        // A foreign number as dialled at home (0438 402 889 for
+        // +61 438 402 889): its other suffixes are keys already.
+        out.extend(kehu_core::phone::national_digits(phone));
     }
     let mut out: Vec<String> = out
         .into_iter()
@@ -124,6 +128,30 @@ pub fn ranges(query: &str) -> Option<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_foreign_number_is_found_as_written_at_home_or_abroad() {
+        let t = terms(&Searchable {
+            name: "Olivia Smith",
+            mobile: Some("+61438402889"),
+            phone: Some("+14155552671;ext=123"),
+            ..Searchable::default()
+        });
+        for key in [
+            "0438402889",
+            "61438402889",
+            "438402889",
+            "2889",
+            "14155552671",
+            "5552671",
+        ] {
+            assert!(t.contains(&key.to_owned()), "{key} in {t:?}");
+        }
+        assert!(
+            !t.iter().any(|k| k.ends_with("123") && k.contains("2671")),
+            "{t:?}"
+        );
+    }
 
     #[test]
     fn a_customer_is_found_by_pinyin_initials_phone_fragments_and_company_core() {

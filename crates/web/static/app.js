@@ -2,7 +2,8 @@
 // - customer forms check each field as it is typed, with the server's own
 //   rules and messages (POST /api/v1/customers/check), and warn about
 //   existing records with the same mobile, email, credit code or name and
-//   company;
+//   company; choosing another country offers that country's regions and
+//   shows what its postal codes look like (GET /api/v1/countries/{code});
 // - bulk actions show the input their action needs and select whole pages;
 // - forms with data-confirm ask before they submit;
 // - a running import's page shows its progress live (GET
@@ -130,8 +131,37 @@
     });
     form.addEventListener('change', function (event) {
       if (event.target.name) touched.add(event.target.name);
+      if (event.target.name === 'country') countryChosen(form, event.target.value);
       check();
     });
+  }
+
+  // The region suggestions and the postal code hint follow the country.
+  async function countryChosen(form, code) {
+    if (!/^[A-Z]{2}$/.test(code)) return;
+    let response;
+    try {
+      response = await fetch('/api/v1/countries/' + code, {
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json' },
+      });
+    } catch (_) {
+      return;
+    }
+    if (!response.ok) return;
+    const country = await response.json();
+    const list = document.getElementById('f-province-list');
+    if (list) {
+      list.replaceChildren(...country.regions.map((name) => {
+        const option = document.createElement('option');
+        option.value = name;
+        return option;
+      }));
+    }
+    const hint = document.getElementById('f-postal-code-hint');
+    if (hint) {
+      hint.textContent = country.postal_example ? (form.dataset.like || '') + ' ' + country.postal_example : '';
+    }
   }
 
   function bulkForm(form) {

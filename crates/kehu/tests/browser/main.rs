@@ -7,6 +7,7 @@
 mod harness;
 mod scenarios;
 mod webdriver;
+mod world;
 
 use anyhow::Result;
 
@@ -141,4 +142,9 @@ async fn an_opportunity_card_is_dragged_to_another_stage_and_to_lost_with_a_reas
 #[ignore = "writes docs/screenshots/*.png for the README: KEHU_SCREENSHOTS=1 cargo test -p kehu --test browser -- --ignored"]
 async fn screenshots_of_the_main_pages_in_both_languages() {
     run(scenarios::screenshots).await;
+}
+
+#[tokio::test]
+async fn an_australian_customer_is_entered_with_a_national_mobile_at_desk_and_phone_size() {
+    run(world::australian_customer_with_a_national_mobile).await;
 }

@@ -21,7 +21,7 @@ fn customer_path(id: i64) -> String {
 /// Sets a select's or a date input's value as a person's choice would, and
 /// fires the events the page listens to. (Typing into a date input depends
 /// on the browser's locale; choosing an option by clicking is flaky.)
-async fn choose(b: &Browser, element: &Element<'_>, value: &str) -> Result<()> {
+pub async fn choose(b: &Browser, element: &Element<'_>, value: &str) -> Result<()> {
     let script = "const [el, v] = arguments; el.value = v;
         el.dispatchEvent(new Event('input', {bubbles: true}));
         el.dispatchEvent(new Event('change', {bubbles: true}));
@@ -126,6 +126,14 @@ pub async fn new_customer_with_live_validation(h: &Harness) -> Result<()> {
     })
     .await?;
 
+    save_new_customer(b).await?;
+    let h1 = b.wait_for("h1", WAIT).await?.text().await?;
+    ensure!(h1.contains("张三"), "h1 is {h1:?}");
+    Ok(())
+}
+
+/// Saves the customer form and waits for the new customer's page.
+pub async fn save_new_customer(b: &Browser) -> Result<()> {
     b.find("#save").await?.click().await?;
     until("the new customer's page", async || {
         let path = b.path().await?;
@@ -133,10 +141,7 @@ pub async fn new_customer_with_live_validation(h: &Harness) -> Result<()> {
             .strip_prefix("/customers/")
             .is_some_and(|id| id.parse::<i64>().is_ok()))
     })
-    .await?;
-    let h1 = b.wait_for("h1", WAIT).await?.text().await?;
-    ensure!(h1.contains("张三"), "h1 is {h1:?}");
-    Ok(())
+    .await
 }
 
 /// Typing a mobile that another customer has shows a warning that links to

@@ -5,7 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use kehu_core::entry::{parse_object, parse_value, Mode, Stored};
+use kehu_core::country::Country;
+use kehu_core::entry::{country_in, parse_object_in, parse_value_in, Mode, Stored};
 use kehu_core::{schema, Code, CustomerId, Invalid, LocalizedFieldError, UserId};
 use kehu_store::bulk_change::{BulkChange, BulkOutcome, Selection};
 use kehu_store::customers::{Customer, CustomerInput};
@@ -23,10 +24,13 @@ use crate::extract::{CurrentUser, JsonObject, QueryPairs};
 use crate::{mask, AppState};
 
 /// Reads a customer object: the fields, `tags`, `custom` and, on update,
-/// the `version` the client last saw.
+/// the `version` the client last saw. Values are read by the rules of the
+/// object's `country`, else `home` (the record's on update, the instance's
+/// default on create).
 pub(crate) fn customer_input(
     mut body: JsonObject,
     mode: Mode,
+    home: Country,
 ) -> Result<(CustomerInput, Option<i64>)> {
     let mut invalid = Invalid::default();
     let version = body.take_version(&mut invalid);
@@ -47,7 +51,7 @@ pub(crate) fn customer_input(
             None
         }
     };
-    match parse_object(&body.0, schema::CUSTOMER, &[], mode) {
+    match parse_object_in(&body.0, schema::CUSTOMER, &[], mode, home) {
         Ok(patch) if invalid.is_empty() => Ok((
             CustomerInput {
                 patch,
@@ -77,6 +81,11 @@ async fn shown(state: &AppState, me: &CurrentUser, mut c: Customer) -> Result<Js
         ("team_id" = Option<i64>, Query), ("tag" = Option<String>, Query), ("kind" = Option<String>, Query),
         ("stage" = Option<String>, Query), ("source" = Option<String>, Query), ("province" = Option<String>, Query),
         ("city" = Option<String>, Query), ("value_tier" = Option<String>, Query),
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code or a country's name; `province` is then read as that country's region"),
+        ("gender" = Option<String>, Query, description = "female, male or unknown (女/男/M/F … are read too)"),
+        ("age_min" = Option<u32>, Query, description = "Customers at least this old today (by birth date)"),
+        ("age_max" = Option<u32>, Query, description = "Customers at most this old today"),
+        ("birth_month" = Option<String>, Query, description = "1–12, or `this` for birthdays in the current month"),
         ("created_from" = Option<String>, Query), ("created_to" = Option<String>, Query),
         ("updated_from" = Option<String>, Query), ("updated_to" = Option<String>, Query),
         ("sort" = Option<String>, Query, description = "updated_at, created_at or name; prefix - for descending"),
@@ -144,7 +153,8 @@ pub async fn create(
     me: CurrentUser,
     body: JsonObject,
 ) -> Result<(StatusCode, Json<Customer>)> {
-    let (input, _) = customer_input(body, Mode::Create)?;
+    let home = state.store.default_country().await?;
+    let (input, _) = customer_input(body, Mode::Create, home)?;
     let c = state.store.create_customer(&me.ctx(), input).await?;
     Ok((StatusCode::CREATED, shown(&state, &me, c).await?))
 }
@@ -182,7 +192,11 @@ pub async fn update(
     Path(id): Path<i64>,
     body: JsonObject,
 ) -> Result<Json<Customer>> {
-    let (input, version) = customer_input(body, Mode::Update)?;
+    let home = state
+        .store
+        .customer_country(&me.actor, CustomerId(id))
+        .await?;
+    let (input, version) = customer_input(body, Mode::Update, home)?;
     let c = state
         .store
         .update_customer(&me.ctx(), CustomerId(id), input, version)
@@ -381,11 +395,13 @@ pub struct EntryCheck {
 }
 
 /// The valid values among those duplicates are looked for by, normalised
-/// as they would be stored. An invalid one is left out, not an error.
-pub(crate) fn probe_of(body: &Map<String, Value>) -> DuplicateProbe {
+/// as they would be stored (by the rules of the body's country, else
+/// `home`). An invalid one is left out, not an error.
+pub(crate) fn probe_of(body: &Map<String, Value>, home: Country) -> DuplicateProbe {
+    let country = country_in(body, home);
     let field = |name: &str| {
         let spec = schema::CUSTOMER.iter().find(|s| s.name == name)?;
-        match parse_value(spec.kind, body.get(name)?) {
+        match parse_value_in(spec.kind, body.get(name)?, country) {
             Ok(Some(Stored::Text(value))) => Some(value),
             _ => None,
         }
@@ -424,8 +440,12 @@ pub async fn check(
         None | Some(Value::Null) => None,
         Some(v) => errors.check("id", v.as_i64().map(CustomerId).ok_or(Code::WrongType)),
     };
-    let probe = probe_of(&body.0);
-    match customer_input(body, Mode::Create) {
+    let home = match exclude {
+        Some(id) => state.store.customer_country(&me.actor, id).await?,
+        None => state.store.default_country().await?,
+    };
+    let probe = probe_of(&body.0, home);
+    match customer_input(body, Mode::Create, home) {
         Ok((input, _)) => {
             let mut defs = Vec::new();
             for d in state.store.field_definitions().await? {

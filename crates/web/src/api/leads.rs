@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use kehu_core::entry::{parse_object, Mode};
+use kehu_core::entry::{parse_object, parse_object_in, Mode};
 use kehu_core::{schema, Code, CustomerId, Invalid, LeadId};
 use kehu_store::leads::{
     Assign, Conversion, Converted, Lead, LeadFilter, LeadFollowup, LeadForm, PoolRule,
@@ -87,7 +87,8 @@ pub async fn create(
         None => Some(Assign::AsGiven),
         Some(a) => invalid.check("assign", Assign::parse(a, team)),
     };
-    let patch = match parse_object(&body.0, schema::LEAD, &[], Mode::Create) {
+    let home = state.store.default_country().await?;
+    let patch = match parse_object_in(&body.0, schema::LEAD, &[], Mode::Create, home) {
         Ok(p) => Some(p),
         Err(e) => {
             invalid.0.extend(e.0);

@@ -3,6 +3,7 @@
 mod answers;
 pub mod auth;
 pub mod backups;
+pub mod countries;
 pub mod customers;
 pub mod duplicates;
 pub mod export_limits;
@@ -359,6 +360,12 @@ pub fn router() -> Router<AppState> {
             "/privacy/settings",
             get(privacy::settings).put(privacy::set_settings),
         )
+        .route("/countries", get(countries::list))
+        .route("/countries/{code}", get(countries::get))
+        .route(
+            "/settings/locale",
+            get(countries::locale).put(countries::set_locale),
+        )
         .route("/views", get(v::list).post(v::create))
         .route(
             "/views/{id}",
@@ -434,6 +441,7 @@ impl Modify for Security {
         webhooks::allowed_hosts, webhooks::allow_host, webhooks::disallow_host,
         backups::list, backups::update_settings,
         privacy::create, privacy::list, privacy::settings, privacy::set_settings,
+        countries::list, countries::get, countries::locale, countries::set_locale,
     ),
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),

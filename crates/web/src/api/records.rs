@@ -3,7 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use kehu_core::entry::{parse_object, Mode, Patch, Spec};
+use kehu_core::country::Country;
+use kehu_core::entry::{parse_object_in, Mode, Patch, Spec};
 use kehu_core::{schema, Code, ContactId, CustomerId, InteractionId, Invalid, TaskId};
 use kehu_store::records::{Contact, Interaction, Task};
 
@@ -13,14 +14,47 @@ use crate::{mask, AppState};
 
 /// Parses a record object and the optional `version` it was read at.
 pub(crate) fn record_input(
+    body: JsonObject,
+    specs: &[Spec],
+    mode: Mode,
+) -> Result<(Patch, Option<i64>)> {
+    record_input_in(body, specs, mode, Country::CN)
+}
+
+/// [`record_input`] for a record with a country, read by its rules (`home`
+/// unless the object names one).
+pub(crate) fn record_input_in(
     mut body: JsonObject,
     specs: &[Spec],
     mode: Mode,
+    home: Country,
 ) -> Result<(Patch, Option<i64>)> {
     let mut invalid = Invalid::default();
     let version = body.take_version(&mut invalid);
     invalid.into_result()?;
-    Ok((parse_object(&body.0, specs, &[], mode)?, version))
+    Ok((parse_object_in(&body.0, specs, &[], mode, home)?, version))
+}
+
+/// A new contact is in its customer's country unless it says otherwise.
+async fn contact_home(state: &AppState, me: &CurrentUser, body: &JsonObject) -> Result<Country> {
+    let customer = body.0.get("customer_id").and_then(|v| match v {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    match customer {
+        Some(id) => match state
+            .store
+            .customer_country(&me.actor, CustomerId(id))
+            .await
+        {
+            Ok(country) => Ok(country),
+            // The store refuses the missing customer with its own message.
+            Err(kehu_store::Error::NotFound) => Ok(state.store.default_country().await?),
+            Err(e) => Err(e.into()),
+        },
+        None => Ok(state.store.default_country().await?),
+    }
 }
 
 async fn shown_contact(
@@ -44,7 +78,8 @@ pub async fn create_contact(
     me: CurrentUser,
     body: JsonObject,
 ) -> Result<(StatusCode, Json<Contact>)> {
-    let (patch, _) = record_input(body, schema::CONTACT, Mode::Create)?;
+    let home = contact_home(&state, &me, &body).await?;
+    let (patch, _) = record_input_in(body, schema::CONTACT, Mode::Create, home)?;
     let c = state.store.create_contact(&me.ctx(), patch).await?;
     Ok((StatusCode::CREATED, shown_contact(&state, &me, c).await?))
 }
@@ -69,7 +104,9 @@ pub async fn update_contact(
     Path(id): Path<i64>,
     body: JsonObject,
 ) -> Result<Json<Contact>> {
-    let (patch, version) = record_input(body, schema::CONTACT, Mode::Update)?;
+    let contact = state.store.contact(&me.actor, ContactId(id)).await?;
+    let home = Country::from_code(&contact.country).unwrap_or(Country::CN);
+    let (patch, version) = record_input_in(body, schema::CONTACT, Mode::Update, home)?;
     let c = state
         .store
         .update_contact(&me.ctx(), ContactId(id), patch, version)

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use kehu_core::entry::{parse_object, Mode};
+use kehu_core::country::Country;
+use kehu_core::entry::{parse_object, parse_object_in, Mode};
 use kehu_core::field::FieldKind;
 use kehu_core::region::Province;
 use kehu_core::{schema, CustomerId, FieldError, SavedViewId, UserId};
@@ -212,12 +213,28 @@ pub fn label_of(t: T, d: &FieldDefinition) -> String {
     }
 }
 
+/// A stored number as people of the record's country read it (national at
+/// home, international otherwise); masked values are shown as they are.
+pub fn phone_shown(stored: &Option<String>, country: &str) -> String {
+    let country = Country::from_code(country).unwrap_or(Country::CN);
+    stored
+        .as_deref()
+        .map(|s| kehu_core::phone::display(s, country))
+        .unwrap_or_default()
+}
+
+/// The country's name in the user's language.
+pub fn country_shown(t: T, code: &str) -> String {
+    Country::from_code(code).map_or_else(|| code.to_owned(), |c| c.name(t.0).to_owned())
+}
+
 fn cell(t: T, c: &Customer, key: &str, people: &People, defs: &[FieldDefinition]) -> String {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     match key {
         "company" => text(&c.company),
-        "mobile" => text(&c.mobile),
-        "phone" => text(&c.phone),
+        "country" => country_shown(t, &c.country),
+        "mobile" => phone_shown(&c.mobile, &c.country),
+        "phone" => phone_shown(&c.phone, &c.country),
         "email" => text(&c.email),
         "title" => text(&c.title),
         "owner" => c
@@ -228,6 +245,12 @@ fn cell(t: T, c: &Customer, key: &str, people: &People, defs: &[FieldDefinition]
         "source" => text(&c.source),
         "province" => text(&c.province),
         "city" => text(&c.city),
+        "gender" => c
+            .gender
+            .as_deref()
+            .map(|v| kehu_core::person::gender_label(v, t.0).to_owned())
+            .unwrap_or_default(),
+        "birth_date" => text(&c.birth_date),
         "value_tier" => c
             .value_tier
             .as_deref()
@@ -502,14 +525,66 @@ pub async fn list(
         options.extend(choices(values, t, list, &value));
         filters.push(select(name, t.field(name), &value, options));
     }
+    let country = get("country");
+    let mut countries = vec![any(country.is_empty())];
+    countries.extend(super::form::country_choices(t).into_iter().map(|mut c| {
+        c.selected = c.value == country;
+        c
+    }));
+    filters.push(select("country", t.field("country"), &country, countries));
     let province = get("province");
-    let mut provinces = vec![any(province.is_empty())];
-    provinces.extend(province_choices(t, &province));
+    if country.is_empty() || country == "CN" {
+        let mut provinces = vec![any(province.is_empty())];
+        provinces.extend(province_choices(t, &province));
+        filters.push(select(
+            "province",
+            t.field("province"),
+            &province,
+            provinces,
+        ));
+    } else {
+        filters.push(text_filter(
+            "province",
+            t.field("province"),
+            province,
+            "text",
+        ));
+    }
+    let gender = get("gender");
+    let mut genders = vec![any(gender.is_empty())];
+    genders.extend(kehu_core::person::GENDERS.iter().map(|g| Choice {
+        selected: gender == *g,
+        value: (*g).to_owned(),
+        label: kehu_core::person::gender_label(g, t.0).to_owned(),
+    }));
+    filters.push(select("gender", t.field("gender"), &gender, genders));
+    for name in ["age_min", "age_max"] {
+        filters.push(text_filter(
+            name,
+            t.s(&format!("filter.{name}")),
+            get(name),
+            "number",
+        ));
+    }
+    let month = get("birth_month");
+    let mut months = vec![
+        any(month.is_empty()),
+        Choice {
+            selected: month == "this",
+            value: "this".into(),
+            label: t.s("filter.birthday_this_month").into(),
+        },
+    ];
+    months.extend((1..=12).map(|m| Choice {
+        selected: month == m.to_string(),
+        value: m.to_string(),
+        label: t.s("filter.month_n").replace("{n}", &m.to_string()),
+    }));
     filters.push(select(
-        "province",
-        t.field("province"),
-        &province,
-        provinces,
+        "birth_month",
+        t.s("filter.birth_month"),
+        &month,
+        months,
     ));
     for name in ["city", "source"] {
         filters.push(text_filter(name, t.field(name), get(name), "text"));
@@ -906,7 +981,11 @@ async fn form_page(
     };
     let masked =
         customer.is_some_and(|c| !viewer.me.actor.sees_contact_details(c.owner_id.map(UserId)));
-    let inputs = customer_inputs(t, &defs, &users, values, errors, masked);
+    let home = match customer {
+        Some(c) => Country::from_code(&c.country).unwrap_or(Country::CN),
+        None => state.store.default_country().await?,
+    };
+    let inputs = customer_inputs(t, &defs, &users, values, errors, masked, home);
     let title = match customer {
         Some(c) => format!("{} · {}", t.s("form.edit_title"), c.name),
         None => t.s("form.new_title").to_owned(),
@@ -945,8 +1024,9 @@ pub async fn create(State(state): State<AppState>, posted: Posted) -> Result<Res
     let values = Values::from_fields(&fields);
     let defs = state.store.field_definitions().await?;
     let body = JsonObject(customer_json(&values, &defs, false));
-    let probe = probe_of(&body.0);
-    let input = match customer_input(body, Mode::Create) {
+    let home = state.store.default_country().await?;
+    let probe = probe_of(&body.0, home);
+    let input = match customer_input(body, Mode::Create, home) {
         Ok((input, _)) => input,
         Err(e) => {
             let errors = invalid_of(e)?;
@@ -1015,7 +1095,8 @@ pub async fn update(
         body.remove("owner_id");
     }
     let body = JsonObject(body);
-    let result = match customer_input(body, Mode::Update) {
+    let home = Country::from_code(&current.country).unwrap_or(Country::CN);
+    let result = match customer_input(body, Mode::Update, home) {
         Ok((input, _)) => state
             .store
             .update_customer(&viewer.me.ctx(), CustomerId(id), input, version)
@@ -1109,6 +1190,22 @@ impl ShowPage {
     }
 }
 
+/// `1985-03-05（41 岁）`: the date and the age it makes today.
+fn birth_shown(t: T, birth: Option<&str>) -> String {
+    let Some(birth) = birth else {
+        return String::new();
+    };
+    let Ok(date) = chrono::NaiveDate::parse_from_str(birth, "%Y-%m-%d") else {
+        return birth.to_owned();
+    };
+    let today = kehu_core::date::china_today();
+    let age = kehu_core::person::age(date, today);
+    format!(
+        "{birth} · {}",
+        t.s("person.age").replace("{n}", &age.to_string())
+    )
+}
+
 fn details(
     t: T,
     c: &Customer,
@@ -1134,11 +1231,52 @@ fn details(
         t.choice("kind", &c.kind),
         None,
     );
+    push(
+        "country",
+        t.field("country").into(),
+        country_shown(t, &c.country),
+        None,
+    );
+    for (key, value) in [("company", &c.company), ("title", &c.title)] {
+        push(key, t.field(key).into(), text(value), None);
+    }
+    push(
+        "gender",
+        t.field("gender").into(),
+        c.gender
+            .as_deref()
+            .map(|v| kehu_core::person::gender_label(v, t.0).to_owned())
+            .unwrap_or_default(),
+        None,
+    );
+    push(
+        "birth_date",
+        t.field("birth_date").into(),
+        birth_shown(t, c.birth_date.as_deref()),
+        None,
+    );
+    push(
+        "language",
+        t.field("language").into(),
+        c.language
+            .as_deref()
+            .map(|v| {
+                kehu_core::person::language_name(v, t.0)
+                    .unwrap_or(v)
+                    .to_owned()
+            })
+            .unwrap_or_default(),
+        None,
+    );
+    for (key, value) in [("mobile", &c.mobile), ("phone", &c.phone)] {
+        push(
+            key,
+            t.field(key).into(),
+            phone_shown(value, &c.country),
+            None,
+        );
+    }
     for (key, value) in [
-        ("company", &c.company),
-        ("title", &c.title),
-        ("mobile", &c.mobile),
-        ("phone", &c.phone),
         ("email", &c.email),
         ("uscc", &c.uscc),
         ("province", &c.province),
@@ -1583,7 +1721,11 @@ pub async fn add_contact(
         "is_primary".into(),
         Value::Bool(fields.get("is_primary").is_some()),
     );
-    let result = match parse_object(&body, schema::CONTACT, &[], Mode::Create) {
+    let home = state
+        .store
+        .customer_country(&viewer.me.actor, CustomerId(id))
+        .await?;
+    let result = match parse_object_in(&body, schema::CONTACT, &[], Mode::Create, home) {
         Ok(patch) => state
             .store
             .create_contact(&viewer.me.ctx(), patch)

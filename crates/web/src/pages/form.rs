@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use kehu_core::country::{self, Country};
 use kehu_core::entry::Kind;
 use kehu_core::field::FieldKind;
+use kehu_core::person;
 use kehu_core::{schema, FieldError};
 use kehu_store::customers::Customer;
 use kehu_store::fields::FieldDefinition;
@@ -91,6 +93,9 @@ pub struct Input {
     pub maxlength: Option<usize>,
     pub value: String,
     pub options: Vec<Choice>,
+    /// Suggestions for a text input (a `<datalist>`): any text may still
+    /// be typed.
+    pub suggestions: Vec<String>,
     pub multiple: bool,
     pub required: bool,
     /// Shown but not sent: a value the user may not see in full.
@@ -113,6 +118,7 @@ impl Input {
             maxlength: None,
             value: String::new(),
             options: Vec::new(),
+            suggestions: Vec::new(),
             multiple: false,
             required: false,
             disabled: false,
@@ -153,6 +159,8 @@ impl Input {
 
 /// The customer form's inputs: built-in fields from the schema (so the
 /// form and the API share their rules) and then the admin's custom fields.
+/// `home` is the country of a record whose values do not name one (the
+/// instance's default for a new record).
 pub fn customer_inputs(
     t: T,
     defs: &[FieldDefinition],
@@ -160,7 +168,9 @@ pub fn customer_inputs(
     values: &Values,
     errors: &[FieldError],
     masked: bool,
+    home: Country,
 ) -> Vec<Input> {
+    let country = Country::parse(values.first("country")).unwrap_or(home);
     let mut inputs = Vec::new();
     // The schema's fields in its order (the team follows the owner), then
     // the tags.
@@ -192,13 +202,20 @@ pub fn customer_inputs(
                 let Some(spec) = schema::CUSTOMER.iter().find(|s| s.name == name) else {
                     continue;
                 };
-                let mut i = builtin(t, spec.name, spec.kind);
+                let mut i = builtin(t, spec.name, spec.kind, country);
                 i.required = spec.required;
                 i.disabled = masked && matches!(name, "mobile" | "phone" | "email");
                 i
             }
         };
-        inputs.push(input.fill(values, errors, t));
+        let mut input = input.fill(values, errors, t);
+        if name == "country" && input.value.is_empty() {
+            input.value = country.code().to_owned();
+            for o in &mut input.options {
+                o.selected = o.value == input.value;
+            }
+        }
+        inputs.push(input);
     }
     for d in defs {
         let mut i = custom(t, d);
@@ -208,7 +225,50 @@ pub fn customer_inputs(
     inputs
 }
 
-fn builtin(t: T, name: &str, kind: Kind) -> Input {
+/// Every country, named in the user's language: China first (most
+/// records are), then the rest by name.
+pub fn country_choices(t: T) -> Vec<Choice> {
+    let mut all: Vec<(String, Choice)> = Country::all()
+        .filter(|c| !c.is_china())
+        .map(|c| {
+            let label = c.name(t.0).to_owned();
+            let key = if t.is_zh() {
+                kehu_core::search::pinyin_of(&label)
+            } else {
+                label.to_lowercase()
+            };
+            let choice = Choice {
+                value: c.code().to_owned(),
+                label,
+                selected: false,
+            };
+            (key, choice)
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let china = Choice {
+        value: "CN".into(),
+        label: Country::CN.name(t.0).to_owned(),
+        selected: false,
+    };
+    std::iter::once(china)
+        .chain(all.into_iter().map(|(_, c)| c))
+        .collect()
+}
+
+/// The regions people of `country` choose from; any other may be typed
+/// where the country's list is not complete.
+pub fn region_suggestions(t: T, country: Country) -> Vec<String> {
+    if country.is_china() {
+        return province_choices(t, "")
+            .into_iter()
+            .map(|c| c.value)
+            .collect();
+    }
+    country::regions(country).map(str::to_owned).collect()
+}
+
+fn builtin(t: T, name: &str, kind: Kind, country: Country) -> Input {
     let mut i = Input::new(name, t.field(name).into());
     match kind {
         Kind::Text(max) if max > 1000 => {
@@ -238,15 +298,46 @@ fn builtin(t: T, name: &str, kind: Kind) -> Input {
             i.hint = Some(t.s("form.uscc_hint").into());
         }
         Kind::PostalCode => {
-            i.inputmode = "numeric";
-            i.maxlength = Some(6);
+            i.maxlength = Some(20);
+            // Always there, for the script to fill when the country changes.
+            i.hint = Some(
+                country::postal_example(country)
+                    .map(|e| format!("{} {e}", t.s("form.like")))
+                    .unwrap_or_default(),
+            );
         }
+        Kind::Country => i = i.select(country_choices(t), None),
+        Kind::Gender => {
+            let options = person::GENDERS
+                .iter()
+                .map(|v| Choice {
+                    value: (*v).to_owned(),
+                    label: person::gender_label(v, t.0).to_owned(),
+                    selected: false,
+                })
+                .collect();
+            i = i.select(options, Some("—"));
+        }
+        Kind::Language => {
+            let options = person::language_codes()
+                .map(|code| Choice {
+                    value: code.to_owned(),
+                    label: person::language_name(code, t.0).unwrap_or(code).to_owned(),
+                    selected: false,
+                })
+                .collect();
+            i = i.select(options, Some("—"));
+        }
+        Kind::BirthDate => i.input_type = "date",
         Kind::Url => {
             i.input_type = "url";
             i.inputmode = "url";
         }
         Kind::Money => i.inputmode = "decimal",
-        Kind::Province => i = i.select(province_choices(t, ""), Some("—")),
+        Kind::Province => {
+            i.suggestions = region_suggestions(t, country);
+            i.maxlength = Some(50);
+        }
         Kind::Choice(values) => {
             let options = values
                 .iter()

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use kehu_core::entry::{parse_object, Mode};
+use kehu_core::entry::{parse_object_in, Mode};
 use kehu_core::{schema, ChangeSource, FieldError, Lang};
 use kehu_store::leads::{Assign, LeadForm};
 use kehu_store::write::Ctx;
@@ -176,22 +176,24 @@ pub async fn submit(
             .map(Value::from)
             .unwrap_or(Value::Null),
     );
-    let errors: Vec<FieldError> = match parse_object(&body, schema::LEAD, &[], Mode::Create) {
-        Ok(patch) => {
-            let assign = Assign::parse(&form.assign, form.team_id).unwrap_or(Assign::Pool);
-            let ctx = Ctx::system(ChangeSource::Api);
-            match state.store.capture_lead(&ctx, patch, assign).await {
-                Ok(_) => {
-                    let mut p = page(t, form, campaign);
-                    p.thanks = true;
-                    return render(p, StatusCode::OK);
+    let home = state.store.default_country().await?;
+    let errors: Vec<FieldError> =
+        match parse_object_in(&body, schema::LEAD, &[], Mode::Create, home) {
+            Ok(patch) => {
+                let assign = Assign::parse(&form.assign, form.team_id).unwrap_or(Assign::Pool);
+                let ctx = Ctx::system(ChangeSource::Api);
+                match state.store.capture_lead(&ctx, patch, assign).await {
+                    Ok(_) => {
+                        let mut p = page(t, form, campaign);
+                        p.thanks = true;
+                        return render(p, StatusCode::OK);
+                    }
+                    Err(kehu_store::Error::Invalid(invalid)) => invalid.0,
+                    Err(e) => return Err(e.into()),
                 }
-                Err(kehu_store::Error::Invalid(invalid)) => invalid.0,
-                Err(e) => return Err(e.into()),
             }
-        }
-        Err(invalid) => invalid.0,
-    };
+            Err(invalid) => invalid.0,
+        };
     let mut p = page(t, form, campaign);
     p.values = values;
     p.errors = Errors::new(t, &errors);

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use kehu_core::entry::{parse_object, Mode};
+use kehu_core::entry::{parse_object, parse_object_in, Mode};
 use kehu_core::{schema, FieldError, LeadId};
 use kehu_store::leads::{Assign, Conversion, Lead, LeadFilter, LeadFollowup, LeadForm, PoolRule};
 use serde_json::{Map, Value};
@@ -109,6 +109,8 @@ struct NewPage {
     f: Frame,
     typed: Map<String, Value>,
     errors: Errors,
+    /// Every country, the lead's (or the instance's default) chosen.
+    countries: Vec<super::customers::Choice>,
 }
 
 impl NewPage {
@@ -132,10 +134,19 @@ async fn new_page(
     errors: &[FieldError],
 ) -> Result<Response, PageError> {
     let t = viewer.t();
+    let chosen = match typed.get("country") {
+        Some(Value::String(code)) if !code.is_empty() => code.clone(),
+        _ => state.store.default_country().await?.code().to_owned(),
+    };
+    let mut countries = super::form::country_choices(t);
+    for c in &mut countries {
+        c.selected = c.value == chosen;
+    }
     let view = NewPage {
         f: Frame::new(state, viewer, Section::Leads, t.s("leads.new")).await?,
         typed,
         errors: Errors::new(t, errors),
+        countries,
     };
     render_refused(&view, !errors.is_empty())
 }
@@ -146,9 +157,10 @@ pub async fn new(State(state): State<AppState>, viewer: Viewer) -> Result<Respon
 
 pub async fn create(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {
     let mut names = LEAD_FIELDS.to_vec();
-    names.push("message");
+    names.extend(["country", "message"]);
     let fields = order_fields(&posted, &names);
-    let result = match parse_object(&fields, schema::LEAD, &[], Mode::Create) {
+    let home = state.store.default_country().await?;
+    let result = match parse_object_in(&fields, schema::LEAD, &[], Mode::Create, home) {
         Ok(patch) => {
             state
                 .store

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/users/{id}", post(update_user))
         .route("/settings/users/{id}/password", post(reset_password))
         .route("/settings/two-factor", post(set_two_factor_policy))
+        .route("/settings/locale", post(set_locale))
         .route("/settings/teams", get(teams).post(create_team))
         .route("/settings/teams/{id}", post(rename_team))
         .route("/settings/teams/{id}/delete", post(delete_team))
@@ -104,6 +105,8 @@ struct FieldsPage {
     values: Values,
     types: Vec<Choice>,
     errors: Errors,
+    /// The country of records entered without one, chosen among all.
+    countries: Vec<Choice>,
 }
 
 impl FieldsPage {
@@ -294,8 +297,31 @@ async fn fields_page(
             .collect(),
         values,
         errors: Errors::new(t, errors),
+        countries: {
+            let default = state.store.default_country().await?;
+            let mut all = super::form::country_choices(t);
+            for c in &mut all {
+                c.selected = c.value == default.code();
+            }
+            all
+        },
     };
     render_refused(&page, !errors.is_empty())
+}
+
+/// Sets the country of records entered without one.
+async fn set_locale(State(state): State<AppState>, posted: Posted) -> Result<Response, PageError> {
+    admin_only(&posted.viewer)?;
+    let country = posted
+        .fields
+        .get("default_country")
+        .and_then(kehu_core::country::Country::from_code)
+        .ok_or(PageError::BadRequest)?;
+    state
+        .store
+        .set_default_country(&posted.viewer.me.actor, country)
+        .await?;
+    Ok(see_other("/settings/fields?flash=saved"))
 }
 
 async fn fields(

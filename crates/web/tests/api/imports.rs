@@ -85,6 +85,20 @@ impl TestApp {
         }
     }
 
+    /// What an import would do, in `lang`: counts and the rows' problems.
+    pub(crate) async fn preview(&self, lang: &str, token: &str, request: Value) -> Value {
+        let r = self
+            .send_in(
+                lang,
+                Method::POST,
+                "/api/v1/imports/preview",
+                token,
+                Some(request),
+            )
+            .await;
+        body(r).await
+    }
+
     /// Starts an import and waits for it; returns the finished batch.
     pub(crate) async fn import(&self, token: &str, request: Value) -> Value {
         let r = self.post("/api/v1/imports", token, request).await;

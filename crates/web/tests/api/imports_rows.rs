@@ -23,16 +23,13 @@ async fn a_csv_row_with_an_unquoted_comma_is_rejected_with_the_reason_and_no_col
     // The mapping step's sample shows no row with its columns shifted.
     let sample = file["sample"].to_string();
     assert!(!sample.contains("李四"), "{sample}");
-    let r = app
-        .send_in(
+    let preview = app
+        .preview(
             "en",
-            Method::POST,
-            "/api/v1/imports/preview",
             &app.admin,
-            Some(json!({"file_id": file["file_id"], "policy": "skip"})),
+            json!({"file_id": file["file_id"], "policy": "skip"}),
         )
         .await;
-    let preview = body(r).await;
     assert_eq!(counts(&preview), [2, 0, 0, 0, 1], "{preview}");
     let issue = &preview["issues"][0];
     assert_eq!(issue["row"], 3);

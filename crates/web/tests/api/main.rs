@@ -33,3 +33,4 @@ mod sign_in;
 mod two_factor;
 mod ui;
 mod webhooks;
+mod world;

@@ -1,5 +1,11 @@
 //! Phone numbers as people write them in China: mainland mobiles, mainland
 //! landlines with area codes and extensions, and international numbers.
+//! Records of other countries are read with their own numbering plan
+//! ([`plan`]).
+
+mod plan;
+
+pub use plan::{display, mobile_in, national_digits, phone_in};
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,7 +28,8 @@ pub struct Landline {
     ext: Option<String>,
 }
 
-/// A number outside mainland China in E.164 form (`+` and 8–15 digits).
+/// A number outside mainland China in E.164 form (`+` and 8–15 digits),
+/// with its extension after `;ext=` (RFC 3966) when it has one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IntlPhone(String);
 
@@ -232,10 +239,20 @@ impl Landline {
     }
 }
 
+/// What separates an international number from its extension as stored.
+const EXT_TAG: &str = ";ext=";
+
 impl IntlPhone {
     pub fn parse(s: &str) -> Result<IntlPhone, Code> {
+        let (number, ext) = match s.split_once(EXT_TAG) {
+            Some((n, e)) if (1..=6).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_digit()) => {
+                (n, Some(e))
+            }
+            Some(_) => return Err(Code::InvalidPhone),
+            None => (s, None),
+        };
         // "+44 (0)20 …": the bracketed trunk prefix is only dialled at home.
-        let folded = fold_width(s).replace("(0)", " ");
+        let folded = fold_width(number).replace("(0)", " ");
         let scan = scan(&folded).ok_or(Code::InvalidPhone)?;
         let d = if scan.plus {
             scan.digits.as_str()
@@ -245,21 +262,30 @@ impl IntlPhone {
         if !(8..=15).contains(&d.len()) || d.starts_with('0') || d.starts_with("86") {
             return Err(Code::InvalidPhone);
         }
-        Ok(IntlPhone(format!("+{d}")))
+        Ok(IntlPhone(match ext {
+            Some(ext) => format!("+{d}{EXT_TAG}{ext}"),
+            None => format!("+{d}"),
+        }))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// The number without its extension.
+    fn number(&self) -> &str {
+        self.0.split_once(EXT_TAG).map_or(&self.0, |(n, _)| n)
+    }
+
     /// `+44******0958`: country code and the last four digits.
     pub fn masked(&self) -> String {
-        let hidden = self.0.len() - 7;
+        let number = self.number();
+        let hidden = number.len() - 7;
         format!(
             "{}{}{}",
-            &self.0[..3],
+            &number[..3],
             "*".repeat(hidden),
-            &self.0[3 + hidden..]
+            &number[3 + hidden..]
         )
     }
 }
@@ -308,7 +334,10 @@ impl Phone {
     /// Every digit of the normalised form, so a fragment such as "5678" or
     /// "01012" finds the number however it was written.
     pub fn digits(&self) -> String {
-        self.as_str().chars().filter(char::is_ascii_digit).collect()
+        match self {
+            Phone::Intl(i) => i.number().chars().filter(char::is_ascii_digit).collect(),
+            _ => self.as_str().chars().filter(char::is_ascii_digit).collect(),
+        }
     }
 }
 
