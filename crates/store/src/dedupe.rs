@@ -181,6 +181,8 @@ struct ScanRow {
     province: Option<String>,
     city: Option<String>,
     address: Option<String>,
+    postal_code: Option<String>,
+    birth_date: Option<String>,
 }
 
 /// A live contact's numbers and e-mail, which count for its customer.
@@ -201,6 +203,7 @@ struct ContactScanRow {
     mobile: Option<String>,
     phone: Option<String>,
     email: Option<String>,
+    birth_date: Option<String>,
     kind: String,
     customer_name: String,
     company: Option<String>,
@@ -221,6 +224,7 @@ impl ContactScanRow {
             mobiles: &mobiles,
             phones: &phones,
             emails: &emails,
+            birth_date: self.birth_date.as_deref(),
             ..Record::new(self.id, CustomerKind::Individual, &self.name)
         })
     }
@@ -264,6 +268,8 @@ fn profile_of(row: &ScanRow, contacts: &[ContactRow]) -> Profile {
         province: row.province.as_deref(),
         city: row.city.as_deref(),
         address: row.address.as_deref(),
+        postal_code: row.postal_code.as_deref(),
+        birth_date: row.birth_date.as_deref(),
         ..Record::new(row.id, kind, &row.name)
     })
 }
@@ -416,7 +422,7 @@ impl Store {
                 .db
                 .all(
                     q("SELECT id, kind, name, company, mobile, phone, email, uscc, province, city, \
-                       address FROM customers WHERE deleted_at IS NULL AND id > $1 \
+                       address, postal_code, birth_date FROM customers WHERE deleted_at IS NULL AND id > $1 \
                        ORDER BY id LIMIT $2")
                     .bind(after)
                     .bind(PAGE as i64),
@@ -510,7 +516,7 @@ impl Store {
                 .db
                 .all(
                     q(
-                        "SELECT x.id, x.customer_id, x.name, x.mobile, x.phone, x.email, c.kind, \
+                        "SELECT x.id, x.customer_id, x.name, x.mobile, x.phone, x.email, x.birth_date, c.kind, \
                        c.name AS customer_name, c.company FROM contacts x \
                        JOIN customers c ON c.id = x.customer_id \
                        WHERE x.deleted_at IS NULL AND c.deleted_at IS NULL AND x.id > $1 \

@@ -992,3 +992,43 @@ async fn duplicate_contacts_of_one_customer_are_found_merged_and_the_merge_undon
     let page = store.duplicate_queue(&ctx.actor, &contacts).await.unwrap();
     assert_eq!(page.total, 0);
 }
+
+#[tokio::test]
+async fn a_scan_finds_people_with_no_phone_or_email_by_name_birth_date_and_address() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    let person = |name: &str, born: &str, address: &str| {
+        json!({"name": name, "country": "AU", "birth_date": born, "address": address,
+               "city": "Sydney", "province": "NSW", "postal_code": "2000"})
+    };
+    let robert = customer(
+        &store,
+        &ctx,
+        person("Robert Smith", "1985-03-05", "12 George Street"),
+        &[],
+    )
+    .await;
+    // A nickname, day and month swapped, the street type abbreviated.
+    let bob = customer(
+        &store,
+        &ctx,
+        person("Bob Smith", "1985-05-03", "12 George St"),
+        &[],
+    )
+    .await;
+    // His wife: same home, another name and birthday.
+    customer(
+        &store,
+        &ctx,
+        person("Mary Smith", "1987-11-20", "12 George Street"),
+        &[],
+    )
+    .await;
+    let run = scan(&store, &ctx).await;
+    assert_eq!(run.clusters, 1, "{run:?}");
+    let clusters = queue(&store, &ctx).await;
+    assert_eq!(members(&clusters[0]), vec![robert.id, bob.id]);
+    let reasons = serde_json::to_string(&clusters[0].reasons).unwrap();
+    assert!(reasons.contains("birth_date_near"), "{reasons}");
+    assert!(reasons.contains("same_address"), "{reasons}");
+}

@@ -59,10 +59,86 @@ const EN_STREETS: &[(&str, &str)] = &[
     ("square", "sq"),
     ("sq", "sq"),
     ("terrace", "ter"),
+    ("tce", "ter"),
     ("highway", "hwy"),
     ("hwy", "hwy"),
     ("parkway", "pkwy"),
+    ("circuit", "cct"),
+    ("cct", "cct"),
+    ("crescent", "cres"),
+    ("cres", "cres"),
+    ("close", "cl"),
+    ("cl", "cl"),
+    ("parade", "pde"),
+    ("pde", "pde"),
+    ("grove", "gr"),
+    ("esplanade", "esp"),
+    ("esp", "esp"),
+    ("circle", "cir"),
+    ("walk", "walk"),
+    ("rise", "rise"),
+    ("mews", "mews"),
+    ("loop", "loop"),
 ];
+
+/// The longest road name kept for comparing spellings, in bytes.
+const MAX_ROAD_NAME: usize = 24;
+
+/// A Latin road's name without its type and spaces ("baker" for Baker
+/// Street, "stjohns" for St Johns Rd), so that copies typed with a slip in
+/// the name or the type still compare; empty for Chinese addresses.
+pub(crate) fn road_name(simplified: &str, key: &str) -> String {
+    if key.chars().any(is_han) {
+        return String::new();
+    }
+    let is_number = |w: &str| w.starts_with(|c: char| c.is_ascii_digit());
+    // In the part of the address that holds the house number: the words
+    // after it, up to a street type.
+    let Some(words) = simplified.split([',', ';']).find_map(|segment| {
+        let words: Vec<&str> = segment
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let at = words.iter().position(|w| is_number(w))?;
+        Some(words[at + 1..].to_vec())
+    }) else {
+        return String::new();
+    };
+    let mut name = String::new();
+    for w in &words {
+        // "St Johns Rd": a type word first is part of the name.
+        if is_number(w) || (is_street_type(w) && !name.is_empty()) {
+            break;
+        }
+        name.push_str(w);
+        if name.len() >= MAX_ROAD_NAME {
+            break;
+        }
+    }
+    let mut end = name.len().min(MAX_ROAD_NAME);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name.truncate(end);
+    // A type typed onto the name ("langdonavenue") comes off too.
+    for (full, _) in EN_STREETS.iter().filter(|(f, _)| f.len() >= 5) {
+        if let Some(stem) = name.strip_suffix(full) {
+            if stem.len() >= 3 {
+                return stem.to_owned();
+            }
+        }
+    }
+    name
+}
+
+/// A street type, or a word one slip away from a long one ("srteet").
+fn is_street_type(w: &str) -> bool {
+    EN_STREETS.iter().any(|(f, _)| *f == w)
+        || (w.len() >= 5
+            && EN_STREETS
+                .iter()
+                .any(|(f, _)| f.len() >= 5 && super::compare::within(f, w, 1)))
+}
 
 /// `simplified` must already be width-folded, simplified and lower-cased,
 /// and `key` be its [`match_key`], which a Chinese address is read from.
@@ -328,6 +404,18 @@ mod tests {
             address_parts("somewhere in london"),
             AddressParts::default()
         );
+    }
+
+    #[test]
+    fn road_names_leave_out_the_type_and_its_slips() {
+        let name = |s: &str| road_name(s, &match_key(s));
+        assert_eq!(name("12 baker street, london"), "baker");
+        assert_eq!(name("12 baker srteet"), "baker");
+        assert_eq!(name("94 langdoneavenue, jandarra"), "langdone");
+        assert_eq!(name("61 bimbiang crescent, the manor"), "bimbiang");
+        assert_eq!(name("12 st johns rd"), "stjohns");
+        assert_eq!(name("北京市朝阳区建国路88号"), "");
+        assert_eq!(name("somewhere"), "");
     }
 
     #[test]

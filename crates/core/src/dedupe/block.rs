@@ -3,7 +3,9 @@
 //!
 //! Keys of a person: each mobile, e-mail and phone; the name (its sorted
 //! near-homophone syllables or words, and the same with one token left out)
-//! combined with how the company core sounds; street and house number. Keys
+//! combined with how the company core sounds, and with the postal code;
+//! street and house number; postal code and house number; the birth date
+//! (day and month in either order). Keys
 //! of a company: each mobile, e-mail and phone; the credit code; how the
 //! company core sounds; street and house number.
 //!
@@ -27,6 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::cluster::{Candidate, NotDuplicates};
 use super::compare::{assess, DEFAULT_THRESHOLD, NAME_AND_CITY, NAME_ONLY, SATURATION};
 use super::hash::combine;
+use super::person::birth_block;
 use super::profile::{address_block, city_block, core_block, Profile};
 use crate::CustomerKind;
 
@@ -245,6 +248,17 @@ fn blocking_keys(p: &Profile, threshold: f32) -> Vec<u64> {
             }
         }
         CustomerKind::Individual => {
+            // A birth date (its day-month swap too) is shared by a few dozen
+            // people in a million; a postal code with a house number by a
+            // household.
+            if p.birth() != 0 {
+                put(combine(b'B', &[u64::from(birth_block(p.birth()))]));
+            }
+            let postcode = p.postcode();
+            let number = p.address().number;
+            if postcode != 0 && number != 0 {
+                put(combine(b'H', &[postcode, u64::from(number)]));
+            }
             let stems = p.stems();
             let Some(&full) = stems.first() else {
                 return keys;
@@ -259,6 +273,11 @@ fn blocking_keys(p: &Profile, threshold: f32) -> Vec<u64> {
             if core != 0 {
                 for &stem in stems {
                     put(combine(b'C', &[stem, core]));
+                }
+            }
+            if postcode != 0 {
+                for &stem in stems {
+                    put(combine(b'Z', &[stem, postcode]));
                 }
             }
         }

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::CustomerKind;
 
 use super::name::unnickname;
+use super::person::{birth_dates, postcodes, Agreement};
 use super::profile::Profile;
 use super::reason::{Reason, ReasonSet};
 
@@ -103,27 +104,52 @@ pub(crate) fn assess(a: &Profile, b: &Profile) -> Option<Assessment> {
 }
 
 fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
-    match names(a, b) {
-        NameMatch::Same => x.add(NAME_ONLY, Some(Reason::SameName)),
-        NameMatch::Pinyin => x.add(4.5, Some(Reason::NamePinyinEqual)),
-        NameMatch::Swapped => x.add(4.5, Some(Reason::NameSwapped)),
-        // A name one letter off is a typo or a colleague: it counts only
-        // beside a mobile, e-mail or credit code, not beside the company,
-        // the address and the city, which colleagues share.
-        NameMatch::Similar => x.add(1.0, Some(Reason::NameSimilar)),
-        NameMatch::Partial => {}
-        // Outweighs a shared workplace with a shared switchboard number.
-        NameMatch::Different => x.add(-7.0, Some(Reason::NameDifferent)),
-        NameMatch::Unknown => {}
-    }
-    // People change numbers and mailboxes: another one weighs little.
-    contacts(a, b, x, [7.0, 7.0, 2.5], [-0.5, -0.5]);
     // A person's credit code is their employer's: it confirms the company.
     let company = if a.uscc() != 0 && a.uscc() == b.uscc() {
         CompanyMatch::Same
     } else {
         companies(a, b)
     };
+    // Colleagues share the company, its address and its city: beside
+    // them, a name that is only alike counts for little. People without
+    // a workplace on record (a shop's, a clinic's customers) are known by
+    // their own details, where a name alike is a typo far more often.
+    let workmates = matches!(
+        company,
+        CompanyMatch::Same | CompanyMatch::Pinyin | CompanyMatch::Branch | CompanyMatch::Similar
+    );
+    match names(a, b) {
+        NameMatch::Same => x.add(NAME_ONLY, Some(Reason::SameName)),
+        NameMatch::Pinyin => x.add(4.5, Some(Reason::NamePinyinEqual)),
+        NameMatch::Swapped => x.add(4.5, Some(Reason::NameSwapped)),
+        // A Chinese name one character off is a typo or another person (张伟,
+        // 李伟); a workmate's name alike likewise: it counts only beside a
+        // mobile, e-mail or credit code, not beside the company, the
+        // address and the city, which colleagues share.
+        NameMatch::Similar | NameMatch::Alike if a.han_name() || b.han_name() || workmates => {
+            x.add(1.0, Some(Reason::NameSimilar))
+        }
+        // Latin names a letter or two apart: a typo, or relatives (John
+        // and Joan).
+        NameMatch::Similar => x.add(2.5, Some(Reason::NameSimilar)),
+        // Latin names alike word by word (a typo in a long word, a
+        // nickname, an initial) rarely belong to two people.
+        NameMatch::Alike => x.add(3.0, Some(Reason::NameSimilar)),
+        // Every word of one name in the other (a given name left out).
+        NameMatch::Partial if !workmates => x.add(1.5, None),
+        // One word agrees and another plainly differs: a relative (Jane
+        // and John Smith), or one person's record with the given name
+        // mistyped or swapped for a middle name. The shared surname counts
+        // a little; the rest of the record decides, and a birth date that
+        // differs tells a relative.
+        NameMatch::Relative if !workmates => x.add(1.0, None),
+        NameMatch::Partial | NameMatch::Relative => {}
+        // Outweighs a shared workplace with a shared switchboard number.
+        NameMatch::Different => x.add(-7.0, Some(Reason::NameDifferent)),
+        NameMatch::Unknown => {}
+    }
+    // People change numbers and mailboxes: another one weighs little.
+    contacts(a, b, x, [7.0, 7.0, 2.5], [-0.5, -0.5]);
     match company {
         CompanyMatch::Same => x.add(3.0, Some(Reason::SameCompanyCore)),
         CompanyMatch::Pinyin => x.add(2.5, Some(Reason::CompanyPinyinEqual)),
@@ -132,7 +158,24 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
         CompanyMatch::Different => x.add(-1.5, None),
         CompanyMatch::Unknown => {}
     }
-    places(a, b, x, -0.5, -1.5);
+    // Two people rarely share a birth date; copies of one person's record
+    // differ in it by a typical slip, if at all.
+    match birth_dates(a.birth(), b.birth()) {
+        // Born the same day in the same postal area or town: a few people
+        // in a country.
+        Agreement::Same if same_place(a, b) => x.add(6.0, Some(Reason::SameBirthDate)),
+        Agreement::Same => x.add(4.5, Some(Reason::SameBirthDate)),
+        Agreement::Near => x.add(2.0, Some(Reason::BirthDateNear)),
+        // Against: another person of the same name (a father and his son),
+        // or a date mistyped beyond a slip. The same name at the same home
+        // outweighs it, and is shown for a person to decide.
+        Agreement::Different => x.add(-2.0, None),
+        Agreement::Unknown => {}
+    }
+    // Without a workplace on record, an address is a home: one household,
+    // where an office is a building of many.
+    let home = a.core().is_empty() && b.core().is_empty();
+    places(a, b, x, [if home { 3.0 } else { 2.5 }, -0.5, -1.5]);
 }
 
 fn company(a: &Profile, b: &Profile, x: &mut Assessment) {
@@ -164,7 +207,7 @@ fn company(a: &Profile, b: &Profile, x: &mut Assessment) {
     // A company's numbers and addresses are shared by its staff and often
     // its branches, so they weigh less than a person's.
     contacts(a, b, x, [4.0, 4.0, 4.0], [0.0, 0.0]);
-    places(a, b, x, -1.0, -2.0);
+    places(a, b, x, [2.5, -1.0, -2.0]);
 }
 
 /// Mobiles, e-mails and phones: `agree` for mobile, e-mail, phone; `differ`
@@ -187,16 +230,25 @@ fn contacts(a: &Profile, b: &Profile, x: &mut Assessment, agree: [f32; 3], diffe
     }
 }
 
-/// Street address, then city (or province when a city is missing).
-fn places(a: &Profile, b: &Profile, x: &mut Assessment, address_differs: f32, place_differs: f32) {
+/// Street address, postal code, then city (or province when a city is
+/// missing).
+/// `[same address, address differs, place differs]` are the points of each.
+fn places(a: &Profile, b: &Profile, x: &mut Assessment, points: [f32; 3]) {
+    let [same_address, address_differs, place_differs] = points;
+    match postcodes(a.postcode(), b.postcode()) {
+        Agreement::Same => x.add(1.0, Some(Reason::SamePostcode)),
+        Agreement::Near => x.add(0.3, None),
+        Agreement::Different => x.add(-0.5, None),
+        Agreement::Unknown => {}
+    }
     let (pa, pb) = (a.address(), b.address());
     if pa.road != 0 && pb.road != 0 {
         let district_differs = pa.district != 0 && pb.district != 0 && pa.district != pb.district;
-        if district_differs || pa.road != pb.road {
+        if district_differs || !same_road(a, b) {
             x.add(address_differs, None);
         } else if pa.number != 0 && pb.number != 0 {
             if pa.number == pb.number {
-                x.add(2.5, Some(Reason::SameAddress));
+                x.add(same_address, Some(Reason::SameAddress));
             } else {
                 x.add(address_differs, None);
             }
@@ -205,7 +257,7 @@ fn places(a: &Profile, b: &Profile, x: &mut Assessment, address_differs: f32, pl
         }
     }
     if a.city() != 0 && b.city() != 0 {
-        if a.city() == b.city() {
+        if same_city(a, b) {
             x.add(NAME_AND_CITY - NAME_ONLY, Some(Reason::SameCity));
         } else {
             x.add(place_differs, None);
@@ -215,6 +267,31 @@ fn places(a: &Profile, b: &Profile, x: &mut Assessment, address_differs: f32, pl
     }
 }
 
+/// The same city: equal as it sounds, or a Latin name with a slip in it.
+fn same_city(a: &Profile, b: &Profile) -> bool {
+    a.city() == b.city() || similar_text(a.city_name(), b.city_name())
+}
+
+/// The same postal code or city.
+fn same_place(a: &Profile, b: &Profile) -> bool {
+    postcodes(a.postcode(), b.postcode()) == Agreement::Same
+        || (a.city() != 0 && b.city() != 0 && same_city(a, b))
+}
+
+/// One slip in five letters or more, two in nine or more.
+fn similar_text(a: &str, b: &str) -> bool {
+    let shorter = a.len().min(b.len());
+    (shorter >= 5 && within(a, b, 1)) || (shorter >= 9 && within(a, b, 2))
+}
+
+/// The same road: equal, or a Latin road name with a slip in it.
+fn same_road(a: &Profile, b: &Profile) -> bool {
+    if a.address().road == b.address().road {
+        return true;
+    }
+    similar_text(a.road_name(), b.road_name())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NameMatch {
     Unknown,
@@ -222,8 +299,15 @@ pub(crate) enum NameMatch {
     Pinyin,
     Swapped,
     Similar,
-    /// Latin names sharing a word (a surname): neither for nor against.
+    /// Latin names whose words agree one by one: equal, an initial, a
+    /// short form, a slip in a long word.
+    Alike,
+    /// A Latin name's words all found in the other, which has more (a
+    /// given name left out).
     Partial,
+    /// Latin names sharing a word (a surname), each with another that
+    /// differs (a given name).
+    Relative,
     Different,
 }
 
@@ -242,18 +326,57 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
         }
     } else if a.words() == b.words() {
         NameMatch::Swapped
+    } else if !a.han_name() && !b.han_name() && words_agree(a.spelled(), b.spelled()) {
+        NameMatch::Alike
     } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {
         NameMatch::Similar
-    } else if !a.han_name() && !b.han_name() && share_a_word(a.spelled(), b.spelled()) {
-        NameMatch::Partial
+    } else if !a.han_name() && !b.han_name() {
+        latin_words(a.spelled(), b.spelled())
     } else {
         NameMatch::Different
     }
 }
 
-fn share_a_word(a: &str, b: &str) -> bool {
-    a.split(' ')
-        .any(|w| w.len() > 1 && b.split(' ').any(|v| v == w))
+/// Latin names that are not alike as a whole, by their words: the shorter
+/// one's words all in the longer (a given name left out), some shared and
+/// some not (a relative), or none.
+fn latin_words(a: &str, b: &str) -> NameMatch {
+    let (short, long) = if a.split(' ').count() <= b.split(' ').count() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let mut taken = 0u64;
+    let mut found = 0;
+    let mut total = 0;
+    for w in short.split(' ').take(64) {
+        total += 1;
+        let hit = long
+            .split(' ')
+            .take(64)
+            .enumerate()
+            .find(|&(j, v)| taken & (1 << j) == 0 && w.len() > 1 && word_agrees(w, v));
+        if let Some((j, _)) = hit {
+            taken |= 1 << j;
+            found += 1;
+        }
+    }
+    if found == 0 {
+        NameMatch::Different
+    } else if found == total {
+        NameMatch::Partial
+    } else {
+        NameMatch::Relative
+    }
+}
+
+/// One word of a Latin name as another: equal, the same name in a short
+/// form, or a long word with a typo.
+fn word_agrees(w: &str, v: &str) -> bool {
+    w == v
+        || unnickname(w) == unnickname(v)
+        || (w.len().min(v.len()) >= 5 && within(w, v, 1))
+        || (w.len().min(v.len()) >= 8 && within(w, v, 2))
 }
 
 fn similar_names(a: &Profile, b: &Profile) -> bool {
@@ -267,9 +390,7 @@ fn similar_names(a: &Profile, b: &Profile) -> bool {
     } else if !a.han_name() && !b.han_name() {
         let (sa, sb) = (a.spelled(), b.spelled());
         let shorter = sa.len().min(sb.len());
-        (shorter >= 4 && within(sa, sb, 1))
-            || (shorter >= 9 && within(sa, sb, 2))
-            || words_agree(sa, sb)
+        (shorter >= 4 && within(sa, sb, 1)) || (shorter >= 9 && within(sa, sb, 2))
     } else {
         false
     }
@@ -290,10 +411,9 @@ fn words_agree(a: &str, b: &str) -> bool {
     for w in a.split(' ') {
         let found = b.split(' ').enumerate().find(|&(j, v)| {
             taken & (1 << j) == 0
-                && (v == w
-                    || (v.len() == 1 && w.starts_with(v))
+                && ((v.len() == 1 && w.starts_with(v))
                     || (w.len() == 1 && v.starts_with(w))
-                    || unnickname(v) == unnickname(w))
+                    || word_agrees(w, v))
         });
         match found {
             Some((j, v)) => {

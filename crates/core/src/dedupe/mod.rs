@@ -38,6 +38,7 @@ mod cluster;
 mod compare;
 mod hash;
 mod name;
+mod person;
 mod profile;
 mod reason;
 

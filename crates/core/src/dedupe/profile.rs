@@ -13,9 +13,10 @@ use crate::text::{fold_width, match_key};
 use crate::uscc::Uscc;
 use crate::CustomerKind;
 
-use super::address::{address_parts, place, AddressParts, Place};
+use super::address::{address_parts, place, road_name, AddressParts, Place};
 use super::hash::hash_str;
 use super::name::{name_form, sound_of};
+use super::person::{birth_key, postcode_key};
 
 /// One customer as the store reads it, borrowed so a streaming scan over a
 /// million rows allocates nothing it does not keep.
@@ -36,6 +37,9 @@ pub struct Record<'a> {
     pub province: Option<&'a str>,
     pub city: Option<&'a str>,
     pub address: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    /// A person's birth date, `YYYY-MM-DD`.
+    pub birth_date: Option<&'a str>,
 }
 
 impl<'a> Record<'a> {
@@ -53,6 +57,8 @@ impl<'a> Record<'a> {
             province: None,
             city: None,
             address: None,
+            postal_code: None,
+            birth_date: None,
         }
     }
 }
@@ -63,6 +69,9 @@ const MAX_VALUES: usize = 16;
 
 /// Bytes of a name or company core kept for edit distance.
 const MAX_TEXT: usize = 120;
+
+/// Letters of a Latin city kept for edit distance.
+const MAX_CITY: usize = 24;
 
 const BRANCH: u8 = 1;
 const HAN_NAME: u8 = 2;
@@ -84,9 +93,14 @@ pub struct Profile {
     flags: u8,
     place_province: u8,
     counts: [u8; SECTIONS],
-    /// Where the name ends and the spelled name ends in `text`.
-    cuts: [u16; 2],
+    /// Where the name, the spelled name, the company core and the road's
+    /// name end in `text`.
+    cuts: [u16; 4],
     place_city: u32,
+    /// `yyyymmdd`, 0 when unknown.
+    birth: u32,
+    /// Letters and digits packed (see [`postcode_key`]), 0 when unknown.
+    postcode: u64,
     address: AddressParts,
     words: u64,
     fuzzy: u64,
@@ -97,7 +111,8 @@ pub struct Profile {
     core_sound: u64,
     /// Mobiles, phones, e-mails, name sounds and name stems, one after another.
     keys: Box<[u64]>,
-    /// Name key, spelled name and company core, one after another.
+    /// Name key, spelled name, company core, a Latin road's name and a
+    /// Latin city's name, one after another.
     text: Box<str>,
 }
 
@@ -174,10 +189,17 @@ impl Profile {
         let key = truncate(&name.key);
         let spelled = truncate(&name.spelled);
         let core = truncate(&core);
-        let text = format!("{key}{spelled}{core}").into_boxed_str();
-
         let address = r.address.map(simplify).unwrap_or_default();
         let address_key = match_key(&address);
+        let road = road_name(&address, &address_key);
+        // A Latin city (a suburb, a town) by its letters, for spellings
+        // with a slip; Chinese cities are compared by how they sound.
+        let city_text: String = match r.city.map(simplify) {
+            Some(c) if c.is_ascii() => match_key(&c).chars().take(MAX_CITY).collect(),
+            _ => String::new(),
+        };
+        let text = format!("{key}{spelled}{core}{road}{city_text}").into_boxed_str();
+
         let Place { province, city } = place(
             &r.province.map(simplify).unwrap_or_default(),
             &r.city.map(simplify).unwrap_or_default(),
@@ -202,8 +224,15 @@ impl Profile {
             flags,
             place_province: province,
             counts,
-            cuts: [key.len() as u16, (key.len() + spelled.len()) as u16],
+            cuts: [
+                key.len() as u16,
+                (key.len() + spelled.len()) as u16,
+                (key.len() + spelled.len() + core.len()) as u16,
+                (key.len() + spelled.len() + core.len() + road.len()) as u16,
+            ],
             place_city: city,
+            birth: r.birth_date.map_or(0, birth_key),
+            postcode: r.postal_code.map_or(0, postcode_key),
             address: address_parts(&address, &address_key),
             words: name.words,
             fuzzy: name.fuzzy,
@@ -260,7 +289,17 @@ impl Profile {
 
     /// The company core: the person's employer, or the company itself.
     pub(crate) fn core(&self) -> &str {
-        &self.text[self.cuts[1] as usize..]
+        &self.text[self.cuts[1] as usize..self.cuts[2] as usize]
+    }
+
+    /// A Latin road's name without type or spaces; empty if none.
+    pub(crate) fn road_name(&self) -> &str {
+        &self.text[self.cuts[2] as usize..self.cuts[3] as usize]
+    }
+
+    /// A Latin city's name without spaces; empty if none.
+    pub(crate) fn city_name(&self) -> &str {
+        &self.text[self.cuts[3] as usize..]
     }
 
     pub(crate) fn is_branch(&self) -> bool {
@@ -301,6 +340,14 @@ impl Profile {
 
     pub(crate) fn address(&self) -> AddressParts {
         self.address
+    }
+
+    pub(crate) fn birth(&self) -> u32 {
+        self.birth
+    }
+
+    pub(crate) fn postcode(&self) -> u64 {
+        self.postcode
     }
 
     /// Heap bytes held besides the struct itself, for memory accounting.
@@ -561,7 +608,7 @@ mod tests {
             ..person("张伟")
         });
         let total = std::mem::size_of::<Profile>() + p.heap_bytes();
-        assert!(total <= 200, "{total} bytes");
+        assert!(total <= 216, "{total} bytes");
         assert_eq!(p.spelled(), "zhang wei");
         assert_eq!(p.core(), "某某科技");
     }

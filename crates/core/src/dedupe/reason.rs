@@ -63,6 +63,10 @@ reasons! {
     /// Same street, house number missing on one side.
     SameStreet = "same_street", "同一街道", "same street";
     SameCity = "same_city", "城市相同", "same city";
+    SamePostcode = "same_postcode", "邮编相同", "same postal code";
+    SameBirthDate = "same_birth_date", "出生日期相同", "same birth date";
+    /// Day and month swapped, or one digit off.
+    BirthDateNear = "birth_date_near", "出生日期相近", "nearly the same birth date";
 }
 
 /// A small set of reasons kept as bits while pairs are scored, so the

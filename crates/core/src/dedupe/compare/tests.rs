@@ -469,3 +469,102 @@ proptest! {
         prop_assert!(!s.related_only);
     }
 }
+
+/// A person known only by name, birth date and address, as customer lists
+/// of shops, clinics and clubs hold them: no phone, no e-mail.
+fn resident<'a>(id: i64, name: &'a str, born: &'a str, address: &'a str) -> Record<'a> {
+    Record {
+        birth_date: Some(born),
+        address: Some(address),
+        city: Some("Sydney"),
+        postal_code: Some("2000"),
+        ..person(id, name)
+    }
+}
+
+#[test]
+fn people_without_phone_or_email_are_found_by_name_birth_date_and_address() {
+    let original = resident(1, "Robert Smith", "1985-03-05", "12 George Street");
+    for copy in [
+        // A nickname, the street type abbreviated.
+        resident(2, "Bob Smith", "1985-03-05", "12 George St"),
+        // Given and family name swapped, day and month swapped.
+        resident(3, "Smith Robert", "1985-05-03", "12 George Street"),
+        // A typo in the surname, one digit of the birth date wrong.
+        resident(4, "Robert Smiht", "1985-03-06", "12 George Street"),
+        // The given name left out, the postcode one digit off.
+        Record {
+            postal_code: Some("2001"),
+            ..resident(5, "Smith", "1985-03-05", "12 George St")
+        },
+        // An initial.
+        resident(6, "R. Smith", "1985-03-05", "12 George Street"),
+    ] {
+        let s = score(&original, &copy).unwrap();
+        assert!(
+            s.score >= DEFAULT_THRESHOLD,
+            "{} / {}: {s:?}",
+            original.name,
+            copy.name
+        );
+    }
+    assert!(reasons(
+        &original,
+        &resident(7, "Robert Smith", "1985-03-05", "12 George St")
+    )
+    .contains(&Reason::SameBirthDate));
+}
+
+#[test]
+fn relatives_and_namesakes_without_phone_or_email_are_not_duplicates() {
+    let father = resident(1, "John Smith", "1955-07-21", "12 George Street");
+    for other in [
+        // A namesake on his street, born another year.
+        resident(2, "John Smith", "1985-02-11", "40 George Street"),
+        // His wife.
+        resident(3, "Mary Smith", "1957-01-30", "12 George Street"),
+        // Another John Smith born the same day across town.
+        Record {
+            postal_code: Some("2150"),
+            city: Some("Parramatta"),
+            ..resident(5, "John Smith", "1955-07-21", "3 Church Street")
+        },
+    ] {
+        assert!(
+            !is_duplicate(&father, &other),
+            "{} / {}",
+            father.name,
+            other.name
+        );
+    }
+}
+
+#[test]
+fn chinese_people_without_phone_are_found_by_name_birth_date_and_address() {
+    let original = Record {
+        birth_date: Some("1990-11-02"),
+        address: Some("上海市徐汇区漕溪北路88号"),
+        city: Some("上海"),
+        ..person(1, "王晓明")
+    };
+    for (name, born, address) in [
+        ("王小明", "1990-11-02", "徐汇区漕溪北路88号"),
+        ("王晓明", "1990-02-11", "上海市徐汇区漕溪北路８８号"),
+    ] {
+        let copy = Record {
+            birth_date: Some(born),
+            address: Some(address),
+            city: Some("上海"),
+            ..person(2, name)
+        };
+        assert!(is_duplicate(&original, &copy), "{name} {born} {address}");
+    }
+    // Another 王晓明 on the same street, born another day.
+    let namesake = Record {
+        birth_date: Some("1972-04-18"),
+        address: Some("上海市徐汇区漕溪北路90号"),
+        city: Some("上海"),
+        ..person(3, "王晓明")
+    };
+    assert!(!is_duplicate(&original, &namesake));
+}
