@@ -42,22 +42,10 @@ python3 bench/gen_dupes.py "$N" "$work/records.csv" "$work/truth.csv" --kind-col
 echo "== importing them (kehu import --policy create)" >&2
 "$KEHU" import "$work/records.csv" --policy create --quiet --json --errors "$work/rejected.csv" \
     --database "$DB" > "$work/import.json"
+python3 bench/imported_truth.py "$work/truth.csv" "$work/rejected.csv" "$work/truth_in.csv"
 python3 - "$work" <<'PY'
-import csv, json, sys
-work = sys.argv[1]
-report = json.load(open(f"{work}/import.json"))
-rejected = set()
-try:
-    with open(f"{work}/rejected.csv", encoding="utf-8-sig", newline="") as f:
-        rejected = {row[0] for row in csv.reader(f)}
-except FileNotFoundError:
-    pass
-with open(f"{work}/truth.csv", encoding="utf-8", newline="") as src, \
-        open(f"{work}/truth_in.csv", "w", encoding="utf-8", newline="") as dst:
-    rows = csv.reader(src)
-    out = csv.writer(dst, lineterminator="\n")
-    out.writerow(next(rows))
-    out.writerows(r for r in rows if r[0] not in rejected)
+import json, sys
+report = json.load(open(f"{sys.argv[1]}/import.json"))
 print(f"   imported {report['created']:,} of {report['rows']:,} rows "
       f"({report['rejected']:,} rejected by the entry standards) in {report['seconds']:.0f} s", file=sys.stderr)
 PY

@@ -39,21 +39,7 @@ run() {
     local db="sqlite://$work/$name.db"
     "$KEHU" import "$records" --policy create --quiet --json --errors "$work/$name.rejected.csv" \
         --database "$db" > "$work/$name.import.json"
-    python3 - "$truth" "$work/$name.rejected.csv" "$work/$name.truth_in.csv" <<'PY'
-import csv, sys
-truth, rejected_path, out = sys.argv[1:]
-rejected = set()
-try:
-    with open(rejected_path, encoding="utf-8-sig", newline="") as f:
-        rejected = {row[0] for row in csv.reader(f)}
-except FileNotFoundError:
-    pass
-with open(truth, encoding="utf-8", newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-    rows = csv.reader(src)
-    w = csv.writer(dst, lineterminator="\n")
-    w.writerow(next(rows))
-    w.writerows(r for r in rows if r[0] not in rejected)
-PY
+    python3 bench/imported_truth.py "$truth" "$work/$name.rejected.csv" "$work/$name.truth_in.csv"
     /usr/bin/time -f "%e %M" -o "$work/$name.time" "$KEHU" dedupe --json --quiet --database "$db" \
         > "$work/$name.clusters.jsonl" 2> "$work/$name.dedupe.log"
     python3 bench/score_dupes.py "$work/$name.clusters.jsonl" "$work/$name.truth_in.csv" > "$work/$name.score.md"

@@ -397,8 +397,9 @@ fn similar_names(a: &Profile, b: &Profile) -> bool {
 }
 
 /// "j smith" and "john smith", "bob smith" and "robert smith": the same
-/// number of words, each equal, an initial of the other or a short form of
-/// the same name, at least one full word equal.
+/// number of words, each equal, an initial of the other, a short form of
+/// the same name or a long word with a slip, at least one of them more
+/// than an initial.
 fn words_agree(a: &str, b: &str) -> bool {
     let n = a.split(' ').count();
     // A spelled name has at most six words, so a bit per word of `b` marks
@@ -417,7 +418,8 @@ fn words_agree(a: &str, b: &str) -> bool {
         });
         match found {
             Some((j, v)) => {
-                full |= v == w && v.len() > 1;
+                // Any word agreeing as more than an initial.
+                full |= v.len() > 1 && w.len() > 1;
                 taken |= 1 << j;
             }
             None => return false,

@@ -124,12 +124,15 @@ pub async fn lookup(
 ) -> Result<Json<Customer>> {
     let mut invalid = Invalid::default();
     let mut wanted = None;
+    // A number is read as the instance's country writes it, or with its
+    // country code.
+    let home = state.store.default_country().await?;
     for (key, value) in &params {
         match key.as_str() {
             "mobile" => {
                 wanted = invalid
-                    .check("mobile", kehu_core::phone::Mobile::parse(value))
-                    .map(|m| WholeValue::Mobile(m.as_str().to_owned()))
+                    .check("mobile", kehu_core::phone::mobile_in(home, value))
+                    .map(WholeValue::Mobile)
             }
             "email" => {
                 wanted = invalid

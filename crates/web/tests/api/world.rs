@@ -244,6 +244,16 @@ async fn foreign_numbers_are_found_as_dialled_at_home_and_people_are_filtered_by
         async move { names(body(app.get(&format!("/api/v1/customers?{q}"), &app.admin).await).await) }
     };
     assert_eq!(list("q=0414089598").await, ["Olivia Smith"]);
+    // A whole number with its country code finds its record too.
+    let found = body(
+        app.get(
+            "/api/v1/customers/lookup?mobile=%2B61%20414%20089%20598",
+            &app.admin,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(found["name"], "Olivia Smith", "{found}");
     assert_eq!(list("q=0414").await, ["Olivia Smith"]);
     assert_eq!(list("q=61414089598").await, ["Olivia Smith"]);
     assert_eq!(list("country=AU&gender=male").await, ["Jack Brown"]);
