@@ -635,6 +635,9 @@ pub(crate) fn check_id_list(ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
+/// The fields of an address, which follow the record's country.
+const ADDRESS_FIELDS: &[&str] = &["province", "city", "district", "address", "postal_code"];
+
 /// The change that gives the survivor (`records[0]`) the kept value of
 /// every field, and every record's tags.
 fn survivor_input(
@@ -645,9 +648,21 @@ fn survivor_input(
     let survivor = &records[0];
     let mut input = CustomerInput::default();
     let mut custom = Map::new();
+    let chosen = |field: &str| {
+        choose
+            .get(field)
+            .map(|id| records.iter().position(|c| c.id == id.get()).unwrap_or(0))
+    };
+    // Records in different countries: the address comes whole from the
+    // record the country comes from (unless a field was chosen), so that
+    // its region and postal code suit the country kept.
+    let countries_differ = records.iter().any(|c| c.country != survivor.country);
+    let country_from =
+        chosen("country").unwrap_or_else(|| default_choice(records, order, "country"));
     for field in merge_fields(records) {
-        let from = match choose.get(&field) {
-            Some(id) => records.iter().position(|c| c.id == id.get()).unwrap_or(0),
+        let from = match chosen(&field) {
+            Some(from) => from,
+            None if countries_differ && ADDRESS_FIELDS.contains(&field.as_str()) => country_from,
             None => default_choice(records, order, &field),
         };
         let source = &records[from];

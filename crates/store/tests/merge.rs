@@ -1032,3 +1032,52 @@ async fn a_scan_finds_people_with_no_phone_or_email_by_name_birth_date_and_addre
     assert!(reasons.contains("birth_date_near"), "{reasons}");
     assert!(reasons.contains("same_address"), "{reasons}");
 }
+
+#[tokio::test]
+async fn a_merge_that_keeps_another_records_country_takes_its_address_with_it() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = user(&store, "admin@example.com", "admin").await;
+    // One person entered in China before moving to Sydney, and again there.
+    let before = customer(
+        &store,
+        &ctx,
+        json!({"name": "李雷", "mobile": "13812345678", "province": "广东", "city": "广州",
+               "postal_code": "510000"}),
+        &[],
+    )
+    .await;
+    let after = customer(
+        &store,
+        &ctx,
+        json!({"name": "李雷", "country": "AU", "province": "NSW", "city": "Sydney",
+               "postal_code": "2000"}),
+        &[],
+    )
+    .await;
+    let merge = store
+        .merge_customers(
+            &ctx,
+            &request(before.id, after.id, &[("country", after.id)]),
+        )
+        .await
+        .unwrap();
+    let kept = store
+        .customer(&ctx.actor, CustomerId(merge.survivor_id))
+        .await
+        .unwrap();
+    assert_eq!(kept.country, "AU");
+    assert_eq!(kept.province.as_deref(), Some("New South Wales"));
+    assert_eq!(kept.city.as_deref(), Some("Sydney"));
+    assert_eq!(kept.postal_code.as_deref(), Some("2000"));
+    // The mainland mobile comes along: it is valid from anywhere.
+    assert_eq!(kept.mobile.as_deref(), Some("13812345678"));
+    // Undo puts the Chinese record back as it was.
+    let undone = store.undo_merge(&ctx, merge.id, false).await.unwrap();
+    assert!(undone.done, "{undone:?}");
+    let back = store
+        .customer(&ctx.actor, CustomerId(before.id))
+        .await
+        .unwrap();
+    assert_eq!(back.country, "CN");
+    assert_eq!(back.province.as_deref(), Some("广东省"));
+}
