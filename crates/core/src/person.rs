@@ -1,6 +1,9 @@
 //! What a CRM knows of a person besides how to reach them: birth date,
 //! gender and preferred language, read as customer lists write them.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use chrono::{Datelike, NaiveDate};
 
 use crate::country::{name_key, Country};
@@ -8,12 +11,19 @@ use crate::date::parse_date;
 use crate::text::fold_width;
 use crate::Code;
 
+/// Longer than any gender or language as written; longer input is refused
+/// before it is folded.
+const MAX_WORD: usize = 100;
+
 /// Stored genders.
 pub const GENDERS: &[&str] = &["female", "male", "unknown"];
 
 /// A gender as written: 男/女, 先生/女士, M/F, Male/Female, Mr/Mrs/Ms …;
 /// 未知, 保密 and their English words are `unknown`.
 pub fn gender(raw: &str) -> Result<&'static str, Code> {
+    if raw.len() > MAX_WORD {
+        return Err(Code::InvalidChoice);
+    }
     let key = name_key(raw);
     let found = match key.as_str() {
         "female" | "f" | "woman" | "w" | "女" | "女士" | "女性" | "小姐" | "夫人" | "mrs"
@@ -125,17 +135,20 @@ pub fn language_name(code: &str, lang: crate::Lang) -> Option<&'static str> {
 /// A preferred language by code (`en`, `zh-CN`) or name in English, in
 /// Chinese or in itself.
 pub fn language(raw: &str) -> Result<&'static str, Code> {
-    let key = name_key(raw);
-    LANGUAGES
-        .iter()
-        .find(|(code, en, zh, other)| {
-            [*code, *en, *zh]
-                .iter()
-                .chain(other.iter())
-                .any(|n| name_key(n) == key)
-        })
-        .map(|l| l.0)
-        .ok_or(Code::InvalidChoice)
+    static KEYS: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let mut map = HashMap::new();
+        for (code, en, zh, other) in LANGUAGES {
+            for name in [*code, *en, *zh].iter().chain(other.iter()) {
+                map.entry(name_key(name)).or_insert(*code);
+            }
+        }
+        map
+    });
+    if raw.len() > MAX_WORD {
+        return Err(Code::InvalidChoice);
+    }
+    keys.get(&name_key(raw)).copied().ok_or(Code::InvalidChoice)
 }
 
 /// Countries that write the month before the day (`03/15/1985`).

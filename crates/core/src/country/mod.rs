@@ -83,6 +83,10 @@ impl Country {
     /// case, its English or Chinese name, its ISO short name, or another
     /// common name (`UK`, `USA`, `澳洲`, `Deutschland`).
     pub fn parse(s: &str) -> Result<Country, Code> {
+        // No country's name is longer; anything longer is not folded at all.
+        if s.len() > 240 {
+            return Err(Code::InvalidCountry);
+        }
         let key = name_key(s);
         if key.is_empty() || key.chars().count() > 60 {
             return Err(Code::InvalidCountry);
