@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{body, TestApp};
-use crate::imports::counts;
+use crate::importing::counts;
 
 #[tokio::test]
 async fn a_csv_row_with_an_unquoted_comma_is_rejected_with_the_reason_and_no_column_shifts() {

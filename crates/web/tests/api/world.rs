@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{body, field_errors, TestApp};
-use crate::imports::counts;
+use crate::importing::counts;
 
 #[tokio::test]
 async fn an_australian_customer_is_entered_as_australians_write_and_refused_where_wrong() {

@@ -1,0 +1,488 @@
+//! Deciding what each row of a chunk does — create, update, skip or
+//! reject — from the keys of earlier rows ([`Seen`]) and the records the
+//! database finds.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use kehu_core::entry::{Patch, Stored};
+use kehu_core::field::FieldDef;
+use kehu_core::{Actor, Code, CustomerId, FieldError, Invalid};
+use serde_json::{Map, Value};
+
+use crate::customers::{
+    check_unique_custom, decide_owner, locked, tags_of, visible, Customer, CustomerInput,
+};
+use crate::db::{q, Tx};
+use crate::lookups::WholeValue;
+use crate::{Error, Result};
+
+use super::prepare::{Candidate, KeyKind, PreparedRow, Preparer, KEY_KINDS};
+use super::{BatchKind, ImportOptions, Policy};
+/// Keys of rows already decided in this file, so a later row can be
+/// matched to an earlier one. Keys are kept as 64-bit hashes: a million
+/// rows cost tens of megabytes, not the keys' text.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub(super) keys: HashMap<u64, Earlier>,
+    /// How many of the file's mobile numbers show as each masked form
+    /// (`139****2222`), counted for users who see numbers masked.
+    masked: HashMap<String, u32>,
+    /// A dry run writes nothing, so only this map knows earlier rows; a
+    /// real run finds rows of earlier chunks in the database and forgets
+    /// them here after each chunk.
+    pub(super) keep: bool,
+}
+
+impl Seen {
+    /// For a dry run: remembers every row of the file.
+    pub fn whole_file() -> Seen {
+        Seen {
+            keep: true,
+            ..Seen::default()
+        }
+    }
+
+    /// Counts the chunk's mobile numbers by the form a user who sees them
+    /// masked would see, and refuses the file when too many share one: a
+    /// list of real customers almost never holds even a handful of numbers
+    /// alike in their first three and last four digits, while a file
+    /// guessing the hidden digits of `139****2222` holds thousands.
+    pub(super) fn note_masked(&mut self, rows: &[PreparedRow]) -> Result<()> {
+        for row in rows {
+            let Ok(c) = &row.parsed else { continue };
+            for (kind, value) in c.keys() {
+                if kind != KeyKind::Mobile {
+                    continue;
+                }
+                let masked = crate::mask::phone(&value);
+                let n = self.masked.entry(masked.clone()).or_default();
+                *n += 1;
+                if *n > MASKED_REPEATS {
+                    return Err(Error::MaskedGuess { masked });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// More mobile numbers than this sharing one masked form refuse a file
+/// imported by a user who sees numbers masked. In a uniformly spread list
+/// of a million numbers the most crowded form holds about a dozen.
+const MASKED_REPEATS: u32 = 20;
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Earlier {
+    row: u64,
+    /// The record the earlier row created or updated, or the index of the
+    /// create in this chunk.
+    target: Ref,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ref {
+    Existing(i64),
+    Created(usize),
+    /// Created in a dry run: no id.
+    Planned,
+}
+
+fn hash_key(kind: KeyKind, value: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    kind.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// A record that a key found in the database.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Found {
+    id: i64,
+    visible: bool,
+    /// In the shared pool: a user who is not a manager sees its numbers
+    /// masked.
+    pooled: bool,
+}
+
+pub(super) enum Decision {
+    Create(Candidate),
+    Update {
+        target: Ref,
+        candidate: Candidate,
+    },
+    Skip {
+        reasons: Vec<FieldError>,
+        customer: Option<Ref>,
+        row: Option<u64>,
+    },
+    Reject(Vec<FieldError>),
+}
+
+/// The live records the chunk's keys find, by key.
+type FoundMap = HashMap<(KeyKind, String), Found>;
+
+/// Looks every key of the chunk up in the database: one query per kind of
+/// key, each on its index.
+pub(super) async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<FoundMap> {
+    let mut wanted: HashMap<KeyKind, Vec<String>> = HashMap::new();
+    for row in rows {
+        if let Ok(c) = &row.parsed {
+            for (kind, value) in c.keys() {
+                wanted.entry(kind).or_default().push(value);
+            }
+        }
+    }
+    let mut found = FoundMap::new();
+    let seen_by = visible(actor.scope(), "c");
+    for kind in KEY_KINDS {
+        let Some(mut values) = wanted.remove(&kind) else {
+            continue;
+        };
+        values.sort();
+        values.dedup();
+        for part in values.chunks(1000) {
+            let placeholders: Vec<String> =
+                (1..=part.len()).map(|i| tx.backend().param(i)).collect();
+            let key_sql = if kind == KeyKind::Id {
+                "CAST(c.id AS TEXT)".to_owned()
+            } else {
+                kind.column().to_owned()
+            };
+            let list = placeholders.join(", ");
+            // A mobile is also found on a customer's contacts, as the
+            // entry check finds it; the customer's own field comes first.
+            let contacts = if kind == KeyKind::Mobile {
+                format!(
+                    " UNION ALL SELECT c.id, x.mobile, CASE WHEN {seen_by} THEN 1 ELSE 0 END, \
+                     CASE WHEN c.owner_id IS NULL THEN 1 ELSE 0 END, 1 \
+                     FROM contacts x JOIN customers c ON c.id = x.customer_id \
+                     WHERE x.deleted_at IS NULL AND c.deleted_at IS NULL AND x.mobile IN ({list})"
+                )
+            } else {
+                String::new()
+            };
+            let mut stmt = q(format!(
+                "SELECT c.id, {key_sql}, CASE WHEN {seen_by} THEN 1 ELSE 0 END, \
+                 CASE WHEN c.owner_id IS NULL THEN 1 ELSE 0 END, 0 FROM customers c \
+                 WHERE c.deleted_at IS NULL AND {} IN ({list}){contacts} ORDER BY 5, 1",
+                kind.column(),
+            ))
+            .once();
+            for value in part {
+                stmt = if kind == KeyKind::Id {
+                    stmt.bind(value.parse::<i64>().unwrap_or(0))
+                } else {
+                    stmt.bind(value.as_str())
+                };
+            }
+            let rows: Vec<(i64, String, i32, i32, i32)> = tx.all(stmt).await?;
+            for (id, key, visible, pooled, _) in rows {
+                // The oldest record of a key wins.
+                found.entry((kind, key)).or_insert(Found {
+                    id,
+                    visible: visible == 1,
+                    pooled: pooled == 1,
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The whole mobile numbers and emails of the chunk that found a record the
+/// actor sees masked or not at all: a row's answer (a duplicate of a pool
+/// record, or of someone else's) tells that the value exists, as a lookup
+/// would, so each is charged as one.
+pub(super) fn revealed(actor: &Actor, rows: &[PreparedRow], found: &FoundMap) -> Vec<WholeValue> {
+    let mut out = Vec::new();
+    for row in rows {
+        let Ok(c) = &row.parsed else { continue };
+        for (kind, value) in c.keys() {
+            if !matches!(kind, KeyKind::Mobile | KeyKind::Email) {
+                continue;
+            }
+            let Some(f) = found.get(&(kind, value.clone())) else {
+                continue;
+            };
+            let owner = (!f.pooled).then_some(actor.user_id);
+            if f.visible && actor.sees_contact_details(owner) {
+                continue;
+            }
+            out.extend(WholeValue::of_key(&value));
+        }
+    }
+    out.sort_by(|a, b| (a.field(), a.value()).cmp(&(b.field(), b.value())));
+    out.dedup();
+    out
+}
+
+/// The records among `found` that earlier chunks of the batch created or
+/// changed: rows matching them repeat an earlier row of the file.
+pub(super) async fn touched(tx: &mut Tx, batch: i64, found: &FoundMap) -> Result<HashSet<i64>> {
+    let mut ids: Vec<i64> = found.values().map(|f| f.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashSet::new();
+    for part in ids.chunks(1000) {
+        let list: Vec<String> = part.iter().map(i64::to_string).collect();
+        let rows: Vec<(i64,)> = tx
+            .all(
+                q(format!(
+                    "SELECT DISTINCT entity_id FROM history WHERE batch_id = $1 AND entity = 'customer' \
+                     AND entity_id IN ({})",
+                    list.join(", ")
+                ))
+                .once()
+                .bind(batch),
+            )
+            .await?;
+        out.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(out)
+}
+
+/// What each row of a chunk does, in file order.
+pub(super) fn decide(
+    options: &ImportOptions,
+    actor: &Actor,
+    preparer: &Preparer,
+    rows: &[PreparedRow],
+    found: &FoundMap,
+    touched: &HashSet<i64>,
+    seen: &mut Seen,
+) -> Vec<Decision> {
+    let mut creates = 0usize;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let candidate = match &row.parsed {
+            Err(errors) => {
+                out.push(Decision::Reject(errors.clone()));
+                continue;
+            }
+            Ok(c) => c,
+        };
+        let keys = candidate.keys();
+        // (key, record, earlier row of this file, visible, met in this file)
+        let mut hit: Option<(KeyKind, Ref, Option<u64>, bool, bool)> = None;
+        for (kind, value) in &keys {
+            if let Some(earlier) = seen.keys.get(&hash_key(*kind, value)) {
+                hit = Some((*kind, earlier.target, Some(earlier.row), true, true));
+                break;
+            }
+            if let Some(f) = found.get(&(*kind, value.clone())) {
+                // An id the actor may not see is treated as no such id:
+                // "someone else's" would confirm that it exists. So is an
+                // external id in a batch update, which only updates.
+                let unknown = kind.is_identity()
+                    && !f.visible
+                    && (*kind == KeyKind::Id || options.kind == BatchKind::Update);
+                if unknown {
+                    continue;
+                }
+                let this_file = touched.contains(&f.id);
+                hit = Some((*kind, Ref::Existing(f.id), None, f.visible, this_file));
+                break;
+            }
+        }
+        let decision = match hit {
+            // A batch update changes only records its rows name. An import
+            // creates a row whose id names no record it may see: a file
+            // exported from another kehu (or of records since removed)
+            // brings their ids along.
+            None if candidate.id.is_some() && options.kind == BatchKind::Update => {
+                Decision::Reject(vec![FieldError::new("id", Code::NotFound)])
+            }
+            None if options.kind == BatchKind::Update => {
+                let field = keys.first().map_or("id", |(k, _)| k.field());
+                Decision::Reject(vec![FieldError::new(field, Code::NotFound)])
+            }
+            None => create(actor, preparer, candidate),
+            Some((kind, target, earlier_row, visible, this_file)) => {
+                let duplicate = |code| Decision::Skip {
+                    reasons: vec![FieldError::new(kind.field(), code)],
+                    customer: Some(target),
+                    row: earlier_row,
+                };
+                let create_anyway = options.kind == BatchKind::Import
+                    && options.policy == Policy::Create
+                    && !kind.is_identity();
+                if create_anyway {
+                    create(actor, preparer, candidate)
+                } else if !visible {
+                    Decision::Skip {
+                        reasons: vec![FieldError::new(kind.field(), Code::DuplicateHidden)],
+                        customer: None,
+                        row: None,
+                    }
+                } else if this_file
+                    || (options.kind == BatchKind::Import
+                        && matches!(options.policy, Policy::Skip | Policy::Create))
+                {
+                    // A second row of the file for the same record is a
+                    // duplicate whatever the policy: applying both would
+                    // let the file disagree with itself, and importing it
+                    // again would change the record back and forth.
+                    duplicate(Code::Duplicate)
+                } else {
+                    Decision::Update {
+                        target,
+                        candidate: candidate.clone(),
+                    }
+                }
+            }
+        };
+        let target = match &decision {
+            Decision::Create(_) => {
+                creates += 1;
+                Some(if seen.keep {
+                    Ref::Planned
+                } else {
+                    Ref::Created(creates - 1)
+                })
+            }
+            Decision::Update { target, .. } => Some(*target),
+            _ => None,
+        };
+        if let Some(target) = target {
+            for (kind, value) in &keys {
+                seen.keys.entry(hash_key(*kind, value)).or_insert(Earlier {
+                    row: row.number,
+                    target,
+                });
+            }
+        }
+        out.push(decision);
+    }
+    out
+}
+
+/// A row that creates a record, with its owner and team decided the way a
+/// form's would be; or its rejection.
+pub(super) fn create(actor: &Actor, preparer: &Preparer, candidate: &Candidate) -> Decision {
+    if !candidate.missing.is_empty() {
+        return Decision::Reject(candidate.missing.clone());
+    }
+    let requested = crate::customers::requested_owner(actor, &candidate.patch, None);
+    let owner_team = requested.and_then(|id| preparer.team_of(id));
+    match decide_owner(actor, &candidate.patch, None, requested, owner_team) {
+        Err(invalid) => Decision::Reject(invalid.0),
+        Ok((owner, team)) => {
+            let mut c = candidate.clone();
+            c.patch
+                .set
+                .retain(|(n, _)| *n != "owner_id" && *n != "team_id");
+            c.patch.set.push(("owner_id", owner.map(Stored::Int)));
+            c.patch.set.push(("team_id", team.map(Stored::Int)));
+            Decision::Create(c)
+        }
+    }
+}
+
+/// Rejects creates whose values of unique custom fields are taken, by a
+/// record or by an earlier create of the chunk.
+pub(super) async fn check_unique(
+    tx: &mut Tx,
+    preparer: &Preparer,
+    decisions: &mut [Decision],
+) -> Result<()> {
+    let unique: Vec<&FieldDef> = preparer.defs.iter().filter(|d| d.rules.unique).collect();
+    if unique.is_empty() {
+        return Ok(());
+    }
+    let mut taken: Vec<(String, Value)> = Vec::new();
+    for decision in decisions.iter_mut() {
+        let (custom, except) = match decision {
+            Decision::Create(c) => (&c.custom, None),
+            Decision::Update {
+                target: Ref::Existing(id),
+                candidate,
+            } => (&candidate.custom, Some(*id)),
+            _ => continue,
+        };
+        let mut clash = Invalid::default();
+        for def in &unique {
+            let key = def.key.as_str();
+            if let Some(v) = custom.get(key) {
+                if taken.iter().any(|(k, t)| k == key && t == v) {
+                    clash.push(format!("custom.{key}"), Code::NotUnique);
+                }
+            }
+        }
+        if clash.is_empty() {
+            if let Err(Error::Invalid(invalid)) =
+                check_unique_custom(tx, &preparer.defs, custom, except).await
+            {
+                clash = invalid;
+            }
+        }
+        if clash.is_empty() {
+            for def in &unique {
+                if let Some(v) = custom.get(def.key.as_str()) {
+                    taken.push((def.key.as_str().to_owned(), v.clone()));
+                }
+            }
+        } else {
+            *decision = Decision::Reject(clash.0);
+        }
+    }
+    Ok(())
+}
+
+/// A live customer the actor may see, with its tags, locked for this
+/// transaction on PostgreSQL.
+pub(super) async fn current_of(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Customer> {
+    let mut c = locked(tx, actor, CustomerId(id)).await?;
+    c.tags = tags_of(tx, id).await?;
+    Ok(c)
+}
+
+/// The change a matching row makes to `current`: with `fill`, only fields
+/// the record leaves empty; otherwise every field the row gives. Tags are
+/// added, never removed. `None` when nothing would change.
+pub(super) fn update_input(
+    current: &Customer,
+    row: &Candidate,
+    fill: bool,
+) -> Option<CustomerInput> {
+    let mut patch = Patch::default();
+    for (name, value) in &row.patch.set {
+        let old = current.field(name);
+        // Kind and stage always hold a value (their defaults), which a
+        // fill leaves alone like any other value.
+        if (fill && old.is_some()) || old == *value {
+            continue;
+        }
+        patch.set.push((name, value.clone()));
+    }
+    let mut custom = Map::new();
+    for (key, value) in &row.custom {
+        let old = current.custom.0.get(key);
+        if (fill && old.is_some()) || old == Some(value) {
+            continue;
+        }
+        custom.insert(key.clone(), value.clone());
+    }
+    let new_tags: Vec<&String> = row
+        .tags
+        .iter()
+        .filter(|t| !current.tags.contains(t))
+        .collect();
+    if patch.is_empty() && custom.is_empty() && new_tags.is_empty() {
+        return None;
+    }
+    let tags = (!new_tags.is_empty()).then(|| {
+        current
+            .tags
+            .iter()
+            .chain(new_tags)
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    Some(CustomerInput {
+        patch,
+        tags,
+        custom: (!custom.is_empty()).then_some(custom),
+    })
+}

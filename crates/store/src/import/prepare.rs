@@ -1,0 +1,460 @@
+//! Preparing file rows: [`SourceRow`]s parsed by a [`Preparer`] into
+//! [`PreparedRow`]s, with the mapping and field definitions they need.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use kehu_core::columns::{choice_value, split_list, Target};
+use kehu_core::country::Country;
+use kehu_core::entry::{country_in, parse_object_in, Kind, Mode, Patch, Stored};
+use kehu_core::field::{FieldDef, FieldKind};
+use kehu_core::phone;
+use kehu_core::{schema, Code, FieldError, Invalid};
+use serde_json::{Map, Value};
+
+use crate::bulk::Derived;
+use crate::{Result, Store};
+
+use super::{BatchKind, ImportOptions};
+/// A row as read from a file: its number as the user sees it, and cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRow {
+    pub number: u64,
+    pub cells: Vec<String>,
+}
+
+/// A row after parsing, ready for [`Store::import_chunk`].
+#[derive(Debug, Clone)]
+pub struct PreparedRow {
+    pub(super) number: u64,
+    pub(super) cells: Vec<String>,
+    pub(super) parsed: std::result::Result<Candidate, Vec<FieldError>>,
+}
+
+impl PreparedRow {
+    /// A row the reader could not read (a broken line of a JSON Lines
+    /// file): rejected as it is.
+    pub fn unreadable(number: u64, text: String) -> PreparedRow {
+        PreparedRow {
+            number,
+            cells: vec![text],
+            parsed: Err(vec![FieldError::new("", Code::UnreadableRow)]),
+        }
+    }
+
+    /// A row the reader found wrong as a whole (a delimited row whose cells
+    /// do not line up under the header): rejected with its cells as read.
+    pub fn rejected(number: u64, cells: Vec<String>, code: Code) -> PreparedRow {
+        PreparedRow {
+            number,
+            cells,
+            parsed: Err(vec![FieldError::new("", code)]),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Candidate {
+    /// Fields (schema::CUSTOMER) from the row's non-empty cells; owner and
+    /// team resolved to ids.
+    pub(super) patch: Patch,
+    pub(super) custom: Map<String, Value>,
+    pub(super) tags: Vec<String>,
+    pub(super) id: Option<i64>,
+    /// Required fields the row leaves empty: fatal only when it creates.
+    pub(super) missing: Vec<FieldError>,
+    /// What the record it would create stores beside its fields.
+    pub(super) derived: Option<Derived>,
+    /// Invalid secondary values left out of the record.
+    pub(super) warnings: Vec<FieldError>,
+}
+
+impl Candidate {
+    fn text(&self, name: &str) -> Option<&str> {
+        self.patch.text(name)
+    }
+
+    /// Match keys, strongest first.
+    pub(super) fn keys(&self) -> Vec<(KeyKind, String)> {
+        let mut out = Vec::new();
+        if let Some(id) = self.id {
+            out.push((KeyKind::Id, id.to_string()));
+        }
+        for (kind, field) in [
+            (KeyKind::External, "external_id"),
+            (KeyKind::Uscc, "uscc"),
+            (KeyKind::Mobile, "mobile"),
+        ] {
+            if let Some(v) = self.text(field) {
+                out.push((kind, v.to_owned()));
+            }
+        }
+        if let Some(email) = self.text("email") {
+            out.push((KeyKind::Email, email.to_lowercase()));
+        }
+        out
+    }
+}
+
+/// What a row can be matched by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum KeyKind {
+    Id,
+    External,
+    Uscc,
+    Mobile,
+    Email,
+}
+
+impl KeyKind {
+    pub(super) fn field(self) -> &'static str {
+        match self {
+            KeyKind::Id => "id",
+            KeyKind::External => "external_id",
+            KeyKind::Uscc => "uscc",
+            KeyKind::Mobile => "mobile",
+            KeyKind::Email => "email",
+        }
+    }
+
+    /// The SQL expression the key is looked up by (an index exists on each).
+    pub(super) fn column(self) -> &'static str {
+        match self {
+            KeyKind::Email => "lower(c.email)",
+            KeyKind::Id => "c.id",
+            KeyKind::External => "c.external_id",
+            KeyKind::Uscc => "c.uscc",
+            KeyKind::Mobile => "c.mobile",
+        }
+    }
+
+    /// Rows matching by these are the record itself, whatever the policy.
+    pub(super) fn is_identity(self) -> bool {
+        matches!(self, KeyKind::Id | KeyKind::External)
+    }
+}
+
+pub(super) const KEY_KINDS: [KeyKind; 5] = [
+    KeyKind::Id,
+    KeyKind::External,
+    KeyKind::Uscc,
+    KeyKind::Mobile,
+    KeyKind::Email,
+];
+
+/// Users and teams by the names a file may give them.
+#[derive(Debug, Clone, Default)]
+struct Directory {
+    /// Lower-cased email → id.
+    by_email: HashMap<String, i64>,
+    /// Name → users of that name.
+    by_name: HashMap<String, Vec<i64>>,
+    /// Id → team, for the owner a created record gets.
+    team_of: HashMap<i64, Option<i64>>,
+    teams: HashMap<String, i64>,
+}
+
+/// Turns file rows into parsed candidates: the mapping, the field
+/// definitions, and the users and teams rows may name. Cheap to clone and
+/// `Send`, so rows can be prepared on another thread.
+#[derive(Debug, Clone)]
+pub struct Preparer {
+    columns: Vec<Option<Target>>,
+    pub(super) defs: Vec<FieldDef>,
+    directory: Directory,
+    /// Rows may create records (an import, not a batch update): their
+    /// search keys are worked out here, on the reader's thread, rather than
+    /// by the writer.
+    creates: bool,
+    /// The file's headers, to name a value left out in the record's notes.
+    headers: Vec<String>,
+    /// Any invalid value rejects its row.
+    strict: bool,
+    /// The country of rows that name none: their values are read by its
+    /// rules, and records they create are in it.
+    pub(super) home: Country,
+}
+
+/// Cells that put a record in the shared pool when given as its owner.
+const POOL_WORDS: &[&str] = &["公海", "pool", "none"];
+
+impl Preparer {
+    /// The parsed form of one row.
+    pub fn prepare(&self, row: SourceRow) -> PreparedRow {
+        let parsed = self.parse(&row.cells);
+        PreparedRow {
+            number: row.number,
+            cells: row.cells,
+            parsed,
+        }
+    }
+
+    fn parse(&self, cells: &[String]) -> std::result::Result<Candidate, Vec<FieldError>> {
+        let mut errors = Invalid::default();
+        if cells.len() > self.columns.len()
+            && cells[self.columns.len()..]
+                .iter()
+                .any(|c| !c.trim().is_empty())
+        {
+            errors.push("", Code::ExtraCells);
+        }
+        let mut object = Map::new();
+        let mut custom = Map::new();
+        let mut tags = Vec::new();
+        let mut id = None;
+        let mut owner: Option<Option<i64>> = None;
+        let mut team = None;
+        // The column each refusable value came from, by the field its
+        // error names.
+        let mut given: Vec<(String, usize)> = Vec::new();
+        // A landline in the mobile column (手机 columns often hold the
+        // switchboard) is a phone number; which is which depends on the
+        // row's country, known once every cell is read.
+        let mut mobile = None;
+        for (column, (target, cell)) in self.columns.iter().zip(cells).enumerate() {
+            let Some(target) = target else { continue };
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            given.push((error_field(target), column));
+            match target {
+                Target::Field("mobile") => mobile = Some(cell),
+                Target::Field(name) => {
+                    let spec = schema::CUSTOMER.iter().find(|s| s.name == *name);
+                    let value = match spec.map(|s| s.kind) {
+                        Some(Kind::Choice(options)) => match choice_value(name, options, cell) {
+                            Some(v) => Value::from(v),
+                            None => {
+                                errors.push(*name, Code::InvalidChoice);
+                                continue;
+                            }
+                        },
+                        _ => Value::from(cell),
+                    };
+                    object.insert((*name).to_owned(), value);
+                }
+                Target::Custom(key) => {
+                    let Some(def) = self.defs.iter().find(|d| d.key.as_str() == key) else {
+                        continue;
+                    };
+                    let value = match def.kind {
+                        FieldKind::MultiSelect { .. } => {
+                            Value::Array(split_list(cell).into_iter().map(Value::from).collect())
+                        }
+                        _ => Value::from(cell),
+                    };
+                    match def.validate(&value) {
+                        Ok(Value::Null) => {}
+                        Ok(v) => {
+                            custom.insert(key.clone(), v);
+                        }
+                        Err(code) => errors.push(format!("custom.{key}"), code),
+                    }
+                }
+                Target::Tags => {
+                    for tag in split_list(cell) {
+                        match crate::tags::tag_name(&tag) {
+                            Ok(t) if !tags.contains(&t) => tags.push(t),
+                            Ok(_) => {}
+                            Err(code) => errors.push("tags", code),
+                        }
+                    }
+                }
+                Target::Owner => match self.owner(cell) {
+                    Ok(o) => owner = Some(o),
+                    Err(code) => errors.push("owner_id", code),
+                },
+                Target::Team => match self.directory.teams.get(cell) {
+                    Some(t) => team = Some(*t),
+                    None => errors.push("team_id", Code::NotFound),
+                },
+                Target::Id => match cell.parse::<i64>() {
+                    Ok(i) if i > 0 => id = Some(i),
+                    _ => errors.push("id", Code::WrongType),
+                },
+            }
+        }
+        let country = country_in(&object, self.home);
+        if let Some(cell) = mobile {
+            if phone::mobile_in(country, cell).is_err() && phone::phone_in(country, cell).is_ok() {
+                if object.contains_key("phone") {
+                    errors.push("mobile", phone::mobile_in(country, cell).unwrap_err());
+                } else {
+                    object.insert("phone".to_owned(), Value::from(cell));
+                }
+            } else {
+                object.insert("mobile".to_owned(), Value::from(cell));
+            }
+        }
+        let mut parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, self.home);
+        if let Err(more) = &parsed {
+            errors.0.extend(more.0.iter().cloned());
+        }
+        let mut warnings = Vec::new();
+        if !errors.is_empty() {
+            if self.strict || errors.0.iter().any(|e| is_key_field(&e.field)) {
+                return Err(errors.0);
+            }
+            // Only secondary values are wrong: the row is written without
+            // them, and an import keeps them in the record's notes as the
+            // file had them.
+            let mut dropped = Vec::new();
+            for e in &errors.0 {
+                object.remove(e.field.as_str());
+                if let Some((_, column)) = given.iter().find(|(f, _)| *f == e.field) {
+                    let header = self.headers.get(*column).map_or("", String::as_str);
+                    let value = cells.get(*column).map_or("", |c| c.trim());
+                    dropped.push(format!("{header}: {value}"));
+                }
+            }
+            if self.creates && !dropped.is_empty() {
+                let line = format!("[导入未采用 · not imported] {}", dropped.join("; "));
+                let notes = match object.get("notes").and_then(Value::as_str) {
+                    Some(n) => format!("{n} {line}"),
+                    None => line,
+                };
+                object.insert("notes".to_owned(), Value::from(fit_notes(notes)));
+            }
+            warnings = errors.0;
+            parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, self.home);
+        }
+        let mut patch = parsed.map_err(|more| more.0)?;
+        if let Some(owner) = owner {
+            patch.set.push(("owner_id", owner.map(Stored::Int)));
+        }
+        if let Some(team) = team {
+            patch.set.push(("team_id", Some(Stored::Int(team))));
+        }
+        let mut missing = Vec::new();
+        if patch.text("name").is_none() {
+            missing.push(FieldError::new("name", Code::Required));
+        }
+        for def in self.defs.iter().filter(|d| d.rules.required) {
+            if !custom.contains_key(def.key.as_str()) {
+                missing.push(FieldError::new(
+                    format!("custom.{}", def.key.as_str()),
+                    Code::Required,
+                ));
+            }
+        }
+        let derived = (self.creates && missing.is_empty()).then(|| Derived::of(&patch));
+        Ok(Candidate {
+            patch,
+            custom,
+            tags,
+            id,
+            missing,
+            derived,
+            warnings,
+        })
+    }
+
+    /// A user named by email or by name (which must be unambiguous); the
+    /// pool for 公海.
+    fn owner(&self, cell: &str) -> std::result::Result<Option<i64>, Code> {
+        if POOL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(cell)) {
+            return Ok(None);
+        }
+        if let Some(id) = self.directory.by_email.get(&cell.to_lowercase()) {
+            return Ok(Some(*id));
+        }
+        match self.directory.by_name.get(cell).map(Vec::as_slice) {
+            Some([id]) => Ok(Some(*id)),
+            Some([_, _, ..]) => Err(Code::Ambiguous),
+            _ => Err(Code::NotFound),
+        }
+    }
+
+    /// The team of an active user; `None` when there is no such user.
+    pub(super) fn team_of(&self, user: i64) -> Option<Option<i64>> {
+        self.directory.team_of.get(&user).copied()
+    }
+}
+
+/// Fields whose invalid value rejects a row whole: what records are found
+/// and told apart by (and the row as a whole, `""`). Any other invalid
+/// value is left out with a warning unless the import is strict.
+fn is_key_field(field: &str) -> bool {
+    matches!(
+        field,
+        "" | "id" | "name" | "mobile" | "email" | "uscc" | "external_id"
+    )
+}
+
+/// The field an error about a column's value names.
+fn error_field(target: &Target) -> String {
+    match target {
+        Target::Field(name) => (*name).to_owned(),
+        Target::Custom(key) => format!("custom.{key}"),
+        Target::Tags => "tags".to_owned(),
+        Target::Owner => "owner_id".to_owned(),
+        Target::Team => "team_id".to_owned(),
+        Target::Id => "id".to_owned(),
+    }
+}
+
+/// Notes cut to the longest a customer's notes may be.
+fn fit_notes(notes: String) -> String {
+    const MAX: usize = 5000;
+    if notes.chars().count() <= MAX {
+        return notes;
+    }
+    notes.chars().take(MAX).collect()
+}
+
+impl Store {
+    /// Everything needed to parse rows for `options`, with the mapping's
+    /// keys checked: an unknown field key is an error naming the column.
+    pub async fn preparer(&self, options: &ImportOptions) -> Result<Preparer> {
+        let defs = self.field_defs().await?;
+        let mut invalid = Invalid::default();
+        let mut columns = Vec::new();
+        for (i, key) in options.mapping.iter().enumerate() {
+            match key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+                None => columns.push(None),
+                Some(k) => match Target::parse(k, &defs) {
+                    Some(t) => columns.push(Some(t)),
+                    None => {
+                        let header = options.headers.get(i).cloned().unwrap_or_default();
+                        invalid.push(format!("mapping.{header}"), Code::UnknownField);
+                        columns.push(None);
+                    }
+                },
+            }
+        }
+        let mut seen = Vec::new();
+        for (i, t) in columns.iter().enumerate() {
+            if let Some(t) = t {
+                if seen.contains(t) {
+                    let header = options.headers.get(i).cloned().unwrap_or_default();
+                    invalid.push(format!("mapping.{header}"), Code::NotUnique);
+                }
+                seen.push(t.clone());
+            }
+        }
+        invalid.into_result()?;
+        let mut directory = Directory::default();
+        for user in self.users().await?.into_iter().filter(|u| u.active) {
+            directory
+                .by_email
+                .insert(user.email.to_lowercase(), user.id);
+            directory.team_of.insert(user.id, user.team_id);
+            if let Some(name) = user.name {
+                directory.by_name.entry(name).or_default().push(user.id);
+            }
+        }
+        for team in self.teams().await? {
+            directory.teams.insert(team.name, team.id);
+        }
+        Ok(Preparer {
+            columns,
+            defs,
+            directory,
+            creates: options.kind == BatchKind::Import,
+            headers: options.headers.clone(),
+            strict: options.strict,
+            home: self.default_country().await?,
+        })
+    }
+}
