@@ -79,6 +79,11 @@ pub async fn order_entered_paid_and_shipped(h: &Harness) -> Result<()> {
     amount.clear().await?;
     amount.send_keys("20000").await?;
     b.find("#record-payment").await?.click().await?;
+    // The page before had a notice too: wait for the one of this payment.
+    until("the first payment's page", async || {
+        Ok(b.current_url().await?.contains("flash=payment_recorded"))
+    })
+    .await?;
     b.wait_for(".flash", WAIT).await?;
     let outstanding = b.find("#order-outstanding").await?.text().await?;
     ensure!(outstanding == "5040.00 CNY", "outstanding {outstanding}");
