@@ -6,10 +6,9 @@
 //! Text is decoded as a stream, so a gigabyte file passes through a few
 //! kilobytes of buffer.
 
-use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::Path;
 
+use crate::Source;
 use encoding_rs::{CoderResult, Decoder, Encoder, EncoderResult, Encoding};
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE, UTF_8};
 
@@ -24,11 +23,11 @@ pub(crate) struct TextEncoding {
 /// whether the whole file is valid UTF-8. The whole file is checked rather
 /// than its first kilobytes because exports often start with ASCII headers
 /// and only later hold GBK names.
-pub(crate) fn sniff_file(path: &Path, head: &[u8]) -> io::Result<TextEncoding> {
+pub(crate) fn sniff_file(source: &Source, head: &[u8]) -> io::Result<TextEncoding> {
     if let Some(found) = from_bom(head) {
         return Ok(found);
     }
-    let utf8 = is_utf8(File::open(path)?)?;
+    let utf8 = is_utf8(source.open()?)?;
     Ok(if utf8 { UTF8 } else { GB })
 }
 

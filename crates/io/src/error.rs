@@ -30,6 +30,9 @@ pub enum FileError {
     /// No header row: the file (or sheet) holds nothing but blank rows.
     #[error("the file is empty")]
     EmptyFile,
+    /// An upload kehu keeps sealed on disk, read without its key.
+    #[error("the file is an upload kehu keeps encrypted; only the kehu server that received it can read it")]
+    SealedFile,
     /// The header row asked for (`--header-row`) is past the file's last
     /// row, or past the rows looked at for it.
     #[error(
@@ -80,6 +83,7 @@ impl FileError {
             FileError::Corrupt { .. } => "corrupt_file",
             FileError::NoSuchSheet { .. } => "no_such_sheet",
             FileError::EmptyFile => "empty_file",
+            FileError::SealedFile => "sealed_file",
             FileError::NoHeaderRow { .. } => "no_header_row",
             FileError::BadRow { .. } => "bad_row",
             FileError::TooManyRows { .. } => "too_many_rows",
@@ -108,6 +112,9 @@ impl FileError {
                 format!("没有名为“{sheet}”的工作表，可选：{}", available.join("、"))
             }
             FileError::EmptyFile => "文件是空的，没有找到表头行".to_owned(),
+            FileError::SealedFile => {
+                "这是 kehu 加密保存的上传文件，只有接收它的 kehu 服务器能读取".to_owned()
+            }
             FileError::NoHeaderRow { row } => {
                 format!(
                     "没有第 {row} 行可作表头（表头须在前 {} 行内）",
@@ -260,6 +267,7 @@ mod tests {
                 row: None,
             },
             FileError::NoHeaderRow { row: 9 },
+            FileError::SealedFile,
         ];
         for e in &errors {
             assert!(!e.code().is_empty());

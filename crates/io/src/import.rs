@@ -70,6 +70,8 @@ pub struct Request {
     pub sha256: Option<String>,
     /// How big a file is read.
     pub limits: crate::Limits,
+    /// The key the file is sealed with on disk (an upload).
+    pub key: Option<crate::FileKey>,
 }
 
 impl Request {
@@ -90,6 +92,7 @@ impl Request {
             dry_run: false,
             sha256: None,
             limits: crate::Limits::default(),
+            key: None,
         }
     }
 }
@@ -168,8 +171,8 @@ impl ImportError {
 
 /// The SHA-256 of a file, read in pieces: how the same file is recognised
 /// when it is imported again.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+pub fn file_sha256(source: &crate::Source) -> std::io::Result<String> {
+    let mut file = source.open()?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -185,14 +188,14 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
 /// About how many data rows a file holds, counted quickly for a progress
 /// bar: lines of a text file, cards of a vCard file; unknown for
 /// spreadsheets.
-pub fn estimate_rows(path: &Path, format: Format) -> Option<u64> {
+pub fn estimate_rows(source: &crate::Source, format: Format) -> Option<u64> {
     let (needle, header): (&[u8], u64) = match format {
         Format::Csv | Format::Tsv => (b"\n", 1),
         Format::Jsonl => (b"\n", 0),
         Format::Vcard => (b"BEGIN:VCARD", 0),
         _ => return None,
     };
-    let mut file = std::fs::File::open(path).ok()?;
+    let mut file = source.open().ok()?;
     let mut buf = vec![0u8; 1 << 16];
     let mut count = 0u64;
     let mut tail: Vec<u8> = Vec::new();
@@ -283,15 +286,15 @@ pub async fn run(
     request: &Request,
     observer: &mut impl Observer,
 ) -> Result<Report, ImportError> {
+    let source = crate::Source::new(&request.path, request.key.clone());
     let sha = match &request.sha256 {
         Some(sha) => sha.clone(),
-        None => file_sha256(&request.path).map_err(FileError::from)?,
+        None => file_sha256(&source).map_err(FileError::from)?,
     };
     if !request.dry_run {
         if let Some(batch) = store.resumable_import(&ctx.actor, &sha).await? {
             let batch = store.claim_import(&ctx.actor, batch.id).await?;
-            return continue_batch(store, ctx, &request.path, batch, &request.limits, observer)
-                .await;
+            return continue_batch(store, ctx, &source, batch, &request.limits, observer).await;
         }
     }
     let open_options = OpenOptions {
@@ -299,6 +302,7 @@ pub async fn run(
         sheet: request.sheet.clone(),
         limits: request.limits,
         header_row: request.header_row,
+        key: request.key.clone(),
     };
     let table = open(&request.path, &open_options)?;
     let headers = table.headers.clone();
@@ -319,7 +323,7 @@ pub async fn run(
         description: None,
     };
     let preparer = store.preparer(&options).await?;
-    let total = estimate_rows(&request.path, table.info.format);
+    let total = estimate_rows(&source, table.info.format);
     // A large first load into an empty database builds the
     // secondary indexes once at the end, in sorted passes, instead of
     // threading every row into each of them.
@@ -376,12 +380,13 @@ pub async fn run(
 }
 
 /// Resumes an unfinished batch by id, reading its file from where the
-/// batch keeps it, within `limits`.
+/// batch keeps it (sealed with `key`, if given), within `limits`.
 pub async fn resume(
     store: &Store,
     ctx: &Ctx,
     batch_id: i64,
     limits: &crate::Limits,
+    key: Option<crate::FileKey>,
     observer: &mut impl Observer,
 ) -> Result<Report, ImportError> {
     let batch = store.claim_import(&ctx.actor, batch_id).await?;
@@ -390,25 +395,34 @@ pub async fn resume(
         .clone()
         .map(PathBuf::from)
         .ok_or(kehu_store::Error::Conflict("batch_without_file"))?;
-    continue_batch(store, ctx, &path, batch, limits, observer).await
+    continue_batch(
+        store,
+        ctx,
+        &crate::Source::new(&path, key),
+        batch,
+        limits,
+        observer,
+    )
+    .await
 }
 
 async fn continue_batch(
     store: &Store,
     ctx: &Ctx,
-    path: &Path,
+    source: &crate::Source,
     mut batch: Batch,
     limits: &crate::Limits,
     observer: &mut impl Observer,
 ) -> Result<Report, ImportError> {
     let options = batch.options.clone();
     let table = open(
-        path,
+        source.path(),
         &OpenOptions {
             format: None,
             sheet: options.sheet.clone(),
             limits: *limits,
             header_row: options.header_row,
+            key: source.key().cloned(),
         },
     )?;
     if table.headers != options.headers {
@@ -416,7 +430,7 @@ async fn continue_batch(
         return Err(kehu_store::Error::Conflict("file_changed").into());
     }
     let preparer = store.preparer(&options).await?;
-    let total = estimate_rows(path, table.info.format);
+    let total = estimate_rows(source, table.info.format);
     let skip = batch.rows_done as u64;
     observer.started(&batch);
     let (_, elapsed) = drive(

@@ -11,9 +11,7 @@
 //! lines after it are still read.
 
 use std::collections::{HashMap, VecDeque};
-use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 
 use crate::encoding::{sniff_file, DecodeReader};
 use crate::json_order::Json;
@@ -33,9 +31,13 @@ type Fields = Vec<(String, String)>;
 /// A non-blank line: its number, and its fields or why it has none.
 type Parsed = (u64, Result<Fields, RowProblem>);
 
-pub(crate) fn open(path: &Path, head: &[u8], limits: &Limits) -> Result<Opened, FileError> {
-    let encoding = sniff_file(path, head)?;
-    let file = RunGuard::lines(File::open(path)?, limits.max_line_bytes);
+pub(crate) fn open(
+    source: &crate::source::Source,
+    head: &[u8],
+    limits: &Limits,
+) -> Result<Opened, FileError> {
+    let encoding = sniff_file(source, head)?;
+    let file = RunGuard::lines(source.open()?, limits.max_line_bytes);
     let mut rows = JsonlRows {
         lines: BufReader::new(DecodeReader::new(file, encoding)),
         line: String::new(),
@@ -85,7 +87,7 @@ pub(crate) fn open(path: &Path, head: &[u8], limits: &Limits) -> Result<Opened, 
 }
 
 struct JsonlRows {
-    lines: BufReader<DecodeReader<RunGuard<File>>>,
+    lines: BufReader<DecodeReader<RunGuard<crate::source::Input>>>,
     line: String,
     number: u64,
     held: VecDeque<Parsed>,

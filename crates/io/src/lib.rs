@@ -29,6 +29,7 @@ mod ods_guard;
 pub mod privacy;
 pub mod quality_report;
 mod sheet;
+mod source;
 mod table;
 mod text;
 mod vcard;
@@ -43,8 +44,10 @@ use std::path::Path;
 
 pub use detect::detect_format;
 pub use error::{FileError, RowProblem};
+pub use kehu_core::crypto::file::FileKey;
 pub use limits::{Limit, Limits};
 pub use neutral::{neutralise, unneutralise};
+pub use source::{Input, Source};
 pub use table::{Misfit, Row, Table, TableInfo, MAX_HEADER_ROW};
 pub use vcard::VCARD_HEADERS;
 pub use write_csv::{CsvEncoding, CsvWriter};
@@ -105,6 +108,9 @@ pub struct OpenOptions {
     /// The row to take as the header, as the user counts rows; found among
     /// the first rows when `None` (titles above it are skipped).
     pub header_row: Option<u64>,
+    /// The key of a file kept sealed on disk (an upload); `None` for a
+    /// file as the user gave it.
+    pub key: Option<FileKey>,
 }
 
 /// How much of a file is looked at to detect its format and delimiter.
@@ -114,42 +120,44 @@ const HEAD_LEN: usize = 64 * 1024;
 /// name (unless `options` says), its header row read, its rows ready to be
 /// taken one at a time.
 pub fn open(path: &Path, options: &OpenOptions) -> Result<Table, FileError> {
-    let head = read_head(path)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    let source = Source::new(path, options.key.clone());
+    let head = read_head(&source)?;
+    if options.key.is_none() && kehu_core::crypto::file::is_sealed_file(&head) {
+        return Err(FileError::SealedFile);
+    }
+    let name = source.name();
     let format = match options.format {
         Some(format) => format,
         None => detect_format(&name, &head).ok_or_else(|| {
-            let ext = Path::new(name.as_ref()).extension();
+            let ext = Path::new(&name).extension();
             FileError::UnknownFormat(ext.map_or_else(String::new, |e| e.to_string_lossy().into()))
         })?,
     };
     let limits = &options.limits;
-    let opened = open_format(path, &head, format, options).map_err(table::lift)?;
+    let opened = open_format(&source, &head, format, options).map_err(table::lift)?;
     Table::start(opened, limits, options.header_row)
 }
 
 fn open_format(
-    path: &Path,
+    source: &Source,
     head: &[u8],
     format: Format,
     options: &OpenOptions,
 ) -> Result<table::Opened, FileError> {
     let limits = &options.limits;
     Ok(match format {
-        Format::Csv | Format::Tsv => text::open(path, head, format, limits)?,
-        Format::Xlsx => xlsx::open(path, options.sheet.as_deref(), limits)?,
-        Format::Xls | Format::Ods => sheet::open(path, format, options.sheet.as_deref(), limits)?,
-        Format::Vcard => vcard::open(path, head, limits)?,
-        Format::Jsonl => jsonl::open(path, head, limits)?,
+        Format::Csv | Format::Tsv => text::open(source, head, format, limits)?,
+        Format::Xlsx => xlsx::open(source, options.sheet.as_deref(), limits)?,
+        Format::Xls | Format::Ods => sheet::open(source, format, options.sheet.as_deref(), limits)?,
+        Format::Vcard => vcard::open(source, head, limits)?,
+        Format::Jsonl => jsonl::open(source, head, limits)?,
     })
 }
 
-fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
+fn read_head(source: &Source) -> Result<Vec<u8>, FileError> {
     let mut head = Vec::with_capacity(HEAD_LEN);
-    std::fs::File::open(path)?
+    source
+        .open()?
         .take(HEAD_LEN as u64)
         .read_to_end(&mut head)?;
     Ok(head)

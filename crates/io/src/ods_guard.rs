@@ -10,14 +10,13 @@
 //! Empty cells repeated to the sheet's edge (which LibreOffice writes for
 //! formatting) cost calamine nothing and count for nothing here.
 
-use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
 
 use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
 use crate::limits::{Crossed, Limit, RunGuard};
+use crate::source::Source;
 use crate::{FileError, Format, Limits};
 
 /// Attributes that make calamine keep a cell (a value, a type or a
@@ -68,8 +67,8 @@ struct Row {
     filled_end: u64,
 }
 
-pub(crate) fn check(path: &Path, limits: &Limits) -> Result<(), FileError> {
-    let mut zip = ZipArchive::new(BufReader::new(File::open(path)?)).map_err(corrupt)?;
+pub(crate) fn check(source: &Source, limits: &Limits) -> Result<(), FileError> {
+    let mut zip = ZipArchive::new(BufReader::new(source.open()?)).map_err(corrupt)?;
     let content = zip.by_name("content.xml").map_err(corrupt)?;
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(RunGuard::xml(content, limits)));
     xml.config_mut().check_end_names = false;

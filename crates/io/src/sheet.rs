@@ -8,25 +8,26 @@
 //! its DIMENSIONS records declare, every kept cell's position, the shared
 //! strings' count) by `xls_guard`.
 
-use std::path::Path;
+use std::io::BufReader;
 
-use calamine::{open_workbook, Data, ExcelDateTime, Range, Reader, Sheets};
+use calamine::{Data, ExcelDateTime, Ods, Range, Reader, Sheets, Xls};
 
+use crate::source::Source;
 use crate::table::{Opened, RawRow, RowSource};
 use crate::{ods_guard, xls_guard, zip_guard, FileError, Format, Limits, TableInfo};
 
 pub(crate) fn open(
-    path: &Path,
+    source: &Source,
     format: Format,
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<Opened, FileError> {
     match format {
         Format::Ods => {
-            zip_guard::check(path, format, limits)?;
-            ods_guard::check(path, limits)?;
+            zip_guard::check(source, format, limits)?;
+            ods_guard::check(source, limits)?;
         }
-        _ => xls_guard::check(path, limits)?,
+        _ => xls_guard::check(source, limits)?,
     }
     let corrupt = |e: calamine::Error| match e {
         calamine::Error::Io(e) => FileError::Io(e),
@@ -35,11 +36,10 @@ pub(crate) fn open(
             detail: other.to_string(),
         },
     };
+    let input = BufReader::new(source.open()?);
     let mut workbook: Sheets<_> = match format {
-        Format::Ods => {
-            Sheets::Ods(open_workbook(path).map_err(|e| corrupt(calamine::Error::Ods(e)))?)
-        }
-        _ => Sheets::Xls(open_workbook(path).map_err(|e| corrupt(calamine::Error::Xls(e)))?),
+        Format::Ods => Sheets::Ods(Ods::new(input).map_err(|e| corrupt(calamine::Error::Ods(e)))?),
+        _ => Sheets::Xls(Xls::new(input).map_err(|e| corrupt(calamine::Error::Xls(e)))?),
     };
     let sheets = workbook.sheet_names();
     let name = choose_sheet(&sheets, sheet)?;

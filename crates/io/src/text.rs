@@ -7,26 +7,25 @@
 //! Field by field, a cell is written into a buffer no larger than the
 //! longest cell allowed, and columns past the limit are never kept.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 
 use csv_core::ReadFieldResult;
 
 use crate::encoding::{decode_sample, sniff_file, DecodeReader};
 use crate::limits::Limit;
+use crate::source::{Input, Source};
 use crate::table::{Opened, RawRow, RowSource};
 use crate::{FileError, Format, Limits, TableInfo};
 
 const CANDIDATES: [char; 4] = [',', '\t', ';', '|'];
 
 pub(crate) fn open(
-    path: &Path,
+    source: &Source,
     head: &[u8],
     format: Format,
     limits: &Limits,
 ) -> Result<Opened, FileError> {
-    let encoding = sniff_file(path, head)?;
+    let encoding = sniff_file(source, head)?;
     let sample = decode_sample(encoding, head);
     let truncated = head.len() >= crate::HEAD_LEN;
     let delimiter = choose_delimiter(&sample, truncated, format == Format::Tsv);
@@ -35,7 +34,7 @@ pub(crate) fn open(
         .build();
     Ok(Opened {
         source: Box::new(CsvRows {
-            input: BufReader::new(DecodeReader::new(File::open(path)?, encoding)),
+            input: BufReader::new(DecodeReader::new(source.open()?, encoding)),
             parser,
             field: vec![0; limits.max_cell_bytes.saturating_add(1)],
             number: 0,
@@ -54,7 +53,7 @@ pub(crate) fn open(
 }
 
 struct CsvRows {
-    input: BufReader<DecodeReader<File>>,
+    input: BufReader<DecodeReader<Input>>,
     parser: csv_core::Reader,
     /// One cell's bytes; one byte longer than a cell may be, to notice.
     field: Vec<u8>,

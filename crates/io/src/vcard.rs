@@ -9,9 +9,7 @@
 mod lines;
 mod property;
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 
 use encoding_rs::{UTF_16BE, UTF_16LE};
 
@@ -28,8 +26,12 @@ pub const VCARD_HEADERS: [&str; 9] = [
 
 /// vCard lines are bounded by the unfolding itself (`lines.rs`), its columns
 /// fixed, its rows counted by the table; `_limits` is taken for symmetry.
-pub(crate) fn open(path: &Path, head: &[u8], _limits: &crate::Limits) -> Result<Opened, FileError> {
-    let file = File::open(path)?;
+pub(crate) fn open(
+    source: &crate::source::Source,
+    head: &[u8],
+    _limits: &crate::Limits,
+) -> Result<Opened, FileError> {
+    let file = source.open()?;
     let utf16 = if head.starts_with(b"\xFF\xFE") {
         Some(TextEncoding {
             encoding: UTF_16LE,

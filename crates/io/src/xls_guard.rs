@@ -12,11 +12,11 @@
 //! counted: calamine keeps none of them.
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::limits::Limit;
+use crate::source::Source;
 use crate::{FileError, Format, Limits};
 
 // Record types (MS-XLS 2.3) this walk looks at.
@@ -46,9 +46,9 @@ fn over(limits: &Limits, limit: Limit, row: Option<u64>) -> FileError {
     }
 }
 
-pub(crate) fn check(path: &Path, limits: &Limits) -> Result<(), FileError> {
-    let file = File::open(path)?;
-    let file_len = file.metadata()?.len();
+pub(crate) fn check(source: &Source, limits: &Limits) -> Result<(), FileError> {
+    let file_len = source.plain_len()?;
+    let file = source.open()?;
     let mut compound = cfb::CompoundFile::open(file).map_err(corrupt)?;
     // calamine takes the first entry named Workbook (else Book) wherever it
     // sits; checking every such stream covers whichever it picks.

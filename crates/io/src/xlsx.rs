@@ -9,15 +9,14 @@
 //! The cell reader borrows the workbook, so both live on a thread of their
 //! own that hands rows over a small channel; dropping the table stops it.
 
-use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use calamine::{open_workbook, Data, DataRef, Reader, Xlsx, XlsxError};
+use calamine::{Data, DataRef, Reader, Xlsx, XlsxError};
 
 use crate::limits::Limit;
 use crate::sheet::{cell_text, choose_sheet};
+use crate::source::{Input, Source};
 use crate::table::{Opened, RawRow, RowSource};
 use crate::{zip_guard, FileError, Format, Limits, TableInfo};
 
@@ -27,7 +26,7 @@ const AHEAD_ROWS: usize = 64;
 /// The columns of Excel's grid (A to XFD).
 const GRID_COLUMNS: u32 = 16_384;
 
-type Workbook = Xlsx<BufReader<File>>;
+type Workbook = Xlsx<BufReader<Input>>;
 
 fn corrupt(e: XlsxError) -> FileError {
     match e {
@@ -39,17 +38,21 @@ fn corrupt(e: XlsxError) -> FileError {
     }
 }
 
-pub(crate) fn open(path: &Path, sheet: Option<&str>, limits: &Limits) -> Result<Opened, FileError> {
-    zip_guard::check(path, Format::Xlsx, limits)?;
-    let workbook: Workbook = open_workbook(path).map_err(corrupt)?;
+pub(crate) fn open(
+    source: &Source,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<Opened, FileError> {
+    zip_guard::check(source, Format::Xlsx, limits)?;
+    let workbook: Workbook = Xlsx::new(BufReader::new(source.open()?)).map_err(corrupt)?;
     let sheets = workbook.sheet_names();
     let name = choose_sheet(&sheets, sheet)?;
     let (rows, receiver) = sync_channel(AHEAD_ROWS);
-    let (path, limits, sheet_name) = (path.to_owned(), *limits, name.clone());
+    let (source, limits, sheet_name) = (source.clone(), *limits, name.clone());
     std::thread::Builder::new()
         .name("kehu-xlsx".into())
         .spawn(move || {
-            let result = zip_guard::check_sheet_runs(&path, &limits)
+            let result = zip_guard::check_sheet_runs(&source, &limits)
                 .and_then(|()| stream(workbook, &sheet_name, &limits, &rows));
             if let Err(e) = result {
                 // The reader may be gone already; then no one is waiting.

@@ -7,13 +7,12 @@
 //! declared size (and fails its checksum), so bounding what is declared
 //! bounds what is unpacked.
 
-use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
 
 use zip::ZipArchive;
 
 use crate::limits::{Limit, RunGuard};
+use crate::source::{Input, Source};
 use crate::{FileError, Format, Limits};
 
 /// Members under this size may pack as tightly as they like: an empty
@@ -46,8 +45,8 @@ fn corrupt(format: Format, detail: impl ToString) -> FileError {
 
 /// Checks a workbook's zip directory against `limits`; the file is not
 /// unpacked, except the first bytes of its shared strings.
-pub(crate) fn check(path: &Path, format: Format, limits: &Limits) -> Result<(), FileError> {
-    let mut file = File::open(path)?;
+pub(crate) fn check(source: &Source, format: Format, limits: &Limits) -> Result<(), FileError> {
+    let mut file = source.open()?;
     // The directory itself is read into memory by the zip crate, so how
     // many members it lists is checked before it is read.
     if let Some(members) = declared_members(&mut file)? {
@@ -109,9 +108,9 @@ pub(crate) fn check(path: &Path, format: Format, limits: &Limits) -> Result<(), 
 /// cell the sheet reader meets afterwards can be longer than the limits
 /// allow: it buffers each text whole before it can be measured. Costs one
 /// extra unpacking of the sheets, about a second for a million rows.
-pub(crate) fn check_sheet_runs(path: &Path, limits: &Limits) -> Result<(), FileError> {
+pub(crate) fn check_sheet_runs(source: &Source, limits: &Limits) -> Result<(), FileError> {
     let mut zip =
-        ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|e| corrupt(Format::Xlsx, e))?;
+        ZipArchive::new(BufReader::new(source.open()?)).map_err(|e| corrupt(Format::Xlsx, e))?;
     for i in 0..zip.len() {
         let member = zip.by_index(i).map_err(|e| corrupt(Format::Xlsx, e))?;
         let name = member.name().map_err(|e| corrupt(Format::Xlsx, e))?;
@@ -150,10 +149,10 @@ fn attribute_number(xml: &[u8], name: &[u8]) -> Option<u64> {
 /// How many members the end of the zip directory announces (zip64 too);
 /// `None` when there is no readable end record, which the zip crate then
 /// reports as damage.
-fn declared_members(file: &mut File) -> Result<Option<u64>, FileError> {
+fn declared_members(file: &mut Input) -> Result<Option<u64>, FileError> {
     const END: &[u8] = b"PK\x05\x06";
     const END64_LOCATOR: &[u8] = b"PK\x06\x07";
-    let len = file.metadata()?.len();
+    let len = file.seek(SeekFrom::End(0))?;
     // The end record is 22 bytes plus a comment of up to 65,535.
     let tail_len = len.min(22 + 65_535 + 20);
     file.seek(SeekFrom::Start(len - tail_len))?;

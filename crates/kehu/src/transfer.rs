@@ -254,7 +254,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         ) => {
             let (store, ctx, lang) = acting.open(&db, ChangeSource::Import).await?;
             let mut out = Output::new(errors.as_deref(), lang, json || quiet)?;
-            let report = job::resume(&store, &ctx, batch, &limits.limits(), &mut out)
+            let report = job::resume(&store, &ctx, batch, &limits.limits(), None, &mut out)
                 .await
                 .map_err(|e| anyhow!(e.message(lang)))?;
             out.finish(&report, false, json, lang)

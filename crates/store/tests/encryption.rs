@@ -118,6 +118,21 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
         .await
         .unwrap();
     assert_eq!(find(&store, &admin, "id_card", IMPORTED_ID).await, bulk);
+    // An uploaded file's key: whoever reads the database cannot open the
+    // file with it.
+    let file_key = kehu_core::crypto::file::FileKey::from_bytes([0x5a; 32]);
+    store
+        .add_upload(&kehu_store::import::UploadRecord {
+            token: "cd".repeat(32),
+            owner: admin.actor.user_id,
+            name: "名单.csv".into(),
+            format: "csv".into(),
+            sha256: "00".repeat(32),
+            key: file_key.clone(),
+            received_at: kehu_store::now_ms(),
+        })
+        .await
+        .unwrap();
 
     // The canaries are really what the test looks for: the customer's name
     // is stored in clear and is found the same way.
@@ -132,6 +147,7 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
         ("the webhook secret", secret.as_str()),
         ("the two-factor secret", totp.secret.as_str()),
         ("the imported resident id", IMPORTED_ID),
+        ("an uploaded file's key", file_key.to_hex().as_str()),
     ] {
         assert!(!contains_bytes(&raw, value), "{what} is stored in clear");
     }
@@ -300,6 +316,17 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
         .unwrap();
     webhook_secret(&store, &admin).await;
     let totp = store.begin_two_factor(admin.actor.user_id).await.unwrap();
+    // An uploaded file's own key, sealed under the vault's.
+    let upload = kehu_store::import::UploadRecord {
+        token: "ab".repeat(32),
+        owner: admin.actor.user_id,
+        name: "名单.xlsx".into(),
+        format: "xlsx".into(),
+        sha256: "00".repeat(32),
+        key: kehu_core::crypto::file::FileKey::from_bytes([9; 32]),
+        received_at: kehu_store::now_ms(),
+    };
+    store.add_upload(&upload).await.unwrap();
     let (old, new) = (Key::from_bytes(&[1; 32]), Key::from_bytes(&[2; 32]));
 
     // A new key is added; the rotation stops after one batch of two rows.
@@ -371,6 +398,9 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
         find(&after, &admin, "id_card", RESIDENT_ID).await,
         vec![ids[0]]
     );
+    // The upload's key was sealed again: the file still opens.
+    let kept = after.upload(&upload.token).await.unwrap().unwrap();
+    assert_eq!(kept.key, upload.key);
     // The two-factor secret was sealed again too: it opens under the new
     // key alone and its code is accepted.
     let pending = after

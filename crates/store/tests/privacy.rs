@@ -212,8 +212,29 @@ async fn an_import_running_over_the_person_holds_the_erasure_back_and_is_logged_
     let mut options = fixture::import_options();
     options.policy = Policy::Overwrite;
     let preparer = store.preparer(&options).await.unwrap();
+    // The file was uploaded: kept sealed under a key the store holds.
+    let token = "ef".repeat(32);
+    store
+        .add_upload(&kehu_store::import::UploadRecord {
+            token: token.clone(),
+            owner: admin.actor.user_id,
+            name: "更新.csv".into(),
+            format: "csv".into(),
+            sha256: "5a".repeat(32),
+            key: kehu_core::crypto::file::FileKey::from_bytes([3; 32]),
+            received_at: kehu_store::now_ms(),
+        })
+        .await
+        .unwrap();
+    let path = format!("/srv/kehu-files/uploads/{token}.csv");
     let mut batch = store
-        .begin_import(&ctx, "更新.csv", None, Some("sha"), &options)
+        .begin_import(
+            &ctx,
+            "更新.csv",
+            Some(&path),
+            Some(&"5a".repeat(32)),
+            &options,
+        )
         .await
         .unwrap();
     let row = SourceRow {
@@ -260,8 +281,17 @@ async fn an_import_running_over_the_person_holds_the_erasure_back_and_is_logged_
     );
 
     store.finish_import(&ctx.actor, &batch).await.unwrap();
-    store.erase(&admin.actor, customer(c.id)).await.unwrap();
+    let erased = store.erase(&admin.actor, customer(c.id)).await.unwrap();
     nowhere(&store, &[fixture::NAME, fixture::MOBILE, fixture::EMAIL]).await;
+    // The uploaded file that held the person lost its key: it can never
+    // be read again.
+    assert_eq!(
+        erased.counts.get("uploads"),
+        Some(&1),
+        "{:?}",
+        erased.counts
+    );
+    assert!(store.upload(&token).await.unwrap().is_none());
 }
 
 #[tokio::test]

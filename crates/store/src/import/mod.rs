@@ -19,6 +19,7 @@ mod issues;
 mod prepare;
 mod templates;
 mod undo;
+mod uploads;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,6 +35,8 @@ pub use prepare::{PreparedRow, Preparer, SourceRow};
 pub use templates::ImportTemplate;
 pub(crate) use undo::previous_values;
 pub use undo::UndoReport;
+pub use uploads::UploadRecord;
+pub(crate) use uploads::UPLOAD_KEY;
 
 /// What a row that matches an existing record (or an earlier row) does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -162,6 +162,7 @@ impl Store {
             }
         }
         let mut counts = Counts::new();
+        shred_uploads(&mut tx, &person, &issues, &mut counts).await?;
         if subject.kind == SubjectKind::Customer {
             erase_customer_side(&mut tx, &person, &mut counts).await?;
         }
@@ -221,6 +222,47 @@ async fn run(tx: &mut Tx, counts: &mut Counts, key: &str, sql: String) -> Result
 async fn ids(tx: &mut Tx, sql: String) -> Result<Vec<i64>> {
     let rows: Vec<(i64,)> = tx.all(q(sql).once()).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The uploaded files of import batches that wrote or listed the person
+/// lose their keys: kept sealed, they can never be read again
+/// (crypto-shredding), and the daily sweep removes them as files no upload
+/// names. A batch's file is found by its content hash, so every upload of
+/// the same file goes.
+async fn shred_uploads(
+    tx: &mut Tx,
+    person: &Person,
+    issues: &[JsonRow],
+    counts: &mut Counts,
+) -> Result<()> {
+    let mut batches = ids(
+        tx,
+        format!(
+            "SELECT DISTINCT batch_id FROM history WHERE batch_id IS NOT NULL AND \
+             ((entity = 'customer' AND entity_id IN ({})) OR \
+              (entity = 'contact' AND entity_id IN ({})) OR \
+              (entity = 'lead' AND entity_id IN ({})))",
+            id_list(&person.customers),
+            id_list(&person.contacts),
+            id_list(&person.leads)
+        ),
+    )
+    .await?;
+    batches.extend(issues.iter().filter_map(|r| r["batch_id"].as_i64()));
+    batches.sort_unstable();
+    batches.dedup();
+    let n = tx
+        .execute(
+            q(format!(
+                "DELETE FROM uploads WHERE sha256 IN \
+                 (SELECT file_sha256 FROM import_batches WHERE id IN ({}))",
+                id_list(&batches)
+            ))
+            .once(),
+        )
+        .await?;
+    count(counts, "uploads", n);
+    Ok(())
 }
 
 /// What only a customer has: follow-ups, tasks, orders, opportunities,

@@ -27,11 +27,12 @@ pub const TABLES: &[&str] = &[
     "webhook_endpoints",
     "users",
     "import_issues",
+    "uploads",
 ];
 
-/// A column whose values are sealed whole: stored secrets, and the cells
-/// of import rows kept as rejected or skipped (a row of a customer list is
-/// personal data, whatever its columns).
+/// A column whose values are sealed whole: stored secrets, the cells of
+/// import rows kept as rejected or skipped (a row of a customer list is
+/// personal data, whatever its columns), and the keys of uploaded files.
 struct SealedColumn {
     table: &'static str,
     column: &'static str,
@@ -54,6 +55,11 @@ const SEALED_COLUMNS: &[SealedColumn] = &[
         table: "import_issues",
         column: "cells",
         aad: || crate::import::ISSUE_CELLS.to_owned(),
+    },
+    SealedColumn {
+        table: "uploads",
+        column: "file_key",
+        aad: || crate::import::UPLOAD_KEY.to_owned(),
     },
 ];
 
@@ -89,8 +95,8 @@ pub struct KeyUse {
     pub added_at: i64,
     pub retired_at: Option<i64>,
     /// Rows (customers, history entries, merges, webhook endpoints, users
-    /// with two-factor sign-in, kept import rows) with a value sealed under
-    /// this key, per table.
+    /// with two-factor sign-in, kept import rows, uploads) with a value
+    /// sealed under this key, per table.
     pub rows: BTreeMap<String, i64>,
 }
 

@@ -72,13 +72,25 @@ pub async fn upload(
         let multipart = Multipart::from_request(req, &state)
             .await
             .map_err(|_| ApiError::BadBody("bad_request"))?;
-        let (upload, _) =
-            uploads::receive_multipart(&state.files_dir, me.actor.user_id, multipart, |_| Ok(()))
-                .await?;
+        let (upload, _) = uploads::receive_multipart(
+            &state.store,
+            &state.files_dir,
+            me.actor.user_id,
+            multipart,
+            |_| Ok(()),
+        )
+        .await?;
         upload.ok_or_else(|| Invalid::one("file", Code::Required))?
     } else {
         let name = param(&params, "name").unwrap_or("upload");
-        uploads::receive_body(&state.files_dir, name, me.actor.user_id, req.into_body()).await?
+        uploads::receive_body(
+            &state.store,
+            &state.files_dir,
+            name,
+            me.actor.user_id,
+            req.into_body(),
+        )
+        .await?
     };
     let info = imports::file_info(&state, &upload, None, None).await?;
     Ok((StatusCode::CREATED, Json(info)))
@@ -97,7 +109,8 @@ pub async fn file(
     if !me.actor.may_write_records() {
         return Err(ApiError::Forbidden);
     }
-    let upload = imports::locate(&state.files_dir, &file_id, me.actor.user_id)?;
+    let upload =
+        imports::locate(&state.store, &state.files_dir, &file_id, me.actor.user_id).await?;
     let sheet = param(&params, "sheet").map(str::to_owned);
     let header_row = match param(&params, "header_row") {
         None => None,

@@ -115,12 +115,14 @@ pub async fn file_info(
     header_row: Option<u64>,
 ) -> Result<FileInfo, ApiError> {
     let path = upload.path.clone();
+    let key = Some(upload.key.clone());
     let read = tokio::task::spawn_blocking(move || {
         let table = kehu_io::open(
             &path,
             &OpenOptions {
                 sheet,
                 header_row,
+                key,
                 ..OpenOptions::default()
             },
         )?;
@@ -227,17 +229,25 @@ async fn request_for(
     input: &ImportInput,
     dry_run: bool,
 ) -> Result<Request, ApiError> {
-    let upload = locate(&state.files_dir, &input.file_id, ctx.actor.user_id)?;
+    let upload = locate(
+        &state.store,
+        &state.files_dir,
+        &input.file_id,
+        ctx.actor.user_id,
+    )
+    .await?;
     let headers = {
         let path = upload.path.clone();
         let sheet = input.sheet.clone();
         let header_row = input.header_row;
+        let key = Some(upload.key.clone());
         tokio::task::spawn_blocking(move || {
             kehu_io::open(
                 &path,
                 &OpenOptions {
                     sheet,
                     header_row,
+                    key,
                     ..OpenOptions::default()
                 },
             )
@@ -265,6 +275,7 @@ async fn request_for(
     // The upload's content hash was taken as it arrived: no need to read
     // the file again for it.
     request.sha256 = Some(upload.sha256);
+    request.key = Some(upload.key);
     request.file_name = upload.name;
     request.sheet = input.sheet.clone();
     request.header_row = input.header_row;
@@ -425,16 +436,26 @@ pub async fn resume(state: &AppState, ctx: Ctx, id: i64) -> Result<(), ApiError>
     {
         return Err(ApiError::Conflict("batch_without_file"));
     }
-    spawn_resume(state, ctx, id);
+    spawn_resume(state, ctx, &batch);
     Ok(())
 }
 
-fn spawn_resume(state: &AppState, ctx: Ctx, id: i64) {
+fn spawn_resume(state: &AppState, ctx: Ctx, batch: &Batch) {
     let store = state.store.clone();
     let jobs = state.jobs.clone();
+    let id = batch.id;
+    let path = batch.file_path.clone().map(std::path::PathBuf::from);
     jobs.started(id);
     tokio::spawn(async move {
-        let result = job::resume(&store, &ctx, id, &kehu_io::Limits::default(), &mut ()).await;
+        let result = match path {
+            Some(path) => match uploads::key_of(&store, &path).await {
+                Ok(key) => {
+                    job::resume(&store, &ctx, id, &kehu_io::Limits::default(), key, &mut ()).await
+                }
+                Err(e) => Err(e.into()),
+            },
+            None => Err(kehu_store::Error::Conflict("batch_without_file").into()),
+        };
         if let Err(e) = &result {
             tracing::error!(batch = id, error = %e, "a resumed import stopped");
         }
@@ -482,12 +503,13 @@ async fn resume_stopped(state: &AppState) -> Result<(), kehu_store::Error> {
         .filter_map(|b| Path::new(b.file_path.as_deref()?).file_stem())
         .map(|stem| stem.to_string_lossy().into_owned())
         .collect();
-    let files_dir = state.files_dir.clone();
-    let swept = tokio::task::spawn_blocking(move || {
-        uploads::sweep(&files_dir, &needed, uploads::KEEP_UPLOADS)
-    })
-    .await
-    .unwrap_or_default();
+    let swept = uploads::sweep(
+        &state.store,
+        &state.files_dir,
+        &needed,
+        uploads::KEEP_UPLOADS,
+    )
+    .await;
     if swept > 0 {
         tracing::info!(files = swept, "removed uploads older than a week");
     }
@@ -508,7 +530,7 @@ async fn resume_stopped(state: &AppState) -> Result<(), kehu_store::Error> {
             },
         };
         tracing::info!(batch = batch.id, file = %batch.file_name, "resuming an interrupted import");
-        spawn_resume(state, ctx, batch.id);
+        spawn_resume(state, ctx, &batch);
     }
     Ok(())
 }
@@ -567,7 +589,9 @@ async fn estimate(state: &AppState, batch: &Batch) -> Option<u64> {
     }
     let path = std::path::PathBuf::from(batch.file_path.as_deref()?);
     let format = uploads::format_of(&path)?;
-    let total = tokio::task::spawn_blocking(move || job::estimate_rows(&path, format))
+    let key = uploads::key_of(&state.store, &path).await.ok()?;
+    let source = kehu_io::Source::new(&path, key);
+    let total = tokio::task::spawn_blocking(move || job::estimate_rows(&source, format))
         .await
         .ok()
         .flatten();

@@ -1,6 +1,9 @@
-//! Uploaded files, kept on disk as `<files_dir>/uploads/<id>.<ext>` with a
-//! small JSON sidecar holding who uploaded it, when, the name the user
-//! knows the file by and its SHA-256.
+//! Uploaded files, kept on disk as `<files_dir>/uploads/<id>.<ext>`,
+//! sealed as they arrive under a key of their own
+//! (`kehu_core::crypto::file`): a customer list lies there for days, and
+//! its clear text never touches the disk. The store keeps who uploaded
+//! each file, when, the name the user knows it by, its SHA-256 and its key
+//! (sealed under the vault's key, so `kehu keys rotate` reaches it).
 //!
 //! An upload belongs to the user who sent it: its id is random (never
 //! derived from the content, which another user holding the same file could
@@ -8,6 +11,7 @@
 //! anyone else. The SHA-256 of the content still lets the import driver
 //! recognise the same file sent again, to resume its unfinished batch.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,30 +19,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::body::{Body, HttpBody};
 use axum::extract::Multipart;
 use axum::http::StatusCode;
+use kehu_core::crypto::file::{FileKey, SealingWriter, PREFIX_LEN};
 use kehu_core::UserId;
 use kehu_io::{FileError, Format, OpenOptions};
-use serde::{Deserialize, Serialize};
+use kehu_store::import::UploadRecord;
+use kehu_store::Store;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
 /// The largest file kehu takes in.
 pub const MAX_UPLOAD_BYTES: u64 = 200 * 1024 * 1024;
-
-/// What is kept beside an upload.
-#[derive(Debug, Serialize, Deserialize)]
-struct Sidecar {
-    /// The name the file had on the user's computer.
-    name: String,
-    /// The extension of the detected format, which names the stored file.
-    ext: String,
-    /// Who uploaded it: nobody else may use it.
-    owner: i64,
-    /// When it was received, in milliseconds since the epoch.
-    received_ms: i64,
-    /// The SHA-256 of the content.
-    sha256: String,
-}
 
 /// An uploaded file, found by its id.
 #[derive(Debug, Clone)]
@@ -48,6 +39,8 @@ pub struct Upload {
     pub name: String,
     /// The SHA-256 of the content, which names a batch's file for resuming.
     pub sha256: String,
+    /// The key the file is sealed with.
+    pub key: FileKey,
 }
 
 fn uploads_dir(files_dir: &Path) -> PathBuf {
@@ -59,35 +52,92 @@ fn uploads_dir(files_dir: &Path) -> PathBuf {
 pub const KEEP_UPLOADS: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// Removes uploads older than `keep_for` whose ids `needed` does not hold
-/// (the files of unfinished batches), and half-received files older than a
-/// day. Returns how many files went. Errors are logged, not returned: a
-/// file that cannot be removed now is tried again next time.
-pub fn sweep(
+/// (the files of unfinished batches), with what the store keeps of them,
+/// and files the store knows nothing of (half-received ones, those an
+/// older kehu kept) once they are a day old. Returns how many files went.
+/// Errors are logged, not returned: what cannot be removed now is tried
+/// again next time.
+pub async fn sweep(
+    store: &Store,
     files_dir: &Path,
-    needed: &std::collections::HashSet<String>,
+    needed: &HashSet<String>,
     keep_for: std::time::Duration,
 ) -> usize {
+    let kept = match store.upload_tokens().await {
+        Ok(kept) => kept,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list kept uploads");
+            return 0;
+        }
+    };
+    let cutoff = kehu_store::now_ms() - keep_for.as_millis() as i64;
+    let expired: HashSet<String> = kept
+        .iter()
+        .filter(|(token, received)| *received < cutoff && !needed.contains(token))
+        .map(|(token, _)| token.clone())
+        .collect();
+    let known: HashSet<String> = kept.into_iter().map(|(token, _)| token).collect();
     let dir = uploads_dir(files_dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let (removed, gone) = {
+        let needed = needed.clone();
+        tokio::task::spawn_blocking(move || {
+            let removed = remove_files(&dir, &expired, &known, &needed);
+            // Forgotten only once its file is gone: a key is never dropped
+            // while its file can still be read.
+            let left = stems(&dir);
+            let gone: Vec<String> = expired.into_iter().filter(|t| !left.contains(t)).collect();
+            (removed, gone)
+        })
+        .await
+        .unwrap_or_default()
+    };
+    if let Err(e) = store.forget_uploads(&gone).await {
+        tracing::warn!(error = %e, "cannot forget removed uploads");
+    }
+    removed
+}
+
+/// The ids (names up to the first dot) of the files in `dir`.
+fn stems(dir: &Path) -> HashSet<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return HashSet::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.split('.').next().map(str::to_owned)
+        })
+        .collect()
+}
+
+/// Removes the files of `expired` uploads, and those of files no kept
+/// upload names that are a day old and no unfinished import needs.
+fn remove_files(
+    dir: &Path,
+    expired: &HashSet<String>,
+    known: &HashSet<String>,
+    needed: &HashSet<String>,
+) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
     let now = std::time::SystemTime::now();
-    let age = |path: &Path| {
-        std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| now.duration_since(t).ok())
-            .unwrap_or_default()
-    };
+    let day = std::time::Duration::from_secs(24 * 3600);
     let mut removed = 0;
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         let id = name.split('.').next().unwrap_or_default();
-        let stale = if name.starts_with(".incoming-") {
-            age(&path) > std::time::Duration::from_secs(24 * 3600)
+        let old = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > day);
+        let stale = if known.contains(id) {
+            expired.contains(id)
         } else {
-            !needed.contains(id) && age(&path) > keep_for
+            old && !needed.contains(id)
         };
         if !stale {
             continue;
@@ -138,29 +188,47 @@ fn no_upload() -> ApiError {
 
 /// The upload with this id, if it is kept, not expired, and `owner`'s.
 /// Another user's upload is answered exactly as a missing one.
-pub fn locate(files_dir: &Path, id: &str, owner: UserId) -> Result<Upload, ApiError> {
-    let is_id = id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    if !is_id {
+pub async fn locate(
+    store: &Store,
+    files_dir: &Path,
+    id: &str,
+    owner: UserId,
+) -> Result<Upload, ApiError> {
+    if !is_id(id) {
         return Err(no_upload());
     }
-    let dir = uploads_dir(files_dir);
-    let sidecar = std::fs::read(dir.join(format!("{id}.json"))).map_err(|_| no_upload())?;
-    // A sidecar of an older kehu (no owner) does not parse: upload again.
-    let sidecar: Sidecar = serde_json::from_slice(&sidecar).map_err(|_| no_upload())?;
-    let age_ms = kehu_store::now_ms().saturating_sub(sidecar.received_ms);
-    if sidecar.owner != owner.0 || age_ms > KEEP_UPLOADS.as_millis() as i64 {
+    let record = store.upload(id).await?.ok_or_else(no_upload)?;
+    let age_ms = kehu_store::now_ms().saturating_sub(record.received_at);
+    if record.owner != owner || age_ms > KEEP_UPLOADS.as_millis() as i64 {
         return Err(no_upload());
     }
-    let path = dir.join(format!("{id}.{}", sidecar.ext));
+    let path = uploads_dir(files_dir).join(format!("{id}.{}", record.format));
     if !path.is_file() {
         return Err(no_upload());
     }
     Ok(Upload {
-        id: id.to_owned(),
+        id: record.token,
         path,
-        name: sidecar.name,
-        sha256: sidecar.sha256,
+        name: record.name,
+        sha256: record.sha256,
+        key: record.key,
     })
+}
+
+/// The key an upload kept at `path` is sealed with; `None` for a file the
+/// store knows nothing of (one an older kehu kept in clear).
+pub async fn key_of(store: &Store, path: &Path) -> Result<Option<FileKey>, kehu_store::Error> {
+    let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+        return Ok(None);
+    };
+    if !is_id(&stem) {
+        return Ok(None);
+    }
+    Ok(store.upload(&stem).await?.map(|r| r.key))
+}
+
+fn is_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A new upload's id: 256 random bits, unguessable and unrelated to the
@@ -169,14 +237,16 @@ fn new_id() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
-/// A file being received: written to a temporary name and hashed as its
-/// pieces arrive, removed unless [`Incoming::finish`] keeps it.
+/// A file being received: sealed and written to a temporary name and
+/// hashed as its pieces arrive, removed unless [`Incoming::finish`] keeps
+/// it.
 pub struct Incoming {
-    file: Option<std::fs::File>,
+    file: Option<SealingWriter<std::io::BufWriter<std::fs::File>>>,
     temp: Option<PathBuf>,
     dir: PathBuf,
     name: String,
     owner: UserId,
+    key: FileKey,
     hasher: Sha256,
     len: u64,
 }
@@ -197,13 +267,18 @@ impl Incoming {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
+        let key = FileKey::from_bytes(rand::random());
         let file = std::fs::File::create(&temp).map_err(internal)?;
+        let prefix: [u8; PREFIX_LEN] = rand::random();
+        let file =
+            SealingWriter::new(std::io::BufWriter::new(file), &key, prefix).map_err(internal)?;
         Ok(Incoming {
             file: Some(file),
             temp: Some(temp),
             dir,
             name: clean_name(name),
             owner,
+            key,
             hasher: Sha256::new(),
             len: 0,
         })
@@ -223,9 +298,9 @@ impl Incoming {
 
     /// Keeps the file when a reader can open it; otherwise removes it and
     /// says why in the user's words.
-    pub async fn finish(mut self) -> Result<Upload, ApiError> {
-        if let Some(mut f) = self.file.take() {
-            f.flush().map_err(internal)?;
+    pub async fn finish(mut self, store: &Store) -> Result<Upload, ApiError> {
+        if let Some(f) = self.file.take() {
+            f.finish().map_err(internal)?;
         }
         let temp = self.temp.clone().ok_or_else(|| internal("no file"))?;
         if self.len == 0 {
@@ -233,8 +308,12 @@ impl Incoming {
         }
         let opened = {
             let temp = temp.clone();
+            let options = OpenOptions {
+                key: Some(self.key.clone()),
+                ..OpenOptions::default()
+            };
             tokio::task::spawn_blocking(move || {
-                kehu_io::open(&temp, &OpenOptions::default()).map(|t| t.info.format)
+                kehu_io::open(&temp, &options).map(|t| t.info.format)
             })
             .await
             .map_err(internal)?
@@ -242,25 +321,29 @@ impl Incoming {
         let format = opened.map_err(file_error)?;
         let id = new_id();
         let sha256 = hex::encode(self.hasher.clone().finalize());
-        // The sidecar first: a file without one is never found, and is
-        // swept away with the half-received ones.
-        let sidecar = Sidecar {
-            name: self.name.clone(),
-            ext: format.as_str().to_owned(),
-            owner: self.owner.0,
-            received_ms: kehu_store::now_ms(),
-            sha256: sha256.clone(),
-        };
-        let json = serde_json::to_vec(&sidecar).map_err(internal)?;
-        std::fs::write(self.dir.join(format!("{id}.json")), json).map_err(internal)?;
         let path = self.dir.join(format!("{id}.{}", format.as_str()));
         std::fs::rename(&temp, &path).map_err(internal)?;
         self.temp = None;
+        let record = UploadRecord {
+            token: id.clone(),
+            owner: self.owner,
+            name: self.name.clone(),
+            format: format.as_str().to_owned(),
+            sha256: sha256.clone(),
+            key: self.key.clone(),
+            received_at: kehu_store::now_ms(),
+        };
+        if let Err(e) = store.add_upload(&record).await {
+            // Without its key the file could never be read.
+            let _ = std::fs::remove_file(&path);
+            return Err(e.into());
+        }
         Ok(Upload {
             id,
             path,
             name: self.name.clone(),
             sha256,
+            key: self.key.clone(),
         })
     }
 }
@@ -291,6 +374,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 /// Receives a file sent as the whole request body.
 pub async fn receive_body(
+    store: &Store,
     files_dir: &Path,
     name: &str,
     owner: UserId,
@@ -309,7 +393,7 @@ pub async fn receive_body(
             Some(Err(_)) => return Err(ApiError::BadBody("bad_request")),
         }
     }
-    incoming.finish().await
+    incoming.finish(store).await
 }
 
 /// Receives a `multipart/form-data` upload: its text fields, and the file
@@ -317,6 +401,7 @@ pub async fn receive_body(
 /// before the file (a form's CSRF token) and may refuse the upload before
 /// any of it is written.
 pub async fn receive_multipart(
+    store: &Store,
     files_dir: &Path,
     owner: UserId,
     mut multipart: Multipart,
@@ -344,7 +429,7 @@ pub async fn receive_multipart(
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
                 incoming.write(&chunk)?;
             }
-            upload = Some(incoming.finish().await?);
+            upload = Some(incoming.finish(store).await?);
         } else {
             let mut value = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
@@ -366,39 +451,85 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 #[cfg(test)]
 mod tests {
+    use kehu_store::testing::TestDb;
+
     use super::*;
 
-    #[test]
-    fn old_uploads_go_unless_an_unfinished_import_needs_them() {
+    async fn received(store: &Store, dir: &Path, name: &str, owner: i64, text: &str) -> Upload {
+        let mut incoming = Incoming::begin(dir, name, UserId(owner)).unwrap();
+        incoming.write(text.as_bytes()).unwrap();
+        incoming.finish(store).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn old_uploads_go_unless_an_unfinished_import_needs_them() {
+        let (store, _db) = TestDb::create().await;
         let dir = tempfile::tempdir().unwrap();
+        let text = "姓名,手机\n张三,13812345678\n";
+        let old = received(&store, dir.path(), "a.csv", 1, text).await;
+        let needed = received(&store, dir.path(), "b.csv", 1, text).await;
+        let fresh = received(&store, dir.path(), "c.csv", 1, text).await;
         let uploads = uploads_dir(dir.path());
-        std::fs::create_dir_all(&uploads).unwrap();
         let long_ago =
             std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 24 * 3600);
-        let put = |name: &str, old: bool| {
-            let path = uploads.join(name);
-            let file = std::fs::File::create(&path).unwrap();
-            if old {
-                file.set_modified(long_ago).unwrap();
-            }
+        let put_old = |name: &str| {
+            let file = std::fs::File::create(uploads.join(name)).unwrap();
+            file.set_modified(long_ago).unwrap();
         };
-        let (old, needed, fresh) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
-        for (id, is_old) in [(&old, true), (&needed, true), (&fresh, false)] {
-            put(&format!("{id}.csv"), is_old);
-            put(&format!("{id}.json"), is_old);
+        // A half-received file, and what an older kehu kept beside its own.
+        put_old(".incoming-1-1.csv");
+        put_old(&format!("{}.csv", "d".repeat(64)));
+        put_old(&format!("{}.json", "d".repeat(64)));
+        // A week is up for the first two, not for the third; the second is
+        // still being imported.
+        let keep = HashSet::from([needed.id.clone()]);
+        let week = KEEP_UPLOADS.as_millis() as i64;
+        for upload in [&old, &needed] {
+            assert_eq!(upload.sha256, hex::encode(Sha256::digest(text)));
         }
-        put(".incoming-1-1.csv", true);
-        let keep = std::collections::HashSet::from([needed.clone()]);
-        assert_eq!(sweep(dir.path(), &keep, KEEP_UPLOADS), 3);
+        let backdated = kehu_store::now_ms() - week - 1;
+        for token in [&old.id, &needed.id] {
+            store
+                .forget_uploads(std::slice::from_ref(token))
+                .await
+                .unwrap();
+            store
+                .add_upload(&UploadRecord {
+                    token: token.clone(),
+                    owner: UserId(1),
+                    name: "x.csv".into(),
+                    format: "csv".into(),
+                    sha256: old.sha256.clone(),
+                    key: old.key.clone(),
+                    received_at: backdated,
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(sweep(&store, dir.path(), &keep, KEEP_UPLOADS).await, 4);
         let mut left: Vec<String> = std::fs::read_dir(&uploads)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        let want = |id: &str| vec![format!("{id}.csv"), format!("{id}.json")];
-        assert_eq!(left, [want(&needed), want(&fresh)].concat());
+        let mut want = vec![format!("{}.csv", needed.id), format!("{}.csv", fresh.id)];
+        want.sort();
+        assert_eq!(left, want);
+        // The removed upload's key is forgotten, the others' kept.
+        let tokens: Vec<String> = store
+            .upload_tokens()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert!(!tokens.contains(&old.id));
+        assert!(tokens.contains(&needed.id) && tokens.contains(&fresh.id));
         // Nothing to sweep is no error.
-        assert_eq!(sweep(&dir.path().join("none"), &keep, KEEP_UPLOADS), 0);
+        assert_eq!(
+            sweep(&store, &dir.path().join("none"), &keep, KEEP_UPLOADS).await,
+            0
+        );
     }
 
     #[test]
@@ -430,57 +561,91 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    #[test]
-    fn only_a_well_formed_id_names_an_upload() {
+    #[tokio::test]
+    async fn only_a_well_formed_id_names_an_upload() {
+        let (store, _db) = TestDb::create().await;
         let dir = Path::new("/nonexistent");
-        for id in ["../x", "ABC", &"g".repeat(64), &"a".repeat(63)] {
-            assert!(locate(dir, id, UserId(1)).is_err());
+        for id in [
+            "../x",
+            "ABC",
+            &"g".repeat(64),
+            &"a".repeat(63),
+            &"a".repeat(64),
+        ] {
+            assert!(locate(&store, dir, id, UserId(1)).await.is_err());
         }
     }
 
     #[tokio::test]
-    async fn an_upload_is_found_only_by_its_owner_and_only_until_it_expires() {
+    async fn an_upload_is_sealed_on_disk_and_found_only_by_its_owner_until_it_expires() {
+        let (store, _db) = TestDb::create().await;
         let dir = tempfile::tempdir().unwrap();
-        let mut incoming = Incoming::begin(dir.path(), "名单.csv", UserId(7)).unwrap();
-        incoming
-            .write("姓名,手机\n张三,13812345678\n".as_bytes())
-            .unwrap();
-        let upload = incoming.finish().await.unwrap();
+        let text = "姓名,手机,身份证号\n张三,13812345678,110101199003071234\n";
+        let upload = received(&store, dir.path(), "名单.csv", 7, text).await;
         assert_eq!(upload.id.len(), 64);
-        assert_eq!(
-            upload.sha256,
-            hex::encode(Sha256::digest("姓名,手机\n张三,13812345678\n"))
-        );
+        assert_eq!(upload.sha256, hex::encode(Sha256::digest(text)));
         assert_ne!(
             upload.id, upload.sha256,
             "the id says nothing of the content"
         );
-        let found = locate(dir.path(), &upload.id, UserId(7)).unwrap();
+        // On disk: sealed, none of the list in clear.
+        let raw = std::fs::read(&upload.path).unwrap();
+        assert!(kehu_core::crypto::file::is_sealed_file(&raw));
+        for clear in ["13812345678", "110101199003071234", "姓名"] {
+            let needle = clear.as_bytes();
+            assert!(!raw.windows(needle.len()).any(|w| w == needle), "{clear}");
+        }
+        let found = locate(&store, dir.path(), &upload.id, UserId(7))
+            .await
+            .unwrap();
         assert_eq!(
             (found.name.as_str(), found.path.clone()),
             ("名单.csv", upload.path.clone())
         );
+        // Read back through its key, it is the file that was sent.
+        let table = kehu_io::open(
+            &found.path,
+            &OpenOptions {
+                key: Some(found.key.clone()),
+                ..OpenOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(table.headers, ["姓名", "手机", "身份证号"]);
+        // Without it, it is no file kehu can read.
+        assert!(kehu_io::open(&found.path, &OpenOptions::default()).is_err());
         assert!(matches!(
-            locate(dir.path(), &upload.id, UserId(8)),
+            locate(&store, dir.path(), &upload.id, UserId(8)).await,
             Err(ApiError::Explained {
                 status: StatusCode::NOT_FOUND,
                 code: "no_upload",
                 ..
             })
         ));
-        // The same content again is another upload.
-        let mut again = Incoming::begin(dir.path(), "名单.csv", UserId(7)).unwrap();
-        again
-            .write("姓名,手机\n张三,13812345678\n".as_bytes())
-            .unwrap();
-        let again = again.finish().await.unwrap();
+        // The same content again is another upload, under another key.
+        let again = received(&store, dir.path(), "名单.csv", 7, text).await;
         assert_ne!(again.id, upload.id);
         assert_eq!(again.sha256, upload.sha256);
+        assert_ne!(again.key, upload.key);
         // Older than the keeping time: gone for its owner too.
-        let sidecar = uploads_dir(dir.path()).join(format!("{}.json", upload.id));
-        let mut kept: Sidecar = serde_json::from_slice(&std::fs::read(&sidecar).unwrap()).unwrap();
-        kept.received_ms -= KEEP_UPLOADS.as_millis() as i64 + 1;
-        std::fs::write(&sidecar, serde_json::to_vec(&kept).unwrap()).unwrap();
-        assert!(locate(dir.path(), &upload.id, UserId(7)).is_err());
+        store
+            .forget_uploads(std::slice::from_ref(&upload.id))
+            .await
+            .unwrap();
+        store
+            .add_upload(&UploadRecord {
+                token: upload.id.clone(),
+                owner: UserId(7),
+                name: upload.name.clone(),
+                format: "csv".into(),
+                sha256: upload.sha256.clone(),
+                key: upload.key.clone(),
+                received_at: kehu_store::now_ms() - KEEP_UPLOADS.as_millis() as i64 - 1,
+            })
+            .await
+            .unwrap();
+        assert!(locate(&store, dir.path(), &upload.id, UserId(7))
+            .await
+            .is_err());
     }
 }

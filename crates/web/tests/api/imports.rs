@@ -498,3 +498,53 @@ async fn an_export_neutralises_formulas_masks_for_a_viewer_and_is_logged() {
     assert_eq!(entries[2]["format"], "csv");
     assert_eq!(entries[0]["format"], "xlsx");
 }
+
+/// Every file under `dir`, however deep.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn an_uploaded_list_is_kept_sealed_on_disk_and_still_imports() {
+    let app = TestApp::spawn().await;
+    let csv = "姓名,手机,备注\n王五,13912345678,身份证 110101199003071234\n";
+    let (status, file) = app
+        .upload(&app.admin, "list.csv", csv.as_bytes().to_vec(), "en")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    assert_eq!(
+        file["sample"][0][1], "13912345678",
+        "read back through its key"
+    );
+    let batch = app
+        .import(
+            &app.admin,
+            json!({"file_id": file["file_id"], "policy": "skip"}),
+        )
+        .await;
+    assert_eq!(batch["status"], "done", "{batch}");
+    assert_eq!(counts(&batch)[0], 1, "{batch}");
+    // What the server keeps of the upload holds none of the list in clear.
+    let kept = files_under(app.files.path());
+    assert!(!kept.is_empty());
+    for path in kept {
+        let raw = std::fs::read(&path).unwrap();
+        for clear in ["13912345678", "110101199003071234", "王五", "姓名"] {
+            let needle = clear.as_bytes();
+            assert!(
+                !raw.windows(needle.len()).any(|w| w == needle),
+                "{clear} in clear in {}",
+                path.display()
+            );
+        }
+    }
+}

@@ -196,10 +196,11 @@ pub async fn upload(
             .any(|(k, v)| k == "_csrf" && same_secret(v, &viewer.csrf))
     };
     let owner = viewer.me.actor.user_id;
-    let received = uploads::receive_multipart(&state.files_dir, owner, multipart, |fields| {
-        csrf_ok(fields).then_some(()).ok_or(ApiError::Forbidden)
-    })
-    .await;
+    let received =
+        uploads::receive_multipart(&state.store, &state.files_dir, owner, multipart, |fields| {
+            csrf_ok(fields).then_some(()).ok_or(ApiError::Forbidden)
+        })
+        .await;
     let t = viewer.t();
     let (upload, fields) = match received {
         Ok(r) => r,
@@ -276,8 +277,14 @@ async fn map_page(
         return Err(PageError::Forbidden);
     }
     let t = viewer.t();
-    let upload = imports::locate(&state.files_dir, &w.file, viewer.me.actor.user_id)
-        .map_err(|_| PageError::NotFound)?;
+    let upload = imports::locate(
+        &state.store,
+        &state.files_dir,
+        &w.file,
+        viewer.me.actor.user_id,
+    )
+    .await
+    .map_err(|_| PageError::NotFound)?;
     let sheet = Some(w.sheet.clone()).filter(|s| !s.is_empty());
     let mut error = error;
     let asked = w.header_row();

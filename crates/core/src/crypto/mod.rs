@@ -9,6 +9,8 @@
 //! The key id says which key opens it, so keys can rotate one value at a
 //! time.
 
+pub mod file;
+
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
