@@ -162,7 +162,21 @@ pub async fn export_customers<W: Write + Send>(
         Lang::En => "Customers",
     };
     let mut sheet = Sheet::new(format, sheet_name, out);
-    let header: Vec<String> = targets.iter().map(|t| t.label(lang, &defs)).collect();
+    let mut header: Vec<String> = targets.iter().map(|t| t.label(lang, &defs)).collect();
+    // The age beside the birth date, as of the day of the export: what a
+    // reader of the file sorts and groups by. No import reads it back.
+    let age_at = targets
+        .iter()
+        .position(|t| matches!(t, Target::Field(name) if *name == "birth_date"))
+        .map(|i| i + 1);
+    let today = kehu_core::date::china_today();
+    if let Some(at) = age_at {
+        let label = match lang {
+            Lang::ZhCn => "年龄",
+            Lang::En => "Age",
+        };
+        header.insert(at, label.to_owned());
+    }
     sheet.write_row(&header.iter().map(String::as_str).collect::<Vec<_>>())?;
 
     let mut page_filter = filter.walk(PAGE);
@@ -171,10 +185,19 @@ pub async fn export_customers<W: Write + Send>(
         let page = store.list_customers(actor, &page_filter).await?;
         for mut c in page.items {
             mask::customer(actor, &definitions, &mut c);
-            let cells: Vec<String> = targets
+            let mut cells: Vec<String> = targets
                 .iter()
                 .map(|t| cell(&c, t, lang, &users, &teams))
                 .collect();
+            if let Some(at) = age_at {
+                // A birth date masked for the reader gives no age either.
+                let age = c
+                    .birth_date
+                    .as_deref()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map(|born| person::age(born, today).to_string());
+                cells.insert(at, age.unwrap_or_default());
+            }
             sheet.write_row(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
             rows += 1;
         }

@@ -10,6 +10,7 @@
 //! Fragments of a masked value never match at all (see `list.rs`); only
 //! whole values come here.
 
+use kehu_core::country::Country;
 use kehu_core::email::Email;
 use kehu_core::phone::Mobile;
 use kehu_core::{Actor, Code, Invalid};
@@ -95,9 +96,17 @@ impl WholeValue {
                 .ok()
                 .map(|e| WholeValue::Email(e.match_key()))
         } else if !key.is_empty() && key.chars().all(|c| c.is_ascii_digit()) {
+            // A mainland mobile, or any country's written with its country
+            // code (`61414089598` for +61 414 089 598), as it is stored.
             Mobile::parse(key)
                 .ok()
-                .map(|m| WholeValue::Mobile(m.as_str().to_owned()))
+                .map(|m| m.as_str().to_owned())
+                .or_else(|| {
+                    (8..=15).contains(&key.len()).then(|| {
+                        kehu_core::phone::mobile_in(Country::CN, &format!("+{key}")).ok()
+                    })?
+                })
+                .map(WholeValue::Mobile)
         } else {
             None
         }
@@ -403,6 +412,68 @@ pub(crate) async fn charge_in(
             .bind(now),
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// More mobile numbers than this that show as one masked form
+/// (`139****2222`), put in import files by one user who sees numbers
+/// masked within a day, refuse the import that brings the next. In a
+/// uniformly spread list of a million numbers the most crowded form holds
+/// about a dozen; a file guessing the hidden digits holds thousands.
+pub(crate) const MASKED_REPEATS: i64 = 20;
+
+/// Remembers, for a day, the mobile numbers an import by `actor` holds
+/// under the masked form `actor` would see them in, and refuses
+/// ([`Error::MaskedGuess`]) once more than [`MASKED_REPEATS`] share one
+/// form: across files too, so trying the hidden digits a few numbers a
+/// file is as bounded as trying them all in one. Nothing is remembered of
+/// an import that is refused, or for actors who see numbers in full.
+pub(crate) async fn note_masked_in(
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    mobiles: impl IntoIterator<Item = String>,
+) -> Result<()> {
+    if !counted(actor) {
+        return Ok(());
+    }
+    let user = actor.user_id.get();
+    let now = now_ms();
+    tx.execute(q("DELETE FROM masked_tries WHERE at <= $1").bind(now - DAY_MS))
+        .await?;
+    let mut forms: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for mobile in mobiles {
+        let masked = crate::mask::phone(&mobile);
+        forms
+            .entry(masked)
+            .or_default()
+            .insert(WholeValue::Mobile(mobile).key());
+    }
+    for (masked, keys) in forms {
+        for key in keys {
+            tx.execute(
+                q(
+                    "INSERT INTO masked_tries (user_id, masked, key, at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (user_id, masked, key) DO NOTHING",
+                )
+                .bind(user)
+                .bind(masked.as_str())
+                .bind(key)
+                .bind(now),
+            )
+            .await?;
+        }
+        let (n,): (i64,) = tx
+            .one(
+                q("SELECT COUNT(*) FROM masked_tries WHERE user_id = $1 AND masked = $2")
+                    .bind(user)
+                    .bind(masked.as_str()),
+            )
+            .await?;
+        if n > MASKED_REPEATS {
+            return Err(Error::MaskedGuess { masked });
+        }
     }
     Ok(())
 }

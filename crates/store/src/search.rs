@@ -104,7 +104,20 @@ fn company_terms(company: &str, core: &str) -> Vec<String> {
 /// search by (or a digit fragment too short to be selective).
 pub fn ranges(query: &str) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for word in query.split_whitespace() {
+    // A phone number as people write it (`+61 414 089 598`,
+    // `(010) 6552-9988`) is one number, not several short ones.
+    let written_number = query.chars().any(|c| c.is_ascii_digit())
+        && query
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().\u{3000}".contains(c));
+    let joined: String;
+    let words: Vec<&str> = if written_number {
+        joined = query.chars().filter(char::is_ascii_digit).collect();
+        vec![joined.as_str()]
+    } else {
+        query.split_whitespace().collect()
+    };
+    for word in words {
         // Email addresses are keyed whole, punctuation included.
         let key = if word.contains('@') || word.contains('＠') {
             fold_width(word).to_lowercase()
@@ -180,6 +193,10 @@ mod tests {
     #[test]
     fn short_digit_fragments_are_not_searched() {
         assert!(ranges("123").is_none());
+        // A number written in groups is one number.
+        assert_eq!(ranges("+61 414 089 598").unwrap()[0].0, "61414089598");
+        assert_eq!(ranges("(010) 6552-9988").unwrap().len(), 1);
+        assert_eq!(ranges("138 1234 5678").unwrap()[0].0, "13812345678");
         assert_eq!(ranges("ZS 5678").unwrap().len(), 2);
         assert_eq!(ranges("ZS").unwrap()[0].0, "zs");
     }

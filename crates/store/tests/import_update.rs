@@ -286,3 +286,49 @@ async fn an_update_by_the_id_of_a_record_one_may_not_see_answers_as_for_a_missin
         .unwrap();
     assert_eq!(untouched.title, None);
 }
+
+#[tokio::test]
+async fn a_row_naming_a_foreign_record_by_external_id_is_read_by_that_records_country() {
+    let (store, _db) = TestDb::create().await;
+    let ctx = admin(&store).await;
+    let olivia = customer(
+        &store,
+        &ctx,
+        json!({"name": "Olivia Smith", "country": "AU", "external_id": "AU-7"}),
+    )
+    .await;
+    // No country column: the instance's is China, the record's Australia.
+    let update = [["", "0414 089 598", "", "", "Buyer", "", "", "AU-7"]];
+    let (_, counts, issues) = import(
+        &store,
+        &ctx,
+        &options(BatchKind::Update, Policy::Overwrite),
+        &rows(&update),
+        10,
+        false,
+    )
+    .await;
+    assert_eq!((counts.updated, counts.rejected), (1, 0), "{issues:?}");
+    let changed = store
+        .customer(&ctx.actor, CustomerId(olivia.id))
+        .await
+        .unwrap();
+    assert_eq!(changed.mobile.as_deref(), Some("+61414089598"));
+    assert_eq!(
+        (changed.country.as_str(), changed.title.as_deref()),
+        ("AU", Some("Buyer"))
+    );
+    // A Chinese record named the same way keeps China's rules.
+    customer(&store, &ctx, json!({"name": "张三", "external_id": "CN-1"})).await;
+    let wrong = [["", "0414 089 598", "", "", "", "", "", "CN-1"]];
+    let (_, counts, _) = import(
+        &store,
+        &ctx,
+        &options(BatchKind::Update, Policy::Overwrite),
+        &rows(&wrong),
+        10,
+        false,
+    )
+    .await;
+    assert_eq!(counts.rejected, 1);
+}

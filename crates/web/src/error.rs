@@ -85,8 +85,8 @@ impl From<StoreError> for ApiError {
             StoreError::MaskedGuess { masked } => ApiError::Explained {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "masked_guess",
-                zh: format!("文件中有过多形如 {masked} 的手机号（仅隐藏的数字不同），看起来是在猜测被隐藏的号码，已拒绝导入，未作任何更改。"),
-                en: format!("The file holds too many mobile numbers of the form {masked}, differing only in the hidden digits; it looks like guessing a hidden number and was refused. Nothing was changed."),
+                zh: format!("今天导入的文件中有过多形如 {masked} 的手机号（仅隐藏的数字不同），看起来是在猜测被隐藏的号码，已拒绝导入，未作任何更改。"),
+                en: format!("The files you imported today hold too many mobile numbers of the form {masked}, differing only in the hidden digits; it looks like guessing a hidden number and was refused. Nothing was changed."),
             },
             StoreError::TooManyExports => ApiError::Explained {
                 status: StatusCode::TOO_MANY_REQUESTS,

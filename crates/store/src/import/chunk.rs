@@ -1,8 +1,9 @@
 //! Writing one chunk of prepared rows, with the batch's progress, in one
 //! transaction (or a dry run of it).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use kehu_core::country::Country;
 use kehu_core::entry::Stored;
 use kehu_core::CustomerId;
 use serde::Serialize;
@@ -18,7 +19,7 @@ use super::decide::{
     check_unique, current_of, decide, lookup, revealed, touched, update_input, Decision, Ref, Seen,
 };
 use super::issues::{Issue, Warned, ISSUE_CELLS};
-use super::prepare::{PreparedRow, Preparer};
+use super::prepare::{KeyKind, PreparedRow, Preparer, RecordName, SourceRow};
 use super::{Batch, Counts, ImportOptions};
 /// What one chunk did.
 #[derive(Debug, Clone, Default)]
@@ -46,10 +47,17 @@ impl Store {
             return Err(Error::Forbidden);
         }
         if crate::lookups::counted(&ctx.actor) {
-            seen.note_masked(&rows)?;
             self.lookups_left(&ctx.actor, "import").await?;
         }
         let mut tx = self.db.begin().await?;
+        let rows = rehome(&mut tx, preparer, rows).await?;
+        let mobiles = rows
+            .iter()
+            .filter_map(|row| row.parsed.as_ref().ok())
+            .flat_map(|c| c.keys())
+            .filter(|(kind, _)| *kind == KeyKind::Mobile)
+            .map(|(_, value)| value);
+        crate::lookups::note_masked_in(&mut tx, &ctx.actor, mobiles).await?;
         let found = lookup(&mut tx, &ctx.actor, &rows).await?;
         let charged = revealed(&ctx.actor, &rows, &found);
         crate::lookups::charge_in(&mut tx, &ctx.actor, &charged, "import").await?;
@@ -226,4 +234,93 @@ impl Store {
 }
 fn json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::internal(e.to_string()))
+}
+
+/// Rows that name the record they update by id or external id, and no
+/// country of their own, are read again by the record's country's rules
+/// when it is not the file's: a batch update of Australian customers
+/// without a country column reads `0414 089 598` as an Australian mobile.
+/// (A row that finds its record by mobile or email cannot be placed so:
+/// those are read by the file's country to be found at all.)
+async fn rehome(
+    tx: &mut crate::db::Tx,
+    preparer: &Preparer,
+    rows: Vec<PreparedRow>,
+) -> Result<Vec<PreparedRow>> {
+    let names: Vec<Option<RecordName>> = rows
+        .iter()
+        .map(|r| preparer.names_record(&r.cells))
+        .collect();
+    let (mut ids, mut externals): (Vec<Arg>, Vec<Arg>) = (Vec::new(), Vec::new());
+    for name in names.iter().flatten() {
+        match name {
+            RecordName::Id(id) => ids.push((*id).into()),
+            RecordName::External(e) => externals.push(e.into()),
+        }
+    }
+    let home = preparer.home.code();
+    let mut by_id: HashMap<i64, String> = HashMap::new();
+    let mut by_external: HashMap<String, String> = HashMap::new();
+    for (column, values) in [("id", ids), ("external_id", externals)] {
+        for (id, external, country) in foreign_records(tx, column, values, home).await? {
+            by_id.insert(id, country.clone());
+            by_external.extend(external.map(|e| (e, country)));
+        }
+    }
+    if by_id.is_empty() && by_external.is_empty() {
+        return Ok(rows);
+    }
+    Ok(rows
+        .into_iter()
+        .zip(names)
+        .map(|(row, name)| {
+            let country = match &name {
+                Some(RecordName::Id(id)) => by_id.get(id),
+                Some(RecordName::External(e)) => by_external.get(e),
+                None => None,
+            }
+            .and_then(|code| Country::from_code(code));
+            match country {
+                Some(country) => preparer.prepare_in(
+                    SourceRow {
+                        number: row.number,
+                        cells: row.cells,
+                    },
+                    country,
+                ),
+                None => row,
+            }
+        })
+        .collect())
+}
+
+/// The live customers whose `column` is one of `values` and whose country
+/// is not `home`: id, external id and country.
+async fn foreign_records(
+    tx: &mut crate::db::Tx,
+    column: &str,
+    values: Vec<Arg>,
+    home: &str,
+) -> Result<Vec<(i64, Option<String>, String)>> {
+    let mut found = Vec::new();
+    for part in values.chunks(1000) {
+        let list = (1..=part.len())
+            .map(|i| tx.backend().param(i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = q(format!(
+            "SELECT id, external_id, country FROM customers \
+             WHERE deleted_at IS NULL AND country <> {} AND {column} IN ({list})",
+            tx.backend().param(part.len() + 1)
+        ))
+        .once();
+        for value in part {
+            stmt = stmt.bind(value.clone());
+        }
+        found.extend(
+            tx.all::<(i64, Option<String>, String)>(stmt.bind(home))
+                .await?,
+        );
+    }
+    Ok(found)
 }

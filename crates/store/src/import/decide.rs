@@ -26,9 +26,6 @@ use super::{BatchKind, ImportOptions, Policy};
 #[derive(Debug, Default)]
 pub struct Seen {
     pub(super) keys: HashMap<u64, Earlier>,
-    /// How many of the file's mobile numbers show as each masked form
-    /// (`139****2222`), counted for users who see numbers masked.
-    masked: HashMap<String, u32>,
     /// A dry run writes nothing, so only this map knows earlier rows; a
     /// real run finds rows of earlier chunks in the database and forgets
     /// them here after each chunk.
@@ -43,35 +40,7 @@ impl Seen {
             ..Seen::default()
         }
     }
-
-    /// Counts the chunk's mobile numbers by the form a user who sees them
-    /// masked would see, and refuses the file when too many share one: a
-    /// list of real customers almost never holds even a handful of numbers
-    /// alike in their first three and last four digits, while a file
-    /// guessing the hidden digits of `139****2222` holds thousands.
-    pub(super) fn note_masked(&mut self, rows: &[PreparedRow]) -> Result<()> {
-        for row in rows {
-            let Ok(c) = &row.parsed else { continue };
-            for (kind, value) in c.keys() {
-                if kind != KeyKind::Mobile {
-                    continue;
-                }
-                let masked = crate::mask::phone(&value);
-                let n = self.masked.entry(masked.clone()).or_default();
-                *n += 1;
-                if *n > MASKED_REPEATS {
-                    return Err(Error::MaskedGuess { masked });
-                }
-            }
-        }
-        Ok(())
-    }
 }
-
-/// More mobile numbers than this sharing one masked form refuse a file
-/// imported by a user who sees numbers masked. In a uniformly spread list
-/// of a million numbers the most crowded form holds about a dozen.
-const MASKED_REPEATS: u32 = 20;
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Earlier {

@@ -175,13 +175,28 @@ pub struct Preparer {
     pub(super) home: Country,
 }
 
+/// How a row names the record it updates, without a mobile or email
+/// (whose reading depends on the country).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum RecordName {
+    Id(i64),
+    External(String),
+}
+
 /// Cells that put a record in the shared pool when given as its owner.
 const POOL_WORDS: &[&str] = &["公海", "pool", "none"];
 
 impl Preparer {
     /// The parsed form of one row.
     pub fn prepare(&self, row: SourceRow) -> PreparedRow {
-        let parsed = self.parse(&row.cells);
+        self.prepare_in(row, self.home)
+    }
+
+    /// [`Preparer::prepare`] for a row whose values are read by `home`'s
+    /// rules when it names no country: one that updates a record of
+    /// another country.
+    pub(super) fn prepare_in(&self, row: SourceRow, home: Country) -> PreparedRow {
+        let parsed = self.parse(&row.cells, home);
         PreparedRow {
             number: row.number,
             cells: row.cells,
@@ -189,7 +204,30 @@ impl Preparer {
         }
     }
 
-    fn parse(&self, cells: &[String]) -> std::result::Result<Candidate, Vec<FieldError>> {
+    /// The record a row names by id or external id, when it names no
+    /// country of its own: the record's country then reads its values.
+    pub(super) fn names_record(&self, cells: &[String]) -> Option<RecordName> {
+        let cell = |wanted: fn(&Target) -> bool| {
+            self.columns
+                .iter()
+                .zip(cells)
+                .find(|(t, c)| t.as_ref().is_some_and(wanted) && !c.trim().is_empty())
+                .map(|(_, c)| c.trim().to_owned())
+        };
+        if cell(|t| matches!(t, Target::Field("country"))).is_some() {
+            return None;
+        }
+        if let Some(id) = cell(|t| matches!(t, Target::Id)).and_then(|c| c.parse().ok()) {
+            return Some(RecordName::Id(id));
+        }
+        cell(|t| matches!(t, Target::Field("external_id"))).map(RecordName::External)
+    }
+
+    fn parse(
+        &self,
+        cells: &[String],
+        home: Country,
+    ) -> std::result::Result<Candidate, Vec<FieldError>> {
         let mut errors = Invalid::default();
         if cells.len() > self.columns.len()
             && cells[self.columns.len()..]
@@ -275,7 +313,7 @@ impl Preparer {
                 },
             }
         }
-        let country = country_in(&object, self.home);
+        let country = country_in(&object, home);
         if let Some(cell) = mobile {
             if phone::mobile_in(country, cell).is_err() && phone::phone_in(country, cell).is_ok() {
                 if object.contains_key("phone") {
@@ -287,7 +325,7 @@ impl Preparer {
                 object.insert("mobile".to_owned(), Value::from(cell));
             }
         }
-        let mut parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, self.home);
+        let mut parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, home);
         if let Err(more) = &parsed {
             errors.0.extend(more.0.iter().cloned());
         }
@@ -317,7 +355,7 @@ impl Preparer {
                 object.insert("notes".to_owned(), Value::from(fit_notes(notes)));
             }
             warnings = errors.0;
-            parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, self.home);
+            parsed = parse_object_in(&object, schema::CUSTOMER, &[], Mode::Update, home);
         }
         let mut patch = parsed.map_err(|more| more.0)?;
         if let Some(owner) = owner {

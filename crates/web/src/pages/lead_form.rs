@@ -23,7 +23,9 @@ use super::{assets, Errors, PageError, T};
 use crate::AppState;
 
 /// The fields a visitor fills in.
-const FIELDS: [&str; 6] = ["name", "company", "mobile", "email", "province", "message"];
+const FIELDS: [&str; 7] = [
+    "country", "name", "company", "mobile", "email", "province", "message",
+];
 /// The honeypot: hidden from people by the page's style, filled by bots.
 const HONEYPOT: &str = "website";
 
@@ -46,6 +48,9 @@ struct FormPage {
     errors: Errors,
     thanks: bool,
     error: Option<&'static str>,
+    /// Every country, the one typed (else the instance's default) chosen:
+    /// the mobile and region are read by its rules.
+    countries: Vec<super::customers::Choice>,
 }
 
 impl FormPage {
@@ -90,8 +95,13 @@ fn render(page: FormPage, status: StatusCode) -> Result<Response, PageError> {
     Ok(response)
 }
 
-fn page(t: T, form: LeadForm, campaign: String) -> FormPage {
+fn page(t: T, form: LeadForm, campaign: String, home: &str) -> FormPage {
+    let mut countries = super::form::country_choices(t);
+    for c in &mut countries {
+        c.selected = c.value == home;
+    }
     FormPage {
+        countries,
         t,
         css: assets::CSS.url(),
         form,
@@ -116,7 +126,8 @@ pub async fn show(
         .clone()
         .or_else(|| form.campaign.clone())
         .unwrap_or_default();
-    render(page(t, form, campaign), StatusCode::OK)
+    let home = state.store.default_country().await?;
+    render(page(t, form, campaign, home.code()), StatusCode::OK)
 }
 
 pub async fn submit(
@@ -139,9 +150,11 @@ pub async fn submit(
     let campaign = get("campaign")
         .or_else(|| form.campaign.clone())
         .unwrap_or_default();
+    let home = state.store.default_country().await?;
+    let chosen = get("country").unwrap_or_else(|| home.code().to_owned());
     // A bot filled the field people cannot see: thank it, keep nothing.
     if get(HONEYPOT).is_some() {
-        let mut p = page(t, form, campaign);
+        let mut p = page(t, form, campaign, &chosen);
         p.thanks = true;
         return render(p, StatusCode::OK);
     }
@@ -153,7 +166,7 @@ pub async fn submit(
         )
         .await?
     {
-        let mut p = page(t, form, campaign);
+        let mut p = page(t, form, campaign, &chosen);
         p.error = Some("lead_form.too_many");
         return render(p, StatusCode::TOO_MANY_REQUESTS);
     }
@@ -176,7 +189,6 @@ pub async fn submit(
             .map(Value::from)
             .unwrap_or(Value::Null),
     );
-    let home = state.store.default_country().await?;
     let errors: Vec<FieldError> =
         match parse_object_in(&body, schema::LEAD, &[], Mode::Create, home) {
             Ok(patch) => {
@@ -184,7 +196,7 @@ pub async fn submit(
                 let ctx = Ctx::system(ChangeSource::Api);
                 match state.store.capture_lead(&ctx, patch, assign).await {
                     Ok(_) => {
-                        let mut p = page(t, form, campaign);
+                        let mut p = page(t, form, campaign, &chosen);
                         p.thanks = true;
                         return render(p, StatusCode::OK);
                     }
@@ -194,7 +206,7 @@ pub async fn submit(
             }
             Err(invalid) => invalid.0,
         };
-    let mut p = page(t, form, campaign);
+    let mut p = page(t, form, campaign, &chosen);
     p.values = values;
     p.errors = Errors::new(t, &errors);
     render(p, StatusCode::UNPROCESSABLE_ENTITY)

@@ -87,9 +87,35 @@ async fn the_public_form_captures_leads_and_keeps_spam_out() {
     assert_eq!(lead["owner_id"], serde_json::Value::Null);
     assert_eq!(lead["duplicate_customer_id"], existing["id"]);
 
-    // The same address, too often: refused, not kept. Two counted so far
-    // (the honeypot's is not): three more reach the limit of five.
-    for _ in 0..3 {
+    // A visitor abroad picks her country: her number is read by its plan.
+    let page = client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(r#"<option value="CN" selected>"#),
+        "the instance's default country chosen"
+    );
+    let r = send(vec![
+        ("country", "AU"),
+        ("name", "Olivia Smith"),
+        ("mobile", "0414 089 598"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let leads = body(app.get("/api/v1/leads?pool=true", &app.admin).await).await;
+    let olivia = leads["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Olivia Smith")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (olivia["country"].as_str(), olivia["mobile"].as_str()),
+        (Some("AU"), Some("+61414089598"))
+    );
+
+    // The same address, too often: refused, not kept. Three counted so far
+    // (the honeypot's is not): two more reach the limit of five.
+    for _ in 0..2 {
         send(vec![("name", "王五")]).await;
     }
     let r = send(vec![("name", "赵六")]).await;

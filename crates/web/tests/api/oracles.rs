@@ -232,12 +232,24 @@ async fn a_rep_finds_pool_customers_by_whole_values_only_counted_and_pool_leads_
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(body(r).await["mobile"], "139****2222");
+    // A foreign caller's number, whole with its country code, too; its
+    // fragments find nothing.
+    app.customer(
+        &app.admin,
+        json!({"name": "Olivia Smith", "country": "AU", "mobile": "0414 089 598", "owner_id": null}),
+    )
+    .await;
+    for probe in ["0414", "414089", "089598"] {
+        assert!(found(&app, &rep, probe).await.is_empty(), "{probe}");
+    }
+    assert_eq!(found(&app, &rep, "+61 414 089 598").await, ["Olivia Smith"]);
     let log = access_log(&app).await;
     assert_eq!(
         log.iter()
             .filter(|e| e.0 == rep_id && e.1 == "lookup")
             .count(),
-        2
+        3,
+        "{log:?}"
     );
 
     // Leads: one in the pool (masked for reps), one held by another rep.
@@ -642,6 +654,25 @@ async fn a_reps_import_is_no_oracle_for_pool_or_hidden_numbers() {
         .unwrap();
     assert_eq!(hidden["match_customer_id"], Value::Null, "{hidden}");
     let _ = pool;
+
+    // Trying the candidates a few at a time, file after file, is bounded
+    // the same way: the numbers of one masked form are remembered for a
+    // day across files, the same numbers again count once.
+    let few = |from: u32| -> Vec<String> { (from..from + 9).map(candidate).collect() };
+    for (file, expected) in [
+        (few(5000), StatusCode::OK),
+        (few(5000), StatusCode::OK),
+        (few(6000), StatusCode::OK),
+        (few(7000), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, answer) = preview(mobile_file(&file)).await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let (_, answer) = preview(mobile_file(&few(8000))).await;
+    assert_eq!(answer["code"], "masked_guess", "{answer}");
+    // Numbers of other forms still import.
+    let (status, answer) = preview(mobile_file(&["13600001111".to_owned()])).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
 
     // With the daily cap spent, the next import is refused before it
     // looks anything up.

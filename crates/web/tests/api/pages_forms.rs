@@ -270,6 +270,50 @@ async fn a_contact_is_added_from_the_customer_page() {
     let page = b.get(&path).await;
     assert!(page.html.contains("<strong>李娜</strong>"));
     assert!(page.html.contains("13812345678"));
+    // The form's country is the customer's until another is chosen; a
+    // contact abroad has her number read by her country's plan.
+    assert!(
+        page.html.contains(r#"<option value="CN" selected>"#),
+        "the customer's country chosen"
+    );
+    let added = b
+        .post(
+            &format!("{path}/contacts"),
+            &[
+                ("country", "AU"),
+                ("name", "Olivia Smith"),
+                ("mobile", "0414 089 598"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let contacts = body(
+        app.get(
+            &format!("/api/v1/customers/{}/contacts", c["id"]),
+            &app.admin,
+        )
+        .await,
+    )
+    .await;
+    let olivia = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "Olivia Smith")
+        .unwrap();
+    assert_eq!(
+        (olivia["country"].as_str(), olivia["mobile"].as_str()),
+        (Some("AU"), Some("+61414089598"))
+    );
+    let page = b.get(&path).await;
+    assert!(
+        page.html.contains("澳大利亚"),
+        "her country beside her name"
+    );
+    assert!(
+        page.html.contains("0414 089 598"),
+        "as people of her country write it"
+    );
 }
 
 #[tokio::test]

@@ -261,6 +261,31 @@ async fn foreign_numbers_are_found_as_dialled_at_home_and_people_are_filtered_by
     assert_eq!(list("age_min=30").await, ["Olivia Smith"]);
     assert_eq!(list("age_max=30").await, ["Jack Brown"]);
     assert_eq!(list("birth_month=this").await, ["Olivia Smith"]);
+    // Exports carry the age beside the birth date.
+    let r = app
+        .send_in(
+            "en",
+            reqwest::Method::GET,
+            "/api/v1/customers/export?format=csv&country=AU&gender=female",
+            &app.admin,
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let born = header.iter().position(|h| *h == "Date of birth").unwrap();
+    assert_eq!(header[born + 1], "Age", "{header:?}");
+    let olivia: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let age: i32 = olivia[born + 1].parse().unwrap();
+    let expected = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        - 1985;
+    assert!(age == expected || age == expected - 1, "{olivia:?}");
     let r = app.get("/api/v1/customers?age_min=old", &app.admin).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = app

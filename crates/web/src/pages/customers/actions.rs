@@ -83,7 +83,7 @@ pub async fn add_contact(
     let Posted { viewer, fields } = posted;
     let mut body = Map::new();
     body.insert("customer_id".into(), Value::from(id));
-    for name in ["name", "title", "mobile", "email"] {
+    for name in ["country", "name", "title", "mobile", "email"] {
         if let Some(v) = fields.get(name) {
             body.insert(name.into(), Value::String(v.into()));
         }

@@ -38,6 +38,8 @@ pub struct Event {
 
 pub struct ContactView {
     pub name: String,
+    /// The contact's country, when it is not the customer's.
+    pub country: String,
     pub title: String,
     pub mobile: String,
     pub email: String,
@@ -53,6 +55,9 @@ struct ShowPage {
     contacts: Vec<ContactView>,
     timeline: Vec<Event>,
     channels: Vec<Choice>,
+    /// Every country for a new contact, the customer's (or the one typed)
+    /// chosen.
+    contact_countries: Vec<Choice>,
     /// The form posted to this page and refused: its id, values and errors.
     posted: &'static str,
     values: Values,
@@ -499,15 +504,33 @@ pub(super) async fn show_page(
         contacts: contacts
             .into_iter()
             .map(|k| ContactView {
-                name: k.name,
                 title: k.title.unwrap_or_default(),
-                mobile: k.mobile.unwrap_or_default(),
+                mobile: super::display::phone_shown(&k.mobile, &k.country),
+                country: if k.country == c.country {
+                    String::new()
+                } else {
+                    super::display::country_shown(t, &k.country)
+                },
+                name: k.name,
                 email: k.email.unwrap_or_default(),
                 primary: k.is_primary,
             })
             .collect(),
         timeline,
         channels: choices(schema::CHANNELS, t, "channel", values.first("channel")),
+        contact_countries: {
+            let typed = values.first("country");
+            let chosen = if posted == "contact" && !typed.is_empty() {
+                typed.to_owned()
+            } else {
+                c.country.clone()
+            };
+            let mut all = crate::pages::form::country_choices(t);
+            for o in &mut all {
+                o.selected = o.value == chosen;
+            }
+            all
+        },
         errors: Errors::new(t, errors),
         posted,
         values,
