@@ -268,7 +268,12 @@ impl Incoming {
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
         let key = FileKey::from_bytes(rand::random());
-        let file = std::fs::File::create(&temp).map_err(internal)?;
+        // Readable by kehu's own user alone, like its key file and backups.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&temp).map_err(internal)?;
         let prefix: [u8; PREFIX_LEN] = rand::random();
         let file =
             SealingWriter::new(std::io::BufWriter::new(file), &key, prefix).map_err(internal)?;
@@ -588,7 +593,16 @@ mod tests {
             upload.id, upload.sha256,
             "the id says nothing of the content"
         );
-        // On disk: sealed, none of the list in clear.
+        // On disk: sealed, none of the list in clear, for kehu's user only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&upload.path)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         let raw = std::fs::read(&upload.path).unwrap();
         assert!(kehu_core::crypto::file::is_sealed_file(&raw));
         for clear in ["13812345678", "110101199003071234", "姓名"] {
