@@ -92,15 +92,26 @@ pub(crate) fn road_name(simplified: &str, key: &str) -> String {
         return String::new();
     }
     let is_number = |w: &str| w.starts_with(|c: char| c.is_ascii_digit());
-    // In the part of the address that holds the house number: the words
-    // after it, up to a street type.
-    let Some(words) = simplified.split([',', ';']).find_map(|segment| {
-        let words: Vec<&str> = segment
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        let at = words.iter().position(|w| is_number(w))?;
-        Some(words[at + 1..].to_vec())
+    let segments = segments(simplified);
+    // The part of the address that names a street (a name, then a street
+    // type), wherever the house number was written: the words after its
+    // number, if any. Without one, the part that holds the house number:
+    // the words after it, up to a street type.
+    let typed = segments.iter().find_map(|words| {
+        let from = words
+            .iter()
+            .position(|w| is_number(w))
+            .map_or(0, |at| at + 1);
+        let rest = &words[from..];
+        (1..rest.len())
+            .any(|p| is_type_word(rest[p]))
+            .then(|| rest.to_vec())
+    });
+    let Some(words) = typed.or_else(|| {
+        segments.iter().find_map(|words| {
+            let at = words.iter().position(|w| is_number(w))?;
+            Some(words[at + 1..].to_vec())
+        })
     }) else {
         return String::new();
     };
@@ -225,58 +236,86 @@ fn find_number(s: &str) -> Option<(usize, &str)> {
     None
 }
 
+/// The words of each comma- or semicolon-separated part of an address.
+fn segments(s: &str) -> Vec<Vec<&str>> {
+    s.split([',', ';'])
+        .map(|segment| {
+            segment
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect()
+        })
+        .collect()
+}
+
+/// A street type as written in full or abbreviated (no slips).
+fn is_type_word(w: &str) -> bool {
+    EN_STREETS.iter().any(|(f, _)| *f == w)
+}
+
 fn latin_address(s: &str) -> AddressParts {
     let mut parts = AddressParts::default();
-    let words: Vec<String> = s
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
-    // The first street-type word with a name in front of it, back to the
-    // house number ("12 St Johns Road" is St Johns Road).
-    let is_type = |w: &String| EN_STREETS.iter().any(|(f, _)| f == w);
-    let is_number = |w: &String| w.starts_with(|c: char| c.is_ascii_digit());
-    let Some((name_start, type_at)) = (0..words.len())
-        .filter(|&p| is_type(&words[p]))
-        .map(|p| {
-            let mut start = p;
-            while start > 0 && !is_number(&words[start - 1]) {
-                start -= 1;
-            }
-            (start, p)
-        })
-        .find(|(start, p)| start < p)
-    else {
-        return numbered_segment(s);
+    let segments = segments(s);
+    let is_number = |w: &str| w.starts_with(|c: char| c.is_ascii_digit());
+    // The first street-type word with a name in front of it in its part of
+    // the address, back to the house number ("12 St Johns Road" is St Johns
+    // Road). The parts of an address are written in either order ("12
+    // Baker Street, Riverside Village" or "12 Riverside Village, Baker
+    // Street"), so the street is looked for in each part, and a number
+    // starting an earlier part is its house number.
+    let found = segments.iter().enumerate().find_map(|(i, words)| {
+        (0..words.len())
+            .filter(|&p| is_type_word(words[p]))
+            .map(|p| {
+                let mut start = p;
+                while start > 0 && !is_number(words[start - 1]) {
+                    start -= 1;
+                }
+                (i, start, p)
+            })
+            .find(|(_, start, p)| start < p)
+    });
+    let Some((at, name_start, type_at)) = found else {
+        return numbered_segment(&segments);
     };
+    let words = &segments[at];
     let kind = EN_STREETS
         .iter()
         .find(|(f, _)| *f == words[type_at])
         .map_or("", |(_, k)| *k);
     let road = format!("{} {kind}", words[name_start..type_at].join(" "));
     parts.road = hash32(b'r', &road);
-    if name_start > 0 {
-        parts.number = hash32(b'n', &words[name_start - 1]);
+    let number = if name_start > 0 {
+        Some(words[name_start - 1])
+    } else {
+        segments[..at]
+            .iter()
+            .find_map(|w| w.first().copied().filter(|w| is_number(w)))
+    };
+    if let Some(n) = number {
+        parts.number = hash32(b'n', n);
     }
     parts
 }
 
-/// A street without a type word ("1210 Broadway, Denver"): the first
-/// comma-separated part that is a number followed by words.
-fn numbered_segment(s: &str) -> AddressParts {
+/// A street without a type word ("1210 Broadway, Denver"): the first part
+/// of the address that is a number followed by words, or a number alone
+/// followed by a part in words ("489, Cambooya").
+fn numbered_segment(segments: &[Vec<&str>]) -> AddressParts {
     let mut parts = AddressParts::default();
-    for segment in s.split([',', ';']) {
-        let mut words = segment.split_whitespace();
-        let Some(number) = words
-            .next()
-            .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
-        else {
+    let is_number = |w: &str| w.starts_with(|c: char| c.is_ascii_digit());
+    let has_letters = |words: &[&str]| words.iter().any(|w| w.chars().any(char::is_alphabetic));
+    for (i, words) in segments.iter().enumerate() {
+        let Some((&number, rest)) = words.split_first().filter(|(n, _)| is_number(n)) else {
             continue;
         };
-        let name: Vec<String> = words.map(match_key).filter(|w| !w.is_empty()).collect();
-        if name.iter().any(|w| w.chars().any(char::is_alphabetic)) {
+        let name = match segments.get(i + 1) {
+            Some(next) if rest.is_empty() && has_letters(next) => next.as_slice(),
+            _ => rest,
+        };
+        if has_letters(name) {
             parts.road = hash32(b'r', &name.join(" "));
-            parts.number = hash32(b'n', &match_key(number));
+            parts.number = hash32(b'n', number);
             break;
         }
     }
@@ -404,6 +443,21 @@ mod tests {
             address_parts("somewhere in london"),
             AddressParts::default()
         );
+    }
+
+    #[test]
+    fn the_parts_of_an_address_may_come_in_either_order() {
+        let a = address_parts("101 mcculloch street, saraji mine");
+        let b = address_parts("101 saraji mine, mcculloch street");
+        assert!(a.road != 0 && a.number != 0);
+        assert_eq!(a, b);
+        let name = |s: &str| road_name(s, &match_key(s));
+        assert_eq!(name("101 saraji mine, mcculloch street"), "mcculloch");
+        // A number alone, then the words of the place.
+        let c = address_parts("489, cambooya");
+        assert!(c.road != 0 && c.number != 0);
+        assert_eq!(c, address_parts("489 ,  cambooya"));
+        assert_ne!(c.number, address_parts("48, cambooya").number);
     }
 
     #[test]

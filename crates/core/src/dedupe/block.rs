@@ -4,9 +4,10 @@
 //! Keys of a person: each mobile, e-mail and phone; the name (its sorted
 //! near-homophone syllables or words, and the same with one token left out)
 //! combined with how the company core sounds, and with the postal code;
-//! street and house number; postal code and house number; the birth date
-//! (day and month in either order). Keys
-//! of a company: each mobile, e-mail and phone; the credit code; how the
+//! the whole name with the house number (copies with a slip in the
+//! street's name and in the postal code); street and house number; postal
+//! code and house number; the birth date (day and month in either order).
+//! Keys of a company: each mobile, e-mail and phone; the credit code; how the
 //! company core sounds; street and house number.
 //!
 //! A key earns its place only if pairs it alone brings together can reach
@@ -24,6 +25,7 @@
 //! smaller block are not compared. Records sharing a mobile, e-mail or
 //! credit code nearly always share a small block as well.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::cluster::{Candidate, NotDuplicates};
@@ -38,6 +40,13 @@ pub const BLOCK_CAP: usize = 40;
 
 /// In a larger block, how many following neighbours each record meets.
 pub const WINDOW: usize = 10;
+
+/// A person's name borne by at most this many records of a scan, and by
+/// no more than one in [`RARE_NAME_SHARE`], is rare: agreeing on it says
+/// more than agreeing on a common one. In a small scan every name is seen
+/// a few times at most, which says nothing of how common it is.
+pub(crate) const RARE_NAME: u32 = 3;
+pub(crate) const RARE_NAME_SHARE: u32 = 1_000;
 
 /// How often, in compared pairs, progress is reported.
 const PROGRESS_EVERY: usize = 1 << 16;
@@ -128,6 +137,7 @@ impl Scanner {
     /// [`Scanner::scan`], telling `progress` from time to time how many of
     /// the candidate pairs have been compared (from any thread).
     pub fn scan_with(&mut self, progress: impl Fn(Progress) + Sync) -> Vec<Candidate> {
+        self.mark_rare_names();
         self.entries.sort_unstable();
         let this = &*self;
         let pairs = this.candidate_pairs();
@@ -153,6 +163,31 @@ impl Scanner {
             total,
         });
         found
+    }
+
+    /// Marks the people whose name (its words, in any order) few records
+    /// bear (see [`RARE_NAME`]): the name's weight depends on how many
+    /// share it, as in Fellegi and Sunter's frequency-based weights.
+    fn mark_rare_names(&mut self) {
+        let people = || {
+            self.profiles
+                .iter()
+                .filter(|p| p.kind() == CustomerKind::Individual && p.words() != 0)
+        };
+        let total = people().count();
+        let most = RARE_NAME.min(u32::try_from(total).unwrap_or(u32::MAX) / RARE_NAME_SHARE);
+        let mut counts: HashMap<u64, u32> = HashMap::new();
+        if most >= 2 {
+            counts.reserve(total);
+            for p in people() {
+                *counts.entry(p.words()).or_default() += 1;
+            }
+        }
+        for p in &mut self.profiles {
+            let rare = p.kind() == CustomerKind::Individual
+                && counts.get(&p.words()).is_some_and(|&n| n <= most);
+            p.set_rare_name(rare);
+        }
     }
 
     fn compare_all(
@@ -263,6 +298,11 @@ fn blocking_keys(p: &Profile, threshold: f32) -> Vec<u64> {
             let Some(&full) = stems.first() else {
                 return keys;
             };
+            // The name with the house number: copies of one address with a
+            // slip in the street's name and in the postal code still meet.
+            if number != 0 {
+                put(combine(b'M', &[full, u64::from(number)]));
+            }
             if threshold <= NAME_ONLY / SATURATION {
                 put(combine(b'N', &[full]));
             }
@@ -349,6 +389,27 @@ mod tests {
         }
         let found: Vec<(i64, i64)> = scanner.scan().iter().map(|c| (c.a, c.b)).collect();
         assert_eq!(found, vec![(1, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn names_few_records_of_many_bear_are_marked_rare() {
+        let mut scanner = Scanner::new();
+        scanner.push(person(0, "Aleesha Mahmud"));
+        scanner.push(person(1, "Mahmud Aleesha"));
+        scanner.push(person(2, ""));
+        for id in 3..8 {
+            scanner.push(person(id, "John Smith"));
+        }
+        let rare = |s: &Scanner| s.profiles.iter().filter(|p| p.rare_name()).count();
+        // Eight people tell nothing of how common a name is.
+        scanner.scan();
+        assert_eq!(rare(&scanner), 0);
+        for id in 8..3_000 {
+            scanner.push(person(id, &format!("John Smith{id}")));
+        }
+        scanner.scan();
+        assert!(scanner.profiles[..2].iter().all(|p| p.rare_name()));
+        assert!(scanner.profiles[2..8].iter().all(|p| !p.rare_name()));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! number, an e-mail address, a credit code) weighs much more than
 //! agreement on one that often does (a common name, a city), and a clear
 //! disagreement takes points away. A field missing on either side says
-//! nothing. The sum, divided by [`SATURATION`], is the score.
+//! nothing. The sum, divided by [`SATURATION`], is the score. A person's
+//! name that few records of a scan bear weighs more than a common one, and
+//! two rare agreements together (a birth date and a house) more than their
+//! sum.
 //!
 //! What the weights encode:
 //! - same mobile or e-mail and a similar name: near-certain; a similar name
@@ -119,9 +122,9 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
         CompanyMatch::Same | CompanyMatch::Pinyin | CompanyMatch::Branch | CompanyMatch::Similar
     );
     match names(a, b) {
-        NameMatch::Same => x.add(NAME_ONLY, Some(Reason::SameName)),
+        NameMatch::Same => x.add(NAME_ONLY + rare_name(a, b), Some(Reason::SameName)),
         NameMatch::Pinyin => x.add(4.5, Some(Reason::NamePinyinEqual)),
-        NameMatch::Swapped => x.add(4.5, Some(Reason::NameSwapped)),
+        NameMatch::Swapped => x.add(4.5 + rare_name(a, b), Some(Reason::NameSwapped)),
         // A Chinese name one character off is a typo or another person (张伟,
         // 李伟); a workmate's name alike likewise: it counts only beside a
         // mobile, e-mail or credit code, not beside the company, the
@@ -176,7 +179,33 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
     // where an office is a building of many.
     let home = a.core().is_empty() && b.core().is_empty();
     places(a, b, x, [if home { 3.0 } else { 2.5 }, -0.5, -1.5]);
+    // Born the same day and living at the same house: each is rare, and
+    // both together rarer than the sum of their points says (twins, or
+    // the same person, whatever the name on the copy says). The name
+    // still decides between a duplicate and a household, but a name
+    // replaced outright on one copy no longer sinks the pair.
+    if home && x.reasons.contains(Reason::SameBirthDate) && x.reasons.contains(Reason::SameAddress)
+    {
+        x.add(SAME_DAY_SAME_HOUSE, None);
+    }
 }
+
+/// Points beyond an equal name's for a name few records of the scan bear
+/// (a name one person of a million has says more than 张伟 or John Smith
+/// does); nothing when the profiles were not counted by a scanner.
+fn rare_name(a: &Profile, b: &Profile) -> f32 {
+    if a.rare_name() && b.rare_name() {
+        RARE_NAME_POINTS
+    } else {
+        0.0
+    }
+}
+
+const RARE_NAME_POINTS: f32 = 1.5;
+
+/// Points for a birth date and a home address (street and number) that
+/// both agree, beyond what each brings.
+const SAME_DAY_SAME_HOUSE: f32 = 5.0;
 
 fn company(a: &Profile, b: &Profile, x: &mut Assessment) {
     match companies(a, b) {
@@ -289,7 +318,8 @@ fn same_road(a: &Profile, b: &Profile) -> bool {
     if a.address().road == b.address().road {
         return true;
     }
-    similar_text(a.road_name(), b.road_name())
+    let (na, nb) = (a.road_name(), b.road_name());
+    (!na.is_empty() && na == nb) || similar_text(na, nb)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,8 +335,8 @@ pub(crate) enum NameMatch {
     /// A Latin name's words all found in the other, which has more (a
     /// given name left out).
     Partial,
-    /// Latin names sharing a word (a surname), each with another that
-    /// differs (a given name).
+    /// Latin names sharing a word (a surname; of four letters or more, a
+    /// slip apart counts), each with another that differs (a given name).
     Relative,
     Different,
 }
@@ -355,7 +385,7 @@ fn latin_words(a: &str, b: &str) -> NameMatch {
             .split(' ')
             .take(64)
             .enumerate()
-            .find(|&(j, v)| taken & (1 << j) == 0 && w.len() > 1 && word_agrees(w, v));
+            .find(|&(j, v)| taken & (1 << j) == 0 && w.len() > 1 && word_near(w, v));
         if let Some((j, _)) = hit {
             taken |= 1 << j;
             found += 1;
@@ -368,6 +398,13 @@ fn latin_words(a: &str, b: &str) -> NameMatch {
     } else {
         NameMatch::Relative
     }
+}
+
+/// A word of a Latin name as another, or four letters or more with one
+/// slip (Tara and Taray, Sted and Steed): enough to tell a name that
+/// shares something with the other from one that shares nothing.
+fn word_near(w: &str, v: &str) -> bool {
+    word_agrees(w, v) || (w.len().min(v.len()) >= 4 && within(w, v, 1))
 }
 
 /// One word of a Latin name as another: equal, the same name in a short

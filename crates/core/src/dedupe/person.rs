@@ -66,7 +66,9 @@ pub(crate) fn birth_dates(a: u32, b: u32) -> Agreement {
         Agreement::Unknown
     } else if a == b {
         Agreement::Same
-    } else if birth_block(a) == birth_block(b) || digits_apart(u64::from(a), u64::from(b), 10) <= 1
+    } else if birth_block(a) == birth_block(b)
+        || digits_apart(u64::from(a), u64::from(b), 10) <= 1
+        || swapped_neighbours(u64::from(a), u64::from(b), 10)
     {
         Agreement::Near
     } else {
@@ -79,18 +81,30 @@ pub(crate) fn postcodes(a: u64, b: u64) -> Agreement {
         Agreement::Unknown
     } else if a == b {
         Agreement::Same
-    } else if digits_apart(a, b, 256) <= 1 || swapped_neighbours(a, b) {
+    } else if digits_apart(a, b, 256) <= 1 || swapped_neighbours(a, b, 256) {
         Agreement::Near
     } else {
         Agreement::Different
     }
 }
 
-/// Two neighbouring characters typed the wrong way round (2206 for 2260).
-fn swapped_neighbours(a: u64, b: u64) -> bool {
-    let (x, y) = (a.to_be_bytes(), b.to_be_bytes());
-    let apart: Vec<usize> = (0..8).filter(|&i| x[i] != y[i]).collect();
-    matches!(apart[..], [i, j] if j == i + 1 && x[i] == y[j] && x[j] == y[i])
+/// Two neighbouring characters (digits in `base`) typed the wrong way
+/// round: 2206 for 2260, 1953 for 1935.
+fn swapped_neighbours(mut a: u64, mut b: u64, base: u64) -> bool {
+    // Where the two differ: (place, a's digit, b's digit), up to three.
+    let mut apart = [(0usize, 0u64, 0u64); 3];
+    let (mut n, mut place) = (0, 0);
+    while (a != 0 || b != 0) && n < 3 {
+        if a % base != b % base {
+            apart[n] = (place, a % base, b % base);
+            n += 1;
+        }
+        a /= base;
+        b /= base;
+        place += 1;
+    }
+    let [(i, x, y), (j, v, w), _] = apart;
+    n == 2 && j == i + 1 && x == w && y == v
 }
 
 /// How many places (digits in `base`) two numbers differ in.
@@ -139,6 +153,15 @@ mod tests {
         );
         assert_eq!(birth_dates(d("1985-03-05"), 0), Agreement::Unknown);
         assert_eq!(birth_block(19850503), birth_block(19850305));
+        // Neighbouring digits typed the wrong way round.
+        assert_eq!(
+            birth_dates(d("1953-12-21"), d("1935-12-21")),
+            Agreement::Near
+        );
+        assert_eq!(
+            birth_dates(d("1953-12-21"), d("1935-12-12")),
+            Agreement::Different
+        );
     }
 
     #[test]

@@ -75,6 +75,7 @@ const MAX_CITY: usize = 24;
 
 const BRANCH: u8 = 1;
 const HAN_NAME: u8 = 2;
+const RARE_NAME: u8 = 4;
 
 /// Sections of [`Profile::keys`], in order.
 const MOBILES: usize = 0;
@@ -304,6 +305,20 @@ impl Profile {
 
     pub(crate) fn is_branch(&self) -> bool {
         self.flags & BRANCH != 0
+    }
+
+    /// No more than a few records of the scan bear this name, word for
+    /// word; set by the scanner, which sees them all.
+    pub(crate) fn rare_name(&self) -> bool {
+        self.flags & RARE_NAME != 0
+    }
+
+    pub(crate) fn set_rare_name(&mut self, rare: bool) {
+        if rare {
+            self.flags |= RARE_NAME;
+        } else {
+            self.flags &= !RARE_NAME;
+        }
     }
 
     pub(crate) fn han_name(&self) -> bool {

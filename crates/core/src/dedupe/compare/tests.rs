@@ -568,3 +568,28 @@ fn chinese_people_without_phone_are_found_by_name_birth_date_and_address() {
     };
     assert!(!is_duplicate(&original, &namesake));
 }
+
+#[test]
+fn a_copy_with_the_name_replaced_is_found_by_birth_date_and_house() {
+    let original = resident(1, "Rosie Reid", "1977-07-14", "256 Coghill Close");
+    // Born the same day at the same house: the name on the copy was
+    // replaced, or a given name mistyped beyond a slip.
+    for name in ["Kyle Brain", "Tara Reid", "Taray Grooby"] {
+        let copy = resident(2, name, "1977-07-14", "256 Coghill Close, Bay City Plaza");
+        assert!(is_duplicate(&original, &copy), "{name}");
+    }
+    // Another day, or another house on the street: another person.
+    let spouse = resident(3, "Kyle Brain", "1975-02-01", "256 Coghill Close");
+    assert!(!is_duplicate(&original, &spouse));
+    let neighbour = resident(4, "Kyle Brain", "1977-07-14", "258 Coghill Close");
+    assert!(!is_duplicate(&original, &neighbour));
+}
+
+#[test]
+fn latin_names_sharing_a_word_with_a_slip_are_not_different() {
+    let a = Profile::new(&person(1, "Tara Bishop"));
+    let b = Profile::new(&person(2, "Taray Grooby"));
+    assert_eq!(super::names(&a, &b), super::NameMatch::Relative);
+    let c = Profile::new(&person(3, "Kyle Brain"));
+    assert_eq!(super::names(&a, &c), super::NameMatch::Different);
+}
