@@ -102,7 +102,7 @@ impl Store {
                 .bind(filter.offset as i64),
             )
             .await?;
-        let clusters = self.fill_clusters(heads).await?;
+        let clusters = self.fill_clusters(actor, heads).await?;
         let run: Option<DedupeRun> = self
             .db
             .optional(q(format!(
@@ -141,7 +141,7 @@ impl Store {
                 .bind(limit.clamp(1, 10_000) as i64),
             )
             .await?;
-        self.fill_clusters(heads).await
+        self.fill_clusters(actor, heads).await
     }
 
     /// One cluster, if the actor may see every record in it.
@@ -161,10 +161,17 @@ impl Store {
             )
             .await?;
         let head = head.ok_or(Error::NotFound)?;
-        Ok(self.fill_clusters(vec![head]).await?.remove(0))
+        Ok(self.fill_clusters(actor, vec![head]).await?.remove(0))
     }
 
-    async fn fill_clusters(&self, heads: Vec<ClusterHead>) -> Result<Vec<QueueCluster>> {
+    /// The clusters' members and pairs, each member's mobile and email
+    /// masked when `actor` sees that record's contact details masked (a
+    /// rep's cluster may hold a pool record beside their own).
+    async fn fill_clusters(
+        &self,
+        actor: &Actor,
+        heads: Vec<ClusterHead>,
+    ) -> Result<Vec<QueueCluster>> {
         if heads.is_empty() {
             return Ok(Vec::new());
         }
@@ -173,7 +180,7 @@ impl Store {
             .map(|h| h.id.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let members: Vec<QueueMember> = self
+        let mut members: Vec<QueueMember> = self
             .db
             .all(
                 q(format!(
@@ -192,6 +199,12 @@ impl Store {
                 .once(),
             )
             .await?;
+        for m in &mut members {
+            if !actor.sees_contact_details(m.owner_id.map(kehu_core::UserId)) {
+                m.mobile = m.mobile.as_deref().map(crate::mask::phone);
+                m.email = m.email.as_deref().map(crate::mask::email);
+            }
+        }
         let pairs: Vec<PairRow> = self
             .db
             .all(

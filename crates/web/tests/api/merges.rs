@@ -674,3 +674,59 @@ async fn a_cluster_whose_records_were_deleted_since_the_scan_offers_no_merge() {
         Some("/duplicates?flash=dismissed")
     );
 }
+
+#[tokio::test]
+async fn a_reps_review_queue_shows_a_pool_records_numbers_masked() {
+    let app = TestApp::spawn().await;
+    let (_, rep) = app.user("rep@example.com", "sales", None).await;
+    app.customer(
+        &rep,
+        json!({"name": "李娜", "email": "li.na@example.com", "mobile": "13912342222"}),
+    )
+    .await;
+    app.customer(
+        &app.admin,
+        json!({"name": "李娜", "email": "LI.NA@example.com", "mobile": "13700001111", "owner_id": null}),
+    )
+    .await;
+    let r = app
+        .post("/api/v1/duplicate-scans", &app.admin, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    scan_finished(&app).await;
+    let mobiles = |page: &serde_json::Value| -> Vec<String> {
+        let mut all: Vec<String> = page["clusters"][0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}",
+                    m["mobile"].as_str().unwrap(),
+                    m["email"].as_str().unwrap()
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let seen_by_rep = body(app.get("/api/v1/duplicates", &rep).await).await;
+    assert_eq!(seen_by_rep["total"], 1, "{seen_by_rep}");
+    let shown = mobiles(&seen_by_rep);
+    assert_eq!(shown[0], "137****1111 L***@example.com", "{shown:?}");
+    assert_eq!(
+        shown[1], "13912342222 li.na@example.com",
+        "their own in full"
+    );
+    assert!(!seen_by_rep.to_string().contains("13700001111"));
+    let cluster = seen_by_rep["clusters"][0]["id"].as_i64().unwrap();
+    let one = body(
+        app.get(&format!("/api/v1/duplicates/{cluster}"), &rep)
+            .await,
+    )
+    .await;
+    assert!(!one.to_string().contains("13700001111"), "{one}");
+    // An administrator sees both in full.
+    let seen_by_admin = body(app.get("/api/v1/duplicates", &app.admin).await).await;
+    assert!(seen_by_admin.to_string().contains("13700001111"));
+}
