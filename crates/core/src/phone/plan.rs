@@ -50,14 +50,19 @@ fn parse_in(country: Country, raw: &str) -> Option<PhoneNumber> {
     })
 }
 
-fn e164(number: &PhoneNumber) -> String {
+/// The number as stored, in E.164 with any extension; `None` for the few
+/// valid numbers shorter than the 8 digits an international number kehu
+/// stores must have (a 4-digit Luxembourg line: `+3522200`), which could
+/// be neither read back nor masked.
+fn e164(number: &PhoneNumber) -> Option<String> {
     let base = number.format().mode(Mode::E164).to_string();
-    match number.extension() {
+    let stored = match number.extension() {
         Some(ext) if (1..=6).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_digit()) => {
             format!("{base}{EXT_TAG}{}", &**ext)
         }
         _ => base,
-    }
+    };
+    IntlPhone::parse(&stored).is_ok().then_some(stored)
 }
 
 /// A mainland number read through the plan, back in mainland storage.
@@ -93,7 +98,7 @@ pub fn mobile_in(country: Country, raw: &str) -> Result<String, Code> {
     }
     match number.number_type(&phonenumber::metadata::DATABASE) {
         Type::FixedLine | Type::TollFree | Type::PremiumRate | Type::SharedCost => Err(refused()),
-        _ => Ok(e164(&number)),
+        _ => e164(&number).ok_or_else(refused),
     }
 }
 
@@ -108,7 +113,7 @@ pub fn phone_in(country: Country, raw: &str) -> Result<String, Code> {
     if number.code().value() == CHINA {
         return mainland(&number).map_err(|_| Code::PhoneIn(country));
     }
-    Ok(e164(&number))
+    e164(&number).ok_or(Code::PhoneIn(country))
 }
 
 /// A stored number as a person of the record's country reads it: in
@@ -266,6 +271,13 @@ mod tests {
                 "{country} {raw}"
             );
         }
+    }
+
+    #[test]
+    fn a_valid_number_too_short_to_store_is_refused() {
+        // Luxembourg has four-digit lines: +352 2200 has 7 digits in all.
+        assert_eq!(phone_in(c("LU"), "2200"), Err(Code::PhoneIn(c("LU"))));
+        assert!(phone_in(c("LU"), "+352 27 86 22 00").is_ok());
     }
 
     #[test]
