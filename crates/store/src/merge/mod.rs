@@ -132,9 +132,14 @@ impl Store {
     /// actor may see): survivor, and per differing field the value kept.
     pub async fn merge_plan(&self, actor: &Actor, ids: &[CustomerId]) -> Result<MergePlan> {
         check_ids(ids)?;
+        let defs = self.field_definitions().await?;
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
-            records.push(self.customer(actor, *id).await?);
+            let mut c = self.customer(actor, *id).await?;
+            // A rep looking at a cluster beside a pool record sees its
+            // numbers masked here as everywhere (only managers merge).
+            crate::mask::customer(actor, &defs, &mut c);
+            records.push(c);
         }
         let order = rank(&records);
         let fields = field_choices(&records, &order, merge_fields(&records), |c| c.id, value_of);

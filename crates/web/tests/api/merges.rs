@@ -726,6 +726,22 @@ async fn a_reps_review_queue_shows_a_pool_records_numbers_masked() {
     )
     .await;
     assert!(!one.to_string().contains("13700001111"), "{one}");
+    // Nor does the merge plan of the two.
+    let ids: Vec<String> = one["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].to_string())
+        .collect();
+    let plan = app
+        .get(&format!("/api/v1/merges/plan?ids={}", ids.join(",")), &rep)
+        .await;
+    let plan = plan.text().await.unwrap();
+    assert!(plan.contains("137****1111"), "{plan}");
+    assert!(
+        !plan.contains("13700001111") && !plan.contains("LI.NA@"),
+        "{plan}"
+    );
     // An administrator sees both in full.
     let seen_by_admin = body(app.get("/api/v1/duplicates", &app.admin).await).await;
     assert!(seen_by_admin.to_string().contains("13700001111"));
