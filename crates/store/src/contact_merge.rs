@@ -162,8 +162,16 @@ impl Store {
     ) -> Result<ContactMergePlan> {
         check_ids(ids)?;
         let mut tx = self.db.begin().await?;
-        let records = read(&mut tx, ctx, ids).await?;
+        let mut records = read(&mut tx, ctx, ids).await?;
+        // Shown as the reader sees the customer's contacts: masked for a
+        // rep when the customer is in the pool.
+        let (owner,): (Option<i64>,) = tx
+            .one(q("SELECT owner_id FROM customers WHERE id = $1").bind(records[0].customer_id))
+            .await?;
         tx.commit().await?;
+        for c in &mut records {
+            crate::mask::contact(&ctx.actor, owner, c);
+        }
         let order = rank(&records);
         let fields = field_choices(
             &records,

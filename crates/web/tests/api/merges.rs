@@ -746,3 +746,42 @@ async fn a_reps_review_queue_shows_a_pool_records_numbers_masked() {
     let seen_by_admin = body(app.get("/api/v1/duplicates", &app.admin).await).await;
     assert!(seen_by_admin.to_string().contains("13700001111"));
 }
+
+#[tokio::test]
+async fn a_reps_review_of_a_pool_customers_duplicate_contacts_shows_their_numbers_masked() {
+    let app = TestApp::spawn().await;
+    app.user("rep@example.com", "sales", None).await;
+    let firm = app
+        .customer(
+            &app.admin,
+            json!({"kind": "company", "name": "杭州某某贸易有限公司", "owner_id": null}),
+        )
+        .await;
+    for fields in [
+        json!({"name": "王芳", "mobile": "13700001111", "title": "采购"}),
+        json!({"name": "王芳", "mobile": "13700001111", "email": "wf@example.com"}),
+    ] {
+        let mut fields = fields;
+        fields["customer_id"] = firm["id"].clone();
+        let r = app.post("/api/v1/contacts", &app.admin, fields).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = app
+        .post("/api/v1/duplicate-scans", &app.admin, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    scan_finished(&app).await;
+    let queue = body(
+        app.get("/api/v1/duplicates?entity=contact", &app.admin)
+            .await,
+    )
+    .await;
+    let cluster = queue["clusters"][0]["id"].as_i64().unwrap();
+    let rep = Browser::login(&app, "rep@example.com").await;
+    let page = rep.get(&format!("/duplicates/{cluster}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The e-mail only one of them has is offered to keep, masked.
+    assert!(page.html.contains("w***@example.com"), "{}", page.html);
+    assert!(!page.html.contains("wf@example.com"), "{}", page.html);
+    assert!(!page.html.contains("13700001111"), "{}", page.html);
+}
