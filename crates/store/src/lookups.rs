@@ -450,28 +450,51 @@ pub(crate) async fn note_masked_in(
             .or_default()
             .insert(WholeValue::Mobile(mobile).key());
     }
-    for (masked, keys) in forms {
-        for key in keys {
-            tx.execute(
-                q(
-                    "INSERT INTO masked_tries (user_id, masked, key, at) VALUES ($1, $2, $3, $4) \
-                   ON CONFLICT (user_id, masked, key) DO NOTHING",
-                )
-                .bind(user)
-                .bind(masked.as_str())
-                .bind(key)
-                .bind(now),
-            )
-            .await?;
+    // A chunk's numbers go in a few statements, not one each: this runs
+    // on every chunk of every import by a rep.
+    let rows: Vec<(&str, String)> = forms
+        .iter()
+        .flat_map(|(masked, keys)| keys.iter().map(move |k| (masked.as_str(), k.clone())))
+        .collect();
+    for part in rows.chunks(200) {
+        let backend = tx.backend();
+        let values = (0..part.len())
+            .map(|i| {
+                let p = |n: usize| backend.param(4 * i + n);
+                format!("({}, {}, {}, {})", p(1), p(2), p(3), p(4))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = q(format!(
+            "INSERT INTO masked_tries (user_id, masked, key, at) VALUES {values} \
+             ON CONFLICT (user_id, masked, key) DO NOTHING"
+        ))
+        .once();
+        for (masked, key) in part {
+            stmt = stmt.bind(user).bind(*masked).bind(key.as_str()).bind(now);
         }
-        let (n,): (i64,) = tx
-            .one(
-                q("SELECT COUNT(*) FROM masked_tries WHERE user_id = $1 AND masked = $2")
-                    .bind(user)
-                    .bind(masked.as_str()),
-            )
-            .await?;
-        if n > MASKED_REPEATS {
+        tx.execute(stmt).await?;
+    }
+    let masked: Vec<&String> = forms.keys().collect();
+    for part in masked.chunks(500) {
+        let backend = tx.backend();
+        let list = (0..part.len())
+            .map(|i| backend.param(i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = q(format!(
+            "SELECT masked FROM masked_tries WHERE user_id = {} AND masked IN ({list}) \
+             GROUP BY masked HAVING COUNT(*) > {} ORDER BY masked LIMIT 1",
+            backend.param(1),
+            backend.param(part.len() + 2)
+        ))
+        .once()
+        .bind(user);
+        for m in part {
+            stmt = stmt.bind(m.as_str());
+        }
+        let over: Option<(String,)> = tx.optional(stmt.bind(MASKED_REPEATS)).await?;
+        if let Some((masked,)) = over {
             return Err(Error::MaskedGuess { masked });
         }
     }
