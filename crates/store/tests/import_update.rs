@@ -285,6 +285,26 @@ async fn an_update_by_the_id_of_a_record_one_may_not_see_answers_as_for_a_missin
         .await
         .unwrap();
     assert_eq!(untouched.title, None);
+    // Nor is another rep's foreign record told apart by how a number in
+    // the row is read: both rows are read by the file's country.
+    let abroad = customer(
+        &store,
+        &reps[0],
+        json!({"name": "Olivia Smith", "country": "AU"}),
+    )
+    .await;
+    let row = |id: i64| SourceRow {
+        number: 2,
+        cells: ["", "0414 089 598", "", "", "", "", "", "", &id.to_string()]
+            .map(String::from)
+            .to_vec(),
+    };
+    let mut answers = Vec::new();
+    for id in [abroad.id, abroad.id + 1000] {
+        let (_, counts, issues) = import(&store, &reps[1], &options, &[row(id)], 10, false).await;
+        answers.push((counts.rejected, counts.skipped, codes(&issues[0])));
+    }
+    assert_eq!(answers[0], answers[1]);
 }
 
 #[tokio::test]

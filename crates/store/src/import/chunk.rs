@@ -50,7 +50,7 @@ impl Store {
             self.lookups_left(&ctx.actor, "import").await?;
         }
         let mut tx = self.db.begin().await?;
-        let rows = rehome(&mut tx, preparer, rows).await?;
+        let rows = rehome(&mut tx, &ctx.actor, preparer, rows).await?;
         let mobiles = rows
             .iter()
             .filter_map(|row| row.parsed.as_ref().ok())
@@ -244,6 +244,7 @@ fn json<T: Serialize>(value: &T) -> Result<String> {
 /// those are read by the file's country to be found at all.)
 async fn rehome(
     tx: &mut crate::db::Tx,
+    actor: &kehu_core::Actor,
     preparer: &Preparer,
     rows: Vec<PreparedRow>,
 ) -> Result<Vec<PreparedRow>> {
@@ -262,7 +263,7 @@ async fn rehome(
     let mut by_id: HashMap<i64, String> = HashMap::new();
     let mut by_external: HashMap<String, String> = HashMap::new();
     for (column, values) in [("id", ids), ("external_id", externals)] {
-        for (id, external, country) in foreign_records(tx, column, values, home).await? {
+        for (id, external, country) in foreign_records(tx, actor, column, values, home).await? {
             by_id.insert(id, country.clone());
             by_external.extend(external.map(|e| (e, country)));
         }
@@ -294,10 +295,13 @@ async fn rehome(
         .collect())
 }
 
-/// The live customers whose `column` is one of `values` and whose country
-/// is not `home`: id, external id and country.
+/// The live customers `actor` may see whose `column` is one of `values`
+/// and whose country is not `home`: id, external id and country. A record
+/// the actor may not see reads a row by the file's country, as a missing
+/// one does, so the answer tells nothing of it.
 async fn foreign_records(
     tx: &mut crate::db::Tx,
+    actor: &kehu_core::Actor,
     column: &str,
     values: Vec<Arg>,
     home: &str,
@@ -309,9 +313,10 @@ async fn foreign_records(
             .collect::<Vec<_>>()
             .join(", ");
         let mut stmt = q(format!(
-            "SELECT id, external_id, country FROM customers \
-             WHERE deleted_at IS NULL AND country <> {} AND {column} IN ({list})",
-            tx.backend().param(part.len() + 1)
+            "SELECT c.id, c.external_id, c.country FROM customers c \
+             WHERE c.deleted_at IS NULL AND c.country <> {} AND c.{column} IN ({list}) AND {}",
+            tx.backend().param(part.len() + 1),
+            crate::customers::visible(actor.scope(), "c")
         ))
         .once();
         for value in part {
