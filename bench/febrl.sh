@@ -14,6 +14,10 @@
 # over GENERATED_RECORDS rows of kehu's own generator (bench/gen_dupes.py:
 # Chinese and English records with phones, e-mails, companies, nicknames,
 # swapped names and typos), so the two kinds of data are read side by side.
+# And FEBRL 4 again with one member of each original's household added
+# (bench/febrl_households.py: spouse, child, sibling, twin, a son named
+# after his father), to show how many relatives the scan joins: FEBRL has
+# no households, so its figures alone cannot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-20000}"
@@ -49,6 +53,9 @@ for set in 1 2 4; do
     echo "== FEBRL $set" >&2
     run "febrl$set" "$work/febrl$set.csv" "$work/febrl${set}_truth.csv"
 done
+echo "== FEBRL 4 with households (bench/febrl_households.py)" >&2
+python3 bench/febrl_households.py make "$febrl" "$work"
+run house "$work/house.csv" "$work/house_truth.csv"
 echo "== generated: $N records (bench/gen_dupes.py)" >&2
 python3 bench/gen_dupes.py "$N" "$work/gen.csv" "$work/gen_truth.csv" --kind-column 2>/dev/null
 run gen "$work/gen.csv" "$work/gen_truth.csv"
@@ -72,6 +79,7 @@ echo "|---|--:|--:|--:|--:|--:|--:|--:|"
 row febrl1 "FEBRL 1" all
 row febrl2 "FEBRL 2" all
 row febrl4 "FEBRL 4 (4a + 4b)" all
+row house "FEBRL 4 with households" all
 row gen "generator, Chinese" zh
 row gen "generator, English" en
 echo
@@ -79,3 +87,7 @@ for set in 1 2 4; do
     python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(f\"FEBRL {sys.argv[2]}: {r['rows']} rows, {r['created']} imported, {r['rejected']} rejected, {r.get('warned', 0)} with warnings\")" \
         "$work/febrl$set.import.json" "$set"
 done
+echo
+echo "Household members beside FEBRL 4 joined to their relative (false links; bench/febrl_households.py)"
+echo
+python3 bench/febrl_households.py score "$work/house.clusters.jsonl" "$work/house.truth_in.csv"

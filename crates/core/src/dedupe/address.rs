@@ -212,7 +212,7 @@ fn chinese_address(s: &str) -> AddressParts {
     }
     if parts.road != 0 {
         if let Some(n) = number {
-            parts.number = hash32(b'n', n);
+            parts.number = house_number(n);
         }
     }
     parts
@@ -234,6 +234,43 @@ fn find_number(s: &str) -> Option<(usize, &str)> {
         }
     }
     None
+}
+
+/// Marks a house number kept as its value rather than hashed.
+const NUMERIC: u32 = 1 << 31;
+
+/// A house number as [`AddressParts::number`] keeps it: digits alone (up
+/// to nine) as their value, so that two numbers a slip apart can be told
+/// (see [`numbers_near`]); anything else (`12a`, `3-1`) hashed.
+fn house_number(s: &str) -> u32 {
+    if (1..=9).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0')) | NUMERIC
+    } else {
+        (hash32(b'n', s) & !NUMERIC).max(1)
+    }
+}
+
+/// Two house numbers, both digits alone, one slip apart: a digit wrong,
+/// left out, added, or two neighbours swapped (38 and 3, 59 and 95).
+pub(crate) fn numbers_near(a: u32, b: u32) -> bool {
+    if a & b & NUMERIC == 0 || a == b {
+        return false;
+    }
+    fn digits(n: u32, buf: &mut [u8; 10]) -> &str {
+        let mut n = n & !NUMERIC;
+        let mut at = buf.len();
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(&buf[at..]).unwrap_or_default()
+    }
+    let (mut ba, mut bb) = ([0u8; 10], [0u8; 10]);
+    super::compare::within(digits(a, &mut ba), digits(b, &mut bb), 1)
 }
 
 /// The words of each comma- or semicolon-separated part of an address.
@@ -293,7 +330,7 @@ fn latin_address(s: &str) -> AddressParts {
             .find_map(|w| w.first().copied().filter(|w| is_number(w)))
     };
     if let Some(n) = number {
-        parts.number = hash32(b'n', n);
+        parts.number = house_number(n);
     }
     parts
 }
@@ -315,7 +352,7 @@ fn numbered_segment(segments: &[Vec<&str>]) -> AddressParts {
         };
         if has_letters(name) {
             parts.road = hash32(b'r', &name.join(" "));
-            parts.number = hash32(b'n', number);
+            parts.number = house_number(number);
             break;
         }
     }
@@ -414,6 +451,33 @@ mod tests {
         assert_ne!(other.number, a.number);
         let elsewhere = address_parts("北京市海淀区建国路88号");
         assert_ne!(elsewhere.district, a.district);
+    }
+
+    #[test]
+    fn house_numbers_a_slip_apart_are_near() {
+        let n = |s: &str| address_parts(s).number;
+        let a = n("38 Beltana Road");
+        for near in [
+            "3 Beltana Road",
+            "39 Beltana Road",
+            "83 Beltana Road",
+            "380 Beltana Road",
+        ] {
+            assert!(numbers_near(a, n(near)), "{near}");
+        }
+        for far in [
+            "38 Beltana Road",
+            "40 Beltana Road",
+            "1038 Beltana Road",
+            "38a Beltana Road",
+        ] {
+            assert!(!numbers_near(a, n(far)), "{far}");
+        }
+        // Digits alone keep their value; anything else is hashed, and
+        // neither is ever 0 (no number).
+        assert_ne!(n("38a Beltana Road"), 0);
+        assert_eq!(n("建国路88号"), n("88 Beltana Road"));
+        assert!(numbers_near(n("建国路88号"), n("建国路89号")));
     }
 
     #[test]

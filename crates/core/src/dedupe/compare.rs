@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::CustomerKind;
 
-use super::name::unnickname;
+use super::address::numbers_near;
+use super::name::{last_word, unnickname};
 use super::person::{birth_dates, postcodes, Agreement};
 use super::profile::Profile;
 use super::reason::{Reason, ReasonSet};
@@ -124,7 +125,23 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
     match names(a, b) {
         NameMatch::Same => x.add(NAME_ONLY + rare_name(a, b), Some(Reason::SameName)),
         NameMatch::Pinyin => x.add(4.5, Some(Reason::NamePinyinEqual)),
-        NameMatch::Swapped => x.add(4.5 + rare_name(a, b), Some(Reason::NameSwapped)),
+        // The same words in another order: a Latin name written family
+        // name first is the same name.
+        NameMatch::Swapped => {
+            let points = if a.han_name() || b.han_name() {
+                4.5
+            } else {
+                NAME_ONLY
+            };
+            x.add(points + rare_name(a, b), Some(Reason::NameSwapped))
+        }
+        // A name mistyped in a way that is not another member of the
+        // family: the same person, unless colleagues (where a name alike
+        // counts for little, as below).
+        NameMatch::WordSlip => x.add(
+            if workmates { 1.0 } else { NAME_ONLY },
+            Some(Reason::NameSimilar),
+        ),
         // A Chinese name one character off is a typo or another person (张伟,
         // 李伟); a workmate's name alike likewise: it counts only beside a
         // mobile, e-mail or credit code, not beside the company, the
@@ -203,6 +220,10 @@ fn rare_name(a: &Profile, b: &Profile) -> f32 {
 
 const RARE_NAME_POINTS: f32 = 1.5;
 
+/// Points for house numbers a slip apart on the same road: between an
+/// equal number and a street alone.
+const NEAR_NUMBER: f32 = 1.0;
+
 /// Points for a birth date and a home address (street and number) that
 /// both agree, beyond what each brings.
 const SAME_DAY_SAME_HOUSE: f32 = 5.0;
@@ -278,6 +299,9 @@ fn places(a: &Profile, b: &Profile, x: &mut Assessment, points: [f32; 3]) {
         } else if pa.number != 0 && pb.number != 0 {
             if pa.number == pb.number {
                 x.add(same_address, Some(Reason::SameAddress));
+            } else if numbers_near(pa.number, pb.number) {
+                // 38 for 3, 95 for 59: a slip as often as a neighbour.
+                x.add(NEAR_NUMBER, Some(Reason::SameStreet));
             } else {
                 x.add(address_differs, None);
             }
@@ -285,13 +309,20 @@ fn places(a: &Profile, b: &Profile, x: &mut Assessment, points: [f32; 3]) {
             x.add(0.5, Some(Reason::SameStreet));
         }
     }
-    if a.city() != 0 && b.city() != 0 {
-        if same_city(a, b) {
-            x.add(NAME_AND_CITY - NAME_ONLY, Some(Reason::SameCity));
-        } else {
-            x.add(place_differs, None);
-        }
-    } else if a.province() != 0 && b.province() != 0 && a.province() != b.province() {
+    // One postal code is written with several town names (a suburb, the
+    // town it belongs to, a locality): beside an equal postal code, a
+    // town or region that differs is another name for the place or a
+    // slip, not another place.
+    let same_postcode = x.reasons.contains(Reason::SamePostcode);
+    if a.city() != 0 && b.city() != 0 && same_city(a, b) {
+        x.add(NAME_AND_CITY - NAME_ONLY, Some(Reason::SameCity));
+    } else if same_postcode {
+        // The postal code places the two as a town would.
+        x.add(NAME_AND_CITY - NAME_ONLY, None);
+    } else if (a.city() != 0 && b.city() != 0)
+        || (a.province() != 0 && b.province() != 0 && a.province() != b.province())
+    {
+        // Another town, or without towns another region.
         x.add(place_differs, None);
     }
 }
@@ -332,6 +363,9 @@ pub(crate) enum NameMatch {
     /// Latin names whose words agree one by one: equal, an initial, a
     /// short form, a slip in a long word.
     Alike,
+    /// Latin names equal but for one word mistyped in a way that tells a
+    /// slip from another member of the family (see [`word_slip`]).
+    WordSlip,
     /// A Latin name's words all found in the other, which has more (a
     /// given name left out).
     Partial,
@@ -356,6 +390,8 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
         }
     } else if a.words() == b.words() {
         NameMatch::Swapped
+    } else if !a.han_name() && !b.han_name() && word_slip(a, b) {
+        NameMatch::WordSlip
     } else if !a.han_name() && !b.han_name() && words_agree(a.spelled(), b.spelled()) {
         NameMatch::Alike
     } else if a.fuzzy() == b.fuzzy() || similar_names(a, b) {
@@ -365,6 +401,64 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
     } else {
         NameMatch::Different
     }
+}
+
+/// Two Latin names of the same words but one, where that word is mistyped
+/// in a way two people's names rarely differ: the last word as written
+/// (the family name, which members of one family share) with any slip in
+/// it, four letters or more on one side (Holly Wehr and Holly Weh); or
+/// another word (a given name) with two neighbouring letters swapped
+/// (Liam and Laim) or a slip inside it in five letters or more (Isabella
+/// and Isabwlla), see [`typo_shaped`]. Given names a letter apart at their
+/// start or end (Mason and Jason, Louis and Louise) or short ones (John
+/// and Joan) are often two people and do not count.
+fn word_slip(a: &Profile, b: &Profile) -> bool {
+    let (sa, sb) = (a.spelled(), b.spelled());
+    if !word_by_word(sa, sb) {
+        return false;
+    }
+    // Each word of `a` takes an equal word of `b`; what is left over on
+    // either side must be one word.
+    let mut taken = 0u64;
+    let mut left_a = None;
+    for w in sa.split(' ') {
+        if take_word(sb, &mut taken, |v| v == w).is_none() && left_a.replace(w).is_some() {
+            return false;
+        }
+    }
+    let (Some(wa), Some(wb)) = (left_a, take_word(sb, &mut taken, |_| true)) else {
+        return false;
+    };
+    if wa.len().min(wb.len()) < 2 || !within(wa, wb, 1) {
+        return false;
+    }
+    match (
+        last_word(wa) == a.last_word(),
+        last_word(wb) == b.last_word(),
+    ) {
+        (true, true) => wa.len().max(wb.len()) >= 4,
+        // A given name in both, or the names written in the other order
+        // (the word a family name in one, a given name in the other).
+        _ => typo_shaped(wa, wb),
+    }
+}
+
+/// Two words one slip apart (see [`within`]) where the slip is two
+/// neighbouring letters swapped, or lies between the first letter and the
+/// last two of words of five letters or more. Names of brothers and
+/// sisters differ at the end (Louis, Louise) or at the start (Mason,
+/// Jason); typing seldom gets the first letter wrong.
+fn typo_shaped(a: &str, b: &str) -> bool {
+    let (mut ba, mut bb) = (['\0'; MAX_CHARS], ['\0'; MAX_CHARS]);
+    let (ca, cb) = (fill(a, &mut ba), fill(b, &mut bb));
+    let at = ca.iter().zip(cb).take_while(|(x, y)| x == y).count();
+    let swapped = ca.len() == cb.len()
+        && at + 1 < ca.len()
+        && ca[at] == cb[at + 1]
+        && ca[at + 1] == cb[at]
+        && ca[at + 2..] == cb[at + 2..];
+    let shorter = ca.len().min(cb.len());
+    swapped || (shorter >= 5 && at >= 1 && at + 2 < shorter)
 }
 
 /// Latin names that are not alike as a whole, by their words: the shorter
@@ -438,31 +532,44 @@ fn similar_names(a: &Profile, b: &Profile) -> bool {
 /// the same name or a long word with a slip, at least one of them more
 /// than an initial.
 fn words_agree(a: &str, b: &str) -> bool {
-    let n = a.split(' ').count();
-    // A spelled name has at most six words, so a bit per word of `b` marks
-    // it as taken without allocating for every pair compared.
-    if n < 2 || n != b.split(' ').count() || n > 64 {
+    if !word_by_word(a, b) {
         return false;
     }
     let mut taken = 0u64;
     let mut full = false;
     for w in a.split(' ') {
-        let found = b.split(' ').enumerate().find(|&(j, v)| {
-            taken & (1 << j) == 0
-                && ((v.len() == 1 && w.starts_with(v))
-                    || (w.len() == 1 && v.starts_with(w))
-                    || word_agrees(w, v))
+        let found = take_word(b, &mut taken, |v| {
+            (v.len() == 1 && w.starts_with(v))
+                || (w.len() == 1 && v.starts_with(w))
+                || word_agrees(w, v)
         });
         match found {
-            Some((j, v)) => {
-                // Any word agreeing as more than an initial.
-                full |= v.len() > 1 && w.len() > 1;
-                taken |= 1 << j;
-            }
+            // Any word agreeing as more than an initial.
+            Some(v) => full |= v.len() > 1 && w.len() > 1,
             None => return false,
         }
     }
     full
+}
+
+/// Two spelled names of as many words, two or more, to be compared word by
+/// word. A spelled name has at most six words, so a bit per word (see
+/// [`take_word`]) marks it as taken without allocating for every pair
+/// compared.
+fn word_by_word(a: &str, b: &str) -> bool {
+    let n = a.split(' ').count();
+    n >= 2 && n == b.split(' ').count() && n <= 64
+}
+
+/// The first word of `b` not yet in `taken` for which `agrees` holds,
+/// marked as taken.
+fn take_word<'b>(b: &'b str, taken: &mut u64, agrees: impl Fn(&str) -> bool) -> Option<&'b str> {
+    let (j, v) = b
+        .split(' ')
+        .enumerate()
+        .find(|&(j, v)| *taken & (1 << j) == 0 && agrees(v))?;
+    *taken |= 1 << j;
+    Some(v)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

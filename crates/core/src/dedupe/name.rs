@@ -139,6 +139,14 @@ pub(crate) struct NameForm {
     pub stems: Vec<u64>,
     /// Written with Chinese characters.
     pub han: bool,
+    /// For a Latin name, a hash of its last word as written (see
+    /// [`last_word`]); 0 otherwise.
+    pub last: u32,
+}
+
+/// A word of a Latin name as [`NameForm::last`] holds it.
+pub(crate) fn last_word(word: &str) -> u32 {
+    super::hash::hash32(b'l', word)
 }
 
 /// `simplified` must already be width-folded, simplified and lower-cased.
@@ -168,6 +176,7 @@ pub(crate) fn name_form(simplified: &str) -> NameForm {
         }
         None => {
             let words = latin_words(name);
+            form.last = words.last().map_or(0, |w| last_word(w));
             push_unique(&mut form.sounds, hash_str(b's', &words.concat()));
             // "Haiying Xia" is 夏海英: pinyin in English order.
             let mut reversed = words.clone();

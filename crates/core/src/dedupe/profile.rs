@@ -100,6 +100,8 @@ pub struct Profile {
     place_city: u32,
     /// `yyyymmdd`, 0 when unknown.
     birth: u32,
+    /// A Latin name's last word as written, hashed (0 when none).
+    last_word: u32,
     /// Letters and digits packed (see [`postcode_key`]), 0 when unknown.
     postcode: u64,
     address: AddressParts,
@@ -233,6 +235,7 @@ impl Profile {
             ],
             place_city: city,
             birth: r.birth_date.map_or(0, birth_key),
+            last_word: name.last,
             postcode: r.postal_code.map_or(0, postcode_key),
             address: address_parts(&address, &address_key),
             words: name.words,
@@ -309,6 +312,12 @@ impl Profile {
 
     /// No more than a few records of the scan bear this name, word for
     /// word; set by the scanner, which sees them all.
+    /// A Latin name's last word as written, hashed with
+    /// [`super::name::last_word`].
+    pub(crate) fn last_word(&self) -> u32 {
+        self.last_word
+    }
+
     pub(crate) fn rare_name(&self) -> bool {
         self.flags & RARE_NAME != 0
     }

@@ -529,6 +529,10 @@ fn relatives_and_namesakes_without_phone_or_email_are_not_duplicates() {
             city: Some("Parramatta"),
             ..resident(5, "John Smith", "1955-07-21", "3 Church Street")
         },
+        // A son whose given name is his father's a letter apart at the end
+        // (Louis and Louise), or short names a letter apart.
+        resident(7, "Johnny Smith", "1985-02-11", "12 George Street"),
+        resident(8, "Joan Smith", "1958-03-14", "12 George Street"),
     ] {
         assert!(
             !is_duplicate(&father, &other),
@@ -592,4 +596,101 @@ fn latin_names_sharing_a_word_with_a_slip_are_not_different() {
     assert_eq!(super::names(&a, &b), super::NameMatch::Relative);
     let c = Profile::new(&person(3, "Kyle Brain"));
     assert_eq!(super::names(&a, &c), super::NameMatch::Different);
+}
+
+#[test]
+fn a_name_mistyped_at_the_same_house_is_a_duplicate_whatever_the_birth_date() {
+    // Copies with a birth date typed wrong beyond a slip: the name tells a
+    // duplicate from a household. A family name with a slip, or a given
+    // name with two letters swapped or a slip inside a long one, is a typo;
+    // members of one family share the family name.
+    let original = resident(1, "Holly Wehr", "1971-04-12", "64 Gooromon Ponds Road");
+    for name in ["Holly Weh", "Holly Wehrr", "Hlolly Wehr"] {
+        let copy = resident(2, name, "1902-10-06", "64 Gooromon Ponds Road");
+        assert!(is_duplicate(&original, &copy), "{name}");
+    }
+    let long = resident(
+        3,
+        "Isabella Petrikowski",
+        "1990-02-10",
+        "4 Mcbryde Crescent",
+    );
+    let copy = resident(
+        4,
+        "Isabwlla Petrikowski",
+        "1975-05-09",
+        "4 Mcbryde Crescent",
+    );
+    assert!(is_duplicate(&long, &copy));
+    // The same words in the other order with the slip in the given name:
+    // which word is the family name is not known, so it is not taken.
+    let swapped = resident(5, "Wehr Holly", "1902-10-06", "64 Gooromon Ponds Road");
+    let a = Profile::new(&swapped);
+    let b = Profile::new(&resident(
+        6,
+        "Weh Holly",
+        "1902-10-06",
+        "64 Gooromon Ponds Road",
+    ));
+    assert_ne!(super::names(&a, &b), super::NameMatch::WordSlip);
+    // Given names a letter apart at their end are often brother and sister.
+    let louis = resident(7, "Louis Martin", "1980-05-02", "9 Rue Street");
+    let louise = resident(8, "Louise Martin", "1983-11-20", "9 Rue Street");
+    assert!(!is_duplicate(&louis, &louise));
+    let a = Profile::new(&person(9, "Paul Wehr"));
+    let b = Profile::new(&person(10, "Paula Wehr"));
+    assert_ne!(super::names(&a, &b), super::NameMatch::WordSlip);
+}
+
+#[test]
+fn a_town_name_beside_an_equal_postcode_does_not_weigh_against() {
+    // One postcode, several suburb names: a copy naming another counts as
+    // one naming none; with another postcode too, it counts against.
+    let original = resident(1, "Tyron Dixon", "1994-02-07", "45 Grund Place");
+    let born = "1910-03-05";
+    let other_town = Record {
+        city: Some("Munruben"),
+        ..resident(2, "Tyron Dixon", born, "45 Grund Place")
+    };
+    let no_town = Record {
+        city: None,
+        ..other_town
+    };
+    let elsewhere = Record {
+        postal_code: Some("4125"),
+        ..other_town
+    };
+    let s = |r: &Record<'_>| score(&original, r).unwrap().score;
+    assert_eq!(s(&other_town), s(&no_town));
+    assert!(s(&elsewhere) < s(&no_town));
+}
+
+#[test]
+fn a_house_number_a_slip_apart_counts_for_the_pair() {
+    let original = resident(1, "Beau Vincent", "1988-01-20", "78 Tryon Street");
+    let copy = Record {
+        birth_date: None,
+        ..resident(2, "Beau Vincent", "", "18 Tryon Street")
+    };
+    assert!(is_duplicate(&original, &copy));
+    // Another number on the street: a namesake as likely.
+    let neighbour = Record {
+        birth_date: None,
+        ..resident(3, "Beau Vincent", "", "40 Tryon Street")
+    };
+    assert!(!is_duplicate(&original, &neighbour));
+}
+
+#[test]
+fn a_latin_name_written_family_name_first_is_the_same_name() {
+    // Born another day on the copy: the name and the house decide, as for
+    // a name written the same way.
+    let original = resident(1, "Benjamin McPhail", "1954-09-03", "33 Stralia Place");
+    let swapped = resident(2, "McPhail Benjamin", "1948-12-18", "33 Stralia Place");
+    let same = resident(3, "Benjamin McPhail", "1948-12-18", "33 Stralia Place");
+    assert_eq!(
+        score(&original, &swapped).unwrap().score,
+        score(&original, &same).unwrap().score
+    );
+    assert!(is_duplicate(&original, &swapped));
 }
