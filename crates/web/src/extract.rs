@@ -1,10 +1,12 @@
-//! Request extractors: the signed-in user, and a JSON object body that
-//! fails as a problem (never a plain-text rejection or a 500).
+//! Request extractors: the signed-in user (and the session cookie that
+//! carries it, set by the API's and the pages' sign-in alike), and a JSON
+//! object body that fails as a problem (never a plain-text rejection or a
+//! 500).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
 use kehu_core::{Actor, ChangeSource, Code, CustomerId, Invalid, Lang};
 use kehu_store::users::User;
 use kehu_store::write::Ctx;
@@ -33,6 +35,26 @@ pub fn over_https(secure: bool, headers: &HeaderMap) -> bool {
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// The session cookie: HttpOnly and SameSite always; over HTTPS (kehu's
+/// own TLS, `--secure-cookies`, or a proxy saying `X-Forwarded-Proto:
+/// https`) Secure and named with the `__Host-` prefix.
+pub(crate) fn session_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    value: &str,
+    max_age_s: i64,
+) -> HeaderValue {
+    let (name, secure) = if over_https(state.secure_cookies, headers) {
+        (crate::extract::SECURE_SESSION_COOKIE, "; Secure")
+    } else {
+        (crate::extract::SESSION_COOKIE, "")
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// The user a request acts as, from `Authorization: Bearer <token>` or the

@@ -5,11 +5,14 @@
 pub mod api;
 pub mod client_ip;
 pub mod cross_site;
+mod duplicates;
 pub mod error;
 pub mod extract;
 mod headers;
 pub mod imports;
+mod input;
 pub mod maintenance;
+mod text;
 pub mod tls;
 pub mod webhooks;
 use kehu_store::mask;
@@ -34,6 +37,11 @@ use crate::error::Problem;
 
 /// Bodies larger than this are refused before they are read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// An upload's body may be as large as the largest file, plus the
+/// multipart framing around it; [`crate::imports::MAX_UPLOAD_BYTES`] is
+/// checked as it arrives.
+pub(crate) const UPLOAD_BODY_LIMIT: usize = imports::MAX_UPLOAD_BYTES as usize + 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -2,7 +2,7 @@
 //! API tokens.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kehu_core::{schema, Code, Invalid, Lang};
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::client_ip::ClientAddress;
 use crate::error::{ApiError, Result};
-use crate::extract::{over_https, session_secret, CurrentUser, JsonObject};
+use crate::extract::{session_cookie, session_secret, CurrentUser, JsonObject};
 use crate::AppState;
 
 /// A required, non-empty string member.
@@ -25,26 +25,6 @@ fn required(body: &mut JsonObject, key: &str, invalid: &mut Invalid) -> String {
         invalid.push(key, Code::Required);
     }
     value
-}
-
-/// The session cookie: HttpOnly and SameSite always; over HTTPS (kehu's
-/// own TLS, `--secure-cookies`, or a proxy saying `X-Forwarded-Proto:
-/// https`) Secure and named with the `__Host-` prefix.
-pub(crate) fn session_cookie(
-    state: &AppState,
-    headers: &HeaderMap,
-    value: &str,
-    max_age_s: i64,
-) -> HeaderValue {
-    let (name, secure) = if over_https(state.secure_cookies, headers) {
-        (crate::extract::SECURE_SESSION_COOKIE, "; Secure")
-    } else {
-        (crate::extract::SESSION_COOKIE, "")
-    };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",

@@ -11,20 +11,10 @@ use kehu_store::merge_rules::{AutoMerge, MergeRule, MergeRuleInput};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::duplicates::spawn_scan;
 use crate::error::{ApiError, Result};
 use crate::extract::{CurrentUser, JsonObject};
 use crate::AppState;
-
-/// Starts a scan in the background of the server.
-pub fn spawn_scan(state: &AppState, run: &DedupeRun, options: ScanOptions) {
-    let store = state.store.clone();
-    let id = run.id;
-    tokio::spawn(async move {
-        if let Err(e) = store.run_scan(id, options, &|_| {}).await {
-            tracing::error!(scan = id, error = %e, "a duplicate scan failed");
-        }
-    });
-}
 
 #[utoipa::path(post, path = "/api/v1/duplicate-scans", tag = "duplicates",
     request_body(content = Object, description = "`{\"threshold\": 0.6}` (optional, 0 to 1): pairs scoring at least this are reported"),

@@ -15,7 +15,7 @@ use kehu_store::list::CustomerFilter;
 
 use crate::error::{ApiError, Result};
 use crate::extract::{CurrentUser, QueryPairs};
-use crate::pages::url_encode;
+use crate::text::url_encode;
 use crate::AppState;
 
 /// Parameters of an export that are not the list's filter, or that the
@@ -102,7 +102,7 @@ pub async fn export(
     writer
         .into_inner()
         .map_err(|e| ApiError::Internal(Box::new(e.into_error())))?;
-    let today = crate::pages::today();
+    let today = crate::text::today();
     let stem = match lang {
         Lang::ZhCn => "客户",
         Lang::En => "customers",

@@ -6,11 +6,10 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kehu_core::{ChangeSource, Code, Invalid};
+use kehu_core::{Code, Invalid};
 use kehu_io::export::{ExportFormat, IssueWriter};
 use kehu_io::import::Mapping;
 use kehu_store::import::{BatchKind, ImportTemplate, Policy, UndoReport};
-use kehu_store::write::Ctx;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -18,15 +17,14 @@ use utoipa::ToSchema;
 use super::exports::attachment;
 use crate::error::{ApiError, Result};
 use crate::extract::{CurrentUser, JsonObject, QueryPairs};
-use crate::imports::{self, uploads, BatchView, FileInfo, ImportInput, IssueView, Preview};
+use crate::imports::{
+    self, import_ctx, undo_batch, uploads, BatchView, FileInfo, ImportInput, IssueView, Preview,
+};
+use crate::input::imports::parse_header_row;
 use crate::AppState;
 
 /// Issues read per query when writing a rejected-rows file.
 const ISSUE_PAGE: i64 = 1000;
-
-fn import_ctx(me: &CurrentUser) -> Ctx {
-    Ctx::new(me.actor, ChangeSource::Import)
-}
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
@@ -122,19 +120,6 @@ pub async fn file(
     Ok(Json(
         imports::file_info(&state, &upload, sheet, header_row).await?,
     ))
-}
-
-/// A header row as asked for: a whole number from 1 to
-/// [`kehu_io::MAX_HEADER_ROW`] (`None`: not a whole number).
-pub(crate) fn parse_header_row(n: Option<u64>) -> std::result::Result<u64, Code> {
-    match n {
-        None => Err(Code::InvalidNumber),
-        Some(0) => Err(Code::BelowMin { min: "1".into() }),
-        Some(n) if n > kehu_io::MAX_HEADER_ROW => Err(Code::AboveMax {
-            max: kehu_io::MAX_HEADER_ROW.to_string(),
-        }),
-        Some(n) => Ok(n),
-    }
 }
 
 /// Reads `{file_id, sheet?, header_row?, mapping?, template?, policy?,
@@ -420,21 +405,6 @@ pub async fn undo(
 ) -> Result<Json<UndoReport>> {
     let force = super::force_flag(req, &state).await?;
     undo_batch(&state, &me, id, force).await.map(Json)
-}
-
-/// Undoes a batch, or says why not.
-pub(crate) async fn undo_batch(
-    state: &AppState,
-    me: &CurrentUser,
-    id: i64,
-    force: bool,
-) -> Result<UndoReport> {
-    let report = state.store.undo_import(&import_ctx(me), id, force).await?;
-    if report.done {
-        Ok(report)
-    } else {
-        Err(ApiError::UndoRefused(report))
-    }
 }
 
 #[utoipa::path(post, path = "/api/v1/imports/{id}/resume", tag = "imports",

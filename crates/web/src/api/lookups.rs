@@ -5,11 +5,11 @@
 
 use axum::extract::State;
 use axum::Json;
-use kehu_core::{Code, Invalid};
 use kehu_store::lookups::{LookupBurst, LookupLimits};
 
 use crate::error::Result;
 use crate::extract::{CurrentUser, JsonObject};
+use crate::input::lookups::limits_input;
 use crate::AppState;
 
 #[utoipa::path(get, path = "/api/v1/lookup-limits", tag = "customers",
@@ -20,27 +20,6 @@ pub async fn limits(State(state): State<AppState>, me: CurrentUser) -> Result<Js
         return Err(crate::error::ApiError::Forbidden);
     }
     Ok(Json(state.store.lookup_limits().await?))
-}
-
-/// Applies the members of `body` to `limits`; a member left out keeps its
-/// value.
-pub(crate) fn limits_input(mut body: JsonObject, mut limits: LookupLimits) -> Result<LookupLimits> {
-    let mut invalid = Invalid::default();
-    for (key, slot) in [
-        ("per_minute", &mut limits.per_minute),
-        ("per_day", &mut limits.per_day),
-        ("burst_per_hour", &mut limits.burst_per_hour),
-    ] {
-        if let Some(v) = body.take(key) {
-            if let Some(n) = invalid.check(key, v.as_i64().ok_or(Code::WrongType)) {
-                *slot = n;
-            }
-        }
-    }
-    body.refuse_rest(&mut invalid);
-    invalid.into_result()?;
-    limits.check()?;
-    Ok(limits)
 }
 
 #[utoipa::path(patch, path = "/api/v1/lookup-limits", tag = "customers",

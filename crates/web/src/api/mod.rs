@@ -34,17 +34,6 @@ use crate::extract::CurrentUser;
 use crate::AppState;
 use answers::CommonAnswers;
 
-/// A JSON array of strings.
-pub(crate) fn strings(items: Vec<serde_json::Value>) -> Result<Vec<String>, kehu_core::Code> {
-    items
-        .into_iter()
-        .map(|v| match v {
-            serde_json::Value::String(s) => Ok(s),
-            _ => Err(kehu_core::Code::WrongType),
-        })
-        .collect()
-}
-
 /// The language to answer in: the user's own choice, else what the
 /// browser asks for.
 pub(crate) fn lang_of(me: &CurrentUser, headers: &HeaderMap) -> Lang {
@@ -121,11 +110,6 @@ pub(crate) async fn force_flag(
     Ok(force)
 }
 
-/// An upload's body may be as large as the largest file, plus the
-/// multipart framing around it; [`crate::imports::MAX_UPLOAD_BYTES`] is
-/// checked as it arrives.
-pub const UPLOAD_BODY_LIMIT: usize = crate::imports::MAX_UPLOAD_BYTES as usize + 1024 * 1024;
-
 pub fn router() -> Router<AppState> {
     use auth as a;
     use customers as c;
@@ -166,7 +150,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/imports/files",
-            post(i::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            post(i::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::UPLOAD_BODY_LIMIT,
+            )),
         )
         .route("/imports/files/{file_id}", get(i::file))
         .route("/imports/preview", post(i::preview))

@@ -86,7 +86,7 @@ pub(crate) async fn export_response(
         "personal-data-{}-{}-{}.zip",
         subject.kind.as_str(),
         subject.id,
-        crate::pages::today()
+        crate::text::today()
     );
     Ok((
         [

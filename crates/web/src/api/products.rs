@@ -10,9 +10,9 @@ use kehu_store::products::{Product, ProductFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::records::record_input;
 use crate::error::Result;
 use crate::extract::{CurrentUser, JsonObject};
+use crate::input::records::record_input;
 use crate::AppState;
 
 #[derive(Deserialize)]

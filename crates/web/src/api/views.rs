@@ -35,7 +35,7 @@ fn view_input(mut body: JsonObject, current: Option<&SavedView>) -> Result<ViewI
     let columns = match body.take("columns") {
         None => None,
         Some(Value::Null) => Some(Vec::new()),
-        Some(Value::Array(items)) => invalid.check("columns", super::strings(items)),
+        Some(Value::Array(items)) => invalid.check("columns", crate::input::strings(items)),
         Some(_) => {
             invalid.push("columns", Code::WrongType);
             None

@@ -3,6 +3,7 @@
 //! `kehu import`, and what this server knows of the imports it runs.
 
 pub mod shown;
+mod undo;
 pub mod uploads;
 
 use std::collections::{HashMap, HashSet};
@@ -20,13 +21,20 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::extract::CurrentUser;
 use crate::AppState;
+pub(crate) use undo::undo_batch;
 pub use uploads::{file_error, locate, Upload, MAX_UPLOAD_BYTES};
 
 /// Rows shown of a file before it is imported.
 pub const SAMPLE_ROWS: usize = 10;
 /// Rejected and skipped rows a preview lists.
 pub const PREVIEW_ISSUES: usize = 200;
+
+/// Who does an import or undoes one, as its history records it.
+pub(crate) fn import_ctx(me: &CurrentUser) -> Ctx {
+    Ctx::new(me.actor, ChangeSource::Import)
+}
 
 /// The imports this server runs, and how those that failed here failed.
 #[derive(Clone, Default)]

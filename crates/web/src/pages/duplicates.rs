@@ -278,7 +278,7 @@ pub async fn scan(State(state): State<AppState>, posted: Posted) -> Result<Respo
         .await
     {
         Ok(run) => {
-            crate::api::duplicates::spawn_scan(&state, &run, options);
+            crate::duplicates::spawn_scan(&state, &run, options);
             Ok(see_other("/duplicates?flash=scan_started"))
         }
         Err(kehu_store::Error::Conflict(_)) => Ok(see_other("/duplicates?flash=scan_running")),

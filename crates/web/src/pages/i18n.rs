@@ -73,20 +73,6 @@ pub fn has(key: &str) -> bool {
     DICTIONARY.contains_key(key)
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 /// Key, Simplified Chinese, English.
 const TEXTS: &[(&str, &str, &str)] = &[
     // Data quality (核对报告)
@@ -1549,10 +1535,5 @@ mod tests {
         assert_eq!(T(Lang::En).choice("stage", "lead"), "Lead");
         assert_eq!(T(Lang::En).choice("stage", "自定义"), "自定义");
         assert_eq!(T(Lang::En).count("flash.bulk", 2), "2 records changed");
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(url_encode("张 a&b=/"), "%E5%BC%A0%20a%26b%3D%2F");
     }
 }

@@ -14,8 +14,8 @@ use super::{
     assets, local_path, next_path, page_lang, read_form, render, see_other, PageError, Posted,
     Viewer, T,
 };
-use crate::api::auth::session_cookie;
 use crate::client_ip::ClientAddress;
+use crate::extract::session_cookie;
 use crate::extract::session_secret;
 use crate::AppState;
 

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use super::frame::{Frame, Section};
 use super::settings::{admin_only, frame};
 use super::{invalid_of, render_refused, see_other, Errors, PageError, Posted, Viewer};
-use crate::api::lookups::limits_input;
 use crate::extract::{JsonObject, QueryPairs};
+use crate::input::lookups::limits_input;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -48,12 +48,7 @@ use crate::extract::{session_secret, CurrentUser};
 use crate::AppState;
 
 pub use frame::Frame;
-pub use i18n::{url_encode, T};
-
-/// Today's date in China time, as files are named (2026-11-30).
-pub fn today() -> String {
-    T(Lang::default()).date(frame::now_ms())
-}
+pub use i18n::T;
 
 pub fn router() -> Router<AppState> {
     use customers as c;
@@ -475,7 +470,7 @@ impl IntoResponse for PageError {
                 let to = if next == "/" || next.starts_with("/login") {
                     "/login".to_owned()
                 } else {
-                    format!("/login?next={}", i18n::url_encode(&next))
+                    format!("/login?next={}", crate::text::url_encode(&next))
                 };
                 return Redirect::to(&to).into_response();
             }

@@ -23,8 +23,8 @@ use super::orders::{
     catalogue, field_errors, line_errors, order_fields, pick_customer, posted_lines, LineRow,
 };
 use super::{render_refused, see_other, Errors, PageError, Posted, Viewer, T};
-use crate::api::opportunities::OpportunityInput;
 use crate::extract::QueryPairs;
+use crate::input::opportunities::OpportunityInput;
 use crate::AppState;
 
 /// Cards one board column shows.
@@ -302,7 +302,7 @@ pub async fn list(
             let mut keep: Vec<String> = params
                 .iter()
                 .filter(|(k, _)| k != "before")
-                .map(|(k, v)| format!("{k}={}", super::i18n::url_encode(v)))
+                .map(|(k, v)| format!("{k}={}", crate::text::url_encode(v)))
                 .collect();
             keep.push(format!("before={}", o.id));
             format!("/opportunities/list?{}", keep.join("&"))
@@ -924,8 +924,8 @@ pub async fn forecast(
         .filter(|b| !b.is_empty())
         .unwrap_or("owner")
         .to_owned();
-    let range = crate::api::opportunities::forecast_range(get("from"), get("to"));
-    let by = crate::api::opportunities::forecast_by(Some(&by_text));
+    let range = crate::input::opportunities::forecast_range(get("from"), get("to"));
+    let by = crate::input::opportunities::forecast_by(Some(&by_text));
     let (rows, from, to, error): (Vec<ForecastRow>, String, String, Option<String>) =
         match (range, by) {
             (Ok((from, to)), Ok(by)) => (

@@ -16,8 +16,8 @@ use kehu_store::two_factor::Enrolment;
 
 use super::login::{login_page, signed_in, throttled};
 use super::{assets, next_path, page_lang, read_form, render, PageError, T};
-use crate::api::auth::session_cookie;
 use crate::client_ip::ClientAddress;
+use crate::extract::session_cookie;
 use crate::AppState;
 use kehu_store::auth::SESSION_TTL_MS;
 

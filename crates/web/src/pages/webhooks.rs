@@ -21,9 +21,9 @@ use super::frame::{Frame, Section};
 use super::settings::{admin_only, frame};
 use super::{invalid_of, param, render_refused, see_other, Errors, Fields, PageError, Posted};
 use super::{Viewer, T};
-use crate::api::webhooks::endpoint_input;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, QueryPairs};
+use crate::input::webhooks::endpoint_input;
 use crate::AppState;
 
 /// Deliveries the endpoint page lists at once.

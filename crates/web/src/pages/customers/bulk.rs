@@ -6,8 +6,8 @@ use kehu_core::SavedViewId;
 use kehu_store::views::SavedView;
 use serde_json::{Map, Value};
 
-use crate::api::customers::bulk_input;
 use crate::extract::JsonObject;
+use crate::input::customers::bulk_input;
 use crate::pages::{see_other, PageError, Posted};
 use crate::AppState;
 

@@ -12,9 +12,9 @@ use kehu_store::duplicates::DuplicateHit;
 use kehu_store::fields::FieldDefinition;
 use serde_json::{Map, Value};
 
-use crate::api::customers::{customer_input, probe_of};
 use crate::error::ApiError;
 use crate::extract::JsonObject;
+use crate::input::customers::{customer_input, probe_of};
 use crate::pages::form::{customer_inputs, Input, Values};
 use crate::pages::frame::{Frame, Section};
 use crate::pages::{invalid_of, render, see_other, PageError, Posted, Viewer, T};

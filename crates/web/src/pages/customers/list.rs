@@ -14,8 +14,8 @@ use super::display::{
 };
 use crate::extract::QueryPairs;
 use crate::pages::frame::{Frame, Section};
-use crate::pages::i18n::url_encode;
 use crate::pages::{render, Errors, PageError, Viewer, T};
+use crate::text::url_encode;
 use crate::{mask, AppState};
 
 /// Columns a list shows unless a view or the user picks others.

@@ -12,9 +12,9 @@ use super::super::customers::flash;
 use super::super::frame::{Frame, Section};
 use super::super::{render_refused, see_other, PageError, Posted, Viewer};
 use super::{count_views, explain, issue_rows, kind_key, status_of, CountView, IssueRow};
-use crate::api::imports::undo_batch;
 use crate::error::ApiError;
 use crate::extract::QueryPairs;
+use crate::imports::undo_batch;
 use crate::imports::{self, BatchView};
 use crate::AppState;
 

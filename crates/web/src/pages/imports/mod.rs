@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
             "/imports/new",
             get(wizard::new_form)
                 .post(wizard::upload)
-                .layer(DefaultBodyLimit::max(crate::api::UPLOAD_BODY_LIMIT)),
+                .layer(DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT)),
         )
         .route("/imports/map", get(wizard::map_form))
         .route("/imports/preview", post(wizard::preview))

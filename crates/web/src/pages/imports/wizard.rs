@@ -16,7 +16,6 @@ use kehu_store::import::{BatchKind, Policy};
 
 use super::super::customers::Choice;
 use super::super::frame::{Frame, Section};
-use super::super::i18n::url_encode;
 use super::super::{
     render_refused, same_origin, same_secret, see_other, PageError, Posted, Viewer, T,
 };
@@ -24,6 +23,7 @@ use super::{count_views, explain, issue_rows, CountView, IssueRow};
 use crate::error::ApiError;
 use crate::extract::QueryPairs;
 use crate::imports::{self, uploads, ImportInput};
+use crate::text::url_encode;
 use crate::AppState;
 
 /// The choices made so far, as they travel between the steps.
@@ -80,7 +80,7 @@ impl Wizard {
 
     /// The header row asked for, if one was and it is a row kehu can take.
     fn header_row(&self) -> Option<u64> {
-        crate::api::imports::parse_header_row(self.header_row.parse().ok()).ok()
+        crate::input::imports::parse_header_row(self.header_row.parse().ok()).ok()
     }
 
     fn input(&self) -> ImportInput {

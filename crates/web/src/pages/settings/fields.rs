@@ -9,9 +9,9 @@ use kehu_store::fields::FieldDefinition;
 use serde_json::{json, Map, Value};
 
 use super::{admin_only, frame};
-use crate::api::settings::field_input;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, QueryPairs};
+use crate::input::settings::field_input;
 use crate::pages::customers::{label_of, Choice};
 use crate::pages::form::Values;
 use crate::pages::frame::{Frame, Section};

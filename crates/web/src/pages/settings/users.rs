@@ -11,9 +11,9 @@ use kehu_store::users::{Team, User};
 use serde_json::{Map, Value};
 
 use super::{admin_only, frame};
-use crate::api::records::record_input;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, QueryPairs};
+use crate::input::records::record_input;
 use crate::pages::customers::Choice;
 use crate::pages::form::Values;
 use crate::pages::frame::{Frame, Section};
