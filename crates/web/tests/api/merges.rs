@@ -489,15 +489,9 @@ async fn an_administrator_sets_a_merge_rule_on_the_page_and_runs_it() {
     );
 }
 
-#[tokio::test]
-async fn duplicate_contacts_are_reviewed_merged_and_unmerged_on_the_page_and_over_the_api() {
-    let app = TestApp::spawn().await;
-    let firm = app
-        .customer(
-            &app.admin,
-            json!({"kind": "company", "name": "杭州某某贸易有限公司"}),
-        )
-        .await;
+/// Two contacts of `firm` that are one person (王芳, one mobile), added by
+/// the administrator; their ids.
+async fn two_copies_of_one_contact(app: &TestApp, firm: &serde_json::Value) -> Vec<i64> {
     let mut contacts = Vec::new();
     for fields in [
         json!({"name": "王芳", "mobile": "13700001111", "title": "采购"}),
@@ -509,6 +503,19 @@ async fn duplicate_contacts_are_reviewed_merged_and_unmerged_on_the_page_and_ove
         assert_eq!(r.status(), StatusCode::CREATED);
         contacts.push(body(r).await["id"].as_i64().unwrap());
     }
+    contacts
+}
+
+#[tokio::test]
+async fn duplicate_contacts_are_reviewed_merged_and_unmerged_on_the_page_and_over_the_api() {
+    let app = TestApp::spawn().await;
+    let firm = app
+        .customer(
+            &app.admin,
+            json!({"kind": "company", "name": "杭州某某贸易有限公司"}),
+        )
+        .await;
+    let contacts = two_copies_of_one_contact(&app, &firm).await;
     let admin = Browser::login(&app, "admin@example.com").await;
     admin.post("/duplicates/scan", &[]).await;
     scan_finished(&app).await;
@@ -757,15 +764,7 @@ async fn a_reps_review_of_a_pool_customers_duplicate_contacts_shows_their_number
             json!({"kind": "company", "name": "杭州某某贸易有限公司", "owner_id": null}),
         )
         .await;
-    for fields in [
-        json!({"name": "王芳", "mobile": "13700001111", "title": "采购"}),
-        json!({"name": "王芳", "mobile": "13700001111", "email": "wf@example.com"}),
-    ] {
-        let mut fields = fields;
-        fields["customer_id"] = firm["id"].clone();
-        let r = app.post("/api/v1/contacts", &app.admin, fields).await;
-        assert_eq!(r.status(), StatusCode::CREATED);
-    }
+    two_copies_of_one_contact(&app, &firm).await;
     let r = app
         .post("/api/v1/duplicate-scans", &app.admin, json!({}))
         .await;
