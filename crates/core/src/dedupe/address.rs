@@ -8,6 +8,7 @@
 use crate::region::Province;
 use crate::text::match_key;
 
+use super::compare::{fill, osa, MAX_CHARS};
 use super::hash::{fold32, hash32};
 use super::name::sound_of;
 
@@ -359,6 +360,96 @@ fn numbered_segment(segments: &[Vec<&str>]) -> AddressParts {
     parts
 }
 
+/// The runs of digits in an address's parts, without leading zeros.
+fn numbers(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_ascii_digit())
+        .filter(|run| !run.is_empty())
+        .map(|run| run.trim_start_matches('0'))
+}
+
+fn letters(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| c.is_alphabetic())
+}
+
+/// The longest [`address_lines`] kept, in bytes.
+const MAX_LINES: usize = 64;
+
+/// A Latin address as its parts, for [`lines_agree`]: each comma- or
+/// semicolon-separated part as its letters and digits, the parts joined by
+/// commas; empty for a Chinese address. At most [`MAX_LINES`] bytes.
+pub(crate) fn address_lines(simplified: &str, key: &str) -> String {
+    if key.chars().any(is_han) {
+        return String::new();
+    }
+    let mut lines = String::new();
+    for part in simplified.split([',', ';']) {
+        let mut chars = part.chars().filter(|c| c.is_alphanumeric()).peekable();
+        if chars.peek().is_none() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(',');
+        }
+        lines.extend(chars);
+    }
+    let mut end = lines.len().min(MAX_LINES);
+    while !lines.is_char_boundary(end) {
+        end -= 1;
+    }
+    lines.truncate(end);
+    lines
+}
+
+/// Two Latin addresses (as [`address_lines`] keeps them) that are one
+/// where their streets cannot be read alike: the same numbers in the same
+/// order (a house, a unit), and either their letters two slips apart at
+/// most in twelve or more ("6 melroseidrive" for "6 Melrose Drive", a
+/// space lost and a letter added), or each part of the one with fewer
+/// parts found among the other's, in any order, with a slip allowed in six
+/// letters or more ("181, Rowethorpe" and "181 Limestone Avenue,
+/// Rowethorpe": the street left out; "47 The Canberra Hospital, Darwinia
+/// Terrace" and "47 Darwinia Terrace, The Canberra Hospital"). A street
+/// replaced by another ("1 Perry Drive, Shire Clerk" and "1 Gundulu
+/// Place, Shire Clerk") is not the same address, nor are two units.
+pub(crate) fn lines_agree(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() || numbers(a).next().is_none() || !numbers(a).eq(numbers(b)) {
+        return false;
+    }
+    let (mut ba, mut bb) = (['\0'; MAX_CHARS], ['\0'; MAX_CHARS]);
+    let (la, lb) = (fill(letters(a), &mut ba), fill(letters(b), &mut bb));
+    if la.len().min(lb.len()) >= 12 && la.len().abs_diff(lb.len()) <= 2 && osa(la, lb) <= 2 {
+        return true;
+    }
+    let parts = |s: &str| s.split(',').filter(|p| letters(p).next().is_some()).count();
+    let (fewer, more) = if parts(a) <= parts(b) { (a, b) } else { (b, a) };
+    let mut taken = 0u64;
+    let mut long_enough = false;
+    for part in fewer.split(',').filter(|p| letters(p).next().is_some()) {
+        let mut bp = ['\0'; MAX_CHARS];
+        let p = fill(letters(part), &mut bp);
+        let found = more
+            .split(',')
+            .filter(|q| letters(q).next().is_some())
+            .take(64)
+            .enumerate()
+            .find(|&(j, q)| {
+                let mut bq = ['\0'; MAX_CHARS];
+                let q = fill(letters(q), &mut bq);
+                taken & (1 << j) == 0
+                    && (p == q
+                        || (p.len().min(q.len()) >= 6
+                            && p.len().abs_diff(q.len()) <= 1
+                            && osa(p, q) <= 1))
+            });
+        let Some((j, _)) = found else {
+            return false;
+        };
+        taken |= 1 << j;
+        long_enough |= p.len() >= 5;
+    }
+    long_enough
+}
+
 /// `province` and `city` must already be width-folded, simplified and
 /// lower-cased, `address_key` be the address in [`match_key`] form.
 pub(crate) fn place(province: &str, city: &str, address_key: &str) -> Place {
@@ -451,6 +542,38 @@ mod tests {
         assert_ne!(other.number, a.number);
         let elsewhere = address_parts("北京市海淀区建国路88号");
         assert_ne!(elsewhere.district, a.district);
+    }
+
+    #[test]
+    fn address_parts_agree_when_numbers_agree_and_parts_are_found() {
+        let agree = |a: &str, b: &str| {
+            let lines = |s: &str| {
+                let s = s.to_lowercase();
+                super::address_lines(&s, &match_key(&s))
+            };
+            lines_agree(&lines(a), &lines(b))
+        };
+        assert!(agree("181 Limestone Avenue, Rowethorpe", "181, Rowethorpe"));
+        assert!(agree("7 Ina Gregory Circuit, Villa 5", "7, Villa 5"));
+        assert!(agree("Hse 4, Gara Place", "gara pkace, hse 4"));
+        assert!(agree(
+            "6 Melrose Drive, Lethbridge Court",
+            "6 melroseidrive, lethbridge court"
+        ));
+        // Numbers tell units and houses apart; a part must be found.
+        assert!(!agree("Unit 3, 12 Baker Street", "Unit 4, 12 Baker Street"));
+        assert!(!agree("12 Baker Street", "12 Baker Street, Flat 3"));
+        assert!(!agree(
+            "1 Perry Drive, Shire Clerk",
+            "1 Gundulu Place, Shire Clerk"
+        ));
+        assert!(!agree("Baker Street", "Baker Street"));
+        assert!(!agree("5, Ab", "5, Ab Street"));
+        // Chinese addresses are read by their parts, not so.
+        assert_eq!(
+            super::address_lines("北京市朝阳区建国路88号", "北京市朝阳区建国路88号"),
+            ""
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! near-homophone syllables or words, and the same with one token left out)
 //! combined with how the company core sounds, and with the postal code;
 //! the whole name with the house number (copies with a slip in the
-//! street's name and in the postal code); street and house number; postal
+//! street's name and in the postal code) and with the street (copies with
+//! the number mistyped or left out); street and house number; postal
 //! code and house number; the birth date (day and month in either order).
 //! Keys of a company: each mobile, e-mail and phone; the credit code; how the
 //! company core sounds; street and house number.
@@ -310,6 +311,17 @@ fn blocking_keys(p: &Profile, threshold: f32) -> Vec<u64> {
                     put(combine(b'M', &[stem, u64::from(number)]));
                 }
             }
+            // The name with the street, whatever the number: copies with
+            // the house number mistyped or left out, which agree on more
+            // than the name and the town (a birth date a slip apart, the
+            // postal code).
+            let road = p.address().road;
+            if road != 0 {
+                let names = if p.han_name() { &stems[..1] } else { stems };
+                for &stem in names {
+                    put(combine(b'R', &[stem, u64::from(road)]));
+                }
+            }
             if threshold <= NAME_ONLY / SATURATION {
                 put(combine(b'N', &[full]));
             }
@@ -412,6 +424,28 @@ mod tests {
                 postal_code: Some(postcode),
                 city: Some("Box Hill South"),
                 ..Record::new(id, CustomerKind::Individual, name)
+            }));
+        }
+        let found: Vec<(i64, i64)> = scanner.scan().iter().map(|c| (c.a, c.b)).collect();
+        assert_eq!(found, vec![(1, 2)]);
+    }
+
+    #[test]
+    fn copies_on_one_street_meet_with_the_house_number_mistyped() {
+        // Another house number and postcode, born a slip apart: the name
+        // with the street brings them together, and the town, the street
+        // and the birth date make them a duplicate.
+        let mut scanner = Scanner::new();
+        for (id, address, postcode, born) in [
+            (1, "16 Forsythe Street, Murrawarra", "4800", "1910-01-20"),
+            (2, "12 Forsythe Street, Murrawarra", "2107", "1910-02-10"),
+        ] {
+            scanner.push(Profile::new(&Record {
+                address: Some(address),
+                postal_code: Some(postcode),
+                city: Some("Winthrop"),
+                birth_date: Some(born),
+                ..Record::new(id, CustomerKind::Individual, "Samantha Ryan")
             }));
         }
         let found: Vec<(i64, i64)> = scanner.scan().iter().map(|c| (c.a, c.b)).collect();

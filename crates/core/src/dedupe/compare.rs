@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::CustomerKind;
 
-use super::address::numbers_near;
+use super::address::{lines_agree, numbers_near};
 use super::name::{last_word, unnickname};
 use super::person::{birth_dates, postcodes, Agreement};
 use super::profile::Profile;
@@ -136,10 +136,14 @@ fn person(a: &Profile, b: &Profile, x: &mut Assessment) {
             x.add(points + rare_name(a, b), Some(Reason::NameSwapped))
         }
         // A name mistyped in a way that is not another member of the
-        // family: the same person, unless colleagues (where a name alike
-        // counts for little, as below).
+        // family: the same person, and a rare name's slip as rare, unless
+        // colleagues (where a name alike counts for little, as below).
         NameMatch::WordSlip => x.add(
-            if workmates { 1.0 } else { NAME_ONLY },
+            if workmates {
+                1.0
+            } else {
+                NAME_ONLY + rare_name(a, b)
+            },
             Some(Reason::NameSimilar),
         ),
         // A Chinese name one character off is a typo or another person (张伟,
@@ -291,23 +295,13 @@ fn places(a: &Profile, b: &Profile, x: &mut Assessment, points: [f32; 3]) {
         Agreement::Different => x.add(-0.5, None),
         Agreement::Unknown => {}
     }
-    let (pa, pb) = (a.address(), b.address());
-    if pa.road != 0 && pb.road != 0 {
-        let district_differs = pa.district != 0 && pb.district != 0 && pa.district != pb.district;
-        if district_differs || !same_road(a, b) {
-            x.add(address_differs, None);
-        } else if pa.number != 0 && pb.number != 0 {
-            if pa.number == pb.number {
-                x.add(same_address, Some(Reason::SameAddress));
-            } else if numbers_near(pa.number, pb.number) {
-                // 38 for 3, 95 for 59: a slip as often as a neighbour.
-                x.add(NEAR_NUMBER, Some(Reason::SameStreet));
-            } else {
-                x.add(address_differs, None);
-            }
-        } else {
-            x.add(0.5, Some(Reason::SameStreet));
-        }
+    match addresses(a, b) {
+        AddressMatch::Same => x.add(same_address, Some(Reason::SameAddress)),
+        // 38 for 3, 95 for 59: a slip as often as a neighbour.
+        AddressMatch::NearNumber => x.add(NEAR_NUMBER, Some(Reason::SameStreet)),
+        AddressMatch::Street => x.add(0.5, Some(Reason::SameStreet)),
+        AddressMatch::Different => x.add(address_differs, None),
+        AddressMatch::Unknown => {}
     }
     // One postal code is written with several town names (a suburb, the
     // town it belongs to, a locality): beside an equal postal code, a
@@ -324,6 +318,44 @@ fn places(a: &Profile, b: &Profile, x: &mut Assessment, points: [f32; 3]) {
     {
         // Another town, or without towns another region.
         x.add(place_differs, None);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddressMatch {
+    Unknown,
+    /// The same street and house number.
+    Same,
+    /// The same street, house numbers a slip apart.
+    NearNumber,
+    /// The same street, a house number missing on either side.
+    Street,
+    Different,
+}
+
+/// Street addresses by their parsed street and number; where those do not
+/// agree, a Latin address by its parts as written (see [`lines_agree`]).
+fn addresses(a: &Profile, b: &Profile) -> AddressMatch {
+    let (pa, pb) = (a.address(), b.address());
+    let parsed = if pa.road == 0 || pb.road == 0 {
+        AddressMatch::Unknown
+    } else if (pa.district != 0 && pb.district != 0 && pa.district != pb.district)
+        || !same_road(a, b)
+    {
+        AddressMatch::Different
+    } else if pa.number == 0 || pb.number == 0 {
+        AddressMatch::Street
+    } else if pa.number == pb.number {
+        AddressMatch::Same
+    } else if numbers_near(pa.number, pb.number) {
+        AddressMatch::NearNumber
+    } else {
+        AddressMatch::Different
+    };
+    if parsed != AddressMatch::Same && lines_agree(a.address_lines(), b.address_lines()) {
+        AddressMatch::Same
+    } else {
+        parsed
     }
 }
 
@@ -403,32 +435,63 @@ pub(crate) fn names(a: &Profile, b: &Profile) -> NameMatch {
     }
 }
 
-/// Two Latin names of the same words but one, where that word is mistyped
-/// in a way two people's names rarely differ: the last word as written
-/// (the family name, which members of one family share) with any slip in
-/// it, four letters or more on one side (Holly Wehr and Holly Weh); or
-/// another word (a given name) with two neighbouring letters swapped
-/// (Liam and Laim) or a slip inside it in five letters or more (Isabella
-/// and Isabwlla), see [`typo_shaped`]. Given names a letter apart at their
-/// start or end (Mason and Jason, Louis and Louise) or short ones (John
-/// and Joan) are often two people and do not count.
+/// Two Latin names of the same words but for words mistyped in a way two
+/// people's names rarely differ: the last word as written (the family
+/// name, which members of one family share) with any slip in it, four
+/// letters or more on one side (Holly Wehr and Holly Weh); another word (a
+/// given name) with two neighbouring letters swapped (Liam and Laim) or a
+/// slip inside it in five letters or more (Isabella and Isabwlla), see
+/// [`typo_shaped`]. Each word that differs must differ so (Brianna Lock and
+/// Briannna Lockb; Coxon John and John Cooxn, the words in the other
+/// order). Given names a letter apart at their start or end (Mason and
+/// Jason, Louis and Louise) or short ones (John and Joan) are often two
+/// people and do not count. Or a space typed inside a word, with at most
+/// one more slip (Har Risn Boulter and Harrison Boulter), see
+/// [`space_slip`].
 fn word_slip(a: &Profile, b: &Profile) -> bool {
     let (sa, sb) = (a.spelled(), b.spelled());
     if !word_by_word(sa, sb) {
-        return false;
+        return space_slip(a, b);
     }
-    // Each word of `a` takes an equal word of `b`; what is left over on
-    // either side must be one word.
+    // Each word of `a` takes an equal word of `b`; the words left over on
+    // either side (as many on each) are paired as written, or, two of
+    // them, crosswise.
     let mut taken = 0u64;
-    let mut left_a = None;
+    let mut left_a = [""; MAX_SLIPS];
+    let mut n = 0;
     for w in sa.split(' ') {
-        if take_word(sb, &mut taken, |v| v == w).is_none() && left_a.replace(w).is_some() {
-            return false;
+        if take_word(sb, &mut taken, |v| v == w).is_none() {
+            if n == MAX_SLIPS {
+                return false;
+            }
+            left_a[n] = w;
+            n += 1;
         }
     }
-    let (Some(wa), Some(wb)) = (left_a, take_word(sb, &mut taken, |_| true)) else {
-        return false;
-    };
+    let mut left_b = [""; MAX_SLIPS];
+    for slot in left_b.iter_mut().take(n) {
+        match take_word(sb, &mut taken, |_| true) {
+            Some(v) => *slot = v,
+            None => return false,
+        }
+    }
+    let slips = |(wa, wb): (&str, &str)| slip_shaped(a, b, wa, wb);
+    match n {
+        0 => false,
+        1 => slips((left_a[0], left_b[0])),
+        _ => {
+            left_a.iter().zip(left_b).all(|(&wa, wb)| slips((wa, wb)))
+                || (slips((left_a[0], left_b[1])) && slips((left_a[1], left_b[0])))
+        }
+    }
+}
+
+/// At most this many words of a name mistyped, for [`word_slip`].
+const MAX_SLIPS: usize = 2;
+
+/// A word of `a`'s name and one of `b`'s one slip apart in a way that is
+/// not another member of the family (see [`word_slip`]).
+fn slip_shaped(a: &Profile, b: &Profile, wa: &str, wb: &str) -> bool {
     if wa.len().min(wb.len()) < 2 || !within(wa, wb, 1) {
         return false;
     }
@@ -443,14 +506,59 @@ fn word_slip(a: &Profile, b: &Profile) -> bool {
     }
 }
 
+/// A name with one word written as two (Ssha Un Campbell and Shaun
+/// Campbell, Porti A Coumans and Portia Coumans) and at most one more slip
+/// inside it, of the kind [`typo_shaped`] accepts: the two words joined in
+/// either order are the other name's word. A slip at the end stays another
+/// name (Micha El and Michaela are not Michael).
+fn space_slip(a: &Profile, b: &Profile) -> bool {
+    let (sa, sb) = (a.spelled(), b.spelled());
+    let (fewer, more) = match sa.split(' ').count() as isize - sb.split(' ').count() as isize {
+        1 => (sb, sa),
+        -1 => (sa, sb),
+        _ => return false,
+    };
+    if more.split(' ').count() > 64 {
+        return false;
+    }
+    // The words of the shorter name not found as such in the longer: one,
+    // against two.
+    let mut taken = 0u64;
+    let mut lone = None;
+    for w in fewer.split(' ') {
+        if take_word(more, &mut taken, |v| v == w).is_none() && lone.replace(w).is_some() {
+            return false;
+        }
+    }
+    let (Some(w), Some(x), Some(y), None) = (
+        lone,
+        take_word(more, &mut taken, |_| true),
+        take_word(more, &mut taken, |_| true),
+        take_word(more, &mut taken, |_| true),
+    ) else {
+        return false;
+    };
+    let mut buf = ['\0'; MAX_CHARS];
+    [(x, y), (y, x)].into_iter().any(|(first, second)| {
+        let joined = fill(first.chars().chain(second.chars()), &mut buf);
+        let mut wb = ['\0'; MAX_CHARS];
+        let word = fill(w.chars(), &mut wb);
+        joined == word || (osa(joined, word) <= 1 && typo_shaped_chars(joined, word))
+    })
+}
+
 /// Two words one slip apart (see [`within`]) where the slip is two
-/// neighbouring letters swapped, or lies between the first letter and the
-/// last two of words of five letters or more. Names of brothers and
-/// sisters differ at the end (Louis, Louise) or at the start (Mason,
-/// Jason); typing seldom gets the first letter wrong.
+/// neighbouring letters swapped, or can lie between the first letter and
+/// the last two of words of five letters or more (in Briannna for Brianna
+/// the extra n may be any of the three). Names of brothers and sisters
+/// differ at the end (Louis, Louise) or at the start (Mason, Jason);
+/// typing seldom gets the first letter wrong.
 fn typo_shaped(a: &str, b: &str) -> bool {
     let (mut ba, mut bb) = (['\0'; MAX_CHARS], ['\0'; MAX_CHARS]);
-    let (ca, cb) = (fill(a, &mut ba), fill(b, &mut bb));
+    typo_shaped_chars(fill(a.chars(), &mut ba), fill(b.chars(), &mut bb))
+}
+
+fn typo_shaped_chars(ca: &[char], cb: &[char]) -> bool {
     let at = ca.iter().zip(cb).take_while(|(x, y)| x == y).count();
     let swapped = ca.len() == cb.len()
         && at + 1 < ca.len()
@@ -458,7 +566,18 @@ fn typo_shaped(a: &str, b: &str) -> bool {
         && ca[at + 1] == cb[at]
         && ca[at + 2..] == cb[at + 2..];
     let shorter = ca.len().min(cb.len());
-    swapped || (shorter >= 5 && at >= 1 && at + 2 < shorter)
+    // The slip's earliest place: after the common prefix's end counted
+    // from the back (a letter replaced lies one further forward).
+    let behind = ca
+        .iter()
+        .rev()
+        .zip(cb.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+        .min(shorter);
+    let earliest = (shorter - behind).saturating_sub(usize::from(ca.len() == cb.len()));
+    let first = earliest.max(1);
+    swapped || (shorter >= 5 && first <= at && first + 2 < shorter)
 }
 
 /// Latin names that are not alike as a whole, by their words: the shorter
@@ -623,16 +742,16 @@ pub(crate) fn within(a: &str, b: &str, max: usize) -> bool {
     }
     let mut ba = ['\0'; MAX_CHARS];
     let mut bb = ['\0'; MAX_CHARS];
-    let a = fill(a, &mut ba);
-    let b = fill(b, &mut bb);
+    let a = fill(a.chars(), &mut ba);
+    let b = fill(b.chars(), &mut bb);
     a.len().abs_diff(b.len()) <= max && osa(a, b) <= max
 }
 
-const MAX_CHARS: usize = 48;
+pub(crate) const MAX_CHARS: usize = 48;
 
-fn fill<'a>(s: &str, buf: &'a mut [char; MAX_CHARS]) -> &'a [char] {
+pub(crate) fn fill(s: impl Iterator<Item = char>, buf: &mut [char; MAX_CHARS]) -> &[char] {
     let mut n = 0;
-    for c in s.chars().take(MAX_CHARS) {
+    for c in s.take(MAX_CHARS) {
         buf[n] = c;
         n += 1;
     }
@@ -641,7 +760,7 @@ fn fill<'a>(s: &str, buf: &'a mut [char; MAX_CHARS]) -> &'a [char] {
 
 /// Three rows of the dynamic programme, each as long as `b`; distances fit
 /// a byte since inputs are at most [`MAX_CHARS`] long.
-fn osa<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+pub(crate) fn osa<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let n = b.len();
     let mut rows = [[0u8; MAX_CHARS + 1]; 3];
     for (j, cell) in rows[1][..=n].iter_mut().enumerate() {

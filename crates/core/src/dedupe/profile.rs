@@ -13,7 +13,7 @@ use crate::text::{fold_width, match_key};
 use crate::uscc::Uscc;
 use crate::CustomerKind;
 
-use super::address::{address_parts, place, road_name, AddressParts, Place};
+use super::address::{address_lines, address_parts, place, road_name, AddressParts, Place};
 use super::hash::hash_str;
 use super::name::{name_form, sound_of};
 use super::person::{birth_key, postcode_key};
@@ -94,9 +94,9 @@ pub struct Profile {
     flags: u8,
     place_province: u8,
     counts: [u8; SECTIONS],
-    /// Where the name, the spelled name, the company core and the road's
-    /// name end in `text`.
-    cuts: [u16; 4],
+    /// Where the name, the spelled name, the company core, the road's
+    /// name and the city's name end in `text`.
+    cuts: [u16; 5],
     place_city: u32,
     /// `yyyymmdd`, 0 when unknown.
     birth: u32,
@@ -114,8 +114,8 @@ pub struct Profile {
     core_sound: u64,
     /// Mobiles, phones, e-mails, name sounds and name stems, one after another.
     keys: Box<[u64]>,
-    /// Name key, spelled name, company core, a Latin road's name and a
-    /// Latin city's name, one after another.
+    /// Name key, spelled name, company core, a Latin road's name, a Latin
+    /// city's name and a Latin address's parts, one after another.
     text: Box<str>,
 }
 
@@ -195,13 +195,14 @@ impl Profile {
         let address = r.address.map(simplify).unwrap_or_default();
         let address_key = match_key(&address);
         let road = road_name(&address, &address_key);
+        let lines = address_lines(&address, &address_key);
         // A Latin city (a suburb, a town) by its letters, for spellings
         // with a slip; Chinese cities are compared by how they sound.
         let city_text: String = match r.city.map(simplify) {
             Some(c) if c.is_ascii() => match_key(&c).chars().take(MAX_CITY).collect(),
             _ => String::new(),
         };
-        let text = format!("{key}{spelled}{core}{road}{city_text}").into_boxed_str();
+        let text = format!("{key}{spelled}{core}{road}{city_text}{lines}").into_boxed_str();
 
         let Place { province, city } = place(
             &r.province.map(simplify).unwrap_or_default(),
@@ -232,6 +233,7 @@ impl Profile {
                 (key.len() + spelled.len()) as u16,
                 (key.len() + spelled.len() + core.len()) as u16,
                 (key.len() + spelled.len() + core.len() + road.len()) as u16,
+                (key.len() + spelled.len() + core.len() + road.len() + city_text.len()) as u16,
             ],
             place_city: city,
             birth: r.birth_date.map_or(0, birth_key),
@@ -303,21 +305,27 @@ impl Profile {
 
     /// A Latin city's name without spaces; empty if none.
     pub(crate) fn city_name(&self) -> &str {
-        &self.text[self.cuts[3] as usize..]
+        &self.text[self.cuts[3] as usize..self.cuts[4] as usize]
+    }
+
+    /// A Latin address's parts as written (see [`super::address::address_lines`]);
+    /// empty if none.
+    pub(crate) fn address_lines(&self) -> &str {
+        &self.text[self.cuts[4] as usize..]
     }
 
     pub(crate) fn is_branch(&self) -> bool {
         self.flags & BRANCH != 0
     }
 
-    /// No more than a few records of the scan bear this name, word for
-    /// word; set by the scanner, which sees them all.
     /// A Latin name's last word as written, hashed with
     /// [`super::name::last_word`].
     pub(crate) fn last_word(&self) -> u32 {
         self.last_word
     }
 
+    /// No more than a few records of the scan bear this name, word for
+    /// word; set by the scanner, which sees them all.
     pub(crate) fn rare_name(&self) -> bool {
         self.flags & RARE_NAME != 0
     }

@@ -694,3 +694,79 @@ fn a_latin_name_written_family_name_first_is_the_same_name() {
     );
     assert!(is_duplicate(&original, &swapped));
 }
+
+#[test]
+fn a_name_with_slips_in_several_words_or_a_space_inside_a_word_is_the_same_name() {
+    let name =
+        |a: &str, b: &str| super::names(&Profile::new(&person(1, a)), &Profile::new(&person(2, b)));
+    // A slip in each word, each a typing slip; the words in either order.
+    assert_eq!(name("Brianna Lock", "Briannna Lockb"), NameMatch::WordSlip);
+    assert_eq!(name("Amalia Lowe", "Amaila Lowde"), NameMatch::WordSlip);
+    assert_eq!(name("John Coxon", "Cooxn Jonh"), NameMatch::WordSlip);
+    // A word written as two, with or without one more slip inside it.
+    assert_eq!(
+        name("Shaun Campbell", "Ssha Un Campbell"),
+        NameMatch::WordSlip
+    );
+    assert_eq!(
+        name("Harrison Boulter", "Har Rsion Boulter"),
+        NameMatch::WordSlip
+    );
+    // Given names that differ at their end or start are two people, with
+    // a slip in the family name or not, and with a space or not.
+    assert_ne!(name("Louis Smith", "Louise Smyth"), NameMatch::WordSlip);
+    assert_ne!(name("Mason Lock", "Jason Lockb"), NameMatch::WordSlip);
+    assert_ne!(
+        name("Michaela George", "Micha El George"),
+        NameMatch::WordSlip
+    );
+    // Three words that differ are not slips.
+    assert_ne!(
+        name("Anna Maria Lock", "Anan Mraia Lcok"),
+        NameMatch::WordSlip
+    );
+}
+
+#[test]
+fn a_letter_repeated_in_a_given_name_is_a_slip_inside_it() {
+    // The extra n of Briannna may be any of three, the middle one inside.
+    assert!(super::typo_shaped("brianna", "briannna"));
+    assert!(super::typo_shaped("isabella", "isabwlla"));
+    assert!(!super::typo_shaped("louis", "louise"));
+    assert!(!super::typo_shaped("mason", "jason"));
+    assert!(!super::typo_shaped("anna", "annna"));
+}
+
+#[test]
+fn an_address_written_in_other_parts_is_the_same_house() {
+    // A street left out, the parts in the other order, a street type
+    // typed onto a mistyped name: one house, as the name and the
+    // birth date say.
+    for (original, copy) in [
+        ("181 Limestone Avenue, Rowethorpe", "181, Rowethorpe"),
+        (
+            "47 Darwinia Terrace, The Canberra Hospital",
+            "47 The Canberra Hospital, Darwiniaerrace",
+        ),
+        (
+            "6 Melrose Drive, Lethbridge Court",
+            "6 Melroseidrive, Lethbridge Court",
+        ),
+    ] {
+        let a = resident(1, "Daniel Hebberman", "1955-03-20", original);
+        let b = resident(2, "Daniel Hebberman", "1955-03-20", copy);
+        assert!(
+            reasons(&a, &b).contains(&Reason::SameAddress),
+            "{original} / {copy}"
+        );
+    }
+    // Another street at the same number is another home.
+    let a = resident(1, "Joshua Webb", "1941-12-04", "1 Perry Drive, Shire Clerk");
+    let b = resident(
+        2,
+        "Joshua Webb",
+        "1941-12-04",
+        "1 Gundulu Place, Shire Clerk",
+    );
+    assert!(!reasons(&a, &b).contains(&Reason::SameAddress));
+}
