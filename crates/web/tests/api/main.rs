@@ -17,6 +17,7 @@ mod imports_resume;
 mod imports_rows;
 mod imports_wizard;
 mod leads;
+mod masking;
 mod merges;
 mod opportunities;
 mod oracles;
