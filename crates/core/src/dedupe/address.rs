@@ -8,7 +8,7 @@
 use crate::region::Province;
 use crate::text::match_key;
 
-use super::compare::{fill, osa, MAX_CHARS};
+use super::distance::{fill, osa, MAX_CHARS};
 use super::hash::{fold32, hash32};
 use super::name::sound_of;
 
@@ -149,7 +149,7 @@ fn is_street_type(w: &str) -> bool {
         || (w.len() >= 5
             && EN_STREETS
                 .iter()
-                .any(|(f, _)| f.len() >= 5 && super::compare::within(f, w, 1)))
+                .any(|(f, _)| f.len() >= 5 && super::distance::within(f, w, 1)))
 }
 
 /// `simplified` must already be width-folded, simplified and lower-cased,
@@ -271,7 +271,7 @@ pub(crate) fn numbers_near(a: u32, b: u32) -> bool {
         std::str::from_utf8(&buf[at..]).unwrap_or_default()
     }
     let (mut ba, mut bb) = ([0u8; 10], [0u8; 10]);
-    super::compare::within(digits(a, &mut ba), digits(b, &mut bb), 1)
+    super::distance::within(digits(a, &mut ba), digits(b, &mut bb), 1)
 }
 
 /// The words of each comma- or semicolon-separated part of an address.

@@ -36,6 +36,7 @@ mod address;
 mod block;
 mod cluster;
 mod compare;
+mod distance;
 mod hash;
 mod name;
 mod person;

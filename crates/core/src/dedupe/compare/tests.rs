@@ -730,11 +730,11 @@ fn a_name_with_slips_in_several_words_or_a_space_inside_a_word_is_the_same_name(
 #[test]
 fn a_letter_repeated_in_a_given_name_is_a_slip_inside_it() {
     // The extra n of Briannna may be any of three, the middle one inside.
-    assert!(super::typo_shaped("brianna", "briannna"));
-    assert!(super::typo_shaped("isabella", "isabwlla"));
-    assert!(!super::typo_shaped("louis", "louise"));
-    assert!(!super::typo_shaped("mason", "jason"));
-    assert!(!super::typo_shaped("anna", "annna"));
+    assert!(super::name_match::typo_shaped("brianna", "briannna"));
+    assert!(super::name_match::typo_shaped("isabella", "isabwlla"));
+    assert!(!super::name_match::typo_shaped("louis", "louise"));
+    assert!(!super::name_match::typo_shaped("mason", "jason"));
+    assert!(!super::name_match::typo_shaped("anna", "annna"));
 }
 
 #[test]
