@@ -210,3 +210,45 @@ pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+/// POSTs `fields` to `path` and returns the created object; fails the test
+/// unless the answer is a success.
+pub async fn created(app: &TestApp, path: &str, token: &str, fields: Value) -> Value {
+    let r = app.post(path, token, fields).await;
+    let status = r.status();
+    let b = body(r).await;
+    assert!(status.is_success(), "{path}: {status} {b}");
+    b
+}
+
+/// An object's `id`, as it goes into a path.
+pub fn id(v: &Value) -> String {
+    v["id"].as_i64().unwrap().to_string()
+}
+
+/// Uploads a CSV file as `token` and returns the answer (with `file_id`).
+pub async fn upload_csv(app: &TestApp, token: &str, csv: &str) -> Value {
+    let r = app
+        .request(Method::POST, "/api/v1/imports/files?name=名单.csv", token)
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    body(r).await
+}
+
+/// Imports an uploaded file as `token` and waits for the batch to finish;
+/// returns the batch id.
+pub async fn import_and_wait(app: &TestApp, token: &str, file_id: &Value) -> i64 {
+    let batch = created(app, "/api/v1/imports", token, json!({"file_id": file_id})).await;
+    let batch = batch["batch_id"].as_i64().unwrap();
+    for _ in 0..500 {
+        let b = body(app.get(&format!("/api/v1/imports/{batch}"), token).await).await;
+        if b["running"] == false {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    batch
+}

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{body, TestApp};
+use crate::helpers::{body, created, id, import_and_wait, upload_csv, TestApp};
 use crate::pages::Browser;
 
 /// Values of records in the shared pool: a rep sees them masked.
@@ -115,18 +115,6 @@ fn get_routes(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) {
             }
         }
     }
-}
-
-async fn created(app: &TestApp, path: &str, token: &str, fields: Value) -> Value {
-    let r = app.post(path, token, fields).await;
-    let status = r.status();
-    let b = body(r).await;
-    assert!(status.is_success(), "{path}: {status} {b}");
-    b
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_i64().unwrap().to_string()
 }
 
 /// A record of each kind with contact details in the pool, the rep's own
@@ -300,23 +288,11 @@ async fn seed(app: &TestApp, rep: &str, rep_id: i64) -> Vec<(&'static str, Strin
     )
     .await;
     let view = created(app, "/api/v1/views", rep, json!({"name": "我的视图"})).await;
-    let r = app
-        .request(Method::POST, "/api/v1/imports/files?name=名单.csv", rep)
-        .body("姓名,手机\n公海甲,13711110002\n坏行,123\n")
-        .send()
+    let file = upload_csv(app, rep, "姓名,手机\n公海甲,13711110002\n坏行,123\n").await;
+    let batch = import_and_wait(app, rep, &file["file_id"])
         .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let file = body(r).await["file_id"].as_str().unwrap().to_owned();
-    let batch = created(app, "/api/v1/imports", rep, json!({"file_id": file})).await;
-    let batch = batch["batch_id"].as_i64().unwrap().to_string();
-    for _ in 0..500 {
-        let b = body(app.get(&format!("/api/v1/imports/{batch}"), rep).await).await;
-        if b["running"] == false {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+        .to_string();
+    let file = file["file_id"].as_str().unwrap().to_owned();
 
     vec![
         ("customers", p.to_string()),

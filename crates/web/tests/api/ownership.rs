@@ -6,19 +6,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{body, TestApp};
+use crate::helpers::{body, created, id, import_and_wait, upload_csv, TestApp};
 use crate::pages::Browser;
-
-async fn upload(app: &TestApp, token: &str, csv: &str) -> Value {
-    let r = app
-        .request(Method::POST, "/api/v1/imports/files?name=名单.csv", token)
-        .body(csv.to_owned())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    body(r).await
-}
 
 #[tokio::test]
 async fn an_upload_is_its_uploaders_alone() {
@@ -26,7 +15,7 @@ async fn an_upload_is_its_uploaders_alone() {
     let (_, alice) = app.user("alice@example.com", "sales", None).await;
     let (_, bob) = app.user("bob@example.com", "sales", None).await;
     let csv = "姓名,手机\n张三,13812345678\n李四,13912345678\n";
-    let file = upload(&app, &alice, csv).await;
+    let file = upload_csv(&app, &alice, csv).await;
     let id = file["file_id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 64);
     let sha256 = sha2_hex(csv.as_bytes());
@@ -70,7 +59,7 @@ async fn an_upload_is_its_uploaders_alone() {
     );
 
     // The same file sent by someone else is their own, separate upload.
-    let theirs = upload(&app, &bob, csv).await;
+    let theirs = upload_csv(&app, &bob, csv).await;
     assert_ne!(theirs["file_id"], file["file_id"]);
     let r = app
         .post("/api/v1/imports/preview", &alice, json!({"file_id": id}))
@@ -98,18 +87,6 @@ impl Owned {
             .max_by_key(|(prefix, _)| prefix.len())
             .map(|(_, id)| id.as_str())
     }
-}
-
-async fn created(app: &TestApp, path: &str, token: &str, fields: Value) -> Value {
-    let r = app.post(path, token, fields).await;
-    let status = r.status();
-    let b = body(r).await;
-    assert!(status.is_success(), "{path}: {status} {b}");
-    b
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_i64().unwrap().to_string()
 }
 
 /// Records of every kind that rep A (team 1) owns or the administrator
@@ -175,21 +152,8 @@ async fn owned_by_a(app: &TestApp, alice: &str, alice_id: i64, team: i64) -> Own
     .await;
     let view = created(app, "/api/v1/views", alice, json!({"name": "甲方视图"})).await;
     let token = created(app, "/api/v1/me/tokens", alice, json!({"name": "甲方令牌"})).await;
-    let file = upload(app, alice, "姓名,手机\n丙,13700001111\n").await;
-    let batch = created(
-        app,
-        "/api/v1/imports",
-        alice,
-        json!({"file_id": file["file_id"]}),
-    )
-    .await;
-    let batch_path = format!("/api/v1/imports/{}", batch["batch_id"]);
-    for _ in 0..500 {
-        if body(app.get(&batch_path, alice).await).await["running"] == false {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let file = upload_csv(app, alice, "姓名,手机\n丙,13700001111\n").await;
+    let batch = import_and_wait(app, alice, &file["file_id"]).await;
     let merge = created(
         app,
         "/api/v1/merges",
@@ -220,7 +184,7 @@ async fn owned_by_a(app: &TestApp, alice: &str, alice_id: i64, team: i64) -> Own
             ("orders", id(&order)),
             ("views", id(&view)),
             ("me/tokens", id(&token)),
-            ("imports", batch["batch_id"].as_i64().unwrap().to_string()),
+            ("imports", batch.to_string()),
             (
                 "imports/files",
                 file["file_id"].as_str().unwrap().to_owned(),
