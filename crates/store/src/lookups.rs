@@ -7,7 +7,7 @@
 //! administrator's limits, written to the access log, and users with
 //! bursts of them are listed for administrators.
 //!
-//! Fragments of a masked value never match at all (see `list.rs`); only
+//! Fragments of a masked value never match at all (see `list/query.rs`); only
 //! whole values come here.
 
 use kehu_core::country::Country;
