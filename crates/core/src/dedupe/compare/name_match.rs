@@ -159,12 +159,14 @@ fn space_slip(a: &Profile, b: &Profile) -> bool {
     ) else {
         return false;
     };
-    let mut buf = ['\0'; MAX_CHARS];
+    let (mut buf, mut wb) = (['\0'; MAX_CHARS], ['\0'; MAX_CHARS]);
+    let word = fill(w.chars(), &mut wb);
     [(x, y), (y, x)].into_iter().any(|(first, second)| {
         let joined = fill(first.chars().chain(second.chars()), &mut buf);
-        let mut wb = ['\0'; MAX_CHARS];
-        let word = fill(w.chars(), &mut wb);
-        joined == word || (osa(joined, word) <= 1 && typo_shaped_chars(joined, word))
+        joined == word
+            || (joined.len().abs_diff(word.len()) <= 1
+                && osa(joined, word) <= 1
+                && typo_shaped_chars(joined, word))
     })
 }
 
