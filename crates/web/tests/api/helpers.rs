@@ -252,3 +252,16 @@ pub async fn import_and_wait(app: &TestApp, token: &str, file_id: &Value) -> i64
     }
     batch
 }
+
+/// The id to put into a route `template` (`/api/v1/…` or a page's `/…`):
+/// the one `ids` keeps for the longest prefix of the route's path.
+pub fn id_for<'a>(ids: &'a [(&str, String)], template: &str) -> Option<&'a str> {
+    let rest = template
+        .strip_prefix("/api/v1/")
+        .or_else(|| template.strip_prefix('/'))
+        .unwrap_or(template);
+    ids.iter()
+        .filter(|(prefix, _)| rest.starts_with(&format!("{prefix}/")))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, id)| id.as_str())
+}

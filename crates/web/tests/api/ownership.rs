@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{body, created, id, import_and_wait, upload_csv, TestApp};
+use crate::helpers::{body, created, id, id_for, import_and_wait, upload_csv, TestApp};
 use crate::pages::Browser;
 
 #[tokio::test]
@@ -80,12 +80,7 @@ struct Owned {
 
 impl Owned {
     fn id_for(&self, path: &str) -> Option<&str> {
-        let rest = path.trim_start_matches("/api/v1/");
-        self.ids
-            .iter()
-            .filter(|(prefix, _)| rest.starts_with(&format!("{prefix}/")))
-            .max_by_key(|(prefix, _)| prefix.len())
-            .map(|(_, id)| id.as_str())
+        id_for(&self.ids, path)
     }
 }
 
