@@ -415,12 +415,41 @@ pub(crate) fn lines_agree(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() || numbers(a).next().is_none() || !numbers(a).eq(numbers(b)) {
         return false;
     }
+    letters_agree(a, b, false)
+}
+
+/// Two Latin addresses alike as in [`lines_agree`] but for a house number
+/// that one of them, or both, leaves out, and more than a street: every
+/// part of each, two or more, found in the other ("Sternberg Crescent,
+/// Promenade Arcade" and "631 Sternberg Crescent, Promenade Arcade": the
+/// street and the estate on it). Less than the same house, more than the
+/// same street alone ("George Street" and "12 George Street", where a
+/// namesake on the street is as likely).
+pub(crate) fn lines_agree_but_number(a: &str, b: &str) -> bool {
+    let numbered = |s: &str| numbers(s).next().is_some();
+    !a.is_empty()
+        && !b.is_empty()
+        && !(numbered(a) && numbered(b))
+        && parts(a) >= 2
+        && letters_agree(a, b, true)
+}
+
+/// How many comma-separated parts of an address have letters.
+fn parts(s: &str) -> usize {
+    s.split(',').filter(|p| letters(p).next().is_some()).count()
+}
+
+/// The letters of two addresses agree (see [`lines_agree`]); with
+/// `every_part`, each address must have as many parts as the other.
+fn letters_agree(a: &str, b: &str, every_part: bool) -> bool {
     let (mut ba, mut bb) = (['\0'; MAX_CHARS], ['\0'; MAX_CHARS]);
     let (la, lb) = (fill(letters(a), &mut ba), fill(letters(b), &mut bb));
     if la.len().min(lb.len()) >= 12 && la.len().abs_diff(lb.len()) <= 2 && osa(la, lb) <= 2 {
         return true;
     }
-    let parts = |s: &str| s.split(',').filter(|p| letters(p).next().is_some()).count();
+    if every_part && parts(a) != parts(b) {
+        return false;
+    }
     let (fewer, more) = if parts(a) <= parts(b) { (a, b) } else { (b, a) };
     let mut taken = 0u64;
     let mut long_enough = false;

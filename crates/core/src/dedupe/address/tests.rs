@@ -1,5 +1,11 @@
 use super::*;
 
+/// An address as [`address_lines`] keeps it for comparing.
+fn lines(s: &str) -> String {
+    let s = s.to_lowercase();
+    super::address_lines(&s, &match_key(&s))
+}
+
 fn address_parts(s: &str) -> AddressParts {
     super::address_parts(s, &match_key(s))
 }
@@ -21,13 +27,7 @@ fn chinese_addresses_agree_on_district_street_and_number() {
 
 #[test]
 fn address_parts_agree_when_numbers_agree_and_parts_are_found() {
-    let agree = |a: &str, b: &str| {
-        let lines = |s: &str| {
-            let s = s.to_lowercase();
-            super::address_lines(&s, &match_key(&s))
-        };
-        lines_agree(&lines(a), &lines(b))
-    };
+    let agree = |a: &str, b: &str| lines_agree(&lines(a), &lines(b));
     assert!(agree("181 Limestone Avenue, Rowethorpe", "181, Rowethorpe"));
     assert!(agree("7 Ina Gregory Circuit, Villa 5", "7, Villa 5"));
     assert!(agree("Hse 4, Gara Place", "gara pkace, hse 4"));
@@ -49,6 +49,35 @@ fn address_parts_agree_when_numbers_agree_and_parts_are_found() {
         super::address_lines("北京市朝阳区建国路88号", "北京市朝阳区建国路88号"),
         ""
     );
+}
+
+#[test]
+fn an_address_with_its_number_left_out_agrees_on_its_other_parts() {
+    let agree = |a: &str, b: &str| lines_agree_but_number(&lines(a), &lines(b));
+    assert!(agree(
+        "631 Sternberg Crescent, Promenade Arcade",
+        "Sternberg Crescent, Promenade Arcade"
+    ));
+    assert!(agree(
+        "Palana Place, River Bend",
+        "palana place, river bend"
+    ));
+    assert!(agree(
+        "102 Sturt Avenue, Diment Towers",
+        "Sturt Avenue, Dimenttowers"
+    ));
+    // A street alone is many houses; numbers on both are houses, compared
+    // as such; every part must be found on both sides.
+    assert!(!agree("12 George Street", "George Street"));
+    assert!(!agree("12 Baker Street, Flat 3", "14 Baker Street, Flat 3"));
+    assert!(!agree(
+        "631 Sternberg Crescent, Promenade Arcade",
+        "Sternberg Crescent, Gilmore Park"
+    ));
+    assert!(!agree(
+        "631 Sternberg Crescent, Promenade Arcade",
+        "Promenade Arcade"
+    ));
 }
 
 #[test]

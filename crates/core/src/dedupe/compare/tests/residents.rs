@@ -216,6 +216,57 @@ fn a_house_number_a_slip_apart_counts_for_the_pair() {
 }
 
 #[test]
+fn a_house_number_left_out_beside_the_rest_of_the_address_counts_for_the_pair() {
+    // The number left out on one copy, the street and the estate on it as
+    // written on both, the birth date typed wrong on one: the same home as
+    // far as either copy says.
+    let original = resident(
+        1,
+        "Caitlin Clarke",
+        "1928-07-16",
+        "631 Sternberg Crescent, Promenade Arcade",
+    );
+    let copy = resident(
+        2,
+        "Caitlin Clarke",
+        "1968-02-16",
+        "Sternberg Crescent, Promenade Arcade",
+    );
+    assert!(is_duplicate(&original, &copy));
+    // A street alone, or another estate on it: a namesake on the street
+    // is as likely.
+    let numbered = resident(3, "Caitlin Clarke", "1928-07-16", "631 Sternberg Crescent");
+    let street = resident(4, "Caitlin Clarke", "1968-02-16", "Sternberg Crescent");
+    assert!(!is_duplicate(&numbered, &street));
+    let other = resident(
+        5,
+        "Caitlin Clarke",
+        "1968-02-16",
+        "Sternberg Crescent, Gilmore Park",
+    );
+    assert!(!is_duplicate(&original, &other));
+}
+
+#[test]
+fn a_postcode_a_slip_apart_in_the_same_town_is_a_slip() {
+    // The house number a slip apart too, no birth date on the copy: in the
+    // same town the postcode's slip counts as the postcode would; in
+    // another town it does not.
+    let original = resident(1, "Beau Vincent", "1988-01-20", "78 Tryon Street");
+    let copy = Record {
+        birth_date: None,
+        postal_code: Some("2001"),
+        ..resident(2, "Beau Vincent", "", "18 Tryon Street")
+    };
+    assert!(is_duplicate(&original, &copy));
+    let elsewhere = Record {
+        city: Some("Parramatta"),
+        ..copy
+    };
+    assert!(!is_duplicate(&original, &elsewhere));
+}
+
+#[test]
 fn a_latin_name_written_family_name_first_is_the_same_name() {
     // Born another day on the copy: the name and the house decide, as for
     // a name written the same way.
