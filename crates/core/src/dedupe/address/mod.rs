@@ -427,11 +427,10 @@ pub(crate) fn lines_agree(a: &str, b: &str) -> bool {
 /// namesake on the street is as likely).
 pub(crate) fn lines_agree_but_number(a: &str, b: &str) -> bool {
     let numbered = |s: &str| numbers(s).next().is_some();
-    !a.is_empty()
-        && !b.is_empty()
-        && !(numbered(a) && numbered(b))
-        && parts(a) >= 2
-        && letters_agree(a, b, true)
+    if a.is_empty() || b.is_empty() || (numbered(a) && numbered(b)) {
+        return false;
+    }
+    parts(a) >= 2 && letters_agree(a, b, true)
 }
 
 /// How many comma-separated parts of an address have letters.
