@@ -12,7 +12,6 @@ use kehu_core::entry::Kind;
 use kehu_core::{person, schema, Actor, Lang};
 use kehu_store::customers::Customer;
 use kehu_store::list::CustomerFilter;
-use kehu_store::mask;
 use kehu_store::Store;
 use serde_json::Value;
 
@@ -183,8 +182,7 @@ pub async fn export_customers<W: Write + Send>(
     let mut rows = 0u64;
     loop {
         let page = store.list_customers(actor, &page_filter).await?;
-        for mut c in page.items {
-            mask::customer(actor, &definitions, &mut c);
+        for c in page.items {
             let mut cells: Vec<String> = targets
                 .iter()
                 .map(|t| cell(&c, t, lang, &users, &teams))

@@ -386,8 +386,8 @@ impl Store {
         if a == b {
             return Err(Invalid::one("ids", Code::NotUnique).into());
         }
-        self.contact(&ctx.actor, a).await?;
-        self.contact(&ctx.actor, b).await?;
+        self.contact_unmasked(&ctx.actor, a).await?;
+        self.contact_unmasked(&ctx.actor, b).await?;
         let mut tx = self.db.begin().await?;
         mark_not_duplicate_in(&mut tx, ctx, Entity::Contact, a.get(), b.get()).await?;
         tx.commit().await

@@ -1,7 +1,7 @@
 //! Reading field history.
 
 use crate::customers::Customer;
-use kehu_core::ProductId;
+use kehu_core::{Actor, ProductId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -23,21 +23,25 @@ pub struct HistoryEntry {
 }
 
 impl Store {
-    /// The history of a customer the caller has read, newest first.
+    /// The history of a customer the actor has read, newest first, its old
+    /// and new values masked as the record is (see [`Store::customer`]).
     pub async fn customer_history(
         &self,
+        actor: &Actor,
         customer: &Customer,
         limit: i64,
     ) -> Result<Vec<HistoryEntry>> {
         let mut rows = self.history_of("customer", customer.id, limit).await?;
-        // Values of sensitive fields are kept sealed; the caller read the
-        // customer, so it is opened for it, and masked by the caller for
-        // a viewer not entitled to it (see mask::history).
+        // Values of sensitive fields are kept sealed; the actor read the
+        // customer, so they are opened, then masked where the actor is not
+        // entitled to them.
         for r in &mut rows {
             let field = r.field.clone();
             crate::vault::values::history_value(self.vault(), &field, &mut r.old_value, true)?;
             crate::vault::values::history_value(self.vault(), &field, &mut r.new_value, true)?;
         }
+        let defs = self.field_definitions().await?;
+        crate::mask::history(actor, customer.owner_id, &defs, &mut rows);
         Ok(rows)
     }
 

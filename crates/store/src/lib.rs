@@ -24,7 +24,7 @@ pub mod leads;
 pub mod list;
 pub mod locale;
 pub mod lookups;
-pub mod mask;
+pub(crate) mod mask;
 pub mod merge;
 pub mod merge_rules;
 pub mod opportunities;

@@ -1,7 +1,8 @@
 //! Masking: phone numbers, emails and sensitive custom fields are shown as
 //! 138****5678 to users whose role or relation to the record does not
-//! entitle them to the full value. Masking happens before serialisation, so
-//! the full value never leaves the server for them.
+//! entitle them to the full value. The store's reads for an actor apply it
+//! (see `Store::customer`) and this module is private to the store, so the
+//! full value never leaves the store, let alone the server, for them.
 
 use crate::customers::Customer;
 use crate::fields::FieldDefinition;

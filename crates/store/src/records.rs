@@ -148,7 +148,7 @@ fn id_in(patch: &Patch, field: &str) -> Option<i64> {
 /// A customer id the actor may attach records to; a hidden or missing one
 /// is reported under `field` as not found.
 async fn check_customer(store: &Store, actor: &Actor, id: i64, field: &str) -> Result<()> {
-    match store.customer(actor, CustomerId(id)).await {
+    match store.customer_unmasked(actor, CustomerId(id)).await {
         Ok(_) => Ok(()),
         Err(Error::NotFound) => Err(Invalid::one(field, Code::NotFound).into()),
         Err(e) => Err(e),
@@ -182,7 +182,21 @@ impl Store {
         self.contact(&ctx.actor, ContactId(id)).await
     }
 
+    /// A contact of a customer the actor may see, masked like its
+    /// customer (see [`Store::customer`]).
     pub async fn contact(&self, actor: &Actor, id: ContactId) -> Result<Contact> {
+        let mut c = self.contact_unmasked(actor, id).await?;
+        let (owner,): (Option<i64>,) = self
+            .db
+            .one(q("SELECT owner_id FROM customers WHERE id = $1").bind(c.customer_id))
+            .await?;
+        crate::mask::contact(actor, owner, &mut c);
+        Ok(c)
+    }
+
+    /// A contact the actor may see, every value as stored: for access
+    /// checks and the store's own work, never for showing.
+    pub(crate) async fn contact_unmasked(&self, actor: &Actor, id: ContactId) -> Result<Contact> {
         self.one_of(
             through_customer("contacts", CONTACT_COLUMNS, actor, "x.id = $1"),
             id.get(),
@@ -190,9 +204,11 @@ impl Store {
         .await
     }
 
-    /// The contacts of a customer the caller has read, and so may see.
-    pub async fn contacts_of(&self, customer: &Customer) -> Result<Vec<Contact>> {
-        self.db
+    /// The contacts of a customer the actor has read, and so may see,
+    /// masked like it.
+    pub async fn contacts_of(&self, actor: &Actor, customer: &Customer) -> Result<Vec<Contact>> {
+        let mut rows: Vec<Contact> = self
+            .db
             .all(
                 q(format!(
                     "SELECT {CONTACT_COLUMNS} FROM contacts x WHERE x.customer_id = $1 \
@@ -200,7 +216,11 @@ impl Store {
                 ))
                 .bind(customer.id),
             )
-            .await
+            .await?;
+        for c in &mut rows {
+            crate::mask::contact(actor, customer.owner_id, c);
+        }
+        Ok(rows)
     }
 
     pub async fn update_contact(
@@ -212,7 +232,7 @@ impl Store {
     ) -> Result<Contact> {
         writer(ctx)?;
         read_only(&patch, "customer_id")?;
-        self.contact(&ctx.actor, id).await?;
+        self.contact_unmasked(&ctx.actor, id).await?;
         let mut tx = self.db.begin().await?;
         CONTACTS
             .update(&mut tx, id.get(), &patch, vec![], ctx, version)

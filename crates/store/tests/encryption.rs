@@ -155,7 +155,7 @@ async fn a_resident_id_and_a_webhook_secret_are_nowhere_in_the_raw_database() {
     // An entitled reader gets the values back, history included.
     let c = store.customer(&admin.actor, CustomerId(id)).await.unwrap();
     assert_eq!(c.custom.0["id_card"], json!(OTHER_ID));
-    let history = store.customer_history(&c, 50).await.unwrap();
+    let history = store.customer_history(&admin.actor, &c, 50).await.unwrap();
     let change = history
         .iter()
         .find(|h| h.field == "custom.id_card")
@@ -388,7 +388,7 @@ async fn an_interrupted_rotation_resumes_and_retires_the_old_key() {
         .await
         .unwrap();
     assert_eq!(c.custom.0["id_card"], json!(RESIDENT_ID));
-    let history = after.customer_history(&c, 50).await.unwrap();
+    let history = after.customer_history(&admin.actor, &c, 50).await.unwrap();
     let change = history
         .iter()
         .find(|h| h.field == "custom.id_card")

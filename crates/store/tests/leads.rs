@@ -350,6 +350,7 @@ async fn a_qualified_lead_converts_and_links_to_the_customer_it_duplicates() {
     assert_eq!(done.customer_id, existing.id);
     let contact = store
         .contacts_of(
+            &rep.actor,
             &store
                 .customer(&rep.actor, CustomerId(existing.id))
                 .await

@@ -96,7 +96,7 @@ async fn a_merge_keeps_chosen_values_moves_everything_attached_and_undo_restores
     );
 
     // Everything attached moved.
-    let contacts = store.contacts_of(&a).await.unwrap();
+    let contacts = store.contacts_of(&ctx.actor, &a).await.unwrap();
     assert!(contacts.iter().any(|c| c.id == p.contact));
     let interactions = store.interactions_of(&a).await.unwrap();
     assert!(interactions.iter().any(|i| i.id == p.interaction));
@@ -107,7 +107,7 @@ async fn a_merge_keeps_chosen_values_moves_everything_attached_and_undo_restores
     assert!(tasks.iter().any(|t| t.id == p.task));
 
     // History tells the story on both records.
-    let history = store.customer_history(&a, 100).await.unwrap();
+    let history = store.customer_history(&ctx.actor, &a, 100).await.unwrap();
     let merged = history.iter().find(|h| h.field == "merged").unwrap();
     assert_eq!(merged.source, "merge");
     assert_eq!(
@@ -119,7 +119,10 @@ async fn a_merge_keeps_chosen_values_moves_everything_attached_and_undo_restores
         (title.old_value.as_deref(), title.new_value.as_deref()),
         (Some("经理"), Some("总监"))
     );
-    let b_history = store.customer_history(&before_b, 100).await.unwrap();
+    let b_history = store
+        .customer_history(&ctx.actor, &before_b, 100)
+        .await
+        .unwrap();
     assert!(b_history
         .iter()
         .any(|h| h.field == "merged_into" && h.new_value == Some(p.a.id.to_string())));
@@ -153,12 +156,12 @@ async fn a_merge_keeps_chosen_values_moves_everything_attached_and_undo_restores
             .unwrap(),
         None
     );
-    let contacts = store.contacts_of(&b).await.unwrap();
+    let contacts = store.contacts_of(&ctx.actor, &b).await.unwrap();
     assert_eq!(
         contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![p.contact]
     );
-    assert!(store.contacts_of(&a).await.unwrap().is_empty());
+    assert!(store.contacts_of(&ctx.actor, &a).await.unwrap().is_empty());
     assert_eq!(store.interactions_of(&b).await.unwrap().len(), 1);
     let tasks = store
         .tasks(&ctx.actor, None, None, Some(CustomerId(p.b.id)), 100)

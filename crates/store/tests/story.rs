@@ -87,7 +87,7 @@ async fn bulk_written_customers_are_searchable_with_their_contacts_tasks_and_his
 
     let first = CustomerId(ids[0]);
     let customer = store.customer(&admin, first).await.unwrap();
-    assert_eq!(store.contacts_of(&customer).await.unwrap().len(), 1);
+    assert_eq!(store.contacts_of(&admin, &customer).await.unwrap().len(), 1);
     let interactions = store.interactions_of(&customer).await.unwrap();
     assert!(interactions[0].task_id.is_some());
     let tasks = store
@@ -95,7 +95,7 @@ async fn bulk_written_customers_are_searchable_with_their_contacts_tasks_and_his
         .await
         .unwrap();
     assert_eq!(tasks[0].title, "发送合同");
-    let history = store.customer_history(&customer, 10).await.unwrap();
+    let history = store.customer_history(&admin, &customer, 10).await.unwrap();
     assert_eq!(history[0].field, "created");
     assert_eq!(history[0].source, "import");
 
@@ -164,7 +164,10 @@ async fn an_update_that_fails_part_way_changes_nothing() {
     let after = store.customer(&ctx.actor, CustomerId(b.id)).await.unwrap();
     assert_eq!(after.name, "乙");
     assert_eq!(after.version, 1);
-    let history = store.customer_history(&after, 10).await.unwrap();
+    let history = store
+        .customer_history(&ctx.actor, &after, 10)
+        .await
+        .unwrap();
     assert_eq!(history.len(), 1, "{history:?}");
 }
 

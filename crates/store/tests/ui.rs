@@ -184,7 +184,7 @@ async fn a_saved_view_with_a_bad_name_query_or_column_is_refused_field_by_field(
 async fn history_fields(store: &Store, actor: &Actor, id: i64) -> Vec<(String, String)> {
     let c = store.customer(actor, CustomerId(id)).await.unwrap();
     store
-        .customer_history(&c, 100)
+        .customer_history(actor, &c, 100)
         .await
         .unwrap()
         .into_iter()

@@ -1,6 +1,7 @@
 #![forbid(unsafe_code)]
 //! kehu over HTTP: the REST API under `/api/v1` with its OpenAPI document
-//! and Swagger UI, sessions and API tokens, permissions and masking.
+//! and Swagger UI, sessions and API tokens, permissions (values a role
+//! may only see masked come masked from the store).
 
 pub mod api;
 pub mod client_ip;
@@ -12,11 +13,10 @@ mod headers;
 pub mod imports;
 mod input;
 pub mod maintenance;
+pub mod pages;
 mod text;
 pub mod tls;
 pub mod webhooks;
-use kehu_store::mask;
-pub mod pages;
 
 use std::time::Duration;
 

@@ -196,8 +196,26 @@ impl Store {
         self.customer(&ctx.actor, CustomerId(id)).await
     }
 
-    /// A customer the actor may see.
+    /// A customer the actor may see, as the actor may see it: contact
+    /// details and sensitive fields masked where the actor's role or
+    /// relation to the record does not entitle them to the full values
+    /// (see [`crate::mask`]). Every read that leaves the store for a person
+    /// to see goes through such a door; none hands out the values first
+    /// and leaves masking to the caller.
     pub async fn customer(&self, actor: &Actor, id: CustomerId) -> Result<Customer> {
+        let mut c = self.customer_unmasked(actor, id).await?;
+        crate::mask::customer(actor, &self.field_definitions().await?, &mut c);
+        Ok(c)
+    }
+
+    /// A customer the actor may see, every value as stored: for the
+    /// store's own work on it (merging, checking, access checks), never
+    /// for showing.
+    pub(crate) async fn customer_unmasked(
+        &self,
+        actor: &Actor,
+        id: CustomerId,
+    ) -> Result<Customer> {
         let mut found: Option<Customer> = self
             .db
             .optional(
@@ -239,7 +257,7 @@ impl Store {
     /// Moves a customer to the bin; [`Store::restore_customer`] brings it
     /// back. Only those who may assign owners may delete.
     pub async fn delete_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<()> {
-        self.customer(&ctx.actor, id).await?;
+        self.customer_unmasked(&ctx.actor, id).await?;
         if !ctx.actor.may_assign_owner() {
             return Err(Error::Forbidden);
         }

@@ -24,6 +24,8 @@ fn c(col: &str) -> Expr {
 }
 
 impl Store {
+    /// A page of the customers the actor may see, as the actor may see
+    /// them (masked as [`Store::customer`] masks).
     pub async fn list_customers(
         &self,
         actor: &Actor,
@@ -59,16 +61,12 @@ impl Store {
         }
         // Sensitive fields are stored sealed: a filter on one matches by
         // blind index.
-        let sensitive: Vec<String> = if f.custom.is_empty() {
-            Vec::new()
-        } else {
-            self.field_definitions()
-                .await?
-                .into_iter()
-                .filter(|d| d.sensitive)
-                .map(|d| d.key)
-                .collect()
-        };
+        let defs = self.field_definitions().await?;
+        let sensitive: Vec<String> = defs
+            .iter()
+            .filter(|d| d.sensitive)
+            .map(|d| d.key.clone())
+            .collect();
         let query = list_query(
             self.db.backend(),
             actor,
@@ -97,6 +95,10 @@ impl Store {
             None
         };
         self.load_tags(&mut items).await?;
+        // Shown as the actor may see them (see `Store::customer`).
+        for c in &mut items {
+            crate::mask::customer(actor, &defs, c);
+        }
         Ok(Page { items, next_cursor })
     }
 }

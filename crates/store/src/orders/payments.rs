@@ -96,7 +96,7 @@ impl Store {
         actor: &kehu_core::Actor,
         id: CustomerId,
     ) -> Result<CustomerFigures> {
-        self.customer(actor, id).await?;
+        self.customer_unmasked(actor, id).await?;
         let row: Option<(i64, String, Option<i64>, Option<i64>)> = self
             .db
             .optional(

@@ -194,7 +194,7 @@ impl Store {
 
     /// How complete and valid one customer is, for those who may see it.
     pub async fn customer_quality(&self, actor: &Actor, id: CustomerId) -> Result<RecordQuality> {
-        let customer = self.customer(actor, id).await?;
+        let customer = self.customer_unmasked(actor, id).await?;
         let judge = Judge {
             rules: self.quality_rules().await?,
             defs: self.field_defs().await?,

@@ -21,13 +21,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, Result};
 use crate::extract::{CurrentUser, JsonObject, QueryPairs};
 use crate::input::customers::{bulk_input, customer_input, probe_of};
-use crate::{mask, AppState};
-
-async fn shown(state: &AppState, me: &CurrentUser, mut c: Customer) -> Result<Json<Customer>> {
-    let defs = state.store.field_definitions().await?;
-    mask::customer(&me.actor, &defs, &mut c);
-    Ok(Json(c))
-}
+use crate::AppState;
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers",
     params(
@@ -55,12 +49,9 @@ pub async fn list(
     QueryPairs(params): QueryPairs,
 ) -> Result<Json<Page<Customer>>> {
     let filter = CustomerFilter::from_params(&params)?;
-    let mut page = state.store.browse_customers(&me.actor, &filter).await?;
-    let defs = state.store.field_definitions().await?;
-    for c in &mut page.items {
-        mask::customer(&me.actor, &defs, c);
-    }
-    Ok(Json(page))
+    Ok(Json(
+        state.store.browse_customers(&me.actor, &filter).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/lookup", tag = "customers",
@@ -100,7 +91,7 @@ pub async fn lookup(
     invalid.into_result()?;
     let wanted = wanted.ok_or_else(|| Invalid::one("mobile", Code::Required))?;
     let found = state.store.lookup_customer(&me.actor, &wanted).await?;
-    shown(&state, &me, found).await
+    Ok(Json(found))
 }
 
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers",
@@ -114,7 +105,7 @@ pub async fn create(
     let home = state.store.default_country().await?;
     let (input, _) = customer_input(body, Mode::Create, home)?;
     let c = state.store.create_customer(&me.ctx(), input).await?;
-    Ok((StatusCode::CREATED, shown(&state, &me, c).await?))
+    Ok((StatusCode::CREATED, Json(c)))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
@@ -137,7 +128,7 @@ pub async fn get(
         }
         found => found?,
     };
-    Ok(shown(&state, &me, c).await?.into_response())
+    Ok(Json(c).into_response())
 }
 
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
@@ -159,7 +150,7 @@ pub async fn update(
         .store
         .update_customer(&me.ctx(), CustomerId(id), input, version)
         .await?;
-    shown(&state, &me, c).await
+    Ok(Json(c))
 }
 
 #[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers",
@@ -187,7 +178,7 @@ pub async fn restore(
         .store
         .restore_customer(&me.ctx(), CustomerId(id))
         .await?;
-    shown(&state, &me, c).await
+    Ok(Json(c))
 }
 
 #[utoipa::path(post, path = "/api/v1/customers/{id}/verify", tag = "customers",
@@ -202,7 +193,7 @@ pub async fn verify(
         .store
         .verify_customer(&me.ctx(), CustomerId(id))
         .await?;
-    shown(&state, &me, c).await
+    Ok(Json(c))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/history", tag = "customers",
@@ -213,10 +204,12 @@ pub async fn history(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<HistoryEntry>>> {
     let customer = state.store.customer(&me.actor, CustomerId(id)).await?;
-    let mut rows = state.store.customer_history(&customer, 1000).await?;
-    let defs = state.store.field_definitions().await?;
-    mask::history(&me.actor, customer.owner_id, &defs, &mut rows);
-    Ok(Json(rows))
+    Ok(Json(
+        state
+            .store
+            .customer_history(&me.actor, &customer, 1000)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/contacts", tag = "contacts",
@@ -227,11 +220,7 @@ pub async fn contacts(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<Contact>>> {
     let customer = state.store.customer(&me.actor, CustomerId(id)).await?;
-    let mut rows = state.store.contacts_of(&customer).await?;
-    for c in &mut rows {
-        mask::contact(&me.actor, customer.owner_id, c);
-    }
-    Ok(Json(rows))
+    Ok(Json(state.store.contacts_of(&me.actor, &customer).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/interactions", tag = "interactions",

@@ -11,7 +11,7 @@ use kehu_store::records::{Contact, Interaction, Task};
 use crate::error::Result;
 use crate::extract::{CurrentUser, JsonObject, QueryPairs};
 use crate::input::records::{record_input, record_input_in};
-use crate::{mask, AppState};
+use crate::AppState;
 
 /// A new contact is in its customer's country unless it says otherwise.
 async fn contact_home(state: &AppState, me: &CurrentUser, body: &JsonObject) -> Result<Country> {
@@ -35,19 +35,6 @@ async fn contact_home(state: &AppState, me: &CurrentUser, body: &JsonObject) -> 
     }
 }
 
-async fn shown_contact(
-    state: &AppState,
-    me: &CurrentUser,
-    mut c: Contact,
-) -> Result<Json<Contact>> {
-    let customer = state
-        .store
-        .customer(&me.actor, CustomerId(c.customer_id))
-        .await?;
-    mask::contact(&me.actor, customer.owner_id, &mut c);
-    Ok(Json(c))
-}
-
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts",
     request_body(content = Object, description = "customer_id and name are required"),
     responses((status = 201, body = Contact), (status = 422)))]
@@ -59,7 +46,7 @@ pub async fn create_contact(
     let home = contact_home(&state, &me, &body).await?;
     let (patch, _) = record_input_in(body, schema::CONTACT, Mode::Create, home)?;
     let c = state.store.create_contact(&me.ctx(), patch).await?;
-    Ok((StatusCode::CREATED, shown_contact(&state, &me, c).await?))
+    Ok((StatusCode::CREATED, Json(c)))
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts",
@@ -70,7 +57,7 @@ pub async fn get_contact(
     Path(id): Path<i64>,
 ) -> Result<Json<Contact>> {
     let c = state.store.contact(&me.actor, ContactId(id)).await?;
-    shown_contact(&state, &me, c).await
+    Ok(Json(c))
 }
 
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts",
@@ -89,7 +76,7 @@ pub async fn update_contact(
         .store
         .update_contact(&me.ctx(), ContactId(id), patch, version)
         .await?;
-    shown_contact(&state, &me, c).await
+    Ok(Json(c))
 }
 
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts",

@@ -18,7 +18,7 @@ use crate::input::customers::{customer_input, probe_of};
 use crate::pages::form::{customer_inputs, Input, Values};
 use crate::pages::frame::{Frame, Section};
 use crate::pages::{invalid_of, render, see_other, PageError, Posted, Viewer, T};
-use crate::{mask, AppState};
+use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "customers/form.html")]
@@ -242,12 +242,11 @@ pub async fn edit_form(
     if !viewer.me.actor.may_write_records() {
         return Err(PageError::Forbidden);
     }
-    let mut c = state
+    let c = state
         .store
         .customer(&viewer.me.actor, CustomerId(id))
         .await?;
     let defs = state.store.field_definitions().await?;
-    mask::customer(&viewer.me.actor, &defs, &mut c);
     let values = Values::from_customer(&c, &defs);
     form_page(&state, &viewer, Some(&c), &values, &[], &[], None).await
 }
@@ -258,12 +257,11 @@ pub async fn update(
     posted: Posted,
 ) -> Result<Response, PageError> {
     let Posted { viewer, fields } = posted;
-    let mut current = state
+    let current = state
         .store
         .customer(&viewer.me.actor, CustomerId(id))
         .await?;
     let defs = state.store.field_definitions().await?;
-    mask::customer(&viewer.me.actor, &defs, &mut current);
     let values = Values::from_fields(&fields);
     let version = fields.get("version").and_then(|v| v.parse().ok());
     let mut body = customer_json(&values, &defs, true);

@@ -16,7 +16,7 @@ use crate::extract::QueryPairs;
 use crate::pages::frame::{Frame, Section};
 use crate::pages::{render, Errors, PageError, Viewer, T};
 use crate::text::url_encode;
-use crate::{mask, AppState};
+use crate::AppState;
 
 /// Columns a list shows unless a view or the user picks others.
 const DEFAULT_COLUMNS: &[&str] = &["company", "mobile", "owner", "stage", "tags", "updated_at"];
@@ -211,10 +211,7 @@ pub async fn list(
     let people = People::new(&users);
     let (rows, next_cursor, error) = match CustomerFilter::from_params(&filter_pairs) {
         Ok(filter) => {
-            let mut page = store.browse_customers(&actor, &filter).await?;
-            for c in &mut page.items {
-                mask::customer(&actor, &defs, c);
-            }
+            let page = store.browse_customers(&actor, &filter).await?;
             let rows = page
                 .items
                 .iter()

@@ -16,7 +16,7 @@ use crate::extract::QueryPairs;
 use crate::pages::form::Values;
 use crate::pages::frame::{Frame, Section};
 use crate::pages::{render_refused, Errors, PageError, Viewer, T};
-use crate::{mask, AppState};
+use crate::AppState;
 
 pub struct Detail {
     pub key: String,
@@ -343,7 +343,7 @@ pub(super) async fn show_page(
     let t = viewer.t();
     let actor = viewer.me.actor;
     let store = &state.store;
-    let mut c = match store.customer(&actor, CustomerId(id)).await {
+    let c = match store.customer(&actor, CustomerId(id)).await {
         // A merged record's page is its survivor's.
         Err(kehu_store::Error::NotFound) => {
             return match store.merged_into(&actor, CustomerId(id)).await? {
@@ -364,17 +364,12 @@ pub(super) async fn show_page(
         .into_iter()
         .map(|tm| (tm.id, tm.name))
         .collect();
-    let mut history = store.customer_history(&c, 300).await?;
-    mask::history(&actor, c.owner_id, &defs, &mut history);
-    let mut contacts = store.contacts_of(&c).await?;
-    for contact in &mut contacts {
-        mask::contact(&actor, c.owner_id, contact);
-    }
+    let history = store.customer_history(&actor, &c, 300).await?;
+    let contacts = store.contacts_of(&actor, &c).await?;
     let interactions = store.interactions_of(&c).await?;
     let tasks = store
         .tasks(&actor, None, None, Some(CustomerId(id)), 500)
         .await?;
-    mask::customer(&actor, &defs, &mut c);
 
     let mut timeline = history_events(t, &history, &defs, &people);
     for i in &interactions {
