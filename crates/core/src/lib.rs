@@ -27,6 +27,7 @@ pub mod resident_id;
 pub mod schema;
 pub mod search;
 pub mod text;
+pub mod transfer;
 pub mod url;
 pub mod uscc;
 pub mod webhook;

@@ -19,8 +19,9 @@ use super::decide::{
     check_unique, current_of, decide, lookup, revealed, touched, update_input, Decision, Ref, Seen,
 };
 use super::issues::{Issue, Warned, ISSUE_CELLS};
-use super::prepare::{KeyKind, PreparedRow, Preparer, RecordName, SourceRow};
+use super::prepare::{PreparedRow, Preparer, RecordName, SourceRow};
 use super::{Batch, Counts, ImportOptions};
+use kehu_core::transfer::Key;
 /// What one chunk did.
 #[derive(Debug, Clone, Default)]
 pub struct ChunkOutcome {
@@ -55,7 +56,7 @@ impl Store {
             .iter()
             .filter_map(|row| row.parsed.as_ref().ok())
             .flat_map(|c| c.keys())
-            .filter(|(kind, _)| *kind == KeyKind::Mobile)
+            .filter(|(kind, _)| *kind == Key::Mobile)
             .map(|(_, value)| value);
         crate::lookups::note_masked_in(&mut tx, &ctx.actor, mobiles).await?;
         let found = lookup(&mut tx, &ctx.actor, &rows).await?;

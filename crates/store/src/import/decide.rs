@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 
 use kehu_core::entry::{Patch, Stored};
 use kehu_core::field::FieldDef;
+use kehu_core::transfer::{changes, counts, outcome, Hit, Key, Outcome};
 use kehu_core::{Actor, Code, CustomerId, FieldError, Invalid};
 use serde_json::{Map, Value};
 
@@ -18,8 +19,8 @@ use crate::db::{q, Tx};
 use crate::lookups::WholeValue;
 use crate::{Error, Result};
 
-use super::prepare::{Candidate, KeyKind, PreparedRow, Preparer, KEY_KINDS};
-use super::{BatchKind, ImportOptions, Policy};
+use super::prepare::{column, Candidate, PreparedRow, Preparer};
+use super::ImportOptions;
 /// Keys of rows already decided in this file, so a later row can be
 /// matched to an earlier one. Keys are kept as 64-bit hashes: a million
 /// rows cost tens of megabytes, not the keys' text.
@@ -58,7 +59,7 @@ pub(super) enum Ref {
     Planned,
 }
 
-fn hash_key(kind: KeyKind, value: &str) -> u64 {
+fn hash_key(kind: Key, value: &str) -> u64 {
     let mut h = DefaultHasher::new();
     kind.hash(&mut h);
     value.hash(&mut h);
@@ -90,12 +91,12 @@ pub(super) enum Decision {
 }
 
 /// The live records the chunk's keys find, by key.
-type FoundMap = HashMap<(KeyKind, String), Found>;
+type FoundMap = HashMap<(Key, String), Found>;
 
 /// Looks every key of the chunk up in the database: one query per kind of
 /// key, each on its index.
 pub(super) async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> Result<FoundMap> {
-    let mut wanted: HashMap<KeyKind, Vec<String>> = HashMap::new();
+    let mut wanted: HashMap<Key, Vec<String>> = HashMap::new();
     for row in rows {
         if let Ok(c) = &row.parsed {
             for (kind, value) in c.keys() {
@@ -105,7 +106,7 @@ pub(super) async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> 
     }
     let mut found = FoundMap::new();
     let seen_by = visible(actor.scope(), "c");
-    for kind in KEY_KINDS {
+    for kind in Key::ALL {
         let Some(mut values) = wanted.remove(&kind) else {
             continue;
         };
@@ -114,15 +115,15 @@ pub(super) async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> 
         for part in values.chunks(1000) {
             let placeholders: Vec<String> =
                 (1..=part.len()).map(|i| tx.backend().param(i)).collect();
-            let key_sql = if kind == KeyKind::Id {
+            let key_sql = if kind == Key::Id {
                 "CAST(c.id AS TEXT)".to_owned()
             } else {
-                kind.column().to_owned()
+                column(kind).to_owned()
             };
             let list = placeholders.join(", ");
             // A mobile is also found on a customer's contacts, as the
             // entry check finds it; the customer's own field comes first.
-            let contacts = if kind == KeyKind::Mobile {
+            let contacts = if kind == Key::Mobile {
                 format!(
                     " UNION ALL SELECT c.id, x.mobile, CASE WHEN {seen_by} THEN 1 ELSE 0 END, \
                      CASE WHEN c.owner_id IS NULL THEN 1 ELSE 0 END, 1 \
@@ -136,11 +137,11 @@ pub(super) async fn lookup(tx: &mut Tx, actor: &Actor, rows: &[PreparedRow]) -> 
                 "SELECT c.id, {key_sql}, CASE WHEN {seen_by} THEN 1 ELSE 0 END, \
                  CASE WHEN c.owner_id IS NULL THEN 1 ELSE 0 END, 0 FROM customers c \
                  WHERE c.deleted_at IS NULL AND {} IN ({list}){contacts} ORDER BY 5, 1",
-                kind.column(),
+                column(kind),
             ))
             .once();
             for value in part {
-                stmt = if kind == KeyKind::Id {
+                stmt = if kind == Key::Id {
                     stmt.bind(value.parse::<i64>().unwrap_or(0))
                 } else {
                     stmt.bind(value.as_str())
@@ -169,7 +170,7 @@ pub(super) fn revealed(actor: &Actor, rows: &[PreparedRow], found: &FoundMap) ->
     for row in rows {
         let Ok(c) = &row.parsed else { continue };
         for (kind, value) in c.keys() {
-            if !matches!(kind, KeyKind::Mobile | KeyKind::Email) {
+            if !matches!(kind, Key::Mobile | Key::Email) {
                 continue;
             }
             let Some(f) = found.get(&(kind, value.clone())) else {
@@ -233,74 +234,48 @@ pub(super) fn decide(
             Ok(c) => c,
         };
         let keys = candidate.keys();
-        // (key, record, earlier row of this file, visible, met in this file)
-        let mut hit: Option<(KeyKind, Ref, Option<u64>, bool, bool)> = None;
+        // The first key that met an earlier row of the file or a record
+        // that counts (see `counts`); its target is the record and the
+        // earlier row.
+        let mut hit: Option<Hit<(Ref, Option<u64>)>> = None;
         for (kind, value) in &keys {
             if let Some(earlier) = seen.keys.get(&hash_key(*kind, value)) {
-                hit = Some((*kind, earlier.target, Some(earlier.row), true, true));
+                hit = Some(Hit {
+                    key: *kind,
+                    visible: true,
+                    this_file: true,
+                    target: (earlier.target, Some(earlier.row)),
+                });
                 break;
             }
             if let Some(f) = found.get(&(*kind, value.clone())) {
-                // An id the actor may not see is treated as no such id:
-                // "someone else's" would confirm that it exists. So is an
-                // external id in a batch update, which only updates.
-                let unknown = kind.is_identity()
-                    && !f.visible
-                    && (*kind == KeyKind::Id || options.kind == BatchKind::Update);
-                if unknown {
+                if !counts(options.kind, *kind, f.visible) {
                     continue;
                 }
-                let this_file = touched.contains(&f.id);
-                hit = Some((*kind, Ref::Existing(f.id), None, f.visible, this_file));
+                hit = Some(Hit {
+                    key: *kind,
+                    visible: f.visible,
+                    this_file: touched.contains(&f.id),
+                    target: (Ref::Existing(f.id), None),
+                });
                 break;
             }
         }
-        let decision = match hit {
-            // A batch update changes only records its rows name. An import
-            // creates a row whose id names no record it may see: a file
-            // exported from another kehu (or of records since removed)
-            // brings their ids along.
-            None if candidate.id.is_some() && options.kind == BatchKind::Update => {
-                Decision::Reject(vec![FieldError::new("id", Code::NotFound)])
-            }
-            None if options.kind == BatchKind::Update => {
-                let field = keys.first().map_or("id", |(k, _)| k.field());
+        let first = keys.first().map(|(k, _)| *k);
+        let decision = match outcome(options.kind, options.policy, first, hit) {
+            Outcome::Create => create(actor, preparer, candidate),
+            Outcome::NotFound(field) => {
                 Decision::Reject(vec![FieldError::new(field, Code::NotFound)])
             }
-            None => create(actor, preparer, candidate),
-            Some((kind, target, earlier_row, visible, this_file)) => {
-                let duplicate = |code| Decision::Skip {
-                    reasons: vec![FieldError::new(kind.field(), code)],
-                    customer: Some(target),
-                    row: earlier_row,
-                };
-                let create_anyway = options.kind == BatchKind::Import
-                    && options.policy == Policy::Create
-                    && !kind.is_identity();
-                if create_anyway {
-                    create(actor, preparer, candidate)
-                } else if !visible {
-                    Decision::Skip {
-                        reasons: vec![FieldError::new(kind.field(), Code::DuplicateHidden)],
-                        customer: None,
-                        row: None,
-                    }
-                } else if this_file
-                    || (options.kind == BatchKind::Import
-                        && matches!(options.policy, Policy::Skip | Policy::Create))
-                {
-                    // A second row of the file for the same record is a
-                    // duplicate whatever the policy: applying both would
-                    // let the file disagree with itself, and importing it
-                    // again would change the record back and forth.
-                    duplicate(Code::Duplicate)
-                } else {
-                    Decision::Update {
-                        target,
-                        candidate: candidate.clone(),
-                    }
-                }
-            }
+            Outcome::Update((target, _)) => Decision::Update {
+                target,
+                candidate: candidate.clone(),
+            },
+            Outcome::Skip { key, code, named } => Decision::Skip {
+                reasons: vec![FieldError::new(key.field(), code)],
+                customer: named.map(|(target, _)| target),
+                row: named.and_then(|(_, row)| row),
+            },
         };
         let target = match &decision {
             Decision::Create(_) => {
@@ -420,18 +395,15 @@ pub(super) fn update_input(
         let old = current.field(name);
         // Kind and stage always hold a value (their defaults), which a
         // fill leaves alone like any other value.
-        if (fill && old.is_some()) || old == *value {
-            continue;
+        if changes(fill, old.as_ref(), value.as_ref()) {
+            patch.set.push((name, value.clone()));
         }
-        patch.set.push((name, value.clone()));
     }
     let mut custom = Map::new();
     for (key, value) in &row.custom {
-        let old = current.custom.0.get(key);
-        if (fill && old.is_some()) || old == Some(value) {
-            continue;
+        if changes(fill, current.custom.0.get(key), Some(value)) {
+            custom.insert(key.clone(), value.clone());
         }
-        custom.insert(key.clone(), value.clone());
     }
     let new_tags: Vec<&String> = row
         .tags

@@ -38,65 +38,17 @@ pub use undo::UndoReport;
 pub use uploads::UploadRecord;
 pub(crate) use uploads::UPLOAD_KEY;
 
-/// What a row that matches an existing record (or an earlier row) does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Policy {
-    /// Leave the record as it is; the row is reported as a duplicate.
-    Skip,
-    /// Fill the record's empty fields from the row.
-    Fill,
-    /// Overwrite the record's fields with the row's non-empty cells.
-    Overwrite,
-    /// Create a new record anyway (not for rows matching by id or
-    /// external id: those are the record itself, and are skipped).
-    Create,
-}
-
-impl Policy {
-    pub fn parse(s: &str) -> Option<Policy> {
-        match s.trim() {
-            "skip" => Some(Policy::Skip),
-            "fill" => Some(Policy::Fill),
-            "overwrite" => Some(Policy::Overwrite),
-            "create" => Some(Policy::Create),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Policy::Skip => "skip",
-            Policy::Fill => "fill",
-            Policy::Overwrite => "overwrite",
-            Policy::Create => "create",
-        }
-    }
-}
-
-/// An import creates records; a batch update (批量更新) only changes the
-/// records its rows name, and rejects rows that name none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BatchKind {
-    Import,
-    Update,
-}
-
-impl BatchKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            BatchKind::Import => "import",
-            BatchKind::Update => "update",
-        }
-    }
-}
+pub use kehu_core::transfer::{BatchKind, Policy};
 
 /// How a file is read into customers, kept with the batch so a resumed
 /// batch reads its file the same way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ImportOptions {
+    /// `import` or `update`.
+    #[schema(value_type = String, pattern = "^(import|update)$")]
     pub kind: BatchKind,
+    /// `skip`, `fill`, `overwrite` or `create`.
+    #[schema(value_type = String, pattern = "^(skip|fill|overwrite|create)$")]
     pub policy: Policy,
     /// The file's column headers, in order.
     pub headers: Vec<String>,
@@ -122,6 +74,8 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Batch {
     pub id: i64,
+    /// `import` or `update`.
+    #[schema(value_type = String, pattern = "^(import|update)$")]
     pub kind: BatchKind,
     /// `running`, `done`, `undoing` or `undone`.
     pub status: String,

@@ -2,13 +2,13 @@
 //! [`PreparedRow`]s, with the mapping and field definitions they need.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 
 use kehu_core::columns::{choice_value, split_list, Target};
 use kehu_core::country::Country;
 use kehu_core::entry::{country_in, parse_object_in, Kind, Mode, Patch, Stored};
 use kehu_core::field::{FieldDef, FieldKind};
 use kehu_core::phone;
+use kehu_core::transfer::Key;
 use kehu_core::{schema, Code, FieldError, Invalid};
 use serde_json::{Map, Value};
 
@@ -75,72 +75,37 @@ impl Candidate {
     }
 
     /// Match keys, strongest first.
-    pub(super) fn keys(&self) -> Vec<(KeyKind, String)> {
+    pub(super) fn keys(&self) -> Vec<(Key, String)> {
         let mut out = Vec::new();
         if let Some(id) = self.id {
-            out.push((KeyKind::Id, id.to_string()));
+            out.push((Key::Id, id.to_string()));
         }
         for (kind, field) in [
-            (KeyKind::External, "external_id"),
-            (KeyKind::Uscc, "uscc"),
-            (KeyKind::Mobile, "mobile"),
+            (Key::External, "external_id"),
+            (Key::Uscc, "uscc"),
+            (Key::Mobile, "mobile"),
         ] {
             if let Some(v) = self.text(field) {
                 out.push((kind, v.to_owned()));
             }
         }
         if let Some(email) = self.text("email") {
-            out.push((KeyKind::Email, email.to_lowercase()));
+            out.push((Key::Email, email.to_lowercase()));
         }
         out
     }
 }
 
-/// What a row can be matched by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum KeyKind {
-    Id,
-    External,
-    Uscc,
-    Mobile,
-    Email,
-}
-
-impl KeyKind {
-    pub(super) fn field(self) -> &'static str {
-        match self {
-            KeyKind::Id => "id",
-            KeyKind::External => "external_id",
-            KeyKind::Uscc => "uscc",
-            KeyKind::Mobile => "mobile",
-            KeyKind::Email => "email",
-        }
-    }
-
-    /// The SQL expression the key is looked up by (an index exists on each).
-    pub(super) fn column(self) -> &'static str {
-        match self {
-            KeyKind::Email => "lower(c.email)",
-            KeyKind::Id => "c.id",
-            KeyKind::External => "c.external_id",
-            KeyKind::Uscc => "c.uscc",
-            KeyKind::Mobile => "c.mobile",
-        }
-    }
-
-    /// Rows matching by these are the record itself, whatever the policy.
-    pub(super) fn is_identity(self) -> bool {
-        matches!(self, KeyKind::Id | KeyKind::External)
+/// The SQL expression a key is looked up by (an index exists on each).
+pub(super) fn column(key: Key) -> &'static str {
+    match key {
+        Key::Email => "lower(c.email)",
+        Key::Id => "c.id",
+        Key::External => "c.external_id",
+        Key::Uscc => "c.uscc",
+        Key::Mobile => "c.mobile",
     }
 }
-
-pub(super) const KEY_KINDS: [KeyKind; 5] = [
-    KeyKind::Id,
-    KeyKind::External,
-    KeyKind::Uscc,
-    KeyKind::Mobile,
-    KeyKind::Email,
-];
 
 /// Users and teams by the names a file may give them.
 #[derive(Debug, Clone, Default)]
