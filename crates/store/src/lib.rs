@@ -33,7 +33,6 @@ pub mod privacy;
 pub mod products;
 pub mod quality;
 pub mod records;
-pub mod search;
 pub mod sign_in;
 pub mod tags;
 #[cfg(feature = "testing")]

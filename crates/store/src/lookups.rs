@@ -88,7 +88,7 @@ pub enum WholeValue {
 }
 
 impl WholeValue {
-    /// A search key (as [`crate::search::ranges`] makes them) that is a
+    /// A search key (as [`kehu_core::search::ranges`] makes them) that is a
     /// whole mobile number or email address.
     pub fn of_key(key: &str) -> Option<WholeValue> {
         if key.contains('@') {

@@ -3,8 +3,7 @@
 
 use kehu_core::entry::Patch;
 
-use crate::customers::sort_key;
-use crate::search::patch_terms;
+pub use kehu_core::search::Derived;
 
 /// A customer with what hangs off it, each part already parsed.
 #[derive(Debug, Clone, Default)]
@@ -27,24 +26,3 @@ pub struct BulkCustomer {
     pub derived: Option<Derived>,
 }
 
-/// What a customer's row stores beside its fields, worked out from them:
-/// its search keys ([`crate::search::terms`]), the pinyin it sorts by and
-/// its company's core name. CPU work with no database, so an import does it
-/// on the reader's thread rather than the writer's.
-#[derive(Debug, Clone, Default)]
-pub struct Derived {
-    pub terms: Vec<String>,
-    pub sort_key: String,
-    pub company_core: Option<String>,
-}
-
-impl Derived {
-    pub fn of(patch: &Patch) -> Derived {
-        let (terms, company_core) = patch_terms(patch);
-        Derived {
-            terms,
-            sort_key: sort_key(patch.text("name").unwrap_or_default()),
-            company_core,
-        }
-    }
-}

@@ -16,7 +16,6 @@ pub(crate) use tags::tags_of;
 pub(crate) use writes::{insert_customer, update_in};
 
 use kehu_core::entry::{Patch, Stored};
-use kehu_core::search::pinyin_of;
 use kehu_core::webhook::Event;
 use kehu_core::{schema, Actor, CustomerId, Scope};
 use serde::Serialize;
@@ -395,11 +394,4 @@ pub(crate) fn columns(alias: &str) -> String {
         .join(", ")
 }
 
-pub(crate) fn sort_key(name: &str) -> String {
-    let pinyin = pinyin_of(name);
-    if pinyin.is_empty() {
-        kehu_core::text::match_key(name)
-    } else {
-        pinyin
-    }
-}
+pub(crate) use kehu_core::search::sort_key;

@@ -1,7 +1,7 @@
 //! A customer's search keys, rewritten from its stored fields.
 
 use crate::db::{q, Tx};
-use crate::search::{terms, Searchable};
+use kehu_core::search::{terms, Searchable};
 use crate::Result;
 
 #[derive(sqlx::FromRow)]

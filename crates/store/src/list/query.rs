@@ -10,7 +10,7 @@ use super::{CustomerFilter, OwnerFilter, Page, SortBy};
 use crate::customers::{columns, custom_expr, visible, Customer};
 use crate::db::{Backend, Q};
 use crate::lookups::WholeValue;
-use crate::search::ranges;
+use kehu_core::search::ranges;
 use crate::{Result, Store};
 
 /// From this many matching keys on, a search word is "common": walking the

@@ -8,6 +8,9 @@ use pinyin::ToPinyinMulti;
 
 use crate::text::{fold_width, match_key};
 
+mod terms;
+pub use terms::{patch_terms, ranges, sort_key, terms, Derived, Searchable, MIN_DIGITS};
+
 /// How many reading combinations of each kind (full, initials) one name may
 /// produce: polyphonic characters multiply, and a long name must not blow up
 /// the index.

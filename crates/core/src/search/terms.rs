@@ -1,11 +1,11 @@
 //! Search keys for customers. Every key a customer should be found by is a
-//! row in `customer_search`; a search is a prefix range scan on that table,
-//! the same on both backends and fast at any size.
+//! row in the store's `customer_search`; a search is a prefix range scan on
+//! that table, the same on both backends and fast at any size.
 
-use kehu_core::company::company_core;
-use kehu_core::entry::Patch;
-use kehu_core::search::{digits_of, name_keys, query_key};
-use kehu_core::text::{fold_width, match_key};
+use super::{digits_of, name_keys, pinyin_of, query_key};
+use crate::company::company_core;
+use crate::entry::Patch;
+use crate::text::{fold_width, match_key};
 
 /// Shortest digit fragment that searches phone numbers.
 pub const MIN_DIGITS: usize = 4;
@@ -20,6 +20,39 @@ pub struct Searchable<'a> {
     pub mobile: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub email: Option<&'a str>,
+}
+
+/// What a customer's row stores beside its fields, worked out from them:
+/// its search keys ([`terms`]), the pinyin it sorts by and its company's
+/// core name. CPU work with no database, so an import does it on the
+/// reader's thread rather than the writer's.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
+    pub terms: Vec<String>,
+    pub sort_key: String,
+    pub company_core: Option<String>,
+}
+
+impl Derived {
+    pub fn of(patch: &Patch) -> Derived {
+        let (terms, company_core) = patch_terms(patch);
+        Derived {
+            terms,
+            sort_key: sort_key(patch.text("name").unwrap_or_default()),
+            company_core,
+        }
+    }
+}
+
+/// What a list sorted by name sorts a customer by: the name's pinyin, or
+/// the name itself as matched when it has none.
+pub fn sort_key(name: &str) -> String {
+    let pinyin = pinyin_of(name);
+    if pinyin.is_empty() {
+        match_key(name)
+    } else {
+        pinyin
+    }
 }
 
 /// The search keys of a customer about to be written from `patch`, and
@@ -60,7 +93,7 @@ fn terms_with_core(s: &Searchable<'_>, core: Option<&str>) -> Vec<String> {
         }
         // A foreign number as dialled at home (0438 402 889 for
         // +61 438 402 889): its other suffixes are keys already.
-        out.extend(kehu_core::phone::national_digits(phone));
+        out.extend(crate::phone::national_digits(phone));
     }
     let mut out: Vec<String> = out
         .into_iter()
