@@ -233,6 +233,15 @@ fn text(s: &str) -> Stored {
     Stored::Text(s.to_owned())
 }
 
+/// A tag name as stored: cleaned, not empty, no longer than
+/// [`schema::TAG`](crate::schema::TAG) allows.
+pub fn tag_name(name: &str) -> Result<String, Code> {
+    match parse_value(crate::schema::TAG[0].kind, &Value::from(name))? {
+        Some(Stored::Text(name)) => Ok(name),
+        _ => Err(Code::Required),
+    }
+}
+
 /// Parses one JSON value of a Chinese record; `Ok(None)` for null or blank
 /// text.
 pub fn parse_value(kind: Kind, value: &Value) -> Result<Option<Stored>, Code> {

@@ -1,7 +1,6 @@
 //! Tags: short labels shared by all customers.
 
-use kehu_core::entry::{parse_value, Stored};
-use kehu_core::{schema, Code, Invalid, TagId};
+use kehu_core::{Code, Invalid, TagId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,15 +20,7 @@ pub struct Tag {
 
 const COLUMNS: &str = "id, name, color, created_at, updated_at";
 
-/// A tag name as stored: cleaned, not empty, no longer than
-/// [`schema::TAG`] allows.
-pub(crate) fn tag_name(name: &str) -> Result<String, Code> {
-    let spec = &schema::TAG[0];
-    match parse_value(spec.kind, &serde_json::Value::from(name))? {
-        Some(Stored::Text(name)) => Ok(name),
-        _ => Err(Code::Required),
-    }
-}
+pub(crate) use kehu_core::entry::tag_name;
 
 fn check(name: &str, color: Option<&str>) -> Result<(String, Option<String>), Invalid> {
     let mut invalid = Invalid::default();

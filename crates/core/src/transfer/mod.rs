@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Code;
 
+pub mod prepare;
+
 /// An import creates records; a batch update only changes the records its
 /// rows name, and rejects rows that name none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ use super::decide::{
     check_unique, current_of, decide, lookup, revealed, touched, update_input, Decision, Ref, Seen,
 };
 use super::issues::{Issue, Warned, ISSUE_CELLS};
-use super::prepare::{PreparedRow, Preparer, RecordName, SourceRow};
+use kehu_core::transfer::prepare::{PreparedRow, Preparer, RecordName, SourceRow};
 use super::{Batch, Counts, ImportOptions};
 use kehu_core::transfer::Key;
 /// What one chunk did.

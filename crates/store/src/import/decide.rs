@@ -19,7 +19,8 @@ use crate::db::{q, Tx};
 use crate::lookups::WholeValue;
 use crate::{Error, Result};
 
-use super::prepare::{column, Candidate, PreparedRow, Preparer};
+use super::prepare::column;
+use kehu_core::transfer::prepare::{Candidate, PreparedRow, Preparer};
 use super::ImportOptions;
 /// Keys of rows already decided in this file, so a later row can be
 /// matched to an earlier one. Keys are kept as 64-bit hashes: a million

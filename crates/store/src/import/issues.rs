@@ -13,7 +13,7 @@ use crate::{Error, Result, Store};
 
 use super::chunk::ChunkOutcome;
 use super::decide::{Decision, Ref};
-use super::prepare::PreparedRow;
+use kehu_core::transfer::prepare::PreparedRow;
 /// Why a row was rejected or skipped, in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reason {

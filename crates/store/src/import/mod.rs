@@ -31,7 +31,7 @@ pub use chunk::ChunkOutcome;
 pub use decide::Seen;
 pub(crate) use issues::{open_cells, ISSUE_CELLS};
 pub use issues::{Issue, Reason};
-pub use prepare::{PreparedRow, Preparer, SourceRow};
+pub use kehu_core::transfer::prepare::{PreparedRow, Preparer, SourceRow};
 pub use templates::ImportTemplate;
 pub(crate) use undo::previous_values;
 pub use undo::UndoReport;
