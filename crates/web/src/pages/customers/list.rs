@@ -4,14 +4,17 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use kehu_core::schema;
+use kehu_core::Actor;
 use kehu_store::customers::Customer;
 use kehu_store::fields::FieldDefinition;
 use kehu_store::list::CustomerFilter;
+use kehu_store::views::SavedView;
+use kehu_store::Store;
 
 use super::display::{
-    choices, column_label, country_shown, custom_text, flash, label_of, phone_shown,
-    province_choices, Choice, People,
+    choices, column_label, country_shown, custom_text, flash, label_of, phone_shown, Choice, People,
 };
+use super::filters::{filter_inputs, FilterInput};
 use crate::extract::QueryPairs;
 use crate::pages::frame::{Frame, Section};
 use crate::pages::{render, Errors, PageError, Viewer, T};
@@ -58,16 +61,6 @@ pub struct Row {
     pub id: i64,
     pub name: String,
     pub cells: Vec<String>,
-}
-
-pub struct FilterInput {
-    pub name: String,
-    pub id: String,
-    pub label: String,
-    pub value: String,
-    /// Empty for a text input.
-    pub options: Vec<Choice>,
-    pub input_type: &'static str,
 }
 
 pub struct ViewLink {
@@ -144,6 +137,234 @@ fn cell(t: T, c: &Customer, key: &str, people: &People, defs: &[FieldDefinition]
     }
 }
 
+/// What the address asks of the list: the saved view open, the filter in
+/// force (the view's unless the address has its own), and the columns.
+struct Request<'a> {
+    view_id: Option<i64>,
+    view: Option<&'a SavedView>,
+    filter_pairs: Vec<(String, String)>,
+    /// The filter without its cursor: what links and views carry.
+    base: Vec<(String, String)>,
+    /// `cols=a,b` as given (or from the ticked boxes of the filter form).
+    cols_param: Option<String>,
+    columns: Vec<String>,
+}
+
+impl<'a> Request<'a> {
+    fn read(
+        params: &[(String, String)],
+        views: &'a [SavedView],
+        defs: &[FieldDefinition],
+    ) -> Request<'a> {
+        let view_id: Option<i64> = params
+            .iter()
+            .find(|(k, _)| k == "view")
+            .and_then(|(_, v)| v.parse().ok());
+        let view = view_id.and_then(|id| views.iter().find(|v| v.id == id));
+        // A saved view supplies the filter unless the address has its own.
+        let own: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| !PAGE_PARAMS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let filter_pairs: Vec<(String, String)> = match view {
+            Some(v) if own.iter().all(|(k, _)| k == "cursor") => {
+                let mut pairs = parse_query(&v.query);
+                pairs.extend(own.iter().filter(|(k, _)| k == "cursor").cloned());
+                pairs
+            }
+            _ => own,
+        };
+        // Columns come as `cols=a,b` in links, or one `col=` per ticked box
+        // from the filter form.
+        let picked: Vec<&str> = params
+            .iter()
+            .filter(|(k, _)| k == "col")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let cols_param = params
+            .iter()
+            .find(|(k, _)| k == "cols")
+            .map(|(_, v)| v.clone())
+            .or_else(|| (!picked.is_empty()).then(|| picked.join(",")));
+        let columns: Vec<String> = match (&cols_param, view) {
+            (Some(cols), _) => cols.split(',').map(str::to_owned).collect(),
+            (None, Some(v)) if !v.columns.is_empty() => v.columns.clone(),
+            _ => DEFAULT_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        let known = |c: &String| {
+            kehu_store::views::LIST_COLUMNS.contains(&c.as_str())
+                || c.strip_prefix("custom.")
+                    .is_some_and(|k| defs.iter().any(|d| d.key == k))
+        };
+        let columns = columns
+            .into_iter()
+            .filter(|c| c != "name" && known(c))
+            .collect();
+        let base = filter_pairs
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .cloned()
+            .collect();
+        Request {
+            view_id,
+            view,
+            filter_pairs,
+            base,
+            cols_param,
+            columns,
+        }
+    }
+
+    /// A filter value, empty when not set.
+    fn get(&self, key: &str) -> String {
+        self.filter_pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// The page's own parameters (the view, the columns) that links keep.
+    fn page_params(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(id) = self.view_id {
+            out.push(("view".into(), id.to_string()));
+        }
+        if let Some(cols) = &self.cols_param {
+            out.push(("cols".into(), cols.clone()));
+        }
+        out
+    }
+
+    /// This list with `extra` parameters (a cursor).
+    fn link(&self, extra: &[(String, String)]) -> String {
+        let mut all = self.base.clone();
+        all.extend(self.page_params());
+        all.extend(extra.iter().cloned());
+        format!("/customers?{}", query_string(&all))
+    }
+
+    /// The column headers, the name first, each linking to its sort.
+    fn headers(&self, t: T, defs: &[FieldDefinition]) -> Vec<Column> {
+        let sort = self.get("sort");
+        let sort_link = |key: &str| {
+            let current = sort.trim_start_matches('-');
+            let next = if current == key && !sort.starts_with('-') {
+                format!("-{key}")
+            } else {
+                key.to_owned()
+            };
+            let mut all: Vec<(String, String)> = self
+                .base
+                .iter()
+                .filter(|(k, _)| k != "sort")
+                .cloned()
+                .collect();
+            all.push(("sort".into(), next));
+            all.extend(self.page_params());
+            format!("/customers?{}", query_string(&all))
+        };
+        let sorted = |key: &str| {
+            let (current, descending) = match sort.strip_prefix('-') {
+                Some(s) => (s, true),
+                None if sort.is_empty() => ("updated_at", true),
+                None => (sort.as_str(), false),
+            };
+            match (current == key, descending) {
+                (false, _) => "",
+                (true, true) => "descending",
+                (true, false) => "ascending",
+            }
+        };
+        let header = |key: &str| Column {
+            key: key.to_owned(),
+            label: column_label(t, key, defs),
+            sort_link: SORTABLE
+                .iter()
+                .find(|(c, _)| *c == key)
+                .map(|(_, s)| sort_link(s)),
+            sorted: sorted(key),
+        };
+        std::iter::once("name")
+            .chain(self.columns.iter().map(String::as_str))
+            .map(header)
+            .collect()
+    }
+
+    /// Every column the list can show, ticked when shown.
+    fn column_choices(&self, t: T, defs: &[FieldDefinition]) -> Vec<Choice> {
+        let mut all: Vec<Choice> = kehu_store::views::LIST_COLUMNS
+            .iter()
+            .filter(|c| **c != "name")
+            .map(|c| Choice {
+                value: (*c).to_owned(),
+                label: t.field(c).to_owned(),
+                selected: self.columns.iter().any(|k| k == c),
+            })
+            .collect();
+        all.extend(defs.iter().map(|d| {
+            let key = format!("custom.{}", d.key);
+            Choice {
+                selected: self.columns.contains(&key),
+                label: label_of(t, d),
+                value: key,
+            }
+        }));
+        all
+    }
+}
+
+/// The sort menu, the order in force selected.
+fn sort_choices(t: T, sort: &str) -> Vec<Choice> {
+    [
+        ("", "list.sort_updated"),
+        ("updated_at", "list.sort_updated_old"),
+        ("-created_at", "list.sort_created"),
+        ("created_at", "list.sort_created_old"),
+        ("name", "list.sort_name"),
+        ("-name", "list.sort_name_desc"),
+    ]
+    .iter()
+    .map(|(value, key)| Choice {
+        value: (*value).to_owned(),
+        label: t.s(key).to_owned(),
+        selected: *value == sort || (value.is_empty() && sort == "-updated_at"),
+    })
+    .collect()
+}
+
+/// The page of rows the filter finds (with the cursor of the next), or
+/// why the filter is refused.
+async fn rows(
+    store: &Store,
+    actor: &Actor,
+    request: &Request<'_>,
+    t: T,
+    people: &People,
+    defs: &[FieldDefinition],
+) -> Result<(Vec<Row>, Option<String>, Option<String>), PageError> {
+    let filter = match CustomerFilter::from_params(&request.filter_pairs) {
+        Ok(filter) => filter,
+        Err(invalid) => return Ok((Vec::new(), None, Some(Errors::new(t, &invalid.0).line()))),
+    };
+    let page = store.browse_customers(actor, &filter).await?;
+    let rows = page
+        .items
+        .iter()
+        .map(|c| Row {
+            id: c.id,
+            name: c.name.clone(),
+            cells: request
+                .columns
+                .iter()
+                .map(|k| cell(t, c, k, people, defs))
+                .collect(),
+        })
+        .collect();
+    Ok((rows, page.next_cursor, None))
+}
+
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -154,328 +375,24 @@ pub async fn list(
     let store = &state.store;
     let defs = store.field_definitions().await?;
     let views = store.saved_views(&actor).await?;
-    let view_id: Option<i64> = params
-        .iter()
-        .find(|(k, _)| k == "view")
-        .and_then(|(_, v)| v.parse().ok());
-    let view = view_id.and_then(|id| views.iter().find(|v| v.id == id));
-    // A saved view supplies the filter unless the address has its own.
-    let own: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| !PAGE_PARAMS.contains(&k.as_str()))
-        .cloned()
-        .collect();
-    let filter_pairs: Vec<(String, String)> = match view {
-        Some(v) if own.iter().all(|(k, _)| k == "cursor") => {
-            let mut pairs = parse_query(&v.query);
-            pairs.extend(own.iter().filter(|(k, _)| k == "cursor").cloned());
-            pairs
-        }
-        _ => own,
-    };
-    let get = |k: &str| {
-        filter_pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    // Columns come as `cols=a,b` in links, or one `col=` per ticked box
-    // from the filter form.
-    let picked: Vec<&str> = params
-        .iter()
-        .filter(|(k, _)| k == "col")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let cols_param = params
-        .iter()
-        .find(|(k, _)| k == "cols")
-        .map(|(_, v)| v.clone())
-        .or_else(|| (!picked.is_empty()).then(|| picked.join(",")));
-    let columns: Vec<String> = match (&cols_param, view) {
-        (Some(cols), _) => cols.split(',').map(str::to_owned).collect(),
-        (None, Some(v)) if !v.columns.is_empty() => v.columns.clone(),
-        _ => DEFAULT_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-    };
-    let known = |c: &String| {
-        kehu_store::views::LIST_COLUMNS.contains(&c.as_str())
-            || c.strip_prefix("custom.")
-                .is_some_and(|k| defs.iter().any(|d| d.key == k))
-    };
-    let columns: Vec<String> = columns
-        .into_iter()
-        .filter(|c| c != "name" && known(c))
-        .collect();
-
+    let request = Request::read(&params, &views, &defs);
     let users = store.users().await?;
     let people = People::new(&users);
-    let (rows, next_cursor, error) = match CustomerFilter::from_params(&filter_pairs) {
-        Ok(filter) => {
-            let page = store.browse_customers(&actor, &filter).await?;
-            let rows = page
-                .items
-                .iter()
-                .map(|c| Row {
-                    id: c.id,
-                    name: c.name.clone(),
-                    cells: columns
-                        .iter()
-                        .map(|k| cell(t, c, k, &people, &defs))
-                        .collect(),
-                })
-                .collect();
-            (rows, page.next_cursor, None)
-        }
-        Err(invalid) => (Vec::new(), None, Some(Errors::new(t, &invalid.0).line())),
-    };
-
-    let base: Vec<(String, String)> = filter_pairs
-        .iter()
-        .filter(|(k, _)| k != "cursor")
-        .cloned()
-        .collect();
-    let mut page_params: Vec<(String, String)> = Vec::new();
-    if let Some(id) = view_id {
-        page_params.push(("view".into(), id.to_string()));
-    }
-    if let Some(cols) = &cols_param {
-        page_params.push(("cols".into(), cols.clone()));
-    }
-    let link = |extra: &[(String, String)]| {
-        let mut all = base.clone();
-        all.extend(page_params.iter().cloned());
-        all.extend(extra.iter().cloned());
-        format!("/customers?{}", query_string(&all))
-    };
-    let sort = get("sort");
-    let sort_link = |key: &str| {
-        let current = sort.trim_start_matches('-');
-        let next = if current == key && !sort.starts_with('-') {
-            format!("-{key}")
-        } else {
-            key.to_owned()
-        };
-        let mut all: Vec<(String, String)> =
-            base.iter().filter(|(k, _)| k != "sort").cloned().collect();
-        all.push(("sort".into(), next));
-        all.extend(page_params.iter().cloned());
-        format!("/customers?{}", query_string(&all))
-    };
-    let sorted = |key: &str| {
-        let (current, descending) = match sort.strip_prefix('-') {
-            Some(s) => (s, true),
-            None if sort.is_empty() => ("updated_at", true),
-            None => (sort.as_str(), false),
-        };
-        match (current == key, descending) {
-            (false, _) => "",
-            (true, true) => "descending",
-            (true, false) => "ascending",
-        }
-    };
-    let header = |key: &str| Column {
-        key: key.to_owned(),
-        label: column_label(t, key, &defs),
-        sort_link: SORTABLE
-            .iter()
-            .find(|(c, _)| *c == key)
-            .map(|(_, s)| sort_link(s)),
-        sorted: sorted(key),
-    };
-    let mut shown_columns = vec![header("name")];
-    shown_columns.extend(columns.iter().map(|c| header(c)));
-
-    let mut all_columns: Vec<Choice> = kehu_store::views::LIST_COLUMNS
-        .iter()
-        .filter(|c| **c != "name")
-        .map(|c| Choice {
-            value: (*c).to_owned(),
-            label: t.field(c).to_owned(),
-            selected: columns.iter().any(|k| k == c),
-        })
-        .collect();
-    all_columns.extend(defs.iter().map(|d| {
-        let key = format!("custom.{}", d.key);
-        Choice {
-            selected: columns.contains(&key),
-            label: label_of(t, d),
-            value: key,
-        }
-    }));
-
-    let owner = get("owner_id");
-    let mut owner_choices = vec![
-        Choice {
-            value: String::new(),
-            label: t.s("common.any").to_owned(),
-            selected: owner.is_empty(),
-        },
-        Choice {
-            value: "none".into(),
-            label: t.s("common.pool").to_owned(),
-            selected: owner == "none" || owner == "pool",
-        },
-    ];
-    owner_choices.extend(users.iter().filter(|u| u.active).map(|u| Choice {
-        value: u.id.to_string(),
-        label: people.name(t, Some(u.id)),
-        selected: owner == u.id.to_string(),
-    }));
-    let any = |selected: bool| Choice {
-        value: String::new(),
-        label: t.s("common.any").to_owned(),
-        selected,
-    };
-    let mut filters = vec![FilterInput {
-        name: "owner_id".into(),
-        id: "filter-owner".into(),
-        label: t.field("owner").into(),
-        value: owner.clone(),
-        options: owner_choices,
-        input_type: "select",
-    }];
-    let team = get("team_id");
-    let mut teams = vec![any(team.is_empty())];
-    teams.extend(store.teams().await?.into_iter().map(|tm| Choice {
-        selected: team == tm.id.to_string(),
-        value: tm.id.to_string(),
-        label: tm.name,
-    }));
-    filters.push(select("team_id", t.field("team"), &team, teams));
-    let tag = get("tag");
-    let mut tags = vec![any(tag.is_empty())];
-    tags.extend(store.tags().await?.into_iter().map(|tg| Choice {
-        selected: tag == tg.name,
-        value: tg.name.clone(),
-        label: tg.name,
-    }));
-    filters.push(select("tag", t.field("tags"), &tag, tags));
-    for (name, list, values) in [
-        ("stage", "stage", schema::STAGES),
-        ("kind", "kind", schema::CUSTOMER_KINDS),
-        ("value_tier", "value_tier", schema::VALUE_TIERS),
-    ] {
-        let value = get(name);
-        let mut options = vec![any(value.is_empty())];
-        options.extend(choices(values, t, list, &value));
-        filters.push(select(name, t.field(name), &value, options));
-    }
-    let country = get("country");
-    let mut countries = vec![any(country.is_empty())];
-    countries.extend(
-        crate::pages::form::country_choices(t)
-            .into_iter()
-            .map(|mut c| {
-                c.selected = c.value == country;
-                c
-            }),
-    );
-    filters.push(select("country", t.field("country"), &country, countries));
-    let province = get("province");
-    if country.is_empty() || country == "CN" {
-        let mut provinces = vec![any(province.is_empty())];
-        provinces.extend(province_choices(t, &province));
-        filters.push(select(
-            "province",
-            t.field("province"),
-            &province,
-            provinces,
-        ));
-    } else {
-        filters.push(text_filter(
-            "province",
-            t.field("province"),
-            province,
-            "text",
-        ));
-    }
-    let gender = get("gender");
-    let mut genders = vec![any(gender.is_empty())];
-    genders.extend(kehu_core::person::GENDERS.iter().map(|g| Choice {
-        selected: gender == *g,
-        value: (*g).to_owned(),
-        label: kehu_core::person::gender_label(g, t.0).to_owned(),
-    }));
-    filters.push(select("gender", t.field("gender"), &gender, genders));
-    for name in ["age_min", "age_max"] {
-        filters.push(text_filter(
-            name,
-            t.s(&format!("filter.{name}")),
-            get(name),
-            "number",
-        ));
-    }
-    let month = get("birth_month");
-    let mut months = vec![
-        any(month.is_empty()),
-        Choice {
-            selected: month == "this",
-            value: "this".into(),
-            label: t.s("filter.birthday_this_month").into(),
-        },
-    ];
-    months.extend((1..=12).map(|m| Choice {
-        selected: month == m.to_string(),
-        value: m.to_string(),
-        label: t.s("filter.month_n").replace("{n}", &m.to_string()),
-    }));
-    filters.push(select(
-        "birth_month",
-        t.s("filter.birth_month"),
-        &month,
-        months,
-    ));
-    for name in ["city", "source"] {
-        filters.push(text_filter(name, t.field(name), get(name), "text"));
-    }
-    for (name, label) in [
-        (
-            "created_from",
-            format!("{} {}", t.field("created_at"), t.s("common.from")),
-        ),
-        (
-            "created_to",
-            format!("{} {}", t.field("created_at"), t.s("common.to")),
-        ),
-        (
-            "updated_from",
-            format!("{} {}", t.field("updated_at"), t.s("common.from")),
-        ),
-        (
-            "updated_to",
-            format!("{} {}", t.field("updated_at"), t.s("common.to")),
-        ),
-    ] {
-        filters.push(text_filter(name, &label, get(name), "date"));
-    }
-    for d in &defs {
-        let name = format!("custom.{}", d.key);
-        let value = get(&name);
-        let options = d.kind.options().unwrap_or_default();
-        if options.is_empty() {
-            filters.push(text_filter(&name, &label_of(t, d), value, "text"));
-        } else {
-            let mut all = vec![any(value.is_empty())];
-            all.extend(options.iter().map(|o| Choice {
-                selected: value == *o,
-                value: o.clone(),
-                label: o.clone(),
-            }));
-            filters.push(select(&name, &label_of(t, d), &value, all));
-        }
-    }
+    let (rows, next_cursor, error) = rows(store, &actor, &request, t, &people, &defs).await?;
+    let get = |k: &str| request.get(k);
+    let filters = filter_inputs(store, t, &users, &people, &defs, &get).await?;
     // The filter panel opens when a filter (not just a search) is set.
-    let filtered = base
+    let filtered = request
+        .base
         .iter()
         .any(|(k, v)| k != "sort" && k != "q" && !v.is_empty());
-
     let view_links = views
         .iter()
         .map(|v| ViewLink {
             id: v.id,
             name: v.name.clone(),
             href: format!("/customers?view={}", v.id),
-            current: Some(v.id) == view_id,
+            current: Some(v.id) == request.view_id,
             shared: v.shared,
             mine: v.user_id == actor.user_id.get(),
         })
@@ -484,18 +401,19 @@ pub async fn list(
         f: Frame::new(&state, &viewer, Section::Customers, t.s("nav.customers"))
             .await?
             .with_flash(flash(t, &params)),
-        q: get("q"),
+        q: request.get("q"),
         filters,
-        columns: shown_columns,
+        columns: request.headers(t, &defs),
         rows,
-        next_link: next_cursor.map(|c| link(&[("cursor".into(), c)])),
-        first_link: filter_pairs
+        next_link: next_cursor.map(|c| request.link(&[("cursor".into(), c)])),
+        first_link: request
+            .filter_pairs
             .iter()
             .any(|(k, _)| k == "cursor")
-            .then(|| link(&[])),
-        filter_query: query_string(&base),
-        cols_value: columns.join(","),
-        all_columns,
+            .then(|| request.link(&[])),
+        filter_query: query_string(&request.base),
+        cols_value: request.columns.join(","),
+        all_columns: request.column_choices(t, &defs),
         views: view_links,
         owners: users
             .iter()
@@ -511,44 +429,8 @@ pub async fn list(
         may_write: actor.may_write_records(),
         may_assign: actor.may_assign_owner(),
         filtered,
-        in_view: view.is_some(),
-        sorts: [
-            ("", "list.sort_updated"),
-            ("updated_at", "list.sort_updated_old"),
-            ("-created_at", "list.sort_created"),
-            ("created_at", "list.sort_created_old"),
-            ("name", "list.sort_name"),
-            ("-name", "list.sort_name_desc"),
-        ]
-        .iter()
-        .map(|(value, key)| Choice {
-            value: (*value).to_owned(),
-            label: t.s(key).to_owned(),
-            selected: *value == sort || (value.is_empty() && sort == "-updated_at"),
-        })
-        .collect(),
+        in_view: request.view.is_some(),
+        sorts: sort_choices(t, &request.get("sort")),
     };
     render(&page)
-}
-
-fn select(name: &str, label: &str, value: &str, options: Vec<Choice>) -> FilterInput {
-    FilterInput {
-        name: name.to_owned(),
-        id: format!("filter-{}", name.replace('.', "-")),
-        label: label.to_owned(),
-        value: value.to_owned(),
-        options,
-        input_type: "select",
-    }
-}
-
-fn text_filter(name: &str, label: &str, value: String, input_type: &'static str) -> FilterInput {
-    FilterInput {
-        name: name.to_owned(),
-        id: format!("filter-{}", name.replace('.', "-")),
-        label: label.to_owned(),
-        value,
-        options: Vec::new(),
-        input_type,
-    }
 }

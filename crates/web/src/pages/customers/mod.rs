@@ -6,6 +6,7 @@ mod actions;
 mod bulk;
 mod display;
 mod entry;
+mod filters;
 mod list;
 mod show;
 
