@@ -25,4 +25,3 @@ pub struct BulkCustomer {
     /// out already (on another thread); worked out here otherwise.
     pub derived: Option<Derived>,
 }
-

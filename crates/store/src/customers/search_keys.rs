@@ -1,7 +1,8 @@
 //! A customer's search keys, rewritten from its stored fields.
 
-use crate::db::{q, Tx};
 use kehu_core::search::{terms, Searchable};
+
+use crate::db::{q, Tx};
 use crate::Result;
 
 #[derive(sqlx::FromRow)]

@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use kehu_core::country::Country;
 use kehu_core::entry::Stored;
+use kehu_core::transfer::prepare::{PreparedRow, Preparer, RecordName, SourceRow};
+use kehu_core::transfer::Key;
 use kehu_core::CustomerId;
 use serde::Serialize;
 
@@ -19,9 +21,8 @@ use super::decide::{
     check_unique, current_of, decide, lookup, revealed, touched, update_input, Decision, Ref, Seen,
 };
 use super::issues::{Issue, Warned, ISSUE_CELLS};
-use kehu_core::transfer::prepare::{PreparedRow, Preparer, RecordName, SourceRow};
 use super::{Batch, Counts, ImportOptions};
-use kehu_core::transfer::Key;
+
 /// What one chunk did.
 #[derive(Debug, Clone, Default)]
 pub struct ChunkOutcome {

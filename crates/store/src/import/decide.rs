@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 
 use kehu_core::entry::{Patch, Stored};
 use kehu_core::field::FieldDef;
+use kehu_core::transfer::prepare::{Candidate, PreparedRow, Preparer};
 use kehu_core::transfer::{changes, counts, outcome, Hit, Key, Outcome};
 use kehu_core::{Actor, Code, CustomerId, FieldError, Invalid};
 use serde_json::{Map, Value};
@@ -20,8 +21,8 @@ use crate::lookups::WholeValue;
 use crate::{Error, Result};
 
 use super::prepare::column;
-use kehu_core::transfer::prepare::{Candidate, PreparedRow, Preparer};
 use super::ImportOptions;
+
 /// Keys of rows already decided in this file, so a later row can be
 /// matched to an earlier one. Keys are kept as 64-bit hashes: a million
 /// rows cost tens of megabytes, not the keys' text.

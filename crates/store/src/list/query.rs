@@ -1,6 +1,7 @@
 //! Finding one page of customers: the search, the filters, the sort and
 //! the cursor turned into one SELECT, and what the page shows the actor.
 
+use kehu_core::search::ranges;
 use kehu_core::{Actor, Role};
 use sea_query::{Alias, Expr, Order, Query, SimpleExpr};
 
@@ -10,7 +11,6 @@ use super::{CustomerFilter, OwnerFilter, Page, SortBy};
 use crate::customers::{columns, custom_expr, visible, Customer};
 use crate::db::{Backend, Q};
 use crate::lookups::WholeValue;
-use kehu_core::search::ranges;
 use crate::{Result, Store};
 
 /// From this many matching keys on, a search word is "common": walking the
