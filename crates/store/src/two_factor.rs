@@ -272,15 +272,24 @@ pub(crate) async fn policy(tx: &mut Tx) -> Result<Policy> {
     let (p,): (String,) = tx
         .one(q("SELECT two_factor FROM security_settings WHERE id = 1"))
         .await?;
-    Policy::parse(&p).ok_or_else(|| Error::internal(format!("unknown policy {p:?}")))
+    parse_policy(&p)
+}
+
+fn parse_policy(p: &str) -> Result<Policy> {
+    Policy::parse(p).ok_or_else(|| Error::internal(format!("unknown policy {p:?}")))
 }
 
 impl Store {
+    /// The policy in force. A plain read, outside any transaction: every
+    /// request made with an API token asks it, and on SQLite a transaction
+    /// takes the write lock (`BEGIN IMMEDIATE`), which would queue every
+    /// such request behind every write.
     pub async fn two_factor_policy(&self) -> Result<Policy> {
-        let mut tx = self.db.begin().await?;
-        let p = policy(&mut tx).await?;
-        tx.commit().await?;
-        Ok(p)
+        let (p,): (String,) = self
+            .db
+            .one(q("SELECT two_factor FROM security_settings WHERE id = 1"))
+            .await?;
+        parse_policy(&p)
     }
 
     /// Administrators only.
