@@ -96,6 +96,7 @@ struct TokenUser {
     user: User,
     token_id: i64,
     last_used_at: Option<i64>,
+    two_factor_policy: String,
 }
 
 /// Opens a session for `user` and returns its secret, for the cookie.
@@ -203,13 +204,19 @@ impl Store {
         Ok(())
     }
 
-    /// The active user an API token belongs to, if it is not revoked.
-    pub async fn token_user(&self, secret: &str) -> Result<Option<User>> {
+    /// The active user an API token belongs to, if it is not revoked, with
+    /// the two-factor policy in force (read in the same query: every API
+    /// request asks both).
+    pub async fn token_user(
+        &self,
+        secret: &str,
+    ) -> Result<Option<(User, crate::two_factor::Policy)>> {
         let found: Option<TokenUser> = self
             .db
             .optional(
                 q(format!(
-                    "SELECT {USER_COLUMNS}, api_tokens.id AS token_id, api_tokens.last_used_at \
+                    "SELECT {USER_COLUMNS}, api_tokens.id AS token_id, api_tokens.last_used_at, \
+                     (SELECT two_factor FROM security_settings WHERE id = 1) AS two_factor_policy \
                      FROM api_tokens JOIN users ON users.id = api_tokens.user_id \
                      WHERE api_tokens.token_hash = $1 AND api_tokens.revoked_at IS NULL AND users.active"
                 ))
@@ -230,6 +237,7 @@ impl Store {
                 )
                 .await?;
         }
-        Ok(Some(found.user))
+        let policy = crate::two_factor::parse_policy(&found.two_factor_policy)?;
+        Ok(Some((found.user, policy)))
     }
 }

@@ -275,7 +275,7 @@ pub(crate) async fn policy(tx: &mut Tx) -> Result<Policy> {
     parse_policy(&p)
 }
 
-fn parse_policy(p: &str) -> Result<Policy> {
+pub(crate) fn parse_policy(p: &str) -> Result<Policy> {
     Policy::parse(p).ok_or_else(|| Error::internal(format!("unknown policy {p:?}")))
 }
 

@@ -111,7 +111,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(token) = bearer(&parts.headers) {
-            let user = state
+            let (user, policy) = state
                 .store
                 .token_user(token)
                 .await?
@@ -119,7 +119,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             // A token is no way around the administrators' two-factor
             // policy: one whose owner must use two-factor sign-in and has
             // not set it up stops working until they have.
-            if !user.two_factor && state.store.two_factor_policy().await?.requires(&user.role) {
+            if !user.two_factor && policy.requires(&user.role) {
                 return Err(ApiError::TwoFactorSetupRequired);
             }
             return Ok(CurrentUser {
